@@ -1,0 +1,68 @@
+/*
+** alloc.c: counting front end of the store allocator.
+*/
+#include "alloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void *default_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+  (void)ud;
+  (void)osize;
+  if (nsize == 0) {
+    free(ptr);
+    return NULL;
+  }
+  return realloc(ptr, nsize);
+}
+
+void ialloc_init(ialloc *a, interp_alloc_fn fn, void *ud) {
+  a->fn = fn ? fn : default_alloc;
+  a->ud = fn ? ud : NULL;
+  a->live = 0;
+  a->peak = 0;
+}
+
+static void *resize(ialloc *a, void *p, size_t osize, size_t nsize) {
+  void *q = a->fn(a->ud, p, osize, nsize);
+  if (q == NULL && nsize != 0)
+    return NULL;
+  a->live = a->live - osize + nsize;
+  if (a->live > a->peak)
+    a->peak = a->live;
+  return q;
+}
+
+void *ialloc_malloc(ialloc *a, size_t size) {
+  if (size == 0)
+    return NULL;
+  return resize(a, NULL, 0, size);
+}
+
+void *ialloc_array(ialloc *a, size_t n, size_t size) {
+  if (n == 0 || size == 0 || n > SIZE_MAX / size)
+    return NULL;
+  void *p = resize(a, NULL, 0, n * size);
+  if (p)
+    memset(p, 0, n * size);
+  return p;
+}
+
+void *ialloc_grow(ialloc *a, void *p, size_t on, size_t nn, size_t size) {
+  if (nn == 0 || size == 0 || nn > SIZE_MAX / size || on > nn)
+    return NULL;
+  char *q = resize(a, p, on * size, nn * size);
+  if (q)
+    memset(q + on * size, 0, (nn - on) * size);
+  return q;
+}
+
+void ialloc_free(ialloc *a, void *p, size_t size) {
+  if (p == NULL)
+    return;
+  resize(a, p, size, 0);
+}
+
+void ialloc_free_array(ialloc *a, void *p, size_t n, size_t size) {
+  ialloc_free(a, p, n * size);
+}

@@ -1,0 +1,2 @@
+/* compile.c: not written yet. */
+#include "module.h"

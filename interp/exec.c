@@ -1,0 +1,2 @@
+/* exec.c: not written yet. */
+#include "module.h"

@@ -1,0 +1,4 @@
+/*
+** frame.c: length-prefixed protobuf frames over a pipe.
+*/
+#include "frame.h"
