@@ -21,11 +21,11 @@ soname=$(readelf -d "$libdir/libplugsup.so" | sed -n 's/.*SONAME.*\[\(.*\)\]/\1/
 
 export PKG_CONFIG_PATH=$libdir/pkgconfig
 step "pkg-config, shared"
-${CC:-cc} "$src/consumer.c" -o "$work/pc_shared" $(pkg-config --cflags --libs plugsup) \
+${CC:-cc} ${CFLAGS:-} "$src/consumer.c" -o "$work/pc_shared" $(pkg-config --cflags --libs plugsup) \
   -Wl,-rpath,"$libdir"
 "$work/pc_shared" | grep -q "consumer linked against plugsup" || fail "pc_shared"
 step "pkg-config, static"
-${CC:-cc} "$src/consumer.c" -o "$work/pc_static" $(pkg-config --cflags plugsup) \
+${CC:-cc} ${CFLAGS:-} "$src/consumer.c" -o "$work/pc_static" $(pkg-config --cflags plugsup) \
   "$libdir/libplugsup.a" $(pkg-config --libs-only-l --static plugsup | sed 's/-lplugsup//')
 "$work/pc_static" | grep -q "consumer linked against plugsup" || fail "pc_static"
 ldd "$work/pc_static" | grep -q libplugsup && fail "pc_static links libplugsup.so"
