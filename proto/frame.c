@@ -1,4 +1,289 @@
 /*
 ** frame.c: length-prefixed protobuf frames over a pipe.
+**
+** Every read takes only the bytes of the current frame (header, then
+** body), so no bytes of a later frame are ever held here: the blocking
+** and incremental readers can share one fd in turn. A header is judged
+** (zero, too big) before a byte of the body is allocated.
 */
 #include "frame.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const frame_messages[] = {
+#define X(name, text) text,
+    FRAME_STATUS_LIST(X)
+#undef X
+};
+
+const char *frame_status_message(frame_status s) {
+  if ((unsigned)s >= sizeof frame_messages / sizeof frame_messages[0])
+    return "unknown frame status";
+  return frame_messages[s];
+}
+
+/* Clamp a caller's bound to what a 4-byte length can say. */
+static size_t frame_max(size_t max) {
+  if (max == 0)
+    return FRAME_DEFAULT_MAX;
+  if ((uint64_t)max > UINT32_MAX)
+    return UINT32_MAX;
+  return max;
+}
+
+/* ---- decoding ---- */
+
+/* protobuf-c returns NULL both for bad bytes and for a failed malloc;
+** this allocator remembers which it was. */
+typedef struct decode_alloc {
+  int failed;
+} decode_alloc;
+
+static void *decode_malloc(void *ud, size_t size) {
+  void *p = malloc(size);
+  if (p == NULL)
+    ((decode_alloc *)ud)->failed = 1;
+  return p;
+}
+
+static void decode_free(void *ud, void *p) {
+  (void)ud;
+  free(p);
+}
+
+frame_status frame_decode(const uint8_t *buf, size_t len,
+                          Plugsup__Envelope **out) {
+  decode_alloc state = {0};
+  ProtobufCAllocator alloc = {decode_malloc, decode_free, &state};
+  Plugsup__Envelope *msg;
+
+  *out = NULL;
+  if (len == 0)
+    return FRAME_EMPTY;
+  msg = plugsup__envelope__unpack(&alloc, len, buf);
+  if (msg == NULL)
+    return state.failed ? FRAME_NOMEM : FRAME_UNDECODABLE;
+  if (msg->msg_case == PLUGSUP__ENVELOPE__MSG__NOT_SET) {
+    /* Freed with the default allocator: it is malloc/free too. */
+    frame_free(msg);
+    return FRAME_UNDECODABLE;
+  }
+  *out = msg;
+  return FRAME_OK;
+}
+
+void frame_free(Plugsup__Envelope *msg) {
+  if (msg != NULL)
+    plugsup__envelope__free_unpacked(msg, NULL);
+}
+
+/* ---- encoding ---- */
+
+static void put_le32(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)v;
+  p[1] = (uint8_t)(v >> 8);
+  p[2] = (uint8_t)(v >> 16);
+  p[3] = (uint8_t)(v >> 24);
+}
+
+static uint32_t get_le32(const uint8_t *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+         (uint32_t)p[3] << 24;
+}
+
+frame_status frame_encode(const Plugsup__Envelope *msg, size_t max,
+                          uint8_t **out, size_t *out_len) {
+  size_t n = plugsup__envelope__get_packed_size(msg);
+  uint8_t *buf;
+
+  *out = NULL;
+  *out_len = 0;
+  if (n == 0)
+    return FRAME_EMPTY;
+  if (n > frame_max(max))
+    return FRAME_TOO_BIG;
+  buf = malloc(FRAME_HEADER_BYTES + n);
+  if (buf == NULL)
+    return FRAME_NOMEM;
+  put_le32(buf, (uint32_t)n);
+  plugsup__envelope__pack(msg, buf + FRAME_HEADER_BYTES);
+  *out = buf;
+  *out_len = FRAME_HEADER_BYTES + n;
+  return FRAME_OK;
+}
+
+/* ---- raw I/O: one read or write, EINTR retried, EAGAIN reported ---- */
+
+typedef enum io_result { IO_DONE, IO_AGAIN, IO_ERROR } io_result;
+
+static io_result read_some(int fd, uint8_t *p, size_t want, size_t *got) {
+  for (;;) {
+    ssize_t n = read(fd, p, want);
+    if (n >= 0) {
+      *got = (size_t)n;
+      return IO_DONE;
+    }
+    if (errno == EINTR)
+      continue;
+    return (errno == EAGAIN || errno == EWOULDBLOCK) ? IO_AGAIN : IO_ERROR;
+  }
+}
+
+static io_result write_some(int fd, const uint8_t *p, size_t want,
+                            size_t *put) {
+  for (;;) {
+    ssize_t n = write(fd, p, want);
+    if (n > 0) {
+      *put = (size_t)n;
+      return IO_DONE;
+    }
+    if (n == 0) {
+      /* Not expected from a pipe with want > 0; never spin on it. */
+      errno = EIO;
+      return IO_ERROR;
+    }
+    if (errno == EINTR)
+      continue;
+    return (errno == EAGAIN || errno == EWOULDBLOCK) ? IO_AGAIN : IO_ERROR;
+  }
+}
+
+/* ---- incremental reader ---- */
+
+void frame_reader_init(frame_reader *r, size_t max) {
+  memset(r, 0, sizeof *r);
+  r->max = frame_max(max);
+}
+
+void frame_reader_free(frame_reader *r) {
+  free(r->body);
+  r->body = NULL;
+  r->header_have = r->body_len = r->body_have = 0;
+}
+
+/* The header is complete: judge the length, then make room for the body. */
+static frame_status reader_start_body(frame_reader *r) {
+  uint32_t len = get_le32(r->header);
+
+  if (len == 0)
+    return FRAME_EMPTY;
+  if ((uint64_t)len > (uint64_t)r->max)
+    return FRAME_TOO_BIG;
+  r->body = malloc(len);
+  if (r->body == NULL)
+    return FRAME_NOMEM;
+  r->body_len = len;
+  r->body_have = 0;
+  return FRAME_OK;
+}
+
+/* The body is complete: decode it and make ready for the next frame. */
+static frame_status reader_finish(frame_reader *r, Plugsup__Envelope **out) {
+  frame_status s = frame_decode(r->body, r->body_len, out);
+
+  frame_reader_free(r);
+  return s;
+}
+
+static frame_status reader_step_header(frame_reader *r, int fd) {
+  size_t got;
+  io_result io = read_some(fd, r->header + r->header_have,
+                           FRAME_HEADER_BYTES - r->header_have, &got);
+  if (io != IO_DONE)
+    return io == IO_AGAIN ? FRAME_AGAIN : FRAME_IO;
+  if (got == 0)
+    return r->header_have == 0 ? FRAME_EOF : FRAME_TRUNCATED;
+  r->header_have += got;
+  if (r->header_have < FRAME_HEADER_BYTES)
+    return FRAME_OK;
+  return reader_start_body(r);
+}
+
+static frame_status reader_step_body(frame_reader *r, int fd) {
+  size_t got;
+  io_result io = read_some(fd, r->body + r->body_have,
+                           r->body_len - r->body_have, &got);
+  if (io != IO_DONE)
+    return io == IO_AGAIN ? FRAME_AGAIN : FRAME_IO;
+  if (got == 0)
+    return FRAME_TRUNCATED;
+  r->body_have += got;
+  return FRAME_OK;
+}
+
+frame_status frame_reader_feed(frame_reader *r, int fd,
+                               Plugsup__Envelope **out) {
+  *out = NULL;
+  for (;;) {
+    frame_status s;
+    if (r->header_have < FRAME_HEADER_BYTES)
+      s = reader_step_header(r, fd);
+    else
+      s = reader_step_body(r, fd);
+    if (s != FRAME_OK)
+      return s;
+    if (r->body != NULL && r->body_have == r->body_len)
+      return reader_finish(r, out);
+  }
+}
+
+/* ---- blocking helpers ---- */
+
+frame_status frame_read(int fd, size_t max, Plugsup__Envelope **out) {
+  frame_reader r;
+  frame_status s;
+
+  frame_reader_init(&r, max);
+  s = frame_reader_feed(&r, fd, out);
+  if (s == FRAME_AGAIN) {
+    errno = EAGAIN;
+    s = FRAME_IO;
+  }
+  frame_reader_free(&r);
+  return s;
+}
+
+frame_status frame_write(int fd, const Plugsup__Envelope *msg, size_t max) {
+  frame_writer w;
+  frame_status s = frame_writer_start(&w, msg, max);
+
+  if (s != FRAME_OK)
+    return s;
+  s = frame_writer_flush(&w, fd);
+  if (s == FRAME_AGAIN) {
+    errno = EAGAIN;
+    s = FRAME_IO;
+  }
+  frame_writer_free(&w);
+  return s;
+}
+
+/* ---- incremental writer ---- */
+
+frame_status frame_writer_start(frame_writer *w, const Plugsup__Envelope *msg,
+                                size_t max) {
+  w->sent = 0;
+  return frame_encode(msg, max, &w->buf, &w->len);
+}
+
+frame_status frame_writer_flush(frame_writer *w, int fd) {
+  while (w->sent < w->len) {
+    size_t put;
+    io_result io = write_some(fd, w->buf + w->sent, w->len - w->sent, &put);
+    if (io != IO_DONE)
+      return io == IO_AGAIN ? FRAME_AGAIN : FRAME_IO;
+    w->sent += put;
+  }
+  /* Done: drop the buffer now, so a finished writer holds nothing. */
+  frame_writer_free(w);
+  return FRAME_OK;
+}
+
+void frame_writer_free(frame_writer *w) {
+  free(w->buf);
+  w->buf = NULL;
+  w->len = w->sent = 0;
+}

@@ -40,12 +40,32 @@ typedef enum frame_status {
 
 const char *frame_status_message(frame_status s);
 
-/* Unpack one envelope from exactly len bytes (no header). */
+/* Unpack one envelope from exactly len bytes (no header). An envelope
+** that unpacks but carries no message (an unknown oneof case, or only
+** unknown fields) is FRAME_UNDECODABLE too: neither side can act on it. */
 frame_status frame_decode(const uint8_t *buf, size_t len,
                           Plugsup__Envelope **out);
 void frame_free(Plugsup__Envelope *msg);
 
-/* Blocking: write/read one whole frame, retrying on EINTR and short I/O. */
+/* Pack msg as one whole frame (header included) into a new malloc'd
+** buffer that the caller frees. FRAME_EMPTY if msg packs to zero bytes
+** (no oneof case set), FRAME_TOO_BIG if it packs to more than max. */
+frame_status frame_encode(const Plugsup__Envelope *msg, size_t max,
+                          uint8_t **out, size_t *out_len);
+
+/* 'max' everywhere: the largest body accepted or produced; 0 means
+** FRAME_DEFAULT_MAX, and anything above UINT32_MAX is UINT32_MAX.
+**
+** After FRAME_TOO_BIG, FRAME_EMPTY, FRAME_TRUNCATED, FRAME_IO or
+** FRAME_NOMEM from a read, the stream is out of step: stop reading it.
+** After FRAME_UNDECODABLE the next frame starts where it should.
+**
+** Writing to a pipe whose reader has gone raises SIGPIPE: callers that
+** want FRAME_IO (errno EPIPE) instead ignore or block SIGPIPE. */
+
+/* Blocking: write/read one whole frame, retrying on EINTR and short I/O.
+** On a non-blocking fd, EAGAIN is FRAME_IO (errno EAGAIN): use the
+** incremental reader and writer there. */
 frame_status frame_write(int fd, const Plugsup__Envelope *msg, size_t max);
 frame_status frame_read(int fd, size_t max, Plugsup__Envelope **out);
 
@@ -67,7 +87,8 @@ frame_status frame_reader_feed(frame_reader *r, int fd,
 void frame_reader_free(frame_reader *r);
 
 /* Incremental writer: start() packs a frame, flush() sends what the fd
-** takes; FRAME_OK once all of it is sent, FRAME_AGAIN before. */
+** takes; FRAME_OK once all of it is sent (the buffer is then released),
+** FRAME_AGAIN before. start() overwrites *w: free an unfinished one first. */
 typedef struct frame_writer {
   uint8_t *buf;
   size_t len, sent;
@@ -77,5 +98,39 @@ frame_status frame_writer_start(frame_writer *w, const Plugsup__Envelope *msg,
                                 size_t max);
 frame_status frame_writer_flush(frame_writer *w, int fd);
 void frame_writer_free(frame_writer *w);
+
+/* ---- the worker process's fixed interface (see worker/) ----
+**
+** The supervisor starts plugsup-worker by fork+exec with an empty
+** environment, the request pipe's read end on fd 3 and the reply pipe's
+** write end on fd 4. argv, trusted because the supervisor wrote it:
+**   plugsup-worker [--memory BYTES] [--cpu SECONDS] [--no-namespaces]
+** --memory   the run's linear-memory cap: the interpreter's cap is the lower
+**            of this and Run.limits.memory_bytes, and RLIMIT_AS is this plus
+**            PLUGSUP_WORKER_AS_OVERHEAD (default PLUGSUP_WORKER_DEFAULT_MEMORY)
+** --cpu      RLIMIT_CPU in seconds (soft; hard is one more); 0 or absent:
+**            none, the supervisor's wall-clock deadline rules
+** --no-namespaces  skip the best-effort unshare() of namespaces */
+#define PLUGSUP_WORKER_REQUEST_FD 3
+#define PLUGSUP_WORKER_REPLY_FD 4
+#define PLUGSUP_WORKER_ARG_MEMORY "--memory"
+#define PLUGSUP_WORKER_ARG_CPU "--cpu"
+#define PLUGSUP_WORKER_ARG_NO_NAMESPACES "--no-namespaces"
+#define PLUGSUP_WORKER_DEFAULT_MEMORY (256ull << 20)
+/* Address space for code, libc, the Run frame and its unpacked copy, the
+** decoded and compiled module: RLIMIT_AS = memory + this. */
+#define PLUGSUP_WORKER_AS_OVERHEAD (1ull << 30)
+
+/* How a worker ends. 0 once it has sent its Result (whatever the outcome).
+** A refused system call ends it by SIGSYS, after a SandboxViolation frame
+** when its handler could send one. Other statuses: */
+#define PLUGSUP_WORKER_EXIT_OK 0
+#define PLUGSUP_WORKER_EXIT_SANDBOX_SETUP 120 /* a sandbox step failed */
+#define PLUGSUP_WORKER_EXIT_USAGE 121         /* bad argv or fds 3/4 missing */
+#define PLUGSUP_WORKER_EXIT_ORPHANED 122      /* parent died during start-up */
+#define PLUGSUP_WORKER_EXIT_PROTOCOL 123      /* request stream: EOF, bad frame */
+#define PLUGSUP_WORKER_EXIT_REPLY_IO 124      /* a reply could not be written */
+#define PLUGSUP_WORKER_EXIT_NOMEM 125         /* worker out of memory outside
+                                                 the interpreter */
 
 #endif
