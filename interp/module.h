@@ -49,6 +49,11 @@ typedef struct mod_constexpr {
                           OP_REF_FUNC, OP_GLOBAL_GET */
   uint8_t type;        /* the value type it produces */
   uint64_t value;      /* const bits, or the function/global index */
+  size_t expr;         /* offset of the expression in 'bytes', where the
+                          validator re-reads it; 0 for an element item given
+                          as a bare function index (added by the front end:
+                          op/type/value describe only one-instruction
+                          expressions, and validation rejects the others) */
 } mod_constexpr;
 
 typedef struct mod_import {
