@@ -1,13 +1,178 @@
 /*
-** worker.c: the worker process.
+** worker.c: the worker's conversation: Hello, one Run, Output while it
+** runs, one Result.
 */
 #include "worker.h"
 
-#include "frame.h"
-#include "interp.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
-int worker_main(int request_fd, int reply_fd) {
-  (void)request_fd;
-  (void)reply_fd;
-  return 1;
+/* Output frames stay far below the frame bound and the pipe's patience. */
+#define OUTPUT_CHUNK (256u << 10)
+
+int worker_send(worker_ctx *w, const Plugsup__Envelope *env) {
+  if (w->reply_failed)
+    return -1;
+  if (frame_write(w->reply_fd, env, FRAME_DEFAULT_MAX) != FRAME_OK) {
+    w->reply_failed = 1;
+    return -1;
+  }
+  return 0;
+}
+
+static int send_output_chunk(worker_ctx *w, uint32_t fd, const uint8_t *data,
+                             size_t len) {
+  Plugsup__Output out = PLUGSUP__OUTPUT__INIT;
+  Plugsup__Envelope env = PLUGSUP__ENVELOPE__INIT;
+
+  out.fd = fd;
+  out.data.data = (uint8_t *)data;
+  out.data.len = len;
+  env.msg_case = PLUGSUP__ENVELOPE__MSG_OUTPUT;
+  env.output = &out;
+  return worker_send(w, &env);
+}
+
+int worker_output(worker_ctx *w, uint32_t fd, const uint8_t *data, size_t len) {
+  size_t room = len;
+
+  if (w->output_limit != 0) {
+    uint64_t left = w->output_limit - w->output_sent;
+    if ((uint64_t)len > left) {
+      room = (size_t)left;
+      w->output_truncated = 1;
+    }
+  }
+  w->output_sent += room;
+  while (room > 0) {
+    size_t n = room < OUTPUT_CHUNK ? room : OUTPUT_CHUNK;
+    if (send_output_chunk(w, fd, data, n) != 0)
+      return -1;
+    data += n;
+    room -= n;
+  }
+  return w->reply_failed ? -1 : 0;
+}
+
+char *worker_strdupf(const char *fmt, ...) {
+  va_list ap;
+  char *s = NULL;
+  int n;
+
+  va_start(ap, fmt);
+  n = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  if (n < 0 || (s = malloc((size_t)n + 1)) == NULL)
+    return (char *)protobuf_c_empty_string;
+  va_start(ap, fmt);
+  vsnprintf(s, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  return s;
+}
+
+static int is_empty(const char *s) { return s == NULL || s == protobuf_c_empty_string; }
+
+/* Strings in a Result are malloc'd, or the shared empty string on failure. */
+static void free_str(char *s) {
+  if (!is_empty(s))
+    free(s);
+}
+
+void worker_result_free(Plugsup__Result *res) {
+  for (size_t i = 0; i < res->n_values; i++)
+    free(res->values[i]);
+  free(res->values);
+  for (size_t i = 0; i < res->n_exports; i++) {
+    if (res->exports[i] != NULL) {
+      free_str(res->exports[i]->name);
+      free_str(res->exports[i]->type);
+    }
+    free(res->exports[i]);
+  }
+  free(res->exports);
+  for (size_t i = 0; i < res->n_imports; i++)
+    free_str(res->imports[i]);
+  free(res->imports);
+  free_str(res->message);
+  res->values = NULL;
+  res->exports = NULL;
+  res->imports = NULL;
+  res->n_values = res->n_exports = res->n_imports = 0;
+  res->message = (char *)protobuf_c_empty_string;
+}
+
+static int send_hello(worker_ctx *w, uint32_t namespaces) {
+  Plugsup__Hello hello = PLUGSUP__HELLO__INIT;
+  Plugsup__Envelope env = PLUGSUP__ENVELOPE__INIT;
+
+  hello.protocol_version = FRAME_PROTOCOL_VERSION;
+  hello.namespaces = namespaces;
+  env.msg_case = PLUGSUP__ENVELOPE__MSG_HELLO;
+  env.hello = &hello;
+  return worker_send(w, &env);
+}
+
+static int send_result(worker_ctx *w, Plugsup__Result *res) {
+  Plugsup__Envelope env = PLUGSUP__ENVELOPE__INIT;
+
+  res->output_truncated = w->output_truncated != 0;
+  env.msg_case = PLUGSUP__ENVELOPE__MSG_RESULT;
+  env.result = res;
+  return worker_send(w, &env);
+}
+
+/* Read the one request. A broken stream ends the worker quietly: whoever
+** sent it is not listening for answers we can trust it to parse. */
+static int read_run(Plugsup__Envelope **out) {
+  frame_status s = frame_read(PLUGSUP_WORKER_REQUEST_FD, FRAME_DEFAULT_MAX, out);
+  if (s == FRAME_OK)
+    return 0;
+  return s == FRAME_NOMEM ? PLUGSUP_WORKER_EXIT_NOMEM : PLUGSUP_WORKER_EXIT_PROTOCOL;
+}
+
+static int serve(worker_ctx *w, const sandbox_state *sb, worker_hook hook) {
+  Plugsup__Envelope *req = NULL;
+  Plugsup__Result res = PLUGSUP__RESULT__INIT;
+  int status = PLUGSUP_WORKER_EXIT_OK;
+
+  if (send_hello(w, sb->namespaces) != 0)
+    return PLUGSUP_WORKER_EXIT_REPLY_IO;
+  if ((status = read_run(&req)) != 0)
+    return status;
+  if (req->msg_case != PLUGSUP__ENVELOPE__MSG_RUN) {
+    res.outcome = PLUGSUP__OUTCOME__BAD_REQUEST;
+    res.message = worker_strdupf("expected a Run frame, got envelope case %d",
+                                 (int)req->msg_case);
+    status = PLUGSUP_WORKER_EXIT_PROTOCOL;
+  } else if (hook == NULL || !hook(req->run, sb, &res)) {
+    worker_run(w, req->run, &res);
+  }
+  if (send_result(w, &res) != 0 && status == PLUGSUP_WORKER_EXIT_OK)
+    status = PLUGSUP_WORKER_EXIT_REPLY_IO;
+  worker_result_free(&res);
+  frame_free(req);
+  return status;
+}
+
+int worker_main(int argc, char **argv, worker_hook hook) {
+  worker_options opt;
+  sandbox_state sb;
+  worker_ctx w;
+  const char *why = worker_parse_args(argc, argv, &opt);
+  int status;
+
+  if (why != NULL) {
+    /* stderr is still whatever the supervisor gave us: say why once. */
+    fprintf(stderr, "plugsup-worker: %s\n", why);
+    return PLUGSUP_WORKER_EXIT_USAGE;
+  }
+  if ((status = sandbox_enter(&opt, &sb)) != 0)
+    return status;
+  memset(&w, 0, sizeof w);
+  w.reply_fd = PLUGSUP_WORKER_REPLY_FD;
+  w.memory_cap = opt.memory_bytes;
+  return serve(&w, &sb, hook);
 }

@@ -1,10 +1,52 @@
 /*
 ** worker.h: the worker process, everything but main().
+**
+** Lifecycle of one worker (one plugin run):
+**   worker_main    parse argv, enter the sandbox (sandbox.h), say Hello,
+**                  read one Run, run it (run.c), send one Result, exit.
+** While it runs, host functions send Output frames through worker_output.
 */
 #ifndef PLUGSUP_WORKER_H
 #define PLUGSUP_WORKER_H
 
-/* Run the worker on its request and reply fds; returns the exit status. */
-int worker_main(int request_fd, int reply_fd);
+#include <stddef.h>
+#include <stdint.h>
+
+#include "frame.h"
+#include "sandbox.h"
+
+/* The state one run shares between the frame loop and the host functions. */
+typedef struct worker_ctx {
+  int reply_fd;
+  uint64_t memory_cap;       /* --memory: the interpreter never gets more */
+  uint64_t output_limit;     /* Run.limits.output_bytes; 0 = no cap here */
+  uint64_t output_sent;      /* bytes of Output sent so far */
+  int output_truncated;      /* some output was dropped at the cap */
+  int reply_failed;          /* a frame could not be written: stop */
+} worker_ctx;
+
+/* Send one frame on the reply fd; 0, or -1 (and reply_failed set). */
+int worker_send(worker_ctx *w, const Plugsup__Envelope *env);
+
+/* Send plugin output for fd 1 or 2, cut at the output cap. Returns 0, or
+** -1 when the reply pipe failed. Bytes beyond the cap count as written. */
+int worker_output(worker_ctx *w, uint32_t fd, const uint8_t *data, size_t len);
+
+/* Test builds only (plugsup-worker-subverted): a hook that may take over a
+** Run before the interpreter sees it. Returns 1 if it filled *res. */
+typedef int (*worker_hook)(const Plugsup__Run *run, const sandbox_state *sb,
+                           Plugsup__Result *res);
+
+/* The whole process; returns its exit status (PLUGSUP_WORKER_EXIT_*). */
+int worker_main(int argc, char **argv, worker_hook hook);
+
+/* run.c: carry out one Run into *res (initialised by the caller). */
+void worker_run(worker_ctx *w, const Plugsup__Run *run, Plugsup__Result *res);
+/* Free what worker_run (or a hook) put in *res: every string and array
+** is malloc'd, except those equal to protobuf_c_empty_string. */
+void worker_result_free(Plugsup__Result *res);
+/* A malloc'd copy of a formatted message, or the empty string on failure. */
+char *worker_strdupf(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
 
 #endif

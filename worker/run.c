@@ -1,0 +1,424 @@
+/*
+** run.c: one Run through the interpreter: load, (validate-only report,)
+** instantiate against the WASI resolver, call _start or the named export,
+** and describe the ending as a Result.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "interp.h"
+#include "wasi.h"
+#include "worker.h"
+
+#define WASM_PAGE 65536u
+#define MAX_PAGES 65536u
+
+static int is_empty(const char *s) { return s == NULL || s == protobuf_c_empty_string; }
+
+/* Strings in a Result are malloc'd, or the shared empty string on failure. */
+static void free_str(char *s) {
+  if (!is_empty(s))
+    free(s);
+}
+
+/* ---- results ---- */
+
+static void set_outcome(Plugsup__Result *res, Plugsup__Outcome o,
+                        const char *message) {
+  res->outcome = o;
+  free_str(res->message);
+  res->message = worker_strdupf("%s", message);
+}
+
+static void set_nomem(Plugsup__Result *res) {
+  set_outcome(res, PLUGSUP__OUTCOME__OUT_OF_MEMORY,
+              "the worker ran out of memory");
+}
+
+/* An interpreter failure, as an outcome. */
+static void set_failure(Plugsup__Result *res, const interp_error *err) {
+  switch (err->status) {
+  case INTERP_EXIT:
+    set_outcome(res, PLUGSUP__OUTCOME__EXIT, "");
+    res->exit_code = err->exit_code;
+    return;
+  case INTERP_NOMEM:
+    set_outcome(res, PLUGSUP__OUTCOME__OUT_OF_MEMORY, err->message);
+    return;
+  case INTERP_NOT_FOUND:
+  case INTERP_BAD_ARGS:
+    set_outcome(res, PLUGSUP__OUTCOME__BAD_REQUEST, err->message);
+    return;
+  case INTERP_TRAP:
+  case INTERP_UNINSTANTIABLE:
+    if (err->trap == INTERP_TRAP_OUT_OF_FUEL) {
+      set_outcome(res, PLUGSUP__OUTCOME__OUT_OF_FUEL, err->message);
+      return;
+    }
+    res->trap_kind = (char *)interp_trap_message(err->trap);
+    set_outcome(res, err->status == INTERP_TRAP ? PLUGSUP__OUTCOME__TRAP
+                                                : PLUGSUP__OUTCOME__INVALID_MODULE,
+                err->message);
+    return;
+  default: /* malformed, invalid, unlinkable */
+    set_outcome(res, PLUGSUP__OUTCOME__INVALID_MODULE, err->message);
+    return;
+  }
+}
+
+/* ---- types and values ---- */
+
+static const char *valtype_name(interp_valtype t) {
+  switch (t) {
+  case INTERP_I32: return "i32";
+  case INTERP_I64: return "i64";
+  case INTERP_F32: return "f32";
+  case INTERP_F64: return "f64";
+  case INTERP_FUNCREF: return "funcref";
+  case INTERP_EXTERNREF: return "externref";
+  }
+  return "?";
+}
+
+static int valtype_from_proto(Plugsup__ValType t, interp_valtype *out) {
+  static const interp_valtype map[] = {0, INTERP_I32, INTERP_I64, INTERP_F32,
+                                       INTERP_F64, INTERP_FUNCREF,
+                                       INTERP_EXTERNREF};
+  if ((unsigned)t == 0 || (unsigned)t >= sizeof map / sizeof map[0])
+    return -1;
+  *out = map[t];
+  return 0;
+}
+
+static Plugsup__ValType valtype_to_proto(interp_valtype t) {
+  switch (t) {
+  case INTERP_I32: return PLUGSUP__VAL_TYPE__I32;
+  case INTERP_I64: return PLUGSUP__VAL_TYPE__I64;
+  case INTERP_F32: return PLUGSUP__VAL_TYPE__F32;
+  case INTERP_F64: return PLUGSUP__VAL_TYPE__F64;
+  case INTERP_FUNCREF: return PLUGSUP__VAL_TYPE__FUNCREF;
+  case INTERP_EXTERNREF: return PLUGSUP__VAL_TYPE__EXTERNREF;
+  }
+  return PLUGSUP__VAL_TYPE__VAL_UNSPECIFIED;
+}
+
+/* "(i32 i64) -> (f32)" */
+static char *functype_text(const interp_functype *f) {
+  char buf[512];
+  size_t n = 0;
+  buf[n++] = '(';
+  for (uint32_t i = 0; i < f->nparams && n < 400; i++)
+    n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s", i ? " " : "",
+                          valtype_name(f->params[i]));
+  n += (size_t)snprintf(buf + n, sizeof buf - n, ") -> (");
+  for (uint32_t i = 0; i < f->nresults && n < 500; i++)
+    n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s", i ? " " : "",
+                          valtype_name(f->results[i]));
+  snprintf(buf + n, sizeof buf - n, ")");
+  return worker_strdupf("%s", buf);
+}
+
+static char *limits_text(const char *prefix, interp_limits l) {
+  if (l.has_max)
+    return worker_strdupf("%smin=%u max=%u", prefix, l.min, l.max);
+  return worker_strdupf("%smin=%u", prefix, l.min);
+}
+
+static const char *kind_name(interp_externkind k) {
+  static const char *const names[] = {"func", "table", "memory", "global"};
+  return (unsigned)k < 4 ? names[k] : "?";
+}
+
+/* ExportInfo.type: "(i32) -> (i64)", "funcref min=1 max=2", "min=1",
+** "mut i32" / "i32". */
+static char *externtype_text(const interp_externtype *t) {
+  switch (t->kind) {
+  case INTERP_EXTERN_FUNC:
+    return functype_text(&t->func);
+  case INTERP_EXTERN_TABLE: {
+    char prefix[16];
+    snprintf(prefix, sizeof prefix, "%s ", valtype_name(t->table.elem));
+    return limits_text(prefix, t->table.limits);
+  }
+  case INTERP_EXTERN_MEMORY:
+    return limits_text("", t->memory);
+  case INTERP_EXTERN_GLOBAL:
+    return worker_strdupf("%s%s", t->global.mutable_ ? "mut " : "",
+                          valtype_name(t->global.type));
+  }
+  return worker_strdupf("?");
+}
+
+/* ---- VALIDATE: exports and imports ---- */
+
+static int describe_exports(const interp_module *m, Plugsup__Result *res) {
+  uint32_t n = interp_module_export_count(m);
+  if (n == 0)
+    return 0;
+  if ((res->exports = calloc(n, sizeof *res->exports)) == NULL)
+    return -1;
+  for (uint32_t i = 0; i < n; i++) {
+    interp_export_desc d;
+    Plugsup__ExportInfo *e = malloc(sizeof *e);
+    if (e == NULL)
+      return -1;
+    plugsup__export_info__init(e);
+    res->exports[res->n_exports++] = e;
+    interp_module_export(m, i, &d);
+    e->name = worker_strdupf("%.*s", (int)d.name_len, d.name);
+    e->kind = (char *)kind_name(d.type.kind);
+    e->type = externtype_text(&d.type);
+    if (is_empty(e->name) || is_empty(e->type))
+      return -1;
+  }
+  return 0;
+}
+
+static int describe_imports(const interp_module *m, Plugsup__Result *res) {
+  uint32_t n = interp_module_import_count(m);
+  if (n == 0)
+    return 0;
+  if ((res->imports = calloc(n, sizeof *res->imports)) == NULL)
+    return -1;
+  for (uint32_t i = 0; i < n; i++) {
+    interp_import_desc d;
+    interp_module_import(m, i, &d);
+    res->imports[i] = worker_strdupf("%.*s.%.*s %s", (int)d.module_len,
+                                     d.module, (int)d.name_len, d.name,
+                                     kind_name(d.type.kind));
+    if (is_empty(res->imports[i]))
+      return -1;
+    res->n_imports = i + 1;
+  }
+  return 0;
+}
+
+/* ---- INVOKE: arguments and results ---- */
+
+/* Check Run.args against the function's parameters and convert them. */
+static const char *convert_args(const Plugsup__Run *run,
+                                const interp_functype *t, interp_value *out) {
+  if (run->n_args != t->nparams)
+    return "wrong number of arguments";
+  for (uint32_t i = 0; i < t->nparams; i++) {
+    const Plugsup__Value *v = run->args[i];
+    interp_valtype type;
+    if (valtype_from_proto(v->type, &type) != 0 || type != t->params[i])
+      return "argument type does not match the parameter";
+    out[i].type = type;
+    if (type == INTERP_FUNCREF || type == INTERP_EXTERNREF) {
+      if (v->bits != 0)
+        return "only null references can be passed";
+      out[i].of.ref = NULL;
+    } else if (type == INTERP_I32 || type == INTERP_F32) {
+      if (v->bits > UINT32_MAX)
+        return "32-bit argument has bits above 32";
+      out[i].of.i32 = (uint32_t)v->bits;
+    } else {
+      out[i].of.i64 = v->bits;
+    }
+  }
+  return NULL;
+}
+
+static uint64_t value_bits(const interp_value *v) {
+  switch (v->type) {
+  case INTERP_I32:
+  case INTERP_F32:
+    return v->of.i32;
+  case INTERP_I64:
+  case INTERP_F64:
+    return v->of.i64;
+  default:
+    return v->of.ref != NULL;
+  }
+}
+
+static int set_values(Plugsup__Result *res, const interp_value *vals, uint32_t n) {
+  if (n == 0)
+    return 0;
+  if ((res->values = calloc(n, sizeof *res->values)) == NULL)
+    return -1;
+  for (uint32_t i = 0; i < n; i++) {
+    Plugsup__Value *v = malloc(sizeof *v);
+    if (v == NULL)
+      return -1;
+    plugsup__value__init(v);
+    v->type = valtype_to_proto(vals[i].type);
+    v->bits = value_bits(&vals[i]);
+    res->values[res->n_values++] = v;
+  }
+  return 0;
+}
+
+/* ---- the run ---- */
+
+typedef struct run_state {
+  worker_ctx *w;
+  const Plugsup__Run *run;
+  Plugsup__Result *res;
+  interp_store *store;
+  interp_module *module;
+  interp_instance *instance;
+  wasi_env wasi;
+} run_state;
+
+static const char *export_wanted(const Plugsup__Run *run) {
+  return run->mode == PLUGSUP__RUN__MODE__START ? "_start" : run->export_name;
+}
+
+/* Find the function to call; fills a BAD_REQUEST result if there is none. */
+static interp_func *find_func(run_state *rs) {
+  const char *name = export_wanted(rs->run);
+  interp_extern ext;
+
+  if (is_empty(name)) {
+    set_outcome(rs->res, PLUGSUP__OUTCOME__BAD_REQUEST, "no export named in the Run");
+    return NULL;
+  }
+  if (interp_instance_export(rs->instance, name, strlen(name), &ext) != INTERP_OK) {
+    rs->res->outcome = PLUGSUP__OUTCOME__BAD_REQUEST;
+    rs->res->message = worker_strdupf("the module has no export named '%s'", name);
+    return NULL;
+  }
+  if (ext.kind != INTERP_EXTERN_FUNC) {
+    rs->res->outcome = PLUGSUP__OUTCOME__BAD_REQUEST;
+    rs->res->message = worker_strdupf("export '%s' is not a function", name);
+    return NULL;
+  }
+  return ext.of.func;
+}
+
+static void call_func(run_state *rs, interp_func *f) {
+  interp_functype t;
+  interp_value *args, *results;
+  interp_error err;
+  const char *bad = NULL;
+
+  interp_func_type(f, &t);
+  args = calloc(t.nparams + 1, sizeof *args);
+  results = calloc(t.nresults + 1, sizeof *results);
+  if (args == NULL || results == NULL) {
+    set_nomem(rs->res);
+    goto done;
+  }
+  if (rs->run->mode == PLUGSUP__RUN__MODE__INVOKE)
+    bad = convert_args(rs->run, &t, args);
+  else if (t.nparams != 0)
+    bad = "_start takes parameters";
+  if (bad != NULL) {
+    rs->res->outcome = PLUGSUP__OUTCOME__BAD_REQUEST;
+    rs->res->message = worker_strdupf("%s: %s", export_wanted(rs->run), bad);
+    goto done;
+  }
+  if (interp_call(rs->store, f, args, t.nparams, results, t.nresults, &err) != INTERP_OK)
+    set_failure(rs->res, &err);
+  else if (set_values(rs->res, results, t.nresults) != 0)
+    set_nomem(rs->res);
+  else
+    rs->res->outcome = PLUGSUP__OUTCOME__OK;
+done:
+  free(args);
+  free(results);
+}
+
+/* The interpreter's memory cap: the lower of the Run's and --memory. */
+static uint32_t memory_pages(const worker_ctx *w, const Plugsup__Limits *l) {
+  uint64_t bytes = w->memory_cap;
+  uint64_t pages;
+  if (l != NULL && l->memory_bytes != 0 && l->memory_bytes < bytes)
+    bytes = l->memory_bytes;
+  pages = bytes / WASM_PAGE;
+  return pages > MAX_PAGES ? MAX_PAGES : (uint32_t)pages;
+}
+
+static int open_store(run_state *rs) {
+  const Plugsup__Limits *l = rs->run->limits;
+  interp_config cfg;
+
+  memset(&cfg, 0, sizeof cfg);
+  cfg.max_memory_pages = memory_pages(rs->w, l);
+  if (cfg.max_memory_pages == 0) {
+    /* 0 would mean "the default" to the interpreter: never that. */
+    set_outcome(rs->res, PLUGSUP__OUTCOME__BAD_REQUEST,
+                "memory limit is below one wasm page (65536 bytes)");
+    return -1;
+  }
+  if (l != NULL) {
+    cfg.fuel = l->fuel;
+    cfg.max_call_depth = l->max_call_depth;
+  }
+  if (interp_store_new(&cfg, &rs->store) != INTERP_OK) {
+    set_nomem(rs->res);
+    return -1;
+  }
+  return 0;
+}
+
+static int load_module(run_state *rs) {
+  interp_error err;
+  if (interp_module_load(rs->store, rs->run->module.data, rs->run->module.len,
+                         &rs->module, &err) == INTERP_OK)
+    return 0;
+  set_failure(rs->res, &err);
+  return -1;
+}
+
+static int instantiate(run_state *rs) {
+  interp_error err;
+  wasi_env_init(&rs->wasi, rs->w, rs->store, rs->run);
+  if (interp_instantiate(rs->store, rs->module, wasi_resolve, &rs->wasi,
+                         &rs->instance, &err) == INTERP_OK)
+    return 0;
+  set_failure(rs->res, &err);
+  /* Say which import in our words: the resolver knows, the interp may not. */
+  if (err.status == INTERP_UNLINKABLE && rs->wasi.unlinked[0] != '\0')
+    set_outcome(rs->res, PLUGSUP__OUTCOME__INVALID_MODULE, rs->wasi.unlinked);
+  return -1;
+}
+
+static void record_stats(run_state *rs) {
+  interp_stats st;
+  interp_store_stats(rs->store, &st);
+  rs->res->fuel_used = st.fuel_used;
+  rs->res->peak_memory_bytes = st.peak_bytes;
+}
+
+static void run_mode(run_state *rs) {
+  interp_func *f;
+  if (load_module(rs) != 0)
+    return;
+  if (rs->run->mode == PLUGSUP__RUN__MODE__VALIDATE) {
+    if (describe_exports(rs->module, rs->res) != 0 ||
+        describe_imports(rs->module, rs->res) != 0)
+      set_nomem(rs->res);
+    else
+      rs->res->outcome = PLUGSUP__OUTCOME__OK;
+    return;
+  }
+  if (instantiate(rs) != 0 || (f = find_func(rs)) == NULL)
+    return;
+  call_func(rs, f);
+}
+
+void worker_run(worker_ctx *w, const Plugsup__Run *run, Plugsup__Result *res) {
+  run_state rs;
+
+  memset(&rs, 0, sizeof rs);
+  rs.w = w;
+  rs.run = run;
+  rs.res = res;
+  w->output_limit = run->limits != NULL ? run->limits->output_bytes : 0;
+  if (run->mode != PLUGSUP__RUN__MODE__VALIDATE &&
+      run->mode != PLUGSUP__RUN__MODE__START &&
+      run->mode != PLUGSUP__RUN__MODE__INVOKE) {
+    set_outcome(res, PLUGSUP__OUTCOME__BAD_REQUEST, "Run has no valid mode");
+    return;
+  }
+  if (open_store(&rs) != 0)
+    return;
+  run_mode(&rs);
+  record_stats(&rs);
+  interp_store_free(rs.store);
+}

@@ -1,0 +1,240 @@
+/*
+** sandbox.c: everything the worker does to itself before the first frame,
+** except the seccomp filter (seccomp.c).
+**
+** Every step either succeeds or ends the worker with
+** PLUGSUP_WORKER_EXIT_SANDBOX_SETUP; only namespaces are best effort,
+** because many kernels and containers refuse them to unprivileged users.
+*/
+#define _GNU_SOURCE
+#include "sandbox.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "frame.h"
+
+/* ---- argv ---- */
+
+static int parse_u64(const char *s, uint64_t *out) {
+  char *end;
+  unsigned long long v;
+
+  if (s == NULL || *s < '0' || *s > '9')
+    return -1;
+  errno = 0;
+  v = strtoull(s, &end, 10);
+  if (errno != 0 || *end != '\0')
+    return -1;
+  *out = v;
+  return 0;
+}
+
+const char *worker_parse_args(int argc, char **argv, worker_options *out) {
+  out->memory_bytes = PLUGSUP_WORKER_DEFAULT_MEMORY;
+  out->cpu_seconds = 0;
+  out->namespaces = 1;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (strcmp(a, PLUGSUP_WORKER_ARG_MEMORY) == 0) {
+      if (++i == argc || parse_u64(argv[i], &out->memory_bytes) != 0)
+        return "--memory needs a byte count";
+    } else if (strcmp(a, PLUGSUP_WORKER_ARG_CPU) == 0) {
+      if (++i == argc || parse_u64(argv[i], &out->cpu_seconds) != 0)
+        return "--cpu needs a number of seconds";
+    } else if (strcmp(a, PLUGSUP_WORKER_ARG_NO_NAMESPACES) == 0) {
+      out->namespaces = 0;
+    } else {
+      return "unknown argument";
+    }
+  }
+  return NULL;
+}
+
+/* ---- fds ---- */
+
+static int fd_is_open(int fd) { return fcntl(fd, F_GETFD) != -1; }
+
+/* Without close_range (Linux < 5.9): list /proc/self/fd first, close after,
+** so the directory's own fd is not closed under readdir. */
+static int close_others_by_proc(int keep_low, int keep_high) {
+  int fds[1024], n = 0;
+  DIR *d = opendir("/proc/self/fd");
+  struct dirent *e;
+
+  if (d == NULL)
+    return -1;
+  while ((e = readdir(d)) != NULL && n < (int)(sizeof fds / sizeof fds[0])) {
+    char *end;
+    long fd = strtol(e->d_name, &end, 10);
+    if (*end == '\0' && e->d_name[0] != '.' && fd != dirfd(d) &&
+        (fd < keep_low || fd > keep_high))
+      fds[n++] = (int)fd;
+  }
+  closedir(d);
+  for (int i = 0; i < n; i++)
+    close(fds[i]);
+  return n == (int)(sizeof fds / sizeof fds[0]) ? -1 : 0;
+}
+
+static int close_range_raw(unsigned lo, unsigned hi) {
+#ifdef SYS_close_range
+  return (int)syscall(SYS_close_range, lo, hi, 0u);
+#else
+  errno = ENOSYS;
+  return -1;
+#endif
+}
+
+/* Keep [keep_low, keep_high]: the request and reply pipes, plus stderr
+** in sanitizer builds so reports can be read. */
+static int close_other_fds(void) {
+  int keep_low = WORKER_SANITIZED ? 2 : PLUGSUP_WORKER_REQUEST_FD;
+  int keep_high = PLUGSUP_WORKER_REPLY_FD;
+
+  if ((keep_low == 0 || close_range_raw(0, (unsigned)keep_low - 1) == 0) &&
+      close_range_raw((unsigned)keep_high + 1, UINT_MAX) == 0)
+    return 0;
+  if (errno != ENOSYS && errno != EINVAL)
+    return -1;
+  return close_others_by_proc(keep_low, keep_high);
+}
+
+/* ---- signals ---- */
+
+/* exec keeps the blocked mask and ignored dispositions of whoever forked
+** us. A blocked or ignored SIGSYS or SIGXCPU would change how a violation
+** or the CPU limit ends the worker, so start from a known state. SIGPIPE
+** is ignored so a vanished supervisor is an EPIPE we can report. */
+static int reset_signals(void) {
+  sigset_t none;
+  struct sigaction dfl;
+
+  memset(&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; sig++) {
+    if (sig == SIGKILL || sig == SIGSTOP)
+      continue;
+    /* Fails only for numbers libc reserves for itself: harmless. */
+    (void)sigaction(sig, &dfl, NULL);
+  }
+  if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+    return -1;
+  sigemptyset(&none);
+  return sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* ---- namespaces ---- */
+
+/* Each namespace on its own, user first: inside a new user namespace the
+** others need no privilege outside it. Entering any of them is a bonus;
+** the seccomp filter is what the worker's safety rests on. */
+static uint32_t try_namespaces(void) {
+  static const struct {
+    int flag;
+    uint32_t bit;
+  } order[] = {
+      {CLONE_NEWUSER, PLUGSUP__NAMESPACE__NS_USER},
+      {CLONE_NEWNET, PLUGSUP__NAMESPACE__NS_NET},
+      {CLONE_NEWIPC, PLUGSUP__NAMESPACE__NS_IPC},
+      {CLONE_NEWNS, PLUGSUP__NAMESPACE__NS_MOUNT},
+      /* Applies to children only; with fork forbidden, a second wall. */
+      {CLONE_NEWPID, PLUGSUP__NAMESPACE__NS_PID},
+  };
+  uint32_t got = 0;
+
+  for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
+    if (unshare(order[i].flag) == 0)
+      got |= order[i].bit;
+  return got;
+}
+
+/* ---- process attributes ---- */
+
+/* After the namespaces: entering a user namespace changes credentials,
+** which clears the parent-death signal and may reset dumpability. */
+static int restrict_process(void) {
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+    return -1;
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+    return -1;
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
+    return -1;
+  return 0;
+}
+
+static int set_limit(int resource, rlim_t soft, rlim_t hard) {
+  struct rlimit rl = {soft, hard};
+  return setrlimit(resource, &rl);
+}
+
+static rlim_t address_space(uint64_t memory_bytes) {
+  uint64_t as = memory_bytes + PLUGSUP_WORKER_AS_OVERHEAD;
+  if (as < memory_bytes || as >= (uint64_t)RLIM_INFINITY)
+    return RLIM_INFINITY;
+  return (rlim_t)as;
+}
+
+static int set_rlimits(const worker_options *opt) {
+  /* No file may be opened anyway; this caps fd numbers at the reply fd. */
+  if (set_limit(RLIMIT_NOFILE, PLUGSUP_WORKER_REPLY_FD + 1,
+                PLUGSUP_WORKER_REPLY_FD + 1) != 0)
+    return -1;
+  if (set_limit(RLIMIT_FSIZE, 0, 0) != 0 || set_limit(RLIMIT_NPROC, 0, 0) != 0 ||
+      set_limit(RLIMIT_CORE, 0, 0) != 0 || set_limit(RLIMIT_MEMLOCK, 0, 0) != 0)
+    return -1;
+  /* Soft limit: SIGXCPU ends the worker; the hard limit one second on is
+  ** SIGKILL in case SIGXCPU somehow does not. */
+  if (opt->cpu_seconds != 0 &&
+      set_limit(RLIMIT_CPU, (rlim_t)opt->cpu_seconds,
+                (rlim_t)opt->cpu_seconds + 1) != 0)
+    return -1;
+  if (!WORKER_SANITIZED) {
+    rlim_t as = address_space(opt->memory_bytes);
+    if (set_limit(RLIMIT_AS, as, as) != 0)
+      return -1;
+  }
+  return 0;
+}
+
+/* ---- the whole sequence ---- */
+
+static void record_open_fds(sandbox_state *st) {
+  st->n_open_fds = 0;
+  for (int fd = 0; fd < 1024; fd++)
+    if (fd_is_open(fd) && st->n_open_fds < 16)
+      st->open_fds[st->n_open_fds++] = fd;
+}
+
+int sandbox_enter(const worker_options *opt, sandbox_state *st) {
+  memset(st, 0, sizeof *st);
+  st->parent = getppid();
+  if (!fd_is_open(PLUGSUP_WORKER_REQUEST_FD) || !fd_is_open(PLUGSUP_WORKER_REPLY_FD))
+    return PLUGSUP_WORKER_EXIT_USAGE;
+  if (reset_signals() != 0 || close_other_fds() != 0 || clearenv() != 0)
+    return PLUGSUP_WORKER_EXIT_SANDBOX_SETUP;
+  if (opt->namespaces)
+    st->namespaces = try_namespaces();
+  if (restrict_process() != 0)
+    return PLUGSUP_WORKER_EXIT_SANDBOX_SETUP;
+  /* The parent may have died before PDEATHSIG was set: then we were
+  ** re-parented and would never get the signal. */
+  if (getppid() != st->parent)
+    return PLUGSUP_WORKER_EXIT_ORPHANED;
+  if (set_rlimits(opt) != 0)
+    return PLUGSUP_WORKER_EXIT_SANDBOX_SETUP;
+  record_open_fds(st);
+  if (seccomp_install(PLUGSUP_WORKER_REPLY_FD) != 0)
+    return PLUGSUP_WORKER_EXIT_SANDBOX_SETUP;
+  return 0;
+}

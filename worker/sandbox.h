@@ -1,0 +1,58 @@
+/*
+** sandbox.h: how the worker gives up its rights before it reads a single
+** untrusted byte.
+**
+** sandbox_enter() runs, in this order (each step's reason is in sandbox.c):
+**   check fds 3 and 4, reset signal mask and dispositions, close every
+**   other fd, clear the environment, try namespaces, no-new-privs,
+**   not dumpable, die with the parent (and re-check the parent), rlimits,
+**   SIGSYS reporter, seccomp filters.
+** It returns 0, or a PLUGSUP_WORKER_EXIT_* status for main() to exit with.
+**
+** Sanitizer builds (WORKER_SANITIZED, keyed on AddressSanitizer): keep fd
+** 2 open and writable for reports, set no RLIMIT_AS (the shadow memory
+** needs terabytes of address space), and allow the few extra system calls
+** the sanitizer runtime makes. Release builds never get any of this.
+*/
+#ifndef PLUGSUP_WORKER_SANDBOX_H
+#define PLUGSUP_WORKER_SANDBOX_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define WORKER_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define WORKER_SANITIZED 1
+#endif
+#endif
+#ifndef WORKER_SANITIZED
+#define WORKER_SANITIZED 0
+#endif
+
+/* What the trusted supervisor said on the command line. */
+typedef struct worker_options {
+  uint64_t memory_bytes;   /* linear memory cap; RLIMIT_AS adds overhead */
+  uint64_t cpu_seconds;    /* RLIMIT_CPU; 0 = none */
+  int namespaces;          /* try unshare() */
+} worker_options;
+
+/* Fill *out from argv; NULL on success, else a sentence saying what is wrong. */
+const char *worker_parse_args(int argc, char **argv, worker_options *out);
+
+/* What the sandbox set-up found out, for Hello and for tests. */
+typedef struct sandbox_state {
+  pid_t parent;            /* getppid() before the filter forbids it */
+  uint32_t namespaces;     /* PLUGSUP__NAMESPACE__* bits entered */
+  /* Open fds just before the filter went on (test builds report them). */
+  int open_fds[16];
+  int n_open_fds;
+} sandbox_state;
+
+int sandbox_enter(const worker_options *opt, sandbox_state *st);
+
+/* seccomp.c: the filters and the SIGSYS reporter. Returns 0 or -1. */
+int seccomp_install(int reply_fd);
+
+#endif

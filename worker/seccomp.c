@@ -1,0 +1,220 @@
+/*
+** seccomp.c: the worker's system-call filters and the SIGSYS reporter.
+**
+** Two filters are stacked (the kernel runs both; the harsher verdict wins):
+**
+** 1. A hand-written guard: any system call made through a foreign ABI
+**    (another audit arch: e.g. int 0x80 on x86_64) or, on x86_64, with the
+**    x32 bit set kills the process outright. This does not depend on how
+**    libseccomp lays out its own architecture checks.
+**
+** 2. The allow-list, built with libseccomp for the native arch only:
+**      read         fd == 3 (request pipe)
+**      write        fd == 4 (reply pipe)   [+ fd == 2 in sanitizer builds]
+**      mmap         (prot & PROT_EXEC) == 0
+**      mprotect     (prot & PROT_EXEC) == 0
+**      munmap, mremap, brk, madvise         (malloc and linear memory)
+**      clock_gettime, clock_getres, gettimeofday
+**                                   (the vDSO falls back to them on some
+**                                    clock sources, e.g. in VMs)
+**      exit, exit_group
+**    Anything else hits the default action, SCMP_ACT_TRAP: the kernel
+**    raises SIGSYS with the call's number in si_syscall.
+**
+** The SIGSYS handler packs a SandboxViolation frame (number and name) into
+** a static buffer and writes it to the reply fd with the raw write system
+** call, then makes a call that is never allowed (kill(0, 0): harmless if
+** it ever were). SIGSYS is blocked inside its own handler, so the kernel
+** resets it to the default action and the worker dies by SIGSYS: the
+** supervisor sees the same death whether or not the frame got out.
+**
+** Names: libseccomp's resolver allocates, so it cannot run in a signal
+** handler. A table of every native syscall name is resolved once, before
+** the filter goes on (a few hundred small strings, kept for the process's
+** life); the handler only indexes it.
+*/
+#define _GNU_SOURCE
+#include "sandbox.h"
+
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "frame.h"
+
+/* Above every syscall number in use on any arch today (x86_64: ~460). */
+#define SYSCALL_NAME_SLOTS 1024
+
+static const char *syscall_names[SYSCALL_NAME_SLOTS];
+static int violation_fd = -1;
+static uint8_t violation_frame[FRAME_HEADER_BYTES + 128];
+
+static void resolve_syscall_names(void) {
+  uint32_t arch = seccomp_arch_native();
+  for (int nr = 0; nr < SYSCALL_NAME_SLOTS; nr++)
+    if (syscall_names[nr] == NULL)
+      syscall_names[nr] = seccomp_syscall_resolve_num_arch(arch, nr);
+}
+
+/* ---- the SIGSYS handler: async-signal-safe code only ---- */
+
+/* protobuf-c packing into a caller's buffer neither allocates nor locks. */
+static size_t pack_violation(int nr) {
+  Plugsup__SandboxViolation v = PLUGSUP__SANDBOX_VIOLATION__INIT;
+  Plugsup__Envelope env = PLUGSUP__ENVELOPE__INIT;
+  size_t n;
+
+  v.syscall_nr = nr;
+  v.syscall_name = "";
+  if (nr >= 0 && nr < SYSCALL_NAME_SLOTS && syscall_names[nr] != NULL)
+    v.syscall_name = (char *)syscall_names[nr];
+  env.msg_case = PLUGSUP__ENVELOPE__MSG_SANDBOX_VIOLATION;
+  env.sandbox_violation = &v;
+  n = plugsup__envelope__get_packed_size(&env);
+  if (n > sizeof violation_frame - FRAME_HEADER_BYTES)
+    return 0;
+  violation_frame[0] = (uint8_t)n;
+  violation_frame[1] = (uint8_t)(n >> 8);
+  violation_frame[2] = 0;
+  violation_frame[3] = 0;
+  plugsup__envelope__pack(&env, violation_frame + FRAME_HEADER_BYTES);
+  return FRAME_HEADER_BYTES + n;
+}
+
+static void on_sigsys(int sig, siginfo_t *si, void *uctx) {
+  size_t len = pack_violation(si->si_syscall);
+  size_t off = 0;
+
+  (void)sig;
+  (void)uctx;
+  while (off < len) {
+    long n = syscall(SYS_write, violation_fd, violation_frame + off, len - off);
+    if (n <= 0 && errno != EINTR)
+      break;
+    if (n > 0)
+      off += (size_t)n;
+  }
+  syscall(SYS_kill, 0, 0);                  /* traps: death by SIGSYS */
+  syscall(SYS_exit_group, 128 + SIGSYS);    /* not reached */
+}
+
+static int install_reporter(int reply_fd) {
+  struct sigaction sa;
+
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = on_sigsys;
+  sa.sa_flags = SA_SIGINFO;
+  sigfillset(&sa.sa_mask);
+  violation_fd = reply_fd;
+  return sigaction(SIGSYS, &sa, NULL);
+}
+
+/* ---- filter 1: the ABI guard ---- */
+
+static int install_abi_guard(void) {
+  struct sock_filter code[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, seccomp_arch_native(), 1, 0),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+#ifdef __x86_64__
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x40000000u /* x32 bit */, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+#endif
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  struct sock_fprog prog = {(unsigned short)(sizeof code / sizeof code[0]), code};
+  return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
+}
+
+/* ---- filter 2: the allow-list ---- */
+
+static int allow(scmp_filter_ctx ctx, int nr) {
+  return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+}
+
+static int allow_memory(scmp_filter_ctx ctx) {
+  static const int plain[] = {SCMP_SYS(munmap), SCMP_SYS(mremap),
+                              SCMP_SYS(brk), SCMP_SYS(madvise)};
+  for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
+    if (allow(ctx, plain[i]) != 0)
+      return -1;
+  /* W^X for the whole process: no new executable mapping, ever. */
+  if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
+                       SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)) != 0)
+    return -1;
+  return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
+                          SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+}
+
+static int allow_pipes(scmp_filter_ctx ctx, int reply_fd) {
+  if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(read), 1,
+                       SCMP_A0(SCMP_CMP_EQ, PLUGSUP_WORKER_REQUEST_FD)) != 0)
+    return -1;
+  if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1,
+                       SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)reply_fd)) != 0)
+    return -1;
+  if (WORKER_SANITIZED &&
+      seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1,
+                       SCMP_A0(SCMP_CMP_EQ, STDERR_FILENO)) != 0)
+    return -1;
+  return 0;
+}
+
+/* Sanitizer runtimes ask for a few more on their report and exit paths
+** (found with strace on the sanitized worker). Never in release builds. */
+static int allow_sanitizer(scmp_filter_ctx ctx) {
+  static const int extra[] = {SCMP_SYS(getpid), SCMP_SYS(gettid),
+                              SCMP_SYS(sched_yield), SCMP_SYS(futex)};
+  if (!WORKER_SANITIZED)
+    return 0;
+  for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++)
+    if (allow(ctx, extra[i]) != 0)
+      return -1;
+  return 0;
+}
+
+static int allow_rest(scmp_filter_ctx ctx) {
+  static const int plain[] = {SCMP_SYS(clock_gettime), SCMP_SYS(clock_getres),
+                              SCMP_SYS(gettimeofday), SCMP_SYS(exit),
+                              SCMP_SYS(exit_group)};
+  for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
+    if (allow(ctx, plain[i]) != 0)
+      return -1;
+  return 0;
+}
+
+static int load_allow_list(int reply_fd) {
+  int rc = -1;
+  scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
+
+  if (ctx == NULL)
+    return -1;
+  /* seccomp_init's arch list is the native arch alone: keep it so. */
+  if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) != 0)
+    goto done;
+  if (allow_pipes(ctx, reply_fd) != 0 || allow_memory(ctx) != 0 ||
+      allow_rest(ctx) != 0 || allow_sanitizer(ctx) != 0)
+    goto done;
+  rc = seccomp_load(ctx) == 0 ? 0 : -1;
+done:
+  seccomp_release(ctx);
+  return rc;
+}
+
+int seccomp_install(int reply_fd) {
+  resolve_syscall_names();
+  if (install_reporter(reply_fd) != 0)
+    return -1;
+  if (install_abi_guard() != 0)
+    return -1;
+  return load_allow_list(reply_fd);
+}

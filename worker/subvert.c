@@ -1,0 +1,110 @@
+/*
+** subvert.c: plugsup-worker-subverted only (tests; never installed).
+**
+** A Run whose export_name is "__subvert:<what>" makes the worker, inside
+** its finished sandbox, do what a compromised worker would: a forbidden
+** system call straight from native code. Each must end in a
+** SandboxViolation frame and death by SIGSYS (or, for foreign ABIs, death
+** by SIGSYS alone). If a call comes back, the sandbox has a hole: the
+** Result says so (outcome OK, "ALLOWED: ..."), and the tests fail on it.
+*/
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "worker.h"
+
+#define SUBVERT_PREFIX "__subvert:"
+
+int worker_subvert(const Plugsup__Run *run, const sandbox_state *sb,
+                   Plugsup__Result *res);
+
+static long attempt(const char *what, const sandbox_state *sb) {
+  static char buf[16];
+  static char *const argv[] = {"/bin/sh", NULL};
+  static char *const envp[] = {NULL};
+
+  if (strcmp(what, "openat") == 0)
+    return syscall(SYS_openat, AT_FDCWD, "/etc/passwd", O_RDONLY);
+  if (strcmp(what, "socket") == 0)
+    return syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
+  if (strcmp(what, "execve") == 0)
+    return syscall(SYS_execve, "/bin/sh", argv, envp);
+  if (strcmp(what, "clone") == 0)
+    return syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+#ifdef SYS_fork
+  if (strcmp(what, "fork") == 0)
+    return syscall(SYS_fork);
+#endif
+  if (strcmp(what, "ptrace") == 0)
+    return syscall(SYS_ptrace, PTRACE_ATTACH, sb->parent, 0, 0);
+  if (strcmp(what, "kill_parent") == 0) /* signal 0: harmless if allowed */
+    return syscall(SYS_kill, sb->parent, 0);
+  if (strcmp(what, "getppid") == 0)
+    return syscall(SYS_getppid);
+  if (strcmp(what, "mmap_exec") == 0)
+    return (long)syscall(SYS_mmap, 0, 4096, PROT_READ | PROT_EXEC,
+                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (strcmp(what, "mprotect_exec") == 0)
+    return syscall(SYS_mprotect, (long)buf & ~4095L, 4096,
+                   PROT_READ | PROT_WRITE | PROT_EXEC);
+  if (strcmp(what, "write_stdout") == 0)
+    return syscall(SYS_write, 1, "x", 1);
+  if (strcmp(what, "read_fd0") == 0)
+    return syscall(SYS_read, 0, buf, 1);
+  if (strcmp(what, "read_fd5") == 0)
+    return syscall(SYS_read, 5, buf, 1);
+  if (strcmp(what, "write_request_fd") == 0)
+    return syscall(SYS_write, PLUGSUP_WORKER_REQUEST_FD, "x", 1);
+#ifdef __x86_64__
+  if (strcmp(what, "x32") == 0) /* x32 ABI: the guard kills, no report */
+    return syscall(0x40000000L | SYS_getpid);
+#endif
+  errno = ENOENT;
+  return -2;
+}
+
+/* Not a violation: what fds were open when the filter went on. */
+static void list_fds(const sandbox_state *sb, Plugsup__Result *res) {
+  char text[16 * 12] = "";
+  size_t used = 0;
+
+  for (int i = 0; i < sb->n_open_fds && used < sizeof text; i++)
+    used += (size_t)snprintf(text + used, sizeof text - used, "%s%d",
+                             i ? " " : "", sb->open_fds[i]);
+  res->outcome = PLUGSUP__OUTCOME__OK;
+  res->message = worker_strdupf("%s", text);
+}
+
+int worker_subvert(const Plugsup__Run *run, const sandbox_state *sb,
+                   Plugsup__Result *res) {
+  const char *what;
+  long rc;
+
+  if (run->export_name == NULL ||
+      strncmp(run->export_name, SUBVERT_PREFIX, strlen(SUBVERT_PREFIX)) != 0)
+    return 0;
+  what = run->export_name + strlen(SUBVERT_PREFIX);
+  if (strcmp(what, "list_fds") == 0) {
+    list_fds(sb, res);
+    return 1;
+  }
+  rc = attempt(what, sb);
+  if (rc == -2 && errno == ENOENT) {
+    res->outcome = PLUGSUP__OUTCOME__BAD_REQUEST;
+    res->message = worker_strdupf("no subversion named '%s'", what);
+    return 1;
+  }
+  res->outcome = PLUGSUP__OUTCOME__OK;
+  res->message = worker_strdupf("ALLOWED: %s returned %ld (errno %d)", what,
+                                rc, rc < 0 ? errno : 0);
+  return 1;
+}
