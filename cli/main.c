@@ -1,16 +1,34 @@
 /*
-** main.c: the plugsup command line.
+** main.c: the plugsup command line: subcommand dispatch and top-level help.
 */
 #include <stdio.h>
 #include <string.h>
 
-#include "plugsup.h"
+#include "cli.h"
 
 static void usage(FILE *out) {
   fprintf(out,
           "usage: plugsup [--version] [--help] <command> [<args>]\n"
           "\n"
-          "Run untrusted WebAssembly plugins in sandboxed worker processes.\n");
+          "Run untrusted WebAssembly plugins in sandboxed worker processes.\n"
+          "\n"
+          "commands:\n"
+          "  run        run a WASI command, or call an export (--invoke)\n"
+          "  validate   decode and validate a module; list exports, imports\n"
+          "\n"
+          "'plugsup <command> --help' describes each command.\n"
+          "\n"
+          "exit status:\n"
+          "  0-125  the plugin's own exit code (0 when an export returned)\n");
+#define X(name, code, text) fprintf(out, "  %-5d  %s\n", code, text);
+  CLI_EXIT_LIST(X)
+#undef X
+  fprintf(out,
+          "\n"
+          "environment:\n"
+          "  PLUGSUP_WORKER  path of plugsup-worker; by default it is looked\n"
+          "                  for beside plugsup, then in " PLUGSUP_BIN_TO_LIBEXEC
+          "\n");
 }
 
 int main(int argc, char **argv) {
@@ -18,10 +36,17 @@ int main(int argc, char **argv) {
     printf("plugsup %s\n", plugsup_version());
     return 0;
   }
-  if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+  if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
+                    strcmp(argv[1], "-h") == 0)) {
     usage(stdout);
     return 0;
   }
+  if (argc >= 2 && strcmp(argv[1], "run") == 0)
+    return cli_run(argc - 1, argv + 1);
+  if (argc >= 2 && strcmp(argv[1], "validate") == 0)
+    return cli_validate(argc - 1, argv + 1);
+  if (argc >= 2)
+    fprintf(stderr, "plugsup: unknown command '%s'\n", argv[1]);
   usage(stderr);
-  return 2;
+  return CLI_EXIT_USAGE;
 }

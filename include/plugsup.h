@@ -3,9 +3,56 @@
 **
 ** The one public header of libplugsup. Every name starts with plugsup_;
 ** handles are opaque; every fallible call returns a plugsup_status.
+**
+** LIFECYCLE
+**
+**   plugsup_config_init(&cfg)             fill in the defaults, then adjust
+**   plugsup_supervisor_new(&cfg, &sup)    no process is started yet
+**   plugsup_plugin_load_file(path, &plg)  or plugsup_plugin_from_bytes();
+**                                         the bytes are kept, never parsed
+**   plugsup_run(sup, plg, &opts, &res)    one run, synchronously
+**     or plugsup_submit(sup, plg, &opts, &job) many times, then
+**        plugsup_wait(sup, job, &res)     or plugsup_wait_any() / _job_take()
+**   plugsup_result_free(res)
+**   plugsup_plugin_free(plg)              jobs keep their own reference
+**   plugsup_supervisor_free(sup)          kills and reaps what is in flight
+**
+** Each run happens in a fresh `plugsup-worker` process started by exec with
+** an empty environment; the supervisor never runs plugin code itself.
+**
+** OWNERSHIP. Every plugsup_*_new/_load/_from/_submit call that returns
+** PLUGSUP_OK hands the caller one object that the caller frees with the
+** matching _free (a job is freed by plugsup_wait, plugsup_job_take or
+** plugsup_job_cancel). On any other status nothing was allocated and every
+** out-pointer is set to NULL. Input pointers are only borrowed for the call
+** unless a comment says otherwise.
+**
+** ERRORS. Statuses come from one list (PLUGSUP_STATUS_LIST) and
+** plugsup_strerror() names each one. A failing call also leaves a sentence
+** with the particulars (which file, which option) for plugsup_errmsg() on
+** the calling thread. How a *plugin run* ended is not an error of the call:
+** it is the result's outcome (PLUGSUP_OUTCOME_LIST).
+**
+** THREADS. A plugsup_supervisor, and every job submitted to it, belongs to
+** one thread at a time: callers that share one serialise all calls on it.
+** Distinct supervisors may be used from distinct threads at once. A
+** plugsup_plugin is immutable and may be shared by many supervisors and
+** threads. Results are plain memory owned by the caller.
+**
+** SIGNALS AND CHILDREN. The library installs no signal handler and needs no
+** SIGCHLD. It reaps only its own workers, by pid (through a pidfd, so
+** Linux 5.3 or later), and never waits for other children. Writes to a
+** worker's pipe happen with SIGPIPE blocked on the calling thread, and a
+** SIGPIPE raised by them is consumed before the mask is restored, so the
+** embedding program never sees one from plugsup. All descriptors the
+** library opens are close-on-exec.
 */
 #ifndef PLUGSUP_H
 #define PLUGSUP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -23,6 +70,250 @@ extern "C" {
 
 /* The library's version as "MAJOR.MINOR.PATCH"; a static string. */
 PLUGSUP_API const char *plugsup_version(void);
+
+/* ---- statuses: how a call went ---------------------------------------- */
+
+#define PLUGSUP_STATUS_LIST(X)                                              \
+  X(PLUGSUP_OK, "success")                                                  \
+  X(PLUGSUP_EINVAL, "invalid argument")                                     \
+  X(PLUGSUP_ENOMEM, "out of memory")                                        \
+  X(PLUGSUP_ENOENT, "no such file")                                         \
+  X(PLUGSUP_EACCES, "permission denied")                                    \
+  X(PLUGSUP_EIO, "input/output error")                                      \
+  X(PLUGSUP_ETOOBIG, "plugin is larger than a worker can receive")         \
+  X(PLUGSUP_EWORKER, "the worker program cannot be used")                   \
+  X(PLUGSUP_ESYSTEM, "a system call failed")                                \
+  X(PLUGSUP_EAGAIN, "the job has not finished yet")                         \
+  X(PLUGSUP_ETIMEDOUT, "no job finished before the timeout")                \
+  X(PLUGSUP_EEMPTY, "no job is pending")
+
+typedef enum plugsup_status {
+#define PLUGSUP_X_(name, text) name,
+  PLUGSUP_STATUS_LIST(PLUGSUP_X_)
+#undef PLUGSUP_X_
+} plugsup_status;
+
+/* A static sentence for s; "unknown status" for a value not in the list. */
+PLUGSUP_API const char *plugsup_strerror(plugsup_status s);
+
+/* The particulars of the last call that failed on this thread, e.g.
+** "cannot open 'x.wasm': No such file or directory". Valid until the next
+** failing plugsup call on this thread; "" if none failed yet. */
+PLUGSUP_API const char *plugsup_errmsg(void);
+
+/* ---- limits and configuration ----------------------------------------- */
+
+/* Fuel value meaning "no instruction budget". */
+#define PLUGSUP_FUEL_UNLIMITED UINT64_MAX
+
+/* In a plugsup_config, a 0 field takes the built-in default (memory
+** 256 MiB, fuel unlimited, wall time 10 s, output 1 MiB); in
+** plugsup_run_options, a 0 field takes the supervisor's value. */
+typedef struct plugsup_limits {
+  uint64_t memory_bytes; /* linear memory cap, at most 4 GiB */
+  uint64_t fuel;         /* instructions; PLUGSUP_FUEL_UNLIMITED for none */
+  uint64_t wall_ms;      /* wall-clock deadline; then the worker is killed */
+  uint64_t output_bytes; /* stdout plus stderr kept; the rest is cut */
+} plugsup_limits;
+
+/* Appended to only; 'size' tells the library which version it got. */
+typedef struct plugsup_config {
+  size_t size;             /* sizeof(plugsup_config), set by config_init */
+  const char *worker_path; /* the plugsup-worker binary; NULL: the
+                              installed one, or $PLUGSUP_WORKER if set */
+  plugsup_limits limits;   /* defaults for every run */
+  unsigned max_in_flight;  /* workers alive at once; more runs queue; 0: 8 */
+} plugsup_config;
+
+/* Zeroes *cfg and sets cfg->size: all defaults. */
+PLUGSUP_API void plugsup_config_init(plugsup_config *cfg);
+
+/* ---- supervisor ------------------------------------------------------- */
+
+typedef struct plugsup_supervisor plugsup_supervisor;
+
+/* Copies what it needs from cfg. EINVAL for a bad limit (errmsg says
+** which), EWORKER if worker_path is not an executable file. */
+PLUGSUP_API plugsup_status plugsup_supervisor_new(const plugsup_config *cfg,
+                                                  plugsup_supervisor **out);
+
+/* Kills (SIGKILL) and reaps every worker still running, frees every job not
+** yet freed, then sup. NULL is a no-op. */
+PLUGSUP_API void plugsup_supervisor_free(plugsup_supervisor *sup);
+
+/* ---- plugins ---------------------------------------------------------- */
+
+typedef struct plugsup_plugin plugsup_plugin;
+
+/* Reads the whole file. ENOENT, EACCES, EIO, ETOOBIG (over 64 MiB). */
+PLUGSUP_API plugsup_status plugsup_plugin_load_file(const char *path,
+                                                    plugsup_plugin **out);
+/* Copies len bytes; len 0 is EINVAL. */
+PLUGSUP_API plugsup_status plugsup_plugin_from_bytes(const void *bytes,
+                                                     size_t len,
+                                                     plugsup_plugin **out);
+/* Drops the caller's reference; jobs that use the plugin keep theirs. */
+PLUGSUP_API void plugsup_plugin_free(plugsup_plugin *plugin);
+
+/* ---- values ----------------------------------------------------------- */
+
+typedef enum plugsup_valtype {
+  PLUGSUP_I32 = 1,
+  PLUGSUP_I64 = 2,
+  PLUGSUP_F32 = 3,
+  PLUGSUP_F64 = 4,
+  PLUGSUP_FUNCREF = 5,  /* opaque: of.ref is 0 for null, 1 otherwise */
+  PLUGSUP_EXTERNREF = 6
+} plugsup_valtype;
+
+typedef struct plugsup_value {
+  plugsup_valtype type;
+  union {
+    int32_t i32;
+    int64_t i64;
+    float f32;  /* travels as its bit pattern: NaN payloads survive */
+    double f64;
+    uint64_t ref;
+  } of;
+} plugsup_value;
+
+/* ---- runs ------------------------------------------------------------- */
+
+typedef enum plugsup_mode {
+  PLUGSUP_MODE_START = 0,   /* WASI command: call _start with argv */
+  PLUGSUP_MODE_INVOKE = 1,  /* call export_name with args */
+  PLUGSUP_MODE_VALIDATE = 2 /* decode and validate only; report exports */
+} plugsup_mode;
+
+/* Called with output as it arrives (fd 1 stdout, 2 stderr), on the thread
+** that is driving the supervisor, only from inside plugsup_run/_wait/
+** _wait_any. Output is also captured in the result, up to the limit. */
+typedef void plugsup_output_fn(void *userdata, int fd, const void *data,
+                               size_t len);
+
+/* Appended to only. Zero-initialise, then set size = sizeof(*opts). */
+typedef struct plugsup_run_options {
+  size_t size;
+  plugsup_mode mode;
+  const char *export_name;     /* INVOKE */
+  const plugsup_value *args;   /* INVOKE: nargs values */
+  size_t nargs;
+  const char *const *argv;     /* START: argc strings; argv[0] is the
+                                  program name; none: "plugin" */
+  size_t argc;
+  plugsup_limits limits;       /* 0 fields: the supervisor's */
+  plugsup_output_fn *on_output; /* NULL: capture only */
+  void *userdata;
+} plugsup_run_options;
+
+/* How a run ended. */
+#define PLUGSUP_OUTCOME_LIST(X)                                             \
+  X(PLUGSUP_OUTCOME_OK, "ok")                /* returned: values set */    \
+  X(PLUGSUP_OUTCOME_EXIT, "exit")            /* proc_exit: exit_code */    \
+  X(PLUGSUP_OUTCOME_TRAP, "trap")            /* trap_kind, message */      \
+  X(PLUGSUP_OUTCOME_TIMEOUT, "timeout")      /* wall_ms passed: killed */  \
+  X(PLUGSUP_OUTCOME_OUT_OF_FUEL, "out_of_fuel")                             \
+  X(PLUGSUP_OUTCOME_OUT_OF_MEMORY, "out_of_memory")                         \
+  X(PLUGSUP_OUTCOME_SANDBOX_VIOLATION, "sandbox_violation") /* syscall */   \
+  X(PLUGSUP_OUTCOME_CRASHED, "crashed")      /* signal */                  \
+  X(PLUGSUP_OUTCOME_INVALID_MODULE, "invalid_module") /* message */         \
+  X(PLUGSUP_OUTCOME_BAD_REQUEST, "bad_request") /* no such export, ... */  \
+  X(PLUGSUP_OUTCOME_PROTOCOL_ERROR, "protocol_error") /* bad frames */      \
+  X(PLUGSUP_OUTCOME_WORKER_FAILED, "worker_failed") /* could not start */
+
+typedef enum plugsup_outcome {
+#define PLUGSUP_X_(name, text) name,
+  PLUGSUP_OUTCOME_LIST(PLUGSUP_X_)
+#undef PLUGSUP_X_
+} plugsup_outcome;
+
+/* A static lower-case name, e.g. "out_of_fuel"; "unknown" if not listed. */
+PLUGSUP_API const char *plugsup_outcome_name(plugsup_outcome o);
+
+typedef struct plugsup_output {
+  const char *data; /* len bytes, then a NUL not counted in len */
+  size_t len;
+  bool truncated;   /* the plugin wrote more than output_bytes */
+} plugsup_output;
+
+typedef struct plugsup_export {
+  const char *name;
+  const char *kind; /* "func", "table", "memory", "global" */
+  const char *type; /* e.g. "(i32 i32) -> (i64)" */
+} plugsup_export;
+
+/* Allocated by the library, read-only for the caller, freed with
+** plugsup_result_free. Appended to only. Every string is non-NULL. */
+typedef struct plugsup_result {
+  plugsup_outcome outcome;
+  int exit_code;              /* EXIT */
+  int signal;                 /* CRASHED: the signal that ended the worker */
+  const char *trap_kind;      /* TRAP: e.g. "unreachable"; else "" */
+  const char *message;        /* detail for every outcome but OK/EXIT */
+  const char *syscall;        /* SANDBOX_VIOLATION: e.g. "openat", or
+                                 "unknown" when only SIGSYS was seen */
+  long syscall_number;        /* SANDBOX_VIOLATION: -1 when unknown */
+  const plugsup_value *values; /* OK from INVOKE */
+  size_t value_count;
+  plugsup_output out;         /* captured stdout */
+  plugsup_output err;         /* captured stderr */
+  uint64_t fuel_used;         /* as reported by the worker; 0 if it died */
+  uint64_t peak_memory_bytes; /* peak linear memory, from the worker */
+  uint64_t max_rss_bytes;     /* peak resident set of the worker process */
+  uint64_t cpu_usec;          /* user + system time of the worker (wait4) */
+  uint64_t wall_usec;         /* from spawn to reap */
+  const plugsup_export *exports; /* VALIDATE */
+  size_t export_count;
+  const char *const *imports; /* VALIDATE: "module.name kind" */
+  size_t import_count;
+} plugsup_result;
+
+PLUGSUP_API void plugsup_result_free(plugsup_result *res);
+
+/* Runs one plugin to its end on the calling thread, also driving any jobs
+** already submitted. opts NULL: START with defaults. PLUGSUP_OK means *out
+** holds a result, whatever its outcome. */
+PLUGSUP_API plugsup_status plugsup_run(plugsup_supervisor *sup,
+                                       plugsup_plugin *plugin,
+                                       const plugsup_run_options *opts,
+                                       plugsup_result **out);
+
+/* ---- many runs at once ------------------------------------------------ */
+
+typedef struct plugsup_job plugsup_job;
+
+/* Queues a run; at most max_in_flight workers live at once. Nothing happens
+** until the caller drives the supervisor with _run, _wait or _wait_any.
+** opts is copied; on_output/userdata must stay valid until the job ends. */
+PLUGSUP_API plugsup_status plugsup_submit(plugsup_supervisor *sup,
+                                          plugsup_plugin *plugin,
+                                          const plugsup_run_options *opts,
+                                          plugsup_job **out);
+
+/* Drives the supervisor until job has finished, then moves its result to
+** *out and frees job. */
+PLUGSUP_API plugsup_status plugsup_wait(plugsup_supervisor *sup,
+                                        plugsup_job *job,
+                                        plugsup_result **out);
+
+/* Drives the supervisor until some job finishes that no earlier _wait_any
+** returned, or timeout_ms passes (-1: no limit, 0: just poll). OK: *out is
+** that job, still owned by the caller (take its result with _job_take).
+** ETIMEDOUT: none finished in time. EEMPTY: no job is queued or running. */
+PLUGSUP_API plugsup_status plugsup_wait_any(plugsup_supervisor *sup,
+                                            int timeout_ms,
+                                            plugsup_job **out);
+
+/* Without driving anything: true once job has finished. */
+PLUGSUP_API bool plugsup_job_done(const plugsup_job *job);
+
+/* A finished job: moves its result to *out and frees job. EAGAIN (job kept)
+** if it has not finished. */
+PLUGSUP_API plugsup_status plugsup_job_take(plugsup_job *job,
+                                            plugsup_result **out);
+
+/* Kills the job's worker if running, reaps it, frees job and its result. */
+PLUGSUP_API void plugsup_job_cancel(plugsup_job *job);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,65 @@
+/*
+** cli.h: what the plugsup command's files share.
+*/
+#ifndef PLUGSUP_CLI_H
+#define PLUGSUP_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "plugsup.h"
+
+/* Exit statuses of plugsup. A plugin's own exit code 0-125 passes through
+** unchanged; the rest are chosen above 159 so that they collide neither
+** with those nor with the shell's 126, 127 and 128+signal. */
+#define CLI_EXIT_LIST(X)                                                    \
+  X(CLI_EXIT_USAGE, 2, "usage error: bad option, value or argument")        \
+  X(CLI_EXIT_BIG_CODE, 125, "the plugin exited with a code above 125")      \
+  X(CLI_EXIT_TRAP, 160, "the plugin trapped")                               \
+  X(CLI_EXIT_TIMEOUT, 161, "the wall-clock (or CPU) time limit was reached") \
+  X(CLI_EXIT_FUEL, 162, "the plugin ran out of fuel")                       \
+  X(CLI_EXIT_MEMORY, 163, "the plugin ran out of memory")                   \
+  X(CLI_EXIT_VIOLATION, 164, "sandbox violation: a forbidden system call")  \
+  X(CLI_EXIT_CRASH, 165, "the worker process crashed with a signal")        \
+  X(CLI_EXIT_INVALID, 166, "the module is malformed, invalid or unlinkable") \
+  X(CLI_EXIT_BAD_REQUEST, 167, "no such export, or wrong arguments for it") \
+  X(CLI_EXIT_PROTOCOL, 168, "the worker broke the protocol")                \
+  X(CLI_EXIT_SYSTEM, 169, "plugsup itself failed: unreadable plugin, "      \
+                          "missing worker, system error")
+
+enum {
+#define X(name, code, text) name = code,
+  CLI_EXIT_LIST(X)
+#undef X
+};
+
+typedef struct cli_opts {
+  const char *invoke;   /* --invoke NAME, or NULL for _start */
+  plugsup_limits limits;
+  bool stats, json;
+  const char *plugin;   /* path */
+  char **rest;          /* plugin arguments or values */
+  int nrest;
+} cli_opts;
+
+/* Subcommands: each returns plugsup's exit status. */
+int cli_run(int argc, char **argv);
+int cli_validate(int argc, char **argv);
+
+/* Shared by the subcommands (common.c). */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+int cli_parse_common(const char *cmd, int argc, char **argv, cli_opts *o,
+                     bool allow_run_options, void (*help)(void));
+/* A supervisor with the worker found beside the plugsup binary, in the
+** installed libexec dir, or at $PLUGSUP_WORKER; NULL after a message. */
+plugsup_supervisor *cli_supervisor(const plugsup_limits *limits);
+plugsup_plugin *cli_load(const char *path);
+/* Exit status and one-line stderr message for a result. */
+int cli_outcome_exit(const plugsup_result *r);
+void cli_report_outcome(const plugsup_result *r);
+void cli_print_stats(const plugsup_result *r);
+/* One JSON object for r on stdout (json.c); false if out of memory. */
+bool cli_print_json(const plugsup_result *r, bool validate);
+
+#endif

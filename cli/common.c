@@ -1,0 +1,228 @@
+/*
+** common.c: what every plugsup subcommand shares: option parsing, finding
+** the worker, loading the plugin, and reporting how a run ended.
+*/
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "options.h"
+
+int cli_usage_error(const char *cmd, const char *fmt, ...) {
+  va_list ap;
+  fprintf(stderr, "plugsup %s: ", cmd);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "\nTry 'plugsup %s --help'.\n", cmd);
+  return CLI_EXIT_USAGE;
+}
+
+enum { OPT_INVOKE = 256, OPT_TIMEOUT, OPT_MEMORY, OPT_FUEL, OPT_OUTPUT,
+       OPT_STATS, OPT_JSON, OPT_HELP };
+
+static const struct option long_opts[] = {
+    {"invoke", required_argument, NULL, OPT_INVOKE},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"memory", required_argument, NULL, OPT_MEMORY},
+    {"fuel", required_argument, NULL, OPT_FUEL},
+    {"max-output", required_argument, NULL, OPT_OUTPUT},
+    {"stats", no_argument, NULL, OPT_STATS},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0}};
+
+/* Parses one option's value into its field; 0 or a usage exit status. */
+static int take_value(const char *cmd, int opt, const char *arg, cli_opts *o) {
+  const char *bad = NULL, *name = NULL;
+  switch (opt) {
+  case OPT_TIMEOUT:
+    name = "--timeout";
+    bad = cli_parse_duration(arg, &o->limits.wall_ms);
+    break;
+  case OPT_MEMORY:
+    name = "--memory";
+    bad = cli_parse_size(arg, &o->limits.memory_bytes);
+    break;
+  case OPT_FUEL:
+    name = "--fuel";
+    bad = cli_parse_count(arg, &o->limits.fuel);
+    break;
+  case OPT_OUTPUT:
+    name = "--max-output";
+    bad = cli_parse_size(arg, &o->limits.output_bytes);
+    break;
+  }
+  if (bad)
+    return cli_usage_error(cmd, "bad %s value '%s': %s", name, arg, bad);
+  return 0;
+}
+
+static bool run_only(int opt) {
+  return opt == OPT_INVOKE || opt == OPT_FUEL || opt == OPT_OUTPUT ||
+         opt == OPT_STATS;
+}
+
+/* Returns -1 to go on, or the exit status to end with (help: 0). */
+int cli_parse_common(const char *cmd, int argc, char **argv, cli_opts *o,
+                     bool allow_run_options, void (*help)(void)) {
+  memset(o, 0, sizeof *o);
+  opterr = 0;
+  optind = 1;
+  int opt, rc;
+  /* '+': options end at the plugin path; what follows is the plugin's. */
+  while ((opt = getopt_long(argc, argv, "+:h", long_opts, NULL)) != -1) {
+    if (opt == '?')
+      return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+    if (opt == ':')
+      return cli_usage_error(cmd, "option '%s' needs a value",
+                             argv[optind - 1]);
+    if (opt == 'h' || opt == OPT_HELP) {
+      help();
+      return 0;
+    }
+    if (!allow_run_options && run_only(opt))
+      return cli_usage_error(cmd, "option '%s' is only for 'plugsup run'",
+                             argv[optind - 1]);
+    if (opt == OPT_INVOKE)
+      o->invoke = optarg;
+    else if (opt == OPT_STATS)
+      o->stats = true;
+    else if (opt == OPT_JSON)
+      o->json = true;
+    else if ((rc = take_value(cmd, opt, optarg, o)))
+      return rc;
+  }
+  if (optind >= argc)
+    return cli_usage_error(cmd, "missing the plugin file (PLUGIN.wasm)");
+  o->plugin = argv[optind];
+  o->rest = argv + optind + 1;
+  o->nrest = argc - optind - 1;
+  return -1;
+}
+
+/* ---- the worker and the plugin ---- */
+
+static bool executable(const char *path) { return access(path, X_OK) == 0; }
+
+/* The directory holding this binary, into dir. */
+static bool self_dir(char *dir, size_t size) {
+  ssize_t n = readlink("/proc/self/exe", dir, size - 1);
+  if (n <= 0)
+    return false;
+  dir[n] = '\0';
+  char *slash = strrchr(dir, '/');
+  if (!slash)
+    return false;
+  *slash = '\0';
+  return true;
+}
+
+/* $PLUGSUP_WORKER when set; else beside this binary (a build tree); else
+** in the installed libexec dir, found relative to this binary so that an
+** installed tree can be moved. */
+plugsup_supervisor *cli_supervisor(const plugsup_limits *limits) {
+  char dir[PATH_MAX], worker[PATH_MAX + 64];
+  const char *env = getenv("PLUGSUP_WORKER");
+  if (env && *env)
+    snprintf(worker, sizeof worker, "%s", env);
+  else if (!self_dir(dir, sizeof dir)) {
+    fprintf(stderr, "plugsup: cannot locate itself through /proc/self/exe; "
+            "set PLUGSUP_WORKER to the plugsup-worker path\n");
+    return NULL;
+  } else {
+    snprintf(worker, sizeof worker, "%s/plugsup-worker", dir);
+    if (!executable(worker))
+      snprintf(worker, sizeof worker, "%s/%s/plugsup-worker", dir,
+               PLUGSUP_BIN_TO_LIBEXEC);
+    if (!executable(worker)) {
+      fprintf(stderr, "plugsup: cannot find plugsup-worker in %s or in "
+              "%s/%s; set PLUGSUP_WORKER to its path\n", dir, dir,
+              PLUGSUP_BIN_TO_LIBEXEC);
+      return NULL;
+    }
+  }
+  plugsup_config cfg;
+  plugsup_config_init(&cfg);
+  cfg.worker_path = worker;
+  cfg.limits = *limits;
+  cfg.max_in_flight = 1;
+  plugsup_supervisor *sup;
+  if (plugsup_supervisor_new(&cfg, &sup) != PLUGSUP_OK) {
+    fprintf(stderr, "plugsup: %s\n", plugsup_errmsg());
+    return NULL;
+  }
+  return sup;
+}
+
+plugsup_plugin *cli_load(const char *path) {
+  plugsup_plugin *p;
+  if (plugsup_plugin_load_file(path, &p) != PLUGSUP_OK) {
+    fprintf(stderr, "plugsup: %s\n", plugsup_errmsg());
+    return NULL;
+  }
+  return p;
+}
+
+/* ---- outcomes ---- */
+
+static const struct {
+  int code;
+  const char *label;
+} outcome_exits[] = {
+    [PLUGSUP_OUTCOME_OK] = {0, NULL},
+    [PLUGSUP_OUTCOME_EXIT] = {0, NULL},
+    [PLUGSUP_OUTCOME_TRAP] = {CLI_EXIT_TRAP, "trap"},
+    [PLUGSUP_OUTCOME_TIMEOUT] = {CLI_EXIT_TIMEOUT, "timeout"},
+    [PLUGSUP_OUTCOME_OUT_OF_FUEL] = {CLI_EXIT_FUEL, "out of fuel"},
+    [PLUGSUP_OUTCOME_OUT_OF_MEMORY] = {CLI_EXIT_MEMORY, "out of memory"},
+    [PLUGSUP_OUTCOME_SANDBOX_VIOLATION] = {CLI_EXIT_VIOLATION,
+                                           "sandbox violation"},
+    [PLUGSUP_OUTCOME_CRASHED] = {CLI_EXIT_CRASH, "worker crashed"},
+    [PLUGSUP_OUTCOME_INVALID_MODULE] = {CLI_EXIT_INVALID, "invalid module"},
+    [PLUGSUP_OUTCOME_BAD_REQUEST] = {CLI_EXIT_BAD_REQUEST, "bad request"},
+    [PLUGSUP_OUTCOME_PROTOCOL_ERROR] = {CLI_EXIT_PROTOCOL, "protocol error"},
+    [PLUGSUP_OUTCOME_WORKER_FAILED] = {CLI_EXIT_SYSTEM, "worker failed"},
+};
+
+int cli_outcome_exit(const plugsup_result *r) {
+  if (r->outcome == PLUGSUP_OUTCOME_EXIT)
+    return r->exit_code >= 0 && r->exit_code <= 125 ? r->exit_code
+                                                    : CLI_EXIT_BIG_CODE;
+  if ((size_t)r->outcome >= sizeof outcome_exits / sizeof outcome_exits[0])
+    return CLI_EXIT_PROTOCOL;
+  return outcome_exits[r->outcome].code;
+}
+
+void cli_report_outcome(const plugsup_result *r) {
+  if (r->outcome == PLUGSUP_OUTCOME_EXIT && cli_outcome_exit(r) != r->exit_code)
+    fprintf(stderr, "plugsup: the plugin exited with code %d, reported as "
+            "%d\n", r->exit_code, CLI_EXIT_BIG_CODE);
+  if ((size_t)r->outcome >= sizeof outcome_exits / sizeof outcome_exits[0] ||
+      !outcome_exits[r->outcome].label)
+    return;
+  fprintf(stderr, "plugsup: %s: %s\n", outcome_exits[r->outcome].label,
+          r->message);
+}
+
+static double ms(uint64_t usec) { return (double)usec / 1000.0; }
+
+void cli_print_stats(const plugsup_result *r) {
+  fprintf(stderr,
+          "plugsup stats:\n"
+          "  outcome      %s\n"
+          "  fuel used    %" PRIu64 "\n"
+          "  peak memory  %" PRIu64 " bytes (linear memory)\n"
+          "  max rss      %" PRIu64 " bytes (worker process)\n"
+          "  cpu time     %.3f ms\n"
+          "  wall time    %.3f ms\n",
+          plugsup_outcome_name(r->outcome), r->fuel_used,
+          r->peak_memory_bytes, r->max_rss_bytes, ms(r->cpu_usec),
+          ms(r->wall_usec));
+}

@@ -1,0 +1,264 @@
+/*
+** run.c: `plugsup run` and `plugsup validate`.
+*/
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "options.h"
+
+static void run_help(void) {
+  printf(
+      "usage: plugsup run [OPTIONS] PLUGIN.wasm [ARGS...]\n"
+      "       plugsup run --invoke NAME [OPTIONS] PLUGIN.wasm [VALUES...]\n"
+      "\n"
+      "Run a WASI command (its _start) with ARGS, or call the export NAME with\n"
+      "VALUES, in a sandboxed worker process. Options come before PLUGIN.wasm;\n"
+      "everything after it belongs to the plugin.\n"
+      "\n"
+      "  --invoke NAME     call export NAME; each VALUE is parsed by the type of\n"
+      "                    its parameter (5, -1, 0x10, 2.5, nan, inf, null), or\n"
+      "                    typed as TYPE:VALUE (i32:5); results print one per line\n"
+      "  --timeout T       wall-clock limit: milliseconds, or with ms, s or m\n"
+      "                    (default 10s); the worker is then killed\n"
+      "  --memory N        linear memory cap in bytes, with K, M or G (default 256M)\n"
+      "  --fuel N          instruction budget (default: unlimited)\n"
+      "  --max-output N    stdout plus stderr kept, with K, M or G (default 1M)\n"
+      "  --stats           print outcome, fuel, peak memory, CPU and wall time\n"
+      "                    to stderr\n"
+      "  --json            print one JSON object for the run on stdout instead\n"
+      "                    of the plugin's output\n"
+      "  -h, --help        this text\n"
+      "\n"
+      "The exit status is the plugin's own exit code (0-125); see 'plugsup\n"
+      "--help' for the statuses of the other outcomes.\n");
+}
+
+static void validate_help(void) {
+  printf(
+      "usage: plugsup validate [OPTIONS] PLUGIN.wasm\n"
+      "\n"
+      "Decode and validate PLUGIN.wasm inside a sandboxed worker and print its\n"
+      "exports (name, kind, type) and imports. Exit status 0 if it is valid,\n"
+      "166 if not.\n"
+      "\n"
+      "  --timeout T       wall-clock limit (default 10s)\n"
+      "  --memory N        memory cap for the module, with K, M or G\n"
+      "  --json            print one JSON object on stdout\n"
+      "  -h, --help        this text\n");
+}
+
+/* Streams the plugin's output as it arrives. */
+static void pass_output(void *userdata, int fd, const void *data, size_t len) {
+  const char *p = data;
+  while (len > 0) {
+    ssize_t n = write(fd, p, len);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return; /* our own stdout is gone: the run goes on regardless */
+    p += n;
+    len -= (size_t)n;
+  }
+}
+
+static void options_for(const cli_opts *o, plugsup_run_options *ro) {
+  memset(ro, 0, sizeof *ro);
+  ro->size = sizeof *ro;
+  ro->limits = o->limits;
+  if (!o->json)
+    ro->on_output = pass_output;
+}
+
+static plugsup_result *execute(plugsup_supervisor *sup, plugsup_plugin *plg,
+                               const plugsup_run_options *ro) {
+  plugsup_result *r;
+  if (plugsup_run(sup, plg, ro, &r) != PLUGSUP_OK) {
+    fprintf(stderr, "plugsup: %s\n", plugsup_errmsg());
+    return NULL;
+  }
+  return r;
+}
+
+static void print_values(const plugsup_result *r) {
+  char buf[64];
+  for (size_t i = 0; i < r->value_count; i++) {
+    cli_format_value(&r->values[i], buf, sizeof buf);
+    printf("%s\n", buf);
+  }
+}
+
+static void print_module(const plugsup_result *r) {
+  printf("exports:\n");
+  for (size_t i = 0; i < r->export_count; i++)
+    printf("  %s %s%s%s\n", r->exports[i].kind, r->exports[i].name,
+           *r->exports[i].type ? " " : "", r->exports[i].type);
+  printf("imports:\n");
+  for (size_t i = 0; i < r->import_count; i++)
+    printf("  %s\n", r->imports[i]);
+}
+
+/* Prints r as the options ask, frees it, returns the exit status. */
+static int report(plugsup_result *r, const cli_opts *o, plugsup_mode mode) {
+  int rc = cli_outcome_exit(r);
+  if (o->json && !cli_print_json(r, mode == PLUGSUP_MODE_VALIDATE)) {
+    fprintf(stderr, "plugsup: out of memory writing JSON\n");
+    rc = CLI_EXIT_SYSTEM;
+  }
+  if (!o->json) {
+    cli_report_outcome(r);
+    if (r->outcome == PLUGSUP_OUTCOME_OK && mode == PLUGSUP_MODE_INVOKE)
+      print_values(r);
+    if (r->outcome == PLUGSUP_OUTCOME_OK && mode == PLUGSUP_MODE_VALIDATE)
+      print_module(r);
+  }
+  if (o->stats)
+    cli_print_stats(r);
+  plugsup_result_free(r);
+  return rc;
+}
+
+/* ---- --invoke ---- */
+
+static const plugsup_export *find_func(const plugsup_result *v,
+                                       const char *name) {
+  for (size_t i = 0; i < v->export_count; i++)
+    if (strcmp(v->exports[i].name, name) == 0 &&
+        strcmp(v->exports[i].kind, "func") == 0)
+      return &v->exports[i];
+  return NULL;
+}
+
+static void type_list(const plugsup_valtype *t, size_t n, char *buf,
+                      size_t size) {
+  size_t used = 0;
+  buf[0] = '\0';
+  for (size_t i = 0; i < n && used < size; i++)
+    used += (size_t)snprintf(buf + used, size - used, "%s%s", i ? " " : "",
+                             cli_valtype_name(t[i]));
+}
+
+/* Parses the VALUES by the export's parameter types into args. */
+static int parse_args(const cli_opts *o, const cli_functype *ft,
+                      plugsup_value *args) {
+  char types[512];
+  if ((size_t)o->nrest != ft->nparams) {
+    type_list(ft->params, ft->nparams, types, sizeof types);
+    return cli_usage_error("run", "'%s' takes %zu argument%s (%s), got %d",
+                           o->invoke, ft->nparams, ft->nparams == 1 ? "" : "s",
+                           types, o->nrest);
+  }
+  for (size_t i = 0; i < ft->nparams; i++) {
+    const char *bad = cli_parse_value(o->rest[i], ft->params[i], &args[i]);
+    if (bad)
+      return cli_usage_error("run", "argument %zu '%s' is not a valid %s: %s",
+                             i + 1, o->rest[i],
+                             cli_valtype_name(ft->params[i]), bad);
+  }
+  return 0;
+}
+
+/* Learns the export's type from a VALIDATE run, then invokes it: the CLI
+** never parses wasm itself, and users can write plain numbers. */
+static int invoke(plugsup_supervisor *sup, plugsup_plugin *plg,
+                  const cli_opts *o) {
+  plugsup_run_options ro;
+  options_for(o, &ro);
+  ro.mode = PLUGSUP_MODE_VALIDATE;
+  plugsup_result *v = execute(sup, plg, &ro);
+  if (!v)
+    return CLI_EXIT_SYSTEM;
+  if (v->outcome != PLUGSUP_OUTCOME_OK)
+    return report(v, o, PLUGSUP_MODE_VALIDATE);
+  const plugsup_export *e = find_func(v, o->invoke);
+  cli_functype ft;
+  plugsup_value args[CLI_MAX_TYPES];
+  int rc;
+  if (!e) {
+    fprintf(stderr, "plugsup: '%s' exports no function named '%s'\n",
+            o->plugin, o->invoke);
+    rc = CLI_EXIT_BAD_REQUEST;
+  } else if (!cli_parse_functype(e->type, &ft)) {
+    fprintf(stderr, "plugsup: cannot read the type '%s' of '%s'\n", e->type,
+            o->invoke);
+    rc = CLI_EXIT_PROTOCOL;
+  } else if (!(rc = parse_args(o, &ft, args))) {
+    ro.mode = PLUGSUP_MODE_INVOKE;
+    ro.export_name = o->invoke;
+    ro.args = args;
+    ro.nargs = ft.nparams;
+    plugsup_result *r = execute(sup, plg, &ro);
+    rc = r ? report(r, o, PLUGSUP_MODE_INVOKE) : CLI_EXIT_SYSTEM;
+  }
+  plugsup_result_free(v);
+  return rc;
+}
+
+static int start(plugsup_supervisor *sup, plugsup_plugin *plg,
+                 const cli_opts *o) {
+  plugsup_run_options ro;
+  options_for(o, &ro);
+  ro.mode = PLUGSUP_MODE_START;
+  /* argv[0] is the plugin's path, as a shell would give it. */
+  const char **argv = calloc((size_t)o->nrest + 1, sizeof *argv);
+  if (!argv) {
+    fprintf(stderr, "plugsup: out of memory\n");
+    return CLI_EXIT_SYSTEM;
+  }
+  argv[0] = o->plugin;
+  for (int i = 0; i < o->nrest; i++)
+    argv[i + 1] = o->rest[i];
+  ro.argv = argv;
+  ro.argc = (size_t)o->nrest + 1;
+  plugsup_result *r = execute(sup, plg, &ro);
+  free(argv);
+  return r ? report(r, o, PLUGSUP_MODE_START) : CLI_EXIT_SYSTEM;
+}
+
+/* Loads the plugin and makes a supervisor, then runs 'body'. */
+static int with_plugin(const cli_opts *o,
+                       int (*body)(plugsup_supervisor *, plugsup_plugin *,
+                                   const cli_opts *)) {
+  plugsup_plugin *plg = cli_load(o->plugin);
+  if (!plg)
+    return CLI_EXIT_SYSTEM;
+  plugsup_supervisor *sup = cli_supervisor(&o->limits);
+  int rc = sup ? body(sup, plg, o) : CLI_EXIT_SYSTEM;
+  plugsup_supervisor_free(sup);
+  plugsup_plugin_free(plg);
+  return rc;
+}
+
+int cli_run(int argc, char **argv) {
+  cli_opts o;
+  int rc = cli_parse_common("run", argc, argv, &o, true, run_help);
+  if (rc >= 0)
+    return rc;
+  if (o.invoke && o.nrest > CLI_MAX_TYPES)
+    return cli_usage_error("run", "at most %d values can be passed",
+                           CLI_MAX_TYPES);
+  return with_plugin(&o, o.invoke ? invoke : start);
+}
+
+static int validate(plugsup_supervisor *sup, plugsup_plugin *plg,
+                    const cli_opts *o) {
+  plugsup_run_options ro;
+  options_for(o, &ro);
+  ro.mode = PLUGSUP_MODE_VALIDATE;
+  plugsup_result *r = execute(sup, plg, &ro);
+  return r ? report(r, o, PLUGSUP_MODE_VALIDATE) : CLI_EXIT_SYSTEM;
+}
+
+int cli_validate(int argc, char **argv) {
+  cli_opts o;
+  int rc = cli_parse_common("validate", argc, argv, &o, false, validate_help);
+  if (rc >= 0)
+    return rc;
+  if (o.nrest > 0)
+    return cli_usage_error("validate", "unexpected argument '%s' after the "
+                           "plugin file", o.rest[0]);
+  return with_plugin(&o, validate);
+}

@@ -1,0 +1,200 @@
+/*
+** conversation.c: the supervisor's side of the frame protocol with one
+** worker. Everything a worker sends is a claim from a process that may be
+** hostile: each frame is checked against the state of the conversation,
+** and any surprise ends the worker with a protocol error.
+*/
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+void sup_job_kill(plugsup_job *job, sup_kill_reason why, const char *fmt,
+                  ...) {
+  if (job->killed != KILL_NONE)
+    return;
+  job->killed = why;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(job->why, sizeof job->why, fmt, ap);
+  va_end(ap);
+  kill(job->pid, SIGKILL);
+  /* Nothing more is read or written: the pidfd reports the death. */
+  frame_writer_free(&job->writer);
+  job->writing = false;
+}
+
+/* ---- output ---- */
+
+/* Keeps at most the job's output limit, over both streams together. */
+static bool capture(plugsup_job *job, sup_buf *b, const uint8_t *data,
+                    size_t len) {
+  uint64_t limit = job->req.limits.output_bytes;
+  uint64_t kept = job->out.len + job->err.len;
+  size_t take = kept >= limit ? 0 : (size_t)(limit - kept < len ? limit - kept
+                                                                : len);
+  if (take < len)
+    b->truncated = true;
+  if (take == 0)
+    return true;
+  if (b->len + take + 1 > b->cap) {
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap < b->len + take + 1)
+      cap *= 2;
+    char *p = realloc(b->data, cap);
+    if (!p)
+      return false;
+    b->data = p;
+    b->cap = cap;
+  }
+  memcpy(b->data + b->len, data, take);
+  b->len += take;
+  b->data[b->len] = '\0';
+  return true;
+}
+
+static void on_output(plugsup_job *job, const Plugsup__Output *o) {
+  if (o->fd != 1 && o->fd != 2) {
+    sup_job_kill(job, KILL_PROTOCOL, "worker sent output for fd %u", o->fd);
+    return;
+  }
+  sup_buf *b = o->fd == 1 ? &job->out : &job->err;
+  if (job->req.on_output && o->data.len)
+    job->req.on_output(job->req.userdata, (int)o->fd, o->data.data,
+                       o->data.len);
+  if (!capture(job, b, o->data.data, o->data.len))
+    sup_job_kill(job, KILL_PROTOCOL, "out of memory capturing output");
+}
+
+/* ---- host calls ---- */
+
+/* Deny by default: no capability is granted yet, so every request for
+** the world is answered "not capable". */
+static void on_host_call(plugsup_job *job, const Plugsup__HostCall *call) {
+  if (job->writing) {
+    sup_job_kill(job, KILL_PROTOCOL,
+                 "worker sent a host call before its last one was answered");
+    return;
+  }
+  Plugsup__HostReply reply = PLUGSUP__HOST_REPLY__INIT;
+  Plugsup__Envelope env = PLUGSUP__ENVELOPE__INIT;
+  reply.id = call->id;
+  reply.error = SUP_WASI_ENOTCAPABLE;
+  env.msg_case = PLUGSUP__ENVELOPE__MSG_HOST_REPLY;
+  env.host_reply = &reply;
+  if (frame_writer_start(&job->writer, &env, FRAME_DEFAULT_MAX) != FRAME_OK) {
+    sup_job_kill(job, KILL_PROTOCOL, "cannot answer a host call");
+    return;
+  }
+  job->writing = true;
+  sup_job_writable(job);
+}
+
+/* ---- frames ---- */
+
+static void on_hello(plugsup_job *job, const Plugsup__Hello *h) {
+  if (job->hello_seen) {
+    sup_job_kill(job, KILL_PROTOCOL, "worker said hello twice");
+    return;
+  }
+  job->hello_seen = true;
+  if (h->protocol_version != FRAME_PROTOCOL_VERSION) {
+    sup_job_kill(job, KILL_PROTOCOL, "worker speaks protocol %u, not %u",
+                 h->protocol_version, FRAME_PROTOCOL_VERSION);
+    return;
+  }
+  plugsup_status st = sup_request_start_writer(job);
+  if (st != PLUGSUP_OK) {
+    sup_job_kill(job, KILL_PROTOCOL, "cannot send the run: %s",
+                 plugsup_strerror(st));
+    return;
+  }
+  sup_job_writable(job);
+}
+
+static void on_violation(plugsup_job *job,
+                         const Plugsup__SandboxViolation *v) {
+  free(job->violation_syscall);
+  job->violation_syscall = sup_clean_strdup(v->syscall_name);
+  job->violation_number = v->syscall_nr;
+}
+
+static const char *const frame_names[] = {
+    [PLUGSUP__ENVELOPE__MSG_RUN] = "Run",
+    [PLUGSUP__ENVELOPE__MSG_HOST_REPLY] = "HostReply",
+};
+
+/* Takes ownership of env. */
+static void on_frame(plugsup_job *job, Plugsup__Envelope *env) {
+  Plugsup__Envelope__MsgCase c = env->msg_case;
+  size_t nnames = sizeof frame_names / sizeof frame_names[0];
+  /* A violation may come at any time, even from sandbox set-up. */
+  if (c == PLUGSUP__ENVELOPE__MSG_SANDBOX_VIOLATION)
+    on_violation(job, env->sandbox_violation);
+  else if (c != PLUGSUP__ENVELOPE__MSG_HELLO && !job->hello_seen)
+    sup_job_kill(job, KILL_PROTOCOL, "worker spoke before its hello");
+  else if (job->result_seen)
+    sup_job_kill(job, KILL_PROTOCOL, "worker sent a frame after its result");
+  else if (c == PLUGSUP__ENVELOPE__MSG_HELLO)
+    on_hello(job, env->hello);
+  else if (c == PLUGSUP__ENVELOPE__MSG_OUTPUT)
+    on_output(job, env->output);
+  else if (c == PLUGSUP__ENVELOPE__MSG_HOST_CALL)
+    on_host_call(job, env->host_call);
+  else if (c == PLUGSUP__ENVELOPE__MSG_RESULT) {
+    job->result_seen = true;
+    job->result = env->result;
+    env->result = NULL; /* kept apart: freed with its own descriptor */
+    env->msg_case = PLUGSUP__ENVELOPE__MSG__NOT_SET;
+    uint64_t grace = sup_now_ns() + SUP_EXIT_GRACE_MS * 1000000ull;
+    if (grace < job->deadline_ns)
+      job->deadline_ns = grace;
+  } else
+    sup_job_kill(job, KILL_PROTOCOL, "worker sent a %s frame",
+                 (size_t)c < nnames && frame_names[c] ? frame_names[c]
+                                                        : "unknown");
+  frame_free(env);
+}
+
+void sup_job_readable(plugsup_job *job) {
+  while (job->rep_fd >= 0 && job->killed == KILL_NONE) {
+    Plugsup__Envelope *env = NULL;
+    frame_status st = frame_reader_feed(&job->reader, job->rep_fd, &env);
+    if (st == FRAME_OK) {
+      on_frame(job, env);
+      continue;
+    }
+    if (st == FRAME_AGAIN)
+      return;
+    if (st == FRAME_EOF) {
+      /* The worker closed its end: nothing more to read; the pidfd will
+      ** say when it is gone. */
+      close(job->rep_fd);
+      job->rep_fd = -1;
+      return;
+    }
+    sup_job_kill(job, KILL_PROTOCOL, "bad frame from worker: %s",
+                 frame_status_message(st));
+  }
+}
+
+void sup_job_writable(plugsup_job *job) {
+  if (!job->writing || job->killed != KILL_NONE)
+    return;
+  frame_status st = sup_flush(job);
+  if (st == FRAME_AGAIN)
+    return;
+  job->writing = false;
+  frame_writer_free(&job->writer);
+  if (st == FRAME_OK)
+    return;
+  /* A worker that stops reading (EPIPE) has died or closed its request
+  ** pipe; its exit status tells the rest, so this is not yet an error. */
+  if (!(st == FRAME_IO && errno == EPIPE))
+    sup_job_kill(job, KILL_PROTOCOL, "cannot write to worker: %s",
+                 strerror(errno));
+}

@@ -1,0 +1,166 @@
+/*
+** internal.h: what the supervisor's files share. Names start with sup_.
+*/
+#ifndef PLUGSUP_SUPERVISOR_INTERNAL_H
+#define PLUGSUP_SUPERVISOR_INTERNAL_H
+
+#include <stdatomic.h>
+#include <sys/types.h>
+
+#include "frame.h"
+#include "plugsup.h"
+
+/* Largest frame a worker may send us. A Result with many values or a
+** VALIDATE report of a big module fits; a hostile worker cannot make us
+** allocate more than this per read. */
+#define SUP_REPLY_FRAME_MAX (4u << 20)
+/* Largest plugin file; with the rest of a Run it must fit one frame. */
+#define SUP_PLUGIN_MAX (FRAME_DEFAULT_MAX - (1u << 20))
+/* How long a worker may linger after its Result before it is killed. */
+#define SUP_EXIT_GRACE_MS 500
+#define SUP_DEFAULT_IN_FLIGHT 8
+/* WASI errno for "not permitted by capabilities": every host call that
+** the policy does not grant is answered with it. */
+#define SUP_WASI_ENOTCAPABLE 76
+
+/* ---- errors (status.c) ---- */
+
+/* Records the particulars for plugsup_errmsg() and returns s. */
+plugsup_status sup_fail(plugsup_status s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* ---- plugins (plugin.c) ---- */
+
+struct plugsup_plugin {
+  atomic_uint refs;
+  size_t len;
+  uint8_t bytes[];
+};
+
+void sup_plugin_ref(plugsup_plugin *p);
+
+/* ---- jobs ---- */
+
+typedef enum sup_job_state { JOB_QUEUED, JOB_RUNNING, JOB_DONE } sup_job_state;
+
+/* Why the supervisor ended a worker itself, if it did. */
+typedef enum sup_kill_reason {
+  KILL_NONE,
+  KILL_TIMEOUT,
+  KILL_PROTOCOL, /* 'why' holds the message */
+  KILL_LINGER,   /* sent its Result but did not exit */
+  KILL_CANCEL
+} sup_kill_reason;
+
+/* Captured output of one stream. */
+typedef struct sup_buf {
+  char *data;
+  size_t len, cap;
+  bool truncated;
+} sup_buf;
+
+/* The copy of plugsup_run_options a job keeps. */
+typedef struct sup_request {
+  plugsup_mode mode;
+  char *export_name;
+  plugsup_value *args;
+  size_t nargs;
+  char **argv;
+  size_t argc;
+  plugsup_limits limits; /* resolved: no 0 fields but fuel */
+  plugsup_output_fn *on_output;
+  void *userdata;
+} sup_request;
+
+typedef struct sup_list {
+  plugsup_job *head, *tail;
+  size_t count;
+} sup_list;
+
+struct plugsup_job {
+  plugsup_supervisor *sup;
+  plugsup_job *prev, *next; /* in exactly one of sup's lists, or none */
+  sup_list *list;
+  sup_job_state state;
+  plugsup_plugin *plugin;
+  sup_request req;
+
+  /* While running. -1 for a closed fd. */
+  pid_t pid;
+  int pidfd, req_fd, rep_fd;
+  frame_reader reader;
+  frame_writer writer;
+  bool writing;          /* writer holds a frame not yet sent */
+  bool hello_seen, result_seen;
+  uint64_t start_ns, deadline_ns;
+  uint64_t output_total; /* stdout + stderr bytes received */
+  sup_kill_reason killed;
+  char why[160];
+
+  /* What the run produced so far; becomes the result. */
+  Plugsup__Result *result;   /* the worker's Result frame, if any */
+  char *violation_syscall;   /* from a SandboxViolation frame */
+  long violation_number;
+  sup_buf out, err;
+  plugsup_result *res;       /* set once state is JOB_DONE */
+};
+
+struct plugsup_supervisor {
+  char *worker_path;
+  plugsup_limits limits;
+  unsigned max_in_flight;
+  sup_list queued, running, done; /* done: finished, not yet reported */
+  struct pollfd *pfds;            /* 3 per running job */
+  plugsup_job **pfd_jobs;
+};
+
+void sup_list_push(sup_list *l, plugsup_job *j);
+void sup_list_remove(plugsup_job *j);
+
+/* ---- requests (request.c) ---- */
+
+plugsup_status sup_request_copy(sup_request *dst, const plugsup_run_options *o,
+                                const plugsup_limits *defaults);
+void sup_request_free(sup_request *r);
+/* Packs the Run envelope for job into its writer. */
+plugsup_status sup_request_start_writer(plugsup_job *job);
+/* The size of the Run frame the job will send, to refuse it early. */
+size_t sup_request_frame_size(const plugsup_job *job);
+
+/* ---- workers (spawn.c) ---- */
+
+/* Starts job's worker: on success pid, pidfd, req_fd, rep_fd are set. On
+** failure the message is in 'why'. */
+bool sup_spawn(plugsup_job *job);
+/* Writes what the job's writer holds with SIGPIPE kept from the process. */
+frame_status sup_flush(plugsup_job *job);
+/* SIGKILL, blocking reap, close every fd: used when no result is wanted. */
+void sup_kill_and_reap(plugsup_job *job);
+/* Reaps an exited worker and closes its fds, filling the resource fields
+** of res; the wait status goes to *status. */
+void sup_reap(plugsup_job *job, int *status, plugsup_result *res);
+void sup_close_fds(plugsup_job *job);
+
+/* ---- frames from a worker (conversation.c) ---- */
+
+/* Reads and handles what the reply pipe holds; a protocol error kills the
+** worker (sup_job_kill) and EOF closes the pipe. */
+void sup_job_readable(plugsup_job *job);
+void sup_job_writable(plugsup_job *job);
+void sup_job_kill(plugsup_job *job, sup_kill_reason why, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* ---- results (result.c) ---- */
+
+/* Fills job->res from the job's state and the worker's wait status. */
+void sup_job_finish(plugsup_job *job, int wait_status);
+/* Fills job->res for a worker that could not be started ('why'). */
+void sup_job_spawn_failed(plugsup_job *job);
+plugsup_result *sup_result_alloc(void);
+/* A copy with control characters replaced: worker strings are untrusted. */
+char *sup_clean_strdup(const char *s);
+
+/* ---- time ---- */
+uint64_t sup_now_ns(void);
+
+#endif

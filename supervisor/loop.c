@@ -1,0 +1,393 @@
+/*
+** loop.c: the supervisor object and its event loop.
+**
+** One pass of the loop (sup_step) reads as its phases:
+**   1. start queued jobs while fewer than max_in_flight workers live;
+**   2. poll every live worker's reply pipe, request pipe (while a frame
+**      is waiting to go out) and pidfd, until the nearest deadline;
+**   3. handle what poll reported: frames in, frames out, exits (reaped
+**      at once, after the reply pipe is drained);
+**   4. kill workers whose deadline has passed.
+** Nothing blocks outside poll(), so one hostile worker cannot hold up the
+** others.
+*/
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "limits.h"
+
+/* ---- lists ---- */
+
+void sup_list_push(sup_list *l, plugsup_job *j) {
+  j->list = l;
+  j->next = NULL;
+  j->prev = l->tail;
+  if (l->tail)
+    l->tail->next = j;
+  else
+    l->head = j;
+  l->tail = j;
+  l->count++;
+}
+
+void sup_list_remove(plugsup_job *j) {
+  sup_list *l = j->list;
+  if (!l)
+    return;
+  if (j->prev)
+    j->prev->next = j->next;
+  else
+    l->head = j->next;
+  if (j->next)
+    j->next->prev = j->prev;
+  else
+    l->tail = j->prev;
+  l->count--;
+  j->list = NULL;
+  j->prev = j->next = NULL;
+}
+
+static void move_to(sup_list *l, plugsup_job *j) {
+  sup_list_remove(j);
+  sup_list_push(l, j);
+}
+
+/* ---- configuration ---- */
+
+void plugsup_config_init(plugsup_config *cfg) {
+  memset(cfg, 0, sizeof *cfg);
+  cfg->size = sizeof *cfg;
+}
+
+static plugsup_status resolve_limits(const plugsup_limits *in,
+                                     plugsup_limits *out) {
+  policy_limits d = policy_limits_default();
+  policy_limits l = {
+      .memory_bytes = in->memory_bytes ? in->memory_bytes : d.memory_bytes,
+      .fuel = in->fuel ? in->fuel : PLUGSUP_FUEL_UNLIMITED,
+      .wall_ms = in->wall_ms ? in->wall_ms : d.wall_ms,
+      .output_bytes = in->output_bytes ? in->output_bytes : d.output_bytes,
+  };
+  const char *bad = policy_limits_check(&l);
+  if (bad)
+    return sup_fail(PLUGSUP_EINVAL, "%s", bad);
+  *out = (plugsup_limits){l.memory_bytes, l.fuel, l.wall_ms, l.output_bytes};
+  return PLUGSUP_OK;
+}
+
+/* The worker named by the config, else $PLUGSUP_WORKER, else the
+** installed one. */
+static const char *worker_path(const plugsup_config *cfg) {
+  if (cfg->worker_path && *cfg->worker_path)
+    return cfg->worker_path;
+  const char *env = getenv("PLUGSUP_WORKER");
+  if (env && *env)
+    return env;
+  return PLUGSUP_LIBEXECDIR "/plugsup-worker";
+}
+
+plugsup_status plugsup_supervisor_new(const plugsup_config *cfg,
+                                      plugsup_supervisor **out) {
+  if (!out || !cfg)
+    return sup_fail(PLUGSUP_EINVAL, "plugsup_supervisor_new: NULL argument");
+  *out = NULL;
+  if (cfg->size < sizeof *cfg)
+    return sup_fail(PLUGSUP_EINVAL, "plugsup_config.size is %zu, expected "
+                    "%zu: call plugsup_config_init", cfg->size, sizeof *cfg);
+  plugsup_limits limits;
+  plugsup_status st = resolve_limits(&cfg->limits, &limits);
+  if (st != PLUGSUP_OK)
+    return st;
+  const char *path = worker_path(cfg);
+  if (access(path, X_OK) != 0)
+    return sup_fail(PLUGSUP_EWORKER, "worker '%s' is not executable: %s", path,
+                    strerror(errno));
+  plugsup_supervisor *s = calloc(1, sizeof *s);
+  if (!s)
+    return sup_fail(PLUGSUP_ENOMEM, "cannot allocate a supervisor");
+  s->limits = limits;
+  s->max_in_flight = cfg->max_in_flight ? cfg->max_in_flight
+                                        : SUP_DEFAULT_IN_FLIGHT;
+  s->worker_path = strdup(path);
+  s->pfds = calloc((size_t)s->max_in_flight * 3, sizeof *s->pfds);
+  s->pfd_jobs = calloc((size_t)s->max_in_flight * 3, sizeof *s->pfd_jobs);
+  if (!s->worker_path || !s->pfds || !s->pfd_jobs) {
+    plugsup_supervisor_free(s);
+    return sup_fail(PLUGSUP_ENOMEM, "cannot allocate a supervisor");
+  }
+  *out = s;
+  return PLUGSUP_OK;
+}
+
+/* ---- jobs ---- */
+
+static void job_free(plugsup_job *job) {
+  sup_list_remove(job);
+  if (job->pid > 0 || job->req_fd >= 0 || job->rep_fd >= 0)
+    sup_kill_and_reap(job);
+  frame_reader_free(&job->reader);
+  frame_writer_free(&job->writer);
+  if (job->result)
+    plugsup__result__free_unpacked(job->result, NULL);
+  free(job->violation_syscall);
+  free(job->out.data);
+  free(job->err.data);
+  plugsup_result_free(job->res);
+  sup_request_free(&job->req);
+  plugsup_plugin_free(job->plugin);
+  free(job);
+}
+
+void plugsup_supervisor_free(plugsup_supervisor *s) {
+  if (!s)
+    return;
+  sup_list *lists[] = {&s->queued, &s->running, &s->done};
+  for (size_t i = 0; i < 3; i++)
+    while (lists[i]->head)
+      job_free(lists[i]->head);
+  free(s->worker_path);
+  free(s->pfds);
+  free(s->pfd_jobs);
+  free(s);
+}
+
+static const plugsup_run_options default_options = {
+    .size = sizeof(plugsup_run_options), .mode = PLUGSUP_MODE_START};
+
+plugsup_status plugsup_submit(plugsup_supervisor *s, plugsup_plugin *plugin,
+                              const plugsup_run_options *opts,
+                              plugsup_job **out) {
+  if (!out)
+    return sup_fail(PLUGSUP_EINVAL, "plugsup_submit: out is NULL");
+  *out = NULL;
+  if (!s || !plugin)
+    return sup_fail(PLUGSUP_EINVAL, "plugsup_submit: NULL argument");
+  plugsup_job *job = calloc(1, sizeof *job);
+  if (!job)
+    return sup_fail(PLUGSUP_ENOMEM, "cannot allocate a job");
+  job->sup = s;
+  job->pidfd = job->req_fd = job->rep_fd = -1;
+  job->violation_number = -1;
+  sup_plugin_ref(plugin);
+  job->plugin = plugin;
+  frame_reader_init(&job->reader, SUP_REPLY_FRAME_MAX);
+  job->res = sup_result_alloc();
+  plugsup_status st = job->res ? PLUGSUP_OK
+                               : sup_fail(PLUGSUP_ENOMEM, "cannot allocate a job");
+  if (st == PLUGSUP_OK)
+    st = sup_request_copy(&job->req, opts ? opts : &default_options,
+                          &s->limits);
+  if (st == PLUGSUP_OK && sup_request_frame_size(job) > FRAME_DEFAULT_MAX)
+    st = sup_fail(PLUGSUP_ETOOBIG, "the plugin and its arguments exceed "
+                  "the %u bytes a worker accepts", (unsigned)FRAME_DEFAULT_MAX);
+  if (st != PLUGSUP_OK) {
+    job_free(job);
+    return st;
+  }
+  sup_list_push(&s->queued, job);
+  *out = job;
+  return PLUGSUP_OK;
+}
+
+/* Ends a job whose worker has been reaped (status) or never started. */
+static void job_done(plugsup_job *job, int status, bool started) {
+  if (started)
+    sup_job_finish(job, status);
+  else
+    sup_job_spawn_failed(job);
+  job->state = JOB_DONE;
+  move_to(&job->sup->done, job);
+}
+
+static void job_start(plugsup_job *job) {
+  job->start_ns = sup_now_ns();
+  job->deadline_ns = job->start_ns + job->req.limits.wall_ms * 1000000ull;
+  job->state = JOB_RUNNING;
+  move_to(&job->sup->running, job);
+  if (!sup_spawn(job))
+    job_done(job, 0, false);
+}
+
+/* ---- the loop ---- */
+
+static void start_queued(plugsup_supervisor *s) {
+  while (s->queued.head && s->running.count < s->max_in_flight)
+    job_start(s->queued.head);
+}
+
+static void add_pfd(plugsup_supervisor *s, size_t *n, plugsup_job *job,
+                    int fd, short events) {
+  s->pfds[*n] = (struct pollfd){.fd = fd, .events = events};
+  s->pfd_jobs[*n] = job;
+  (*n)++;
+}
+
+/* Poll's timeout: the caller's, shortened to the nearest deadline. */
+static int poll_timeout(const plugsup_supervisor *s, int timeout_ms) {
+  uint64_t now = sup_now_ns();
+  for (plugsup_job *j = s->running.head; j; j = j->next) {
+    uint64_t left = j->deadline_ns > now ? j->deadline_ns - now : 0;
+    /* Round up, so poll never wakes just before the deadline. */
+    uint64_t ms = (left + 999999u) / 1000000u;
+    if (timeout_ms < 0 || ms < (uint64_t)timeout_ms)
+      timeout_ms = ms > INT_MAX ? INT_MAX : (int)ms;
+  }
+  return timeout_ms;
+}
+
+static size_t fill_pfds(plugsup_supervisor *s) {
+  size_t n = 0;
+  for (plugsup_job *j = s->running.head; j; j = j->next) {
+    add_pfd(s, &n, j, j->pidfd, POLLIN);
+    if (j->rep_fd >= 0 && j->killed == KILL_NONE)
+      add_pfd(s, &n, j, j->rep_fd, POLLIN);
+    if (j->writing && j->killed == KILL_NONE)
+      add_pfd(s, &n, j, j->req_fd, POLLOUT);
+  }
+  return n;
+}
+
+/* The worker has exited: what it wrote before dying is still in the
+** pipe, so read it all before judging how it ended. */
+static void job_exited(plugsup_job *job) {
+  int status;
+  sup_job_readable(job);
+  sup_reap(job, &status, job->res);
+  job_done(job, status, true);
+}
+
+static void handle_events(plugsup_supervisor *s, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    plugsup_job *j = s->pfd_jobs[i];
+    short ev = s->pfds[i].revents;
+    if (!ev || j->state != JOB_RUNNING)
+      continue;
+    if (s->pfds[i].fd == j->pidfd)
+      job_exited(j);
+    else if (s->pfds[i].fd == j->rep_fd)
+      sup_job_readable(j);
+    else if (s->pfds[i].fd == j->req_fd)
+      sup_job_writable(j);
+  }
+}
+
+static void enforce_deadlines(plugsup_supervisor *s) {
+  uint64_t now = sup_now_ns();
+  for (plugsup_job *j = s->running.head; j; j = j->next)
+    if (j->killed == KILL_NONE && now >= j->deadline_ns)
+      sup_job_kill(j, j->result ? KILL_LINGER : KILL_TIMEOUT,
+                   "deadline passed");
+}
+
+/* One pass; returns early (false) only if poll failed for a reason other
+** than a signal, which cannot happen with valid descriptors. */
+static bool sup_step(plugsup_supervisor *s, int timeout_ms) {
+  start_queued(s);
+  if (!s->running.count)
+    return true; /* every job ended at once, e.g. the worker is missing */
+  size_t n = fill_pfds(s);
+  int rc = poll(s->pfds, n, poll_timeout(s, timeout_ms));
+  if (rc < 0 && errno != EINTR)
+    return false;
+  if (rc > 0)
+    handle_events(s, n);
+  enforce_deadlines(s);
+  start_queued(s);
+  return true;
+}
+
+static plugsup_status loop_failed(void) {
+  return sup_fail(PLUGSUP_ESYSTEM, "poll: %s", strerror(errno));
+}
+
+/* ---- waiting ---- */
+
+bool plugsup_job_done(const plugsup_job *job) {
+  return job && job->state == JOB_DONE;
+}
+
+plugsup_status plugsup_job_take(plugsup_job *job, plugsup_result **out) {
+  if (!out)
+    return sup_fail(PLUGSUP_EINVAL, "plugsup_job_take: out is NULL");
+  *out = NULL;
+  if (!job)
+    return sup_fail(PLUGSUP_EINVAL, "plugsup_job_take: job is NULL");
+  if (job->state != JOB_DONE)
+    return sup_fail(PLUGSUP_EAGAIN, "the job is still %s",
+                    job->state == JOB_QUEUED ? "queued" : "running");
+  *out = job->res;
+  job->res = NULL;
+  job_free(job);
+  return PLUGSUP_OK;
+}
+
+void plugsup_job_cancel(plugsup_job *job) {
+  if (job)
+    job_free(job);
+}
+
+plugsup_status plugsup_wait(plugsup_supervisor *s, plugsup_job *job,
+                            plugsup_result **out) {
+  if (!out)
+    return sup_fail(PLUGSUP_EINVAL, "plugsup_wait: out is NULL");
+  *out = NULL;
+  if (!s || !job || job->sup != s)
+    return sup_fail(PLUGSUP_EINVAL, "plugsup_wait: no such job");
+  while (job->state != JOB_DONE)
+    if (!sup_step(s, -1))
+      return loop_failed();
+  return plugsup_job_take(job, out);
+}
+
+plugsup_status plugsup_wait_any(plugsup_supervisor *s, int timeout_ms,
+                                plugsup_job **out) {
+  if (!out)
+    return sup_fail(PLUGSUP_EINVAL, "plugsup_wait_any: out is NULL");
+  *out = NULL;
+  if (!s)
+    return sup_fail(PLUGSUP_EINVAL, "plugsup_wait_any: supervisor is NULL");
+  uint64_t start = sup_now_ns();
+  bool polled = false;
+  for (;;) {
+    if (s->done.head) {
+      *out = s->done.head;
+      sup_list_remove(*out);
+      return PLUGSUP_OK;
+    }
+    if (!s->queued.count && !s->running.count)
+      return sup_fail(PLUGSUP_EEMPTY, "no job is queued or running");
+    int left = -1;
+    if (timeout_ms >= 0) {
+      uint64_t spent = (sup_now_ns() - start) / 1000000u;
+      if (polled && spent >= (uint64_t)timeout_ms)
+        return sup_fail(PLUGSUP_ETIMEDOUT, "no job finished within %d ms",
+                        timeout_ms);
+      left = spent >= (uint64_t)timeout_ms ? 0 : timeout_ms - (int)spent;
+    }
+    if (!sup_step(s, left))
+      return loop_failed();
+    polled = true;
+  }
+}
+
+plugsup_status plugsup_run(plugsup_supervisor *s, plugsup_plugin *plugin,
+                           const plugsup_run_options *opts,
+                           plugsup_result **out) {
+  plugsup_job *job;
+  if (!out)
+    return sup_fail(PLUGSUP_EINVAL, "plugsup_run: out is NULL");
+  *out = NULL;
+  plugsup_status st = plugsup_submit(s, plugin, opts, &job);
+  if (st != PLUGSUP_OK)
+    return st;
+  st = plugsup_wait(s, job, out);
+  if (st != PLUGSUP_OK)
+    plugsup_job_cancel(job);
+  return st;
+}

@@ -1,0 +1,223 @@
+/*
+** request.c: the job's own copy of a run's options, and the Run frame
+** built from it.
+*/
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "internal.h"
+
+static uint64_t pick(uint64_t asked, uint64_t dflt) {
+  return asked ? asked : dflt;
+}
+
+static bool copy_argv(sup_request *dst, const plugsup_run_options *o) {
+  if (o->argc == 0)
+    return true;
+  dst->argv = calloc(o->argc, sizeof *dst->argv);
+  if (!dst->argv)
+    return false;
+  dst->argc = o->argc;
+  for (size_t i = 0; i < o->argc; i++)
+    if (!(dst->argv[i] = strdup(o->argv[i])))
+      return false;
+  return true;
+}
+
+static bool copy_args(sup_request *dst, const plugsup_run_options *o) {
+  if (o->nargs == 0)
+    return true;
+  dst->args = malloc(o->nargs * sizeof *dst->args);
+  if (!dst->args)
+    return false;
+  memcpy(dst->args, o->args, o->nargs * sizeof *dst->args);
+  dst->nargs = o->nargs;
+  return true;
+}
+
+static plugsup_status check_options(const plugsup_run_options *o) {
+  if (o->size < sizeof *o)
+    return sup_fail(PLUGSUP_EINVAL, "plugsup_run_options.size is %zu, "
+                    "expected %zu", o->size, sizeof *o);
+  if (o->mode > PLUGSUP_MODE_VALIDATE)
+    return sup_fail(PLUGSUP_EINVAL, "unknown run mode %d", (int)o->mode);
+  if (o->mode == PLUGSUP_MODE_INVOKE && (!o->export_name || !*o->export_name))
+    return sup_fail(PLUGSUP_EINVAL, "an INVOKE run needs an export name");
+  if ((o->nargs && !o->args) || (o->argc && !o->argv))
+    return sup_fail(PLUGSUP_EINVAL, "a count is set but its array is NULL");
+  for (size_t i = 0; i < o->argc; i++)
+    if (!o->argv[i])
+      return sup_fail(PLUGSUP_EINVAL, "argv[%zu] is NULL", i);
+  for (size_t i = 0; i < o->nargs; i++)
+    if (o->args[i].type < PLUGSUP_I32 || o->args[i].type > PLUGSUP_EXTERNREF)
+      return sup_fail(PLUGSUP_EINVAL, "argument %zu has unknown type %d", i,
+                      (int)o->args[i].type);
+  return PLUGSUP_OK;
+}
+
+plugsup_status sup_request_copy(sup_request *dst, const plugsup_run_options *o,
+                                const plugsup_limits *defaults) {
+  memset(dst, 0, sizeof *dst);
+  plugsup_status st = check_options(o);
+  if (st != PLUGSUP_OK)
+    return st;
+  dst->mode = o->mode;
+  dst->on_output = o->on_output;
+  dst->userdata = o->userdata;
+  dst->limits.memory_bytes = pick(o->limits.memory_bytes, defaults->memory_bytes);
+  dst->limits.fuel = pick(o->limits.fuel, defaults->fuel);
+  dst->limits.wall_ms = pick(o->limits.wall_ms, defaults->wall_ms);
+  dst->limits.output_bytes = pick(o->limits.output_bytes, defaults->output_bytes);
+  bool ok = copy_argv(dst, o) && copy_args(dst, o);
+  if (ok && o->mode == PLUGSUP_MODE_INVOKE)
+    ok = (dst->export_name = strdup(o->export_name)) != NULL;
+  if (!ok) {
+    sup_request_free(dst);
+    return sup_fail(PLUGSUP_ENOMEM, "cannot copy the run options");
+  }
+  return PLUGSUP_OK;
+}
+
+void sup_request_free(sup_request *r) {
+  for (size_t i = 0; r->argv && i < r->argc; i++)
+    free(r->argv[i]);
+  free(r->argv);
+  free(r->args);
+  free(r->export_name);
+  memset(r, 0, sizeof *r);
+}
+
+/* ---- the Run frame ---- */
+
+/* Everything a Run envelope points at; it lives on the stack while the
+** envelope is packed, and borrows the job's strings and module bytes. */
+typedef struct run_frame {
+  Plugsup__Envelope env;
+  Plugsup__Run run;
+  Plugsup__Limits limits;
+  Plugsup__Value *values;
+  Plugsup__Value **value_ptrs;
+  ProtobufCBinaryData *argv;
+  uint8_t seed[32];
+} run_frame;
+
+static const Plugsup__Run__Mode proto_modes[] = {
+    [PLUGSUP_MODE_START] = PLUGSUP__RUN__MODE__START,
+    [PLUGSUP_MODE_INVOKE] = PLUGSUP__RUN__MODE__INVOKE,
+    [PLUGSUP_MODE_VALIDATE] = PLUGSUP__RUN__MODE__VALIDATE,
+};
+
+/* Floats travel as their bit patterns so NaN payloads survive. */
+static uint64_t value_bits(const plugsup_value *v) {
+  uint32_t b32;
+  uint64_t b64;
+  switch (v->type) {
+  case PLUGSUP_I32:
+    return (uint32_t)v->of.i32;
+  case PLUGSUP_I64:
+    return (uint64_t)v->of.i64;
+  case PLUGSUP_F32:
+    memcpy(&b32, &v->of.f32, sizeof b32);
+    return b32;
+  case PLUGSUP_F64:
+    memcpy(&b64, &v->of.f64, sizeof b64);
+    return b64;
+  case PLUGSUP_FUNCREF:
+  case PLUGSUP_EXTERNREF:
+    break;
+  }
+  return v->of.ref != 0;
+}
+
+static bool fill_values(run_frame *f, const sup_request *r) {
+  if (r->nargs == 0)
+    return true;
+  f->values = calloc(r->nargs, sizeof *f->values);
+  f->value_ptrs = calloc(r->nargs, sizeof *f->value_ptrs);
+  if (!f->values || !f->value_ptrs)
+    return false;
+  for (size_t i = 0; i < r->nargs; i++) {
+    plugsup__value__init(&f->values[i]);
+    f->values[i].type = (Plugsup__ValType)r->args[i].type;
+    f->values[i].bits = value_bits(&r->args[i]);
+    f->value_ptrs[i] = &f->values[i];
+  }
+  f->run.n_args = r->nargs;
+  f->run.args = f->value_ptrs;
+  return true;
+}
+
+static bool fill_argv(run_frame *f, const sup_request *r) {
+  static const char default_name[] = "plugin";
+  size_t n = r->argc ? r->argc : 1;
+  f->argv = calloc(n, sizeof *f->argv);
+  if (!f->argv)
+    return false;
+  for (size_t i = 0; i < r->argc; i++)
+    f->argv[i] = (ProtobufCBinaryData){strlen(r->argv[i]),
+                                       (uint8_t *)r->argv[i]};
+  if (r->argc == 0)
+    f->argv[0] = (ProtobufCBinaryData){sizeof default_name - 1,
+                                       (uint8_t *)default_name};
+  f->run.n_argv = n;
+  f->run.argv = f->argv;
+  return true;
+}
+
+static bool run_frame_build(run_frame *f, const plugsup_job *job) {
+  const sup_request *r = &job->req;
+  memset(f, 0, sizeof *f);
+  plugsup__envelope__init(&f->env);
+  plugsup__run__init(&f->run);
+  plugsup__limits__init(&f->limits);
+  f->limits.memory_bytes = r->limits.memory_bytes;
+  f->limits.fuel = r->limits.fuel == PLUGSUP_FUEL_UNLIMITED ? 0 : r->limits.fuel;
+  f->limits.output_bytes = r->limits.output_bytes;
+  f->run.mode = proto_modes[r->mode];
+  f->run.module = (ProtobufCBinaryData){job->plugin->len,
+                                        (uint8_t *)job->plugin->bytes};
+  f->run.limits = &f->limits;
+  if (r->export_name)
+    f->run.export_name = r->export_name;
+  /* A seed the plugin cannot predict; a short read only weakens the
+  ** plugin's own randomness, never the sandbox, so it is not fatal. */
+  if (getrandom(f->seed, sizeof f->seed, GRND_NONBLOCK) != sizeof f->seed)
+    memset(f->seed, 0, sizeof f->seed);
+  f->run.random_seed = (ProtobufCBinaryData){sizeof f->seed, f->seed};
+  f->env.msg_case = PLUGSUP__ENVELOPE__MSG_RUN;
+  f->env.run = &f->run;
+  return fill_values(f, r) && fill_argv(f, r);
+}
+
+static void run_frame_free(run_frame *f) {
+  free(f->values);
+  free(f->value_ptrs);
+  free(f->argv);
+}
+
+size_t sup_request_frame_size(const plugsup_job *job) {
+  run_frame f;
+  size_t n = SIZE_MAX;
+  if (run_frame_build(&f, job))
+    n = plugsup__envelope__get_packed_size(&f.env);
+  run_frame_free(&f);
+  return n;
+}
+
+plugsup_status sup_request_start_writer(plugsup_job *job) {
+  run_frame f;
+  plugsup_status st = PLUGSUP_OK;
+  if (!run_frame_build(&f, job)) {
+    st = PLUGSUP_ENOMEM;
+    goto done;
+  }
+  frame_status fs = frame_writer_start(&job->writer, &f.env, FRAME_DEFAULT_MAX);
+  if (fs != FRAME_OK)
+    st = fs == FRAME_NOMEM ? PLUGSUP_ENOMEM : PLUGSUP_ETOOBIG;
+  else
+    job->writing = true;
+done:
+  run_frame_free(&f);
+  return st;
+}

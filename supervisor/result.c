@@ -1,0 +1,277 @@
+/*
+** result.c: every way a worker can end, turned into a typed result.
+**
+** The order of the checks is the order of trust: what the supervisor did
+** itself (deadline, protocol kill) first, then what the kernel says
+** (SIGSYS, other signals, exit status), and the worker's own Result frame
+** only when the process ended the way an honest worker ends.
+*/
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "internal.h"
+
+/* Strings that are not heap-allocated: result_free skips them, so a
+** result is still whole when a copy fails for lack of memory. */
+static const char empty[] = "";
+static const char unknown[] = "unknown";
+
+static const char *dup_or_empty(const char *s) {
+  char *d = s ? strdup(s) : NULL;
+  return d ? d : empty;
+}
+
+static void free_str(const char *s) {
+  if (s != empty && s != unknown)
+    free((char *)s);
+}
+
+char *sup_clean_strdup(const char *s) {
+  char *d = strdup(s ? s : "");
+  for (char *p = d; p && *p; p++)
+    if ((unsigned char)*p < 0x20 || *p == 0x7f)
+      *p = '?';
+  return d;
+}
+
+static const char *clean_or_empty(const char *s) {
+  char *d = sup_clean_strdup(s);
+  return d ? d : empty;
+}
+
+plugsup_result *sup_result_alloc(void) {
+  plugsup_result *r = calloc(1, sizeof *r);
+  if (!r)
+    return NULL;
+  r->trap_kind = r->message = r->syscall = empty;
+  r->out.data = r->err.data = empty;
+  r->syscall_number = -1;
+  return r;
+}
+
+void plugsup_result_free(plugsup_result *r) {
+  if (!r)
+    return;
+  free_str(r->trap_kind);
+  free_str(r->message);
+  free_str(r->syscall);
+  free_str(r->out.data);
+  free_str(r->err.data);
+  free((void *)r->values);
+  for (size_t i = 0; i < r->export_count; i++) {
+    free_str(r->exports[i].name);
+    free_str(r->exports[i].kind);
+    free_str(r->exports[i].type);
+  }
+  free((void *)r->exports);
+  for (size_t i = 0; i < r->import_count; i++)
+    free_str(r->imports[i]);
+  free((void *)r->imports);
+  free(r);
+}
+
+static void set_message(plugsup_result *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void set_message(plugsup_result *r, const char *fmt, ...) {
+  char buf[256];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  free_str(r->message);
+  r->message = dup_or_empty(buf);
+}
+
+/* ---- from the worker's Result ---- */
+
+static bool copy_values(plugsup_result *r, const Plugsup__Result *w) {
+  if (w->n_values == 0)
+    return true;
+  plugsup_value *v = calloc(w->n_values, sizeof *v);
+  if (!v)
+    return false;
+  for (size_t i = 0; i < w->n_values; i++) {
+    uint64_t bits = w->values[i]->bits;
+    uint32_t b32 = (uint32_t)bits;
+    v[i].type = (plugsup_valtype)w->values[i]->type;
+    if (v[i].type == PLUGSUP_F32)
+      memcpy(&v[i].of.f32, &b32, sizeof b32);
+    else if (v[i].type == PLUGSUP_F64)
+      memcpy(&v[i].of.f64, &bits, sizeof bits);
+    else if (v[i].type == PLUGSUP_I32)
+      v[i].of.i32 = (int32_t)b32;
+    else
+      v[i].of.ref = bits; /* i64 and references share the 64 bits */
+  }
+  r->values = v;
+  r->value_count = w->n_values;
+  return true;
+}
+
+static bool values_typed(const Plugsup__Result *w) {
+  for (size_t i = 0; i < w->n_values; i++)
+    if (w->values[i]->type < PLUGSUP__VAL_TYPE__I32 ||
+        w->values[i]->type > PLUGSUP__VAL_TYPE__EXTERNREF)
+      return false;
+  return true;
+}
+
+static bool copy_exports(plugsup_result *r, const Plugsup__Result *w) {
+  if (w->n_exports) {
+    plugsup_export *e = calloc(w->n_exports, sizeof *e);
+    if (!e)
+      return false;
+    for (size_t i = 0; i < w->n_exports; i++) {
+      e[i].name = clean_or_empty(w->exports[i]->name);
+      e[i].kind = clean_or_empty(w->exports[i]->kind);
+      e[i].type = clean_or_empty(w->exports[i]->type);
+    }
+    r->exports = e;
+    r->export_count = w->n_exports;
+  }
+  if (w->n_imports) {
+    const char **im = calloc(w->n_imports, sizeof *im);
+    if (!im)
+      return false;
+    for (size_t i = 0; i < w->n_imports; i++)
+      im[i] = clean_or_empty(w->imports[i]);
+    r->imports = im;
+    r->import_count = w->n_imports;
+  }
+  return true;
+}
+
+static const plugsup_outcome from_worker[] = {
+    [PLUGSUP__OUTCOME__OK] = PLUGSUP_OUTCOME_OK,
+    [PLUGSUP__OUTCOME__EXIT] = PLUGSUP_OUTCOME_EXIT,
+    [PLUGSUP__OUTCOME__TRAP] = PLUGSUP_OUTCOME_TRAP,
+    [PLUGSUP__OUTCOME__OUT_OF_FUEL] = PLUGSUP_OUTCOME_OUT_OF_FUEL,
+    [PLUGSUP__OUTCOME__OUT_OF_MEMORY] = PLUGSUP_OUTCOME_OUT_OF_MEMORY,
+    [PLUGSUP__OUTCOME__INVALID_MODULE] = PLUGSUP_OUTCOME_INVALID_MODULE,
+    [PLUGSUP__OUTCOME__BAD_REQUEST] = PLUGSUP_OUTCOME_BAD_REQUEST,
+};
+
+static void from_result(plugsup_result *r, const Plugsup__Result *w) {
+  size_t n = sizeof from_worker / sizeof from_worker[0];
+  if (w->outcome <= PLUGSUP__OUTCOME__OUTCOME_UNSPECIFIED ||
+      (size_t)w->outcome >= n || !values_typed(w)) {
+    r->outcome = PLUGSUP_OUTCOME_PROTOCOL_ERROR;
+    set_message(r, "worker sent a malformed result");
+    return;
+  }
+  r->outcome = from_worker[w->outcome];
+  r->exit_code = w->exit_code;
+  r->fuel_used = w->fuel_used;
+  r->peak_memory_bytes = w->peak_memory_bytes;
+  if (w->output_truncated)
+    r->out.truncated = r->err.truncated = true;
+  if (r->outcome == PLUGSUP_OUTCOME_TRAP)
+    r->trap_kind = clean_or_empty(w->trap_kind);
+  r->message = clean_or_empty(w->message);
+  if (!copy_values(r, w) || !copy_exports(r, w)) {
+    r->outcome = PLUGSUP_OUTCOME_WORKER_FAILED;
+    set_message(r, "out of memory while copying the worker's result");
+  }
+}
+
+/* ---- from the exit status ---- */
+
+static void from_exit_status(plugsup_result *r, int code) {
+  static const struct {
+    int code;
+    plugsup_outcome outcome;
+    const char *text;
+  } codes[] = {
+      {PLUGSUP_WORKER_EXIT_SANDBOX_SETUP, PLUGSUP_OUTCOME_WORKER_FAILED,
+       "worker could not set up its sandbox"},
+      {PLUGSUP_WORKER_EXIT_USAGE, PLUGSUP_OUTCOME_WORKER_FAILED,
+       "worker refused its command line or descriptors"},
+      {PLUGSUP_WORKER_EXIT_ORPHANED, PLUGSUP_OUTCOME_WORKER_FAILED,
+       "worker lost its parent while starting"},
+      {PLUGSUP_WORKER_EXIT_PROTOCOL, PLUGSUP_OUTCOME_PROTOCOL_ERROR,
+       "worker rejected the request stream"},
+      {PLUGSUP_WORKER_EXIT_REPLY_IO, PLUGSUP_OUTCOME_PROTOCOL_ERROR,
+       "worker could not write its replies"},
+      {PLUGSUP_WORKER_EXIT_NOMEM, PLUGSUP_OUTCOME_OUT_OF_MEMORY,
+       "worker ran out of memory outside the interpreter"},
+  };
+  for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
+    if (codes[i].code == code) {
+      r->outcome = codes[i].outcome;
+      set_message(r, "%s (exit status %d)", codes[i].text, code);
+      return;
+    }
+  r->outcome = PLUGSUP_OUTCOME_PROTOCOL_ERROR;
+  set_message(r, "worker exited with status %d without a result", code);
+}
+
+static void violation(plugsup_job *job, plugsup_result *r) {
+  r->outcome = PLUGSUP_OUTCOME_SANDBOX_VIOLATION;
+  if (job->violation_syscall && *job->violation_syscall) {
+    r->syscall = job->violation_syscall;
+    job->violation_syscall = NULL;
+  } else
+    r->syscall = unknown;
+  r->syscall_number = job->violation_number;
+  set_message(r, "worker made a forbidden system call: %s (%ld)", r->syscall,
+              r->syscall_number);
+}
+
+static void from_signal(plugsup_result *r, int sig) {
+  if (sig == SIGXCPU) {
+    r->outcome = PLUGSUP_OUTCOME_TIMEOUT;
+    set_message(r, "worker used up its CPU time limit");
+    return;
+  }
+  r->outcome = PLUGSUP_OUTCOME_CRASHED;
+  r->signal = sig;
+  set_message(r, "worker killed by signal %d (%s)", sig, strsignal(sig));
+}
+
+static void classify(plugsup_job *job, int status, plugsup_result *r) {
+  bool sigsys = WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS;
+  if (job->killed == KILL_TIMEOUT) {
+    r->outcome = PLUGSUP_OUTCOME_TIMEOUT;
+    set_message(r, "wall-clock limit of %llu ms reached",
+                (unsigned long long)job->req.limits.wall_ms);
+  } else if (job->killed == KILL_PROTOCOL) {
+    r->outcome = PLUGSUP_OUTCOME_PROTOCOL_ERROR;
+    set_message(r, "%s", job->why);
+  } else if (job->violation_syscall || sigsys)
+    violation(job, r);
+  else if (job->result &&
+           (job->killed == KILL_LINGER ||
+            (WIFEXITED(status) && WEXITSTATUS(status) == 0)))
+    from_result(r, job->result);
+  else if (WIFSIGNALED(status))
+    from_signal(r, WTERMSIG(status));
+  else if (WEXITSTATUS(status) == 0) {
+    r->outcome = PLUGSUP_OUTCOME_PROTOCOL_ERROR;
+    set_message(r, "worker ended without a result");
+  } else
+    from_exit_status(r, WEXITSTATUS(status));
+}
+
+static void move_output(sup_buf *b, plugsup_output *o) {
+  if (b->data) {
+    o->data = b->data;
+    o->len = b->len;
+    b->data = NULL;
+  }
+  o->truncated = o->truncated || b->truncated;
+}
+
+void sup_job_finish(plugsup_job *job, int status) {
+  classify(job, status, job->res);
+  move_output(&job->out, &job->res->out);
+  move_output(&job->err, &job->res->err);
+}
+
+void sup_job_spawn_failed(plugsup_job *job) {
+  job->res->outcome = PLUGSUP_OUTCOME_WORKER_FAILED;
+  set_message(job->res, "%s", job->why);
+}
