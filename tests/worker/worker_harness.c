@@ -1,0 +1,112 @@
+/*
+** worker_harness.c: see worker_harness.h.
+*/
+#define _GNU_SOURCE
+#include "worker_harness.h"
+
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* In the child: give the worker a hostile start, then exec it. */
+static void exec_worker(const char *bin, const char *const *args, int req_read,
+                        int rep_write) {
+  char *argv[16];
+  char *envp[] = {NULL};
+  int n = 0;
+  sigset_t sys;
+
+  /* Move both ends out of the way first: one of them may sit on 3 or 4. */
+  int r = fcntl(req_read, F_DUPFD, 10), wr = fcntl(rep_write, F_DUPFD, 10);
+  if (r < 0 || wr < 0 || dup2(r, PLUGSUP_WORKER_REQUEST_FD) < 0 ||
+      dup2(wr, PLUGSUP_WORKER_REPLY_FD) < 0)
+    _exit(97);
+  /* Leaks the worker must close: fds 5 and 9 without CLOEXEC. */
+  dup2(PLUGSUP_WORKER_REQUEST_FD, 5);
+  dup2(PLUGSUP_WORKER_REPLY_FD, 9);
+  /* A blocked, ignored SIGSYS would hide violations if kept. */
+  signal(SIGSYS, SIG_IGN);
+  sigemptyset(&sys);
+  sigaddset(&sys, SIGSYS);
+  sigprocmask(SIG_BLOCK, &sys, NULL);
+  argv[n++] = (char *)bin;
+  for (; args != NULL && *args != NULL && n < 15; args++)
+    argv[n++] = (char *)*args;
+  argv[n] = NULL;
+  execve(bin, argv, envp);
+  _exit(98);
+}
+
+pid_t worker_spawn_fds(const char *bin, const char *const *args, int req_read,
+                       int rep_write) {
+  pid_t pid = fork();
+  cr_assert_neq(pid, -1, "fork: %s", strerror(errno));
+  if (pid == 0)
+    exec_worker(bin, args, req_read, rep_write);
+  return pid;
+}
+
+void worker_spawn(worker_proc *w, const char *bin, const char *const *args) {
+  int req[2], rep[2];
+  cr_assert_eq(pipe2(req, O_CLOEXEC), 0);
+  cr_assert_eq(pipe2(rep, O_CLOEXEC), 0);
+  w->pid = worker_spawn_fds(bin, args, req[0], rep[1]);
+  close(req[0]);
+  close(rep[1]);
+  w->request = req[1];
+  w->reply = rep[0];
+}
+
+Plugsup__Envelope *worker_expect(worker_proc *w, Plugsup__Envelope__MsgCase c) {
+  Plugsup__Envelope *env = NULL;
+  frame_status s = frame_read(w->reply, 0, &env);
+  cr_assert_eq(s, FRAME_OK, "reading a frame: %s", frame_status_message(s));
+  cr_assert_eq(env->msg_case, c, "got envelope case %d, wanted %d",
+               (int)env->msg_case, (int)c);
+  return env;
+}
+
+void worker_expect_eof(worker_proc *w) {
+  Plugsup__Envelope *env = NULL;
+  frame_status s = frame_read(w->reply, 0, &env);
+  cr_assert_eq(s, FRAME_EOF, "wanted EOF, got %s (case %d)",
+               frame_status_message(s), env ? (int)env->msg_case : -1);
+}
+
+void worker_send_raw(worker_proc *w, const void *bytes, size_t n) {
+  cr_assert_eq(write(w->request, bytes, n), (ssize_t)n);
+}
+
+void worker_send_envelope(worker_proc *w, const Plugsup__Envelope *env) {
+  frame_status s = frame_write(w->request, env, 0);
+  cr_assert_eq(s, FRAME_OK, "sending: %s", frame_status_message(s));
+}
+
+void worker_send_run(worker_proc *w, Plugsup__Run__Mode mode, const char *export_name) {
+  Plugsup__Envelope env = PLUGSUP__ENVELOPE__INIT;
+  Plugsup__Run run = PLUGSUP__RUN__INIT;
+  run.mode = mode;
+  run.export_name = (char *)export_name;
+  env.msg_case = PLUGSUP__ENVELOPE__MSG_RUN;
+  env.run = &run;
+  worker_send_envelope(w, &env);
+}
+
+void worker_close_request(worker_proc *w) {
+  if (w->request >= 0)
+    close(w->request);
+  w->request = -1;
+}
+
+int worker_wait(worker_proc *w) {
+  int status;
+  worker_close_request(w);
+  cr_assert_eq(waitpid(w->pid, &status, 0), w->pid);
+  close(w->reply);
+  w->reply = -1;
+  return status;
+}
