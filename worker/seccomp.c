@@ -169,11 +169,14 @@ static int allow_pipes(scmp_filter_ctx ctx, int reply_fd) {
   return 0;
 }
 
-/* Sanitizer runtimes ask for a few more on their report and exit paths
-** (found with strace on the sanitized worker). Never in release builds. */
+/* Sanitizer runtimes ask for a few more. sigaltstack: ASan's _exit path
+** (seen with strace); getpid, gettid, sched_yield, futex: its report path
+** (the pid in the header, its internal spin locks), so a report gets out
+** instead of a SIGSYS. Never in release builds. */
 static int allow_sanitizer(scmp_filter_ctx ctx) {
   static const int extra[] = {SCMP_SYS(getpid), SCMP_SYS(gettid),
-                              SCMP_SYS(sched_yield), SCMP_SYS(futex)};
+                              SCMP_SYS(sched_yield), SCMP_SYS(futex),
+                              SCMP_SYS(sigaltstack)};
   if (!WORKER_SANITIZED)
     return 0;
   for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++)
