@@ -1,2 +1,906 @@
-/* compile.c: not written yet. */
-#include "module.h"
+/*
+** compile.c: validated function bodies -> internal code (code.h).
+**
+** One pass over the body with a compile-time model of the operand stack.
+** Each stack entry records WHERE its value is:
+**
+**   TEMP   in its home slot, fp[L+K+depth]
+**   LOCAL  in a local's slot (pushed by local.get: no code emitted)
+**   FIXED  in a constant or if-parameter save slot (pushed by t.const)
+**
+** Consumers read operands from wherever they are, and write results to the
+** home of the new top, so 'local.get a; local.get b; i32.add' is one
+** instruction. The rules that keep this sound:
+**   - before writing local x, entries still reading x are copied home;
+**   - at block/loop/if entry, LOCAL entries are copied home, so code inside
+**     (which may run many times, or not at all) never changes where an
+**     outer entry lives;
+**   - at a branch or block end the values a label carries are moved to the
+**     label's homes; return moves them to fp[0..n).
+** 'local.set' after an instruction that wrote the top temp retargets that
+** instruction's destination to the local instead of emitting a MOV.
+**
+** The number K of fixed slots is only known at the end, and temps live
+** above them, so a body with constants is compiled twice: the first pass
+** counts them (K is deterministic), the second uses the right K.
+*/
+#include <string.h>
+
+#include "code.h"
+#include "reader.h"
+
+enum { K_TEMP, K_LOCAL, K_FIXED };
+
+typedef struct ent {
+  uint32_t slot;
+  uint8_t kind;
+} ent;
+
+enum { CT_BLOCK, CT_LOOP, CT_IF, CT_FUNC };
+
+typedef struct ctl {
+  uint8_t kind;
+  bool has_else;
+  bool unreachable;
+  uint32_t nparams, nresults;
+  uint32_t height;      /* stack depth below the block's parameters */
+  uint32_t loop_pc;     /* LOOP: code index of the loop head */
+  uint32_t loop_icount; /* LOOP: instruction count at the head */
+  uint32_t fixups;      /* forward branches to patch: index+1, 0 = none */
+  uint32_t else_fixup;  /* IF: the BR_UNLESS offset word, index+1 */
+  uint32_t saved;       /* IF: index of its parameters in cc.saved */
+} ctl;
+
+typedef struct cc {
+  const interp_module *m;
+  ialloc *a;
+  uint32_t *code;
+  uint32_t ncode, capcode;
+  ent *stk;
+  uint32_t nstk, capstk, maxstk;
+  ctl *ctls;
+  uint32_t nctl, capctl;
+  ent *saved;
+  uint32_t nsaved, capsaved;
+  uint64_t *fixed;      /* values of the fixed slots */
+  uint8_t *is_save;     /* per fixed slot: an if-parameter save slot */
+  uint32_t nfixed, capfixed, capsave;
+  const uint8_t *code_end;
+  uint32_t L, K;        /* locals; fixed slots assumed by this pass */
+  uint32_t icount;      /* instructions so far (fuel accounting) */
+  uint32_t straight;    /* instructions outside any loop */
+  uint32_t loops;       /* loop nesting */
+  uint32_t skip;        /* nesting inside unreachable code */
+  int64_t last_op;      /* code index of the last value instruction, or -1 */
+  bool oom;
+} cc;
+
+/* ---- growable arrays ---- */
+
+static bool reserve(cc *c, void **p, uint32_t *cap, uint32_t need,
+                    size_t size) {
+  if (need <= *cap)
+    return true;
+  if (c->oom)
+    return false;
+  uint32_t ncap = *cap ? *cap : 16;
+  while (ncap < need) {
+    if (ncap > UINT32_MAX / 2) {
+      c->oom = true;
+      return false;
+    }
+    ncap *= 2;
+  }
+  void *q = ialloc_grow(c->a, *p, *cap, ncap, size);
+  if (q == NULL) {
+    c->oom = true;
+    return false;
+  }
+  *p = q;
+  *cap = ncap;
+  return true;
+}
+
+static void emit(cc *c, uint32_t w) {
+  if (!reserve(c, (void **)&c->code, &c->capcode, c->ncode + 1, sizeof w))
+    return;
+  c->code[c->ncode++] = w;
+}
+
+static uint32_t home(const cc *c, uint32_t depth) {
+  return c->L + c->K + depth;
+}
+
+/* ---- the operand stack model ---- */
+
+static void push(cc *c, uint32_t slot, uint8_t kind) {
+  if (!reserve(c, (void **)&c->stk, &c->capstk, c->nstk + 1, sizeof(ent)))
+    return;
+  c->stk[c->nstk].slot = slot;
+  c->stk[c->nstk].kind = kind;
+  c->nstk++;
+  if (c->nstk > c->maxstk)
+    c->maxstk = c->nstk;
+}
+
+static uint32_t push_temp(cc *c) {
+  uint32_t s = home(c, c->nstk);
+  push(c, s, K_TEMP);
+  return s;
+}
+
+static ent pop(cc *c) {
+  ent e = {0, K_TEMP};
+  if (c->nstk > 0 && !c->oom)
+    e = c->stk[--c->nstk];
+  return e;
+}
+
+static void mov(cc *c, uint32_t dst, uint32_t src) {
+  if (dst == src)
+    return;
+  emit(c, C_MOV);
+  emit(c, dst);
+  emit(c, src);
+  c->last_op = -1;
+}
+
+/* Copy entry i to its home. */
+static void materialize(cc *c, uint32_t i) {
+  if (c->oom || c->stk[i].kind == K_TEMP)
+    return;
+  mov(c, home(c, i), c->stk[i].slot);
+  c->stk[i].slot = home(c, i);
+  c->stk[i].kind = K_TEMP;
+}
+
+static void materialize_locals(cc *c, uint32_t from) {
+  for (uint32_t i = from; i < c->nstk && !c->oom; i++)
+    if (c->stk[i].kind == K_LOCAL)
+      materialize(c, i);
+}
+
+static void materialize_top(cc *c, uint32_t n) {
+  for (uint32_t i = c->nstk - n; i < c->nstk && !c->oom; i++)
+    materialize(c, i);
+}
+
+/* A fixed slot holding 'bits'; constants are shared within a body. */
+static uint32_t fixed_slot(cc *c, uint64_t bits, bool share) {
+  uint32_t lo = c->nfixed > 64 ? c->nfixed - 64 : 0;
+  for (uint32_t i = lo; share && i < c->nfixed; i++)
+    if (c->fixed[i] == bits && !c->is_save[i])
+      return c->L + i;
+  if (!reserve(c, (void **)&c->fixed, &c->capfixed, c->nfixed + 1,
+               sizeof(uint64_t)) ||
+      !reserve(c, (void **)&c->is_save, &c->capsave, c->nfixed + 1, 1))
+    return 0;
+  c->fixed[c->nfixed] = share ? bits : 0;
+  c->is_save[c->nfixed] = !share;
+  return c->L + c->nfixed++;
+}
+
+/* ---- branches ---- */
+
+/* Patch the offset words on list 'head' to jump to 'target'. */
+static void resolve(cc *c, uint32_t head, uint32_t target) {
+  while (head != 0 && !c->oom) {
+    uint32_t pos = head - 1;
+    head = c->code[pos];
+    c->code[pos] = (uint32_t)((int32_t)target - (int32_t)pos);
+  }
+}
+
+static void emit_fixup(cc *c, uint32_t *list) {
+  uint32_t pos = c->ncode;
+  emit(c, *list);
+  if (!c->oom)
+    *list = pos + 1;
+}
+
+static uint32_t loop_cost(const cc *c, const ctl *t) {
+  uint32_t n = c->icount - t->loop_icount;
+  return n ? n : 1;
+}
+
+static uint32_t label_arity(const ctl *t) {
+  return t->kind == CT_LOOP ? t->nparams : t->nresults;
+}
+
+/* Would a branch to t move any value? */
+static bool needs_moves(const cc *c, const ctl *t) {
+  uint32_t n = label_arity(t);
+  for (uint32_t i = 0; i < n; i++) {
+    const ent *e = &c->stk[c->nstk - n + i];
+    if (e->slot != home(c, t->height + i))
+      return true;
+  }
+  return false;
+}
+
+/* Move the top n entries to homes base..base+n-1. Ascending order is safe:
+** a temp source is never below its destination, and other sources are
+** locals or fixed slots, outside the temp area. */
+static void emit_moves(cc *c, uint32_t base, uint32_t n) {
+  for (uint32_t i = 0; i < n && !c->oom; i++)
+    mov(c, home(c, base + i), c->stk[c->nstk - n + i].slot);
+}
+
+/* The values of a return into fp[0..n), then RETURN. */
+static void emit_return(cc *c, uint32_t n) {
+  if (n == 1) {
+    emit(c, C_RETURN1);
+    emit(c, c->stk[c->nstk - 1].slot);
+    c->last_op = -1;
+    return;
+  }
+  /* Copy down in ascending order: safe for temps (never below their
+  ** destination) and for sources at or above n. A local or fixed source
+  ** inside fp[0..n) could be overwritten first: those go home first. This
+  ** must not change the stack model: br_if and br_table emit returns on
+  ** one path only. */
+  uint32_t first = c->nstk - n;
+  bool hazard = false;
+  for (uint32_t i = 0; i < n; i++)
+    if (c->stk[first + i].kind != K_TEMP && c->stk[first + i].slot < n)
+      hazard = true;
+  for (uint32_t i = 0; hazard && i < n && !c->oom; i++)
+    if (c->stk[first + i].kind != K_TEMP)
+      mov(c, home(c, first + i), c->stk[first + i].slot);
+  for (uint32_t i = 0; i < n && !c->oom; i++)
+    mov(c, i, hazard ? home(c, first + i) : c->stk[first + i].slot);
+  emit(c, C_RETURN);
+  c->last_op = -1;
+}
+
+/* Unconditional branch to label depth 'l', values in place or moved. */
+static void emit_br(cc *c, uint32_t l) {
+  ctl *t = &c->ctls[c->nctl - 1 - l];
+  if (t->kind == CT_FUNC) {
+    emit_return(c, t->nresults);
+    return;
+  }
+  emit_moves(c, t->height, label_arity(t));
+  c->last_op = -1;
+  if (t->kind == CT_LOOP) {
+    emit(c, C_BR_LOOP);
+    emit(c, (uint32_t)((int32_t)t->loop_pc - (int32_t)c->ncode));
+    emit(c, loop_cost(c, t));
+    return;
+  }
+  emit(c, C_BR);
+  emit_fixup(c, &t->fixups);
+}
+
+/* ---- fused compare-and-branch ---- */
+
+static int fused_branch(uint32_t op, bool negate) {
+  static const struct { uint32_t op; int br, neg; } tab[] = {
+      {C_I32_EQ, C_BR_I32_EQ, C_BR_I32_NE},
+      {C_I32_NE, C_BR_I32_NE, C_BR_I32_EQ},
+      {C_I32_LT_S, C_BR_I32_LT_S, C_BR_I32_GE_S},
+      {C_I32_LT_U, C_BR_I32_LT_U, C_BR_I32_GE_U},
+      {C_I32_GT_S, C_BR_I32_GT_S, C_BR_I32_LE_S},
+      {C_I32_GT_U, C_BR_I32_GT_U, C_BR_I32_LE_U},
+      {C_I32_LE_S, C_BR_I32_LE_S, C_BR_I32_GT_S},
+      {C_I32_LE_U, C_BR_I32_LE_U, C_BR_I32_GT_U},
+      {C_I32_GE_S, C_BR_I32_GE_S, C_BR_I32_LT_S},
+      {C_I32_GE_U, C_BR_I32_GE_U, C_BR_I32_LT_U},
+      {C_I32_EQZ, C_BR_I32_EQZ, C_BR_I32_NEZ},
+  };
+  for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
+    if (tab[i].op == op)
+      return negate ? tab[i].neg : tab[i].br;
+  return -1;
+}
+
+/* A pending conditional: either a plain slot, or a comparison taken back
+** out of the code so that it can be fused with the branch. */
+typedef struct cond {
+  int fused;            /* -1: plain, else the C_BR_I32_* of the test */
+  uint32_t a, b;        /* operands (b unused for eqz) */
+  uint32_t slot;        /* plain: the i32 condition */
+} cond;
+
+static cond take_cond(cc *c, bool negate) {
+  ent e = pop(c);
+  cond k = {-1, 0, 0, e.slot};
+  if (c->oom || c->last_op < 0 || e.kind != K_TEMP)
+    return k;
+  uint32_t at = (uint32_t)c->last_op;
+  int f = fused_branch(c->code[at], negate);
+  if (f < 0 || c->code[at + 1] != e.slot)
+    return k;
+  k.fused = f;
+  k.a = c->code[at + 2];
+  k.b = c->code[at] == C_I32_EQZ ? 0 : c->code[at + 3];
+  c->ncode = at; /* the comparison becomes part of the branch */
+  c->last_op = -1;
+  return k;
+}
+
+/* Emit "branch if k holds" ('unless': if it does not; k must have been
+** taken with negate == unless). A forward branch goes on 'list'; a
+** back-edge (list NULL) jumps to code index 'back' charging 'cost'. */
+static void emit_cond_to(cc *c, const cond *k, bool unless, uint32_t *list,
+                         uint32_t back, uint32_t cost) {
+  if (k->fused >= 0) {
+    emit(c, (uint32_t)k->fused);
+    emit(c, k->a);
+    if (k->fused != C_BR_I32_EQZ && k->fused != C_BR_I32_NEZ)
+      emit(c, k->b);
+  } else if (list == NULL) {
+    emit(c, C_BR_IF_LOOP);
+    emit(c, k->slot);
+  } else {
+    emit(c, unless ? C_BR_UNLESS : C_BR_IF);
+    emit(c, k->slot);
+  }
+  if (list)
+    emit_fixup(c, list);
+  else
+    emit(c, (uint32_t)((int32_t)back - (int32_t)c->ncode));
+  if (k->fused >= 0 || list == NULL)
+    emit(c, cost);
+  c->last_op = -1;
+}
+
+/* Conditional branch to block t, whose values need no move. */
+static void emit_cond_branch(cc *c, const cond *k, bool unless, ctl *t) {
+  if (t->kind == CT_LOOP)
+    emit_cond_to(c, k, unless, NULL, t->loop_pc, loop_cost(c, t));
+  else
+    emit_cond_to(c, k, unless, &t->fixups, 0, 0);
+}
+
+/* ---- control instructions ---- */
+
+static ctl *push_ctl(cc *c, uint8_t kind, uint32_t np, uint32_t nr) {
+  if (!reserve(c, (void **)&c->ctls, &c->capctl, c->nctl + 1, sizeof(ctl)))
+    return NULL;
+  ctl *t = &c->ctls[c->nctl++];
+  memset(t, 0, sizeof *t);
+  t->kind = kind;
+  t->nparams = np;
+  t->nresults = nr;
+  t->height = c->nstk - np;
+  return t;
+}
+
+static void block_type(const cc *c, const rd_insn *in, uint32_t *np,
+                       uint32_t *nr) {
+  *np = 0;
+  *nr = 0;
+  if (in->block == RD_BLOCK_VALTYPE)
+    *nr = 1;
+  else if (in->block == RD_BLOCK_TYPEIDX && in->x < c->m->ntypes) {
+    *np = c->m->types[in->x].nparams;
+    *nr = c->m->types[in->x].nresults;
+  }
+}
+
+static void op_block(cc *c, const rd_insn *in, uint8_t kind) {
+  uint32_t np, nr;
+  block_type(c, in, &np, &nr);
+  materialize_locals(c, 0);
+  if (kind == CT_LOOP)
+    materialize_top(c, np); /* the back-edge delivers them at home */
+  c->last_op = -1;
+  ctl *t = push_ctl(c, kind, np, nr);
+  if (t && kind == CT_LOOP) {
+    t->loop_pc = c->ncode;
+    t->loop_icount = c->icount;
+    c->loops++;
+  }
+}
+
+static void op_if(cc *c, const rd_insn *in) {
+  uint32_t np, nr;
+  block_type(c, in, &np, &nr);
+  cond k = take_cond(c, true);
+  materialize_locals(c, 0);
+  /* The else arm needs the parameters too, but the then arm may overwrite
+  ** their homes: keep them in save slots (constants stay where they are). */
+  uint32_t saved = c->nsaved;
+  if (np > 0 &&
+      reserve(c, (void **)&c->saved, &c->capsaved, c->nsaved + np,
+              sizeof(ent))) {
+    for (uint32_t i = c->nstk - np; i < c->nstk; i++) {
+      ent *e = &c->stk[i];
+      if (e->kind != K_FIXED) {
+        uint32_t s = fixed_slot(c, 0, false);
+        mov(c, s, e->slot);
+        e->slot = s;
+        e->kind = K_FIXED;
+      }
+      c->saved[c->nsaved++] = *e;
+    }
+  }
+  ctl *t = push_ctl(c, CT_IF, np, nr);
+  if (t == NULL)
+    return;
+  t->saved = saved;
+  emit_cond_to(c, &k, true, &t->else_fixup, 0, 0);
+}
+
+static void reset_stack(cc *c, const ctl *t) {
+  c->nstk = t->height;
+}
+
+static void op_else(cc *c) {
+  ctl *t = &c->ctls[c->nctl - 1];
+  if (!t->unreachable) {
+    emit_moves(c, t->height, t->nresults);
+    emit(c, C_BR);
+    emit_fixup(c, &t->fixups);
+  }
+  resolve(c, t->else_fixup, c->ncode);
+  t->else_fixup = 0;
+  t->has_else = true;
+  t->unreachable = false;
+  c->last_op = -1;
+  reset_stack(c, t);
+  for (uint32_t i = 0; i < t->nparams && !c->oom; i++)
+    push(c, c->saved[t->saved + i].slot, c->saved[t->saved + i].kind);
+}
+
+static void op_end(cc *c) {
+  ctl *t = &c->ctls[c->nctl - 1];
+  if (t->kind == CT_IF && !t->has_else && t->nresults > 0)
+    op_else(c), t = &c->ctls[c->nctl - 1];
+  if (t->kind == CT_FUNC) {
+    if (!t->unreachable)
+      emit_return(c, t->nresults);
+    c->nctl--;
+    return;
+  }
+  if (!t->unreachable)
+    emit_moves(c, t->height, t->nresults);
+  resolve(c, t->fixups, c->ncode);
+  resolve(c, t->else_fixup, c->ncode);
+  if (t->kind == CT_IF)
+    c->nsaved = t->saved;
+  if (t->kind == CT_LOOP)
+    c->loops--;
+  reset_stack(c, t);
+  uint32_t nr = t->nresults;
+  c->nctl--;
+  for (uint32_t i = 0; i < nr; i++)
+    push_temp(c);
+  c->last_op = -1;
+}
+
+static void set_unreachable(cc *c) {
+  ctl *t = &c->ctls[c->nctl - 1];
+  t->unreachable = true;
+  reset_stack(c, t);
+  c->last_op = -1;
+}
+
+static void op_br_if(cc *c, uint32_t l) {
+  ctl *t = &c->ctls[c->nctl - 1 - l];
+  c->nstk--; /* look past the condition */
+  bool direct = t->kind != CT_FUNC && !needs_moves(c, t);
+  c->nstk++;
+  if (direct) {
+    cond k = take_cond(c, false);
+    emit_cond_branch(c, &k, false, t);
+    return;
+  }
+  /* Branch around the moves and an unconditional branch. */
+  cond k = take_cond(c, true);
+  uint32_t skip = 0;
+  emit_cond_to(c, &k, true, &skip, 0, 0);
+  emit_br(c, l);
+  resolve(c, skip, c->ncode);
+  c->last_op = -1;
+}
+
+static void op_br_table(cc *c, const rd_insn *in) {
+  ent idx = pop(c);
+  uint32_t n = in->nvec;
+  emit(c, C_BR_TABLE);
+  emit(c, idx.slot);
+  emit(c, n);
+  uint32_t table = c->ncode;
+  reader r;
+  rd_init(&r, in->vec, (size_t)(c->code_end - in->vec), NULL);
+  /* First the table, with direct targets where no move is needed. */
+  for (uint32_t i = 0; i <= n && !c->oom; i++) {
+    uint32_t l = in->x;
+    if (i < n)
+      rd_u32(&r, &l);
+    ctl *t = &c->ctls[c->nctl - 1 - l];
+    if (t->kind != CT_FUNC && t->kind != CT_LOOP && !needs_moves(c, t))
+      emit_fixup(c, &t->fixups);
+    else
+      emit(c, UINT32_MAX); /* stub below */
+  }
+  /* Then one stub per entry that moves values, charges fuel or returns. */
+  rd_init(&r, in->vec, (size_t)(c->code_end - in->vec), NULL);
+  for (uint32_t i = 0; i <= n && !c->oom; i++) {
+    uint32_t l = in->x;
+    if (i < n)
+      rd_u32(&r, &l);
+    if (c->code[table + i] != UINT32_MAX)
+      continue;
+    c->code[table + i] = c->ncode - (table + i);
+    emit_br(c, l);
+  }
+  set_unreachable(c);
+}
+
+/* ---- variables ---- */
+
+static bool stack_reads_local(const cc *c, uint32_t x) {
+  for (uint32_t i = 0; i < c->nstk; i++)
+    if (c->stk[i].kind == K_LOCAL && c->stk[i].slot == x)
+      return true;
+  return false;
+}
+
+static void op_local_set(cc *c, uint32_t x, bool tee) {
+  ent e = pop(c);
+  if (!(e.kind == K_LOCAL && e.slot == x)) {
+    bool refs = stack_reads_local(c, x);
+    if (!refs && e.kind == K_TEMP && c->last_op >= 0 &&
+        c->code[c->last_op + 1] == e.slot) {
+      c->code[c->last_op + 1] = x; /* retarget the producer */
+    } else {
+      for (uint32_t i = 0; i < c->nstk && !c->oom; i++)
+        if (c->stk[i].kind == K_LOCAL && c->stk[i].slot == x)
+          materialize(c, i);
+      mov(c, x, e.slot);
+    }
+  }
+  c->last_op = -1;
+  if (tee)
+    push(c, x, K_LOCAL);
+}
+
+/* ---- plain instructions ---- */
+
+static void value_op(cc *c, uint32_t op, uint32_t nargs, uint32_t extra,
+                     bool has_extra) {
+  ent args[3];
+  for (uint32_t i = nargs; i-- > 0;)
+    args[i] = pop(c);
+  uint32_t at = c->ncode;
+  uint32_t d = push_temp(c);
+  emit(c, op);
+  emit(c, d);
+  for (uint32_t i = 0; i < nargs; i++)
+    emit(c, args[i].slot);
+  if (has_extra)
+    emit(c, extra);
+  c->last_op = c->oom ? -1 : (int64_t)at;
+}
+
+/* An instruction with no result: pops nargs, emits op, pre, args, post. */
+static void effect_op(cc *c, uint32_t op, uint32_t nargs, int npre,
+                      uint32_t pre1, uint32_t pre2, bool has_post,
+                      uint32_t post) {
+  ent args[3];
+  for (uint32_t i = nargs; i-- > 0;)
+    args[i] = pop(c);
+  emit(c, op);
+  if (npre > 0)
+    emit(c, pre1);
+  if (npre > 1)
+    emit(c, pre2);
+  for (uint32_t i = 0; i < nargs; i++)
+    emit(c, args[i].slot);
+  if (has_post)
+    emit(c, post);
+  c->last_op = -1;
+}
+
+static uint32_t sig_params(enum op_sig s) {
+  static const char *const p[] = {
+#define X(name, params, results) params,
+      OP_SIG_LIST(X)
+#undef X
+  };
+  return (uint32_t)strlen(p[s]);
+}
+
+static bool sig_has_result(enum op_sig s) {
+  static const char *const r[] = {
+#define X(name, params, results) results,
+      OP_SIG_LIST(X)
+#undef X
+  };
+  return r[s][0] != '\0';
+}
+
+/* Internal opcode of a plain Wasm instruction. */
+static uint32_t plain_code(const rd_insn *in) {
+  if (in->op == OP_PREFIX_FC) {
+    switch (in->fc) {
+#define CODE_EACH(name) return C_##name;
+#define X(name, code, text, imm, sig, width)                                   \
+  case code:                                                                   \
+    CODE_SIG_##sig(name) break;
+      FC_LIST(X)
+    default:
+      break;
+    }
+    return C_COUNT;
+  }
+  switch (in->op) {
+    OPCODE_LIST(X)
+#undef X
+#undef CODE_EACH
+  default:
+    break;
+  }
+  return C_COUNT;
+}
+
+static void op_plain(cc *c, const rd_insn *in) {
+  uint32_t op = plain_code(in);
+  uint32_t np = sig_params(in->sig);
+  bool res = sig_has_result(in->sig);
+  switch (in->imm) {
+  case IMM_I32: case IMM_I64: case IMM_F32: case IMM_F64: {
+    uint64_t bits = in->bits;
+    if (in->imm == IMM_I32)
+      bits = (uint32_t)bits;
+    push(c, fixed_slot(c, bits, true), K_FIXED);
+    return;
+  }
+  case IMM_MEMARG:
+    if (res)
+      value_op(c, op, 1, in->y, true);
+    else
+      effect_op(c, op, 2, 0, 0, 0, true, in->y);
+    return;
+  case IMM_TABLE: /* table.size */
+    value_op(c, op, 0, in->x, true);
+    return;
+  case IMM_MEMORY_INIT: case IMM_DATA: case IMM_ELEM:
+    effect_op(c, op, np, 1, in->x, 0, false, 0);
+    return;
+  default:
+    if (res)
+      value_op(c, op, np, 0, false);
+    else
+      effect_op(c, op, np, 0, 0, 0, false, 0);
+    return;
+  }
+}
+
+static const mod_functype *func_type(const cc *c, uint32_t fidx) {
+  return &c->m->types[c->m->func_types[fidx]];
+}
+
+static void op_call(cc *c, uint32_t op, const mod_functype *ft, uint32_t a,
+                    uint32_t b) {
+  ent idx = {0, K_TEMP};
+  if (op == C_CALL_INDIRECT)
+    idx = pop(c);
+  uint32_t np = ft->nparams;
+  materialize_top(c, np);
+  uint32_t base = home(c, c->nstk - np);
+  emit(c, op);
+  emit(c, a);
+  if (op == C_CALL_INDIRECT) {
+    emit(c, b);
+    emit(c, idx.slot);
+  }
+  emit(c, base);
+  c->nstk -= np;
+  for (uint32_t i = 0; i < ft->nresults; i++)
+    push_temp(c);
+  c->last_op = -1;
+}
+
+static void op_special(cc *c, const rd_insn *in) {
+  switch (in->op) {
+  case OP_UNREACHABLE:
+    emit(c, C_UNREACHABLE);
+    set_unreachable(c);
+    return;
+  case OP_NOP:
+    return;
+  case OP_BLOCK: op_block(c, in, CT_BLOCK); return;
+  case OP_LOOP: op_block(c, in, CT_LOOP); return;
+  case OP_IF: op_if(c, in); return;
+  case OP_ELSE: op_else(c); return;
+  case OP_END: op_end(c); return;
+  case OP_BR:
+    emit_br(c, in->x);
+    set_unreachable(c);
+    return;
+  case OP_BR_IF: op_br_if(c, in->x); return;
+  case OP_BR_TABLE: op_br_table(c, in); return;
+  case OP_RETURN:
+    emit_return(c, c->ctls[0].nresults);
+    set_unreachable(c);
+    return;
+  case OP_CALL: op_call(c, C_CALL, func_type(c, in->x), in->x, 0); return;
+  case OP_CALL_INDIRECT:
+    op_call(c, C_CALL_INDIRECT, &c->m->types[in->x], in->x, in->y);
+    return;
+  case OP_DROP: pop(c); return;
+  case OP_SELECT: case OP_SELECT_T: {
+    ent k = pop(c), b = pop(c), a = pop(c);
+    uint32_t at = c->ncode, d = push_temp(c);
+    emit(c, C_SELECT); emit(c, d); emit(c, a.slot); emit(c, b.slot);
+    emit(c, k.slot);
+    c->last_op = c->oom ? -1 : (int64_t)at;
+    return;
+  }
+  case OP_LOCAL_GET: push(c, in->x, K_LOCAL); return;
+  case OP_LOCAL_SET: op_local_set(c, in->x, false); return;
+  case OP_LOCAL_TEE: op_local_set(c, in->x, true); return;
+  case OP_GLOBAL_GET: value_op(c, C_GLOBAL_GET, 0, in->x, true); return;
+  case OP_GLOBAL_SET: effect_op(c, C_GLOBAL_SET, 1, 1, in->x, 0, false, 0);
+    return;
+  case OP_TABLE_GET: { /* [op dst table idx] */
+    ent i = pop(c);
+    uint32_t d = push_temp(c);
+    emit(c, C_TABLE_GET); emit(c, d); emit(c, in->x); emit(c, i.slot);
+    c->last_op = -1;
+    return;
+  }
+  case OP_TABLE_SET: effect_op(c, C_TABLE_SET, 2, 1, in->x, 0, false, 0);
+    return;
+  case OP_REF_NULL: push(c, fixed_slot(c, 0, true), K_FIXED); return;
+  case OP_REF_IS_NULL: value_op(c, C_REF_IS_NULL, 1, 0, false); return;
+  case OP_REF_FUNC: value_op(c, C_REF_FUNC, 0, in->x, true); return;
+  default: return;
+  }
+}
+
+static void op_fc_special(cc *c, const rd_insn *in) {
+  switch (in->fc) {
+  case OPFC_TABLE_INIT: /* [op table seg d s n] */
+    effect_op(c, C_TABLE_INIT, 3, 2, in->y, in->x, false, 0);
+    return;
+  case OPFC_TABLE_COPY: /* [op dtable stable d s n] */
+    effect_op(c, C_TABLE_COPY, 3, 2, in->x, in->y, false, 0);
+    return;
+  case OPFC_TABLE_GROW: { /* [op dst table ref n] */
+    ent n = pop(c), ref = pop(c);
+    uint32_t d = push_temp(c);
+    emit(c, C_TABLE_GROW); emit(c, d); emit(c, in->x); emit(c, ref.slot);
+    emit(c, n.slot);
+    c->last_op = -1;
+    return;
+  }
+  case OPFC_TABLE_FILL: /* [op table i ref n] */
+    effect_op(c, C_TABLE_FILL, 3, 1, in->x, 0, false, 0);
+    return;
+  default:
+    return;
+  }
+}
+
+/* Skip code after an unconditional transfer, up to the matching else/end
+** of the current block. Returns true if 'in' was consumed. */
+static bool skip_dead(cc *c, const rd_insn *in) {
+  if (!c->ctls[c->nctl - 1].unreachable)
+    return false;
+  if (in->op == OP_BLOCK || in->op == OP_LOOP || in->op == OP_IF) {
+    c->skip++;
+    return true;
+  }
+  if (in->op == OP_END && c->skip > 0) {
+    c->skip--;
+    return true;
+  }
+  if (in->op == OP_ELSE && c->skip > 0)
+    return true;
+  return in->op != OP_END && in->op != OP_ELSE;
+}
+
+static void compile_insn(cc *c, const rd_insn *in) {
+  if (skip_dead(c, in))
+    return;
+  c->icount++;
+  if (c->loops == 0)
+    c->straight++;
+  bool fc = in->op == OP_PREFIX_FC;
+  if (in->sig != SIG_SPECIAL)
+    op_plain(c, in);
+  else if (fc)
+    op_fc_special(c, in);
+  else
+    op_special(c, in);
+}
+
+/* ---- driver ---- */
+
+static void cc_free(cc *c) {
+  ialloc_free_array(c->a, c->code, c->capcode, sizeof(uint32_t));
+  ialloc_free_array(c->a, c->stk, c->capstk, sizeof(ent));
+  ialloc_free_array(c->a, c->ctls, c->capctl, sizeof(ctl));
+  ialloc_free_array(c->a, c->saved, c->capsaved, sizeof(ent));
+  ialloc_free_array(c->a, c->fixed, c->capfixed, sizeof(uint64_t));
+  ialloc_free_array(c->a, c->is_save, c->capsave, 1);
+}
+
+/* One pass over body f with K fixed slots assumed. */
+static void compile_pass(cc *c, const mod_func *f, const mod_functype *ft) {
+  reader r;
+  rd_init(&r, f->code, f->code_len, NULL);
+  c->code_end = f->code + f->code_len;
+  push_ctl(c, CT_FUNC, 0, ft->nresults);
+  rd_insn in;
+  while (c->nctl > 0 && !c->oom && rd_insn_next(&r, &in))
+    compile_insn(c, &in);
+}
+
+static interp_status finish(cc *c, const mod_functype *ft,
+                            compiled_func **out) {
+  compiled_func *cf = ialloc_array(c->a, 1, sizeof *cf);
+  if (cf == NULL)
+    return INTERP_NOMEM;
+  cf->code = ialloc_array(c->a, c->ncode ? c->ncode : 1, sizeof(uint32_t));
+  if (c->nfixed)
+    cf->consts = ialloc_array(c->a, c->nfixed, sizeof(uint64_t));
+  if (cf->code == NULL || (c->nfixed && cf->consts == NULL)) {
+    compile_free(c->a, cf);
+    return INTERP_NOMEM;
+  }
+  memcpy(cf->code, c->code, c->ncode * sizeof(uint32_t));
+  for (uint32_t i = 0; i < c->nfixed; i++)
+    cf->consts[i] = c->fixed[i];
+  cf->ncode = c->ncode ? c->ncode : 1;
+  cf->nparams = ft->nparams;
+  cf->nlocals = c->L;
+  cf->nresults = ft->nresults;
+  cf->nconsts = c->nfixed;
+  cf->frame_size = c->L + c->K + c->maxstk + 1;
+  cf->entry_cost = c->straight ? c->straight : 1;
+  *out = cf;
+  return INTERP_OK;
+}
+
+interp_status compile_func(interp_module *m, uint32_t idx,
+                           interp_error *err) {
+  mod_func *f = &m->funcs[idx];
+  const mod_functype *ft = &m->types[f->type];
+  interp_status st = INTERP_NOMEM;
+  cc c;
+  uint64_t L = (uint64_t)ft->nparams + f->nlocals;
+  if (L > UINT32_MAX / 4)
+    return ip_fail(err, INTERP_NOMEM, "function %u has too many locals",
+                   idx + m->nimported_funcs);
+  uint32_t K = 0;
+  for (int pass = 0; pass < 2; pass++) {
+    memset(&c, 0, sizeof c);
+    c.m = m;
+    c.a = m->alloc;
+    c.L = (uint32_t)L;
+    c.K = K;
+    c.last_op = -1;
+    compile_pass(&c, f, ft);
+    if (c.oom)
+      goto fail;
+    if (c.nfixed == K)
+      break;
+    K = c.nfixed;
+    cc_free(&c);
+  }
+  if (c.nfixed != K || (uint64_t)c.L + c.K + c.maxstk > UINT32_MAX / 4)
+    goto fail;
+  st = finish(&c, ft, &f->compiled);
+  if (st != INTERP_OK)
+    goto fail;
+  cc_free(&c);
+  return INTERP_OK;
+fail:
+  cc_free(&c);
+  return ip_fail(err, INTERP_NOMEM, "out of memory compiling function %u",
+                 idx + m->nimported_funcs);
+}
+
+void compile_free(ialloc *a, compiled_func *cf) {
+  if (cf == NULL)
+    return;
+  ialloc_free_array(a, cf->code, cf->ncode, sizeof(uint32_t));
+  ialloc_free_array(a, cf->consts, cf->nconsts, sizeof(uint64_t));
+  ialloc_free(a, cf, sizeof *cf);
+}

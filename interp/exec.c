@@ -1,2 +1,760 @@
-/* exec.c: not written yet. */
-#include "module.h"
+/*
+** exec.c: runs internal code (code.h).
+**
+** rt_run is the one deliberately long function: the dispatch loop. It is
+** written once against DISPATCH_START / CASE / NEXT / DISPATCH_END, which
+** build either as computed goto (GCC/clang '&&label' tables: one indirect
+** jump per instruction, each with its own branch-prediction history) or,
+** with INTERP_SWITCH_DISPATCH, as a portable 'switch'.
+**
+** Wasm calls never recurse in C: a call pushes an rt_frame and jumps to
+** the callee's code, a return pops it. Only host functions calling back
+** into interp_call nest C frames, and that nesting is capped.
+**
+** Registers of the loop: ip (next instruction), fp (frame base), mbase and
+** msize (memory 0 of the running instance: reloaded by RELOAD_MEM after
+** anything that can grow it: memory.grow, calls, host calls), fuel.
+*/
+#include <string.h>
+
+#include "code.h"
+#include "numeric.h"
+#include "runtime.h"
+
+/* Host calls that call back into interp_call: more than this many levels
+** would risk the native stack, so the call traps as exhausted. */
+#define MAX_NESTING 32
+
+/* ---- bulk operations shared with instantiation ---- */
+
+interp_trap rt_table_init(interp_table *t, const rt_elem *e, uint32_t d,
+                          uint32_t s, uint32_t n) {
+  if ((uint64_t)s + n > e->count || (uint64_t)d + n > t->size)
+    return INTERP_TRAP_TABLE_OOB;
+  if (n)
+    memcpy(t->elems + d, e->refs + s, (size_t)n * sizeof(void *));
+  return INTERP_TRAP_NONE;
+}
+
+interp_trap rt_memory_init(interp_memory *m, const uint8_t *bytes,
+                           uint32_t len, uint32_t d, uint32_t s, uint32_t n) {
+  if ((uint64_t)s + n > len || (uint64_t)d + n > m->size)
+    return INTERP_TRAP_MEMORY_OOB;
+  if (n)
+    memcpy(m->data + d, bytes + s, n);
+  return INTERP_TRAP_NONE;
+}
+
+static interp_trap table_copy(interp_table *dt, interp_table *st, uint32_t d,
+                              uint32_t s, uint32_t n) {
+  if ((uint64_t)s + n > st->size || (uint64_t)d + n > dt->size)
+    return INTERP_TRAP_TABLE_OOB;
+  if (n)
+    memmove(dt->elems + d, st->elems + s, (size_t)n * sizeof(void *));
+  return INTERP_TRAP_NONE;
+}
+
+static interp_trap table_fill(interp_table *t, uint32_t i, void *ref,
+                              uint32_t n) {
+  if ((uint64_t)i + n > t->size)
+    return INTERP_TRAP_TABLE_OOB;
+  for (uint32_t k = 0; k < n; k++)
+    t->elems[i + k] = ref;
+  return INTERP_TRAP_NONE;
+}
+
+/* ---- stacks ---- */
+
+/* Make room for 'need' value slots; a trap kind or NONE. On NOMEM sets
+** *nomem. */
+static interp_trap grow_stack(interp_store *s, size_t need, bool *nomem) {
+  if (need <= s->stack_cap)
+    return INTERP_TRAP_NONE;
+  if (need > s->cfg.max_stack_slots)
+    return INTERP_TRAP_VALUE_STACK_EXHAUSTED;
+  size_t cap = s->stack_cap ? s->stack_cap : 4096;
+  while (cap < need)
+    cap *= 2;
+  if (cap > s->cfg.max_stack_slots)
+    cap = s->cfg.max_stack_slots;
+  uint64_t *p = ialloc_grow(&s->alloc, s->stack, s->stack_cap, cap,
+                            sizeof(uint64_t));
+  if (p == NULL) {
+    *nomem = true;
+    return INTERP_TRAP_VALUE_STACK_EXHAUSTED;
+  }
+  s->stack = p;
+  s->stack_cap = cap;
+  return INTERP_TRAP_NONE;
+}
+
+static interp_trap grow_frames(interp_store *s, bool *nomem) {
+  if (s->depth + 1 < s->frames_cap)
+    return INTERP_TRAP_NONE;
+  if (s->depth + 1 >= s->cfg.max_call_depth)
+    return INTERP_TRAP_CALL_STACK_EXHAUSTED;
+  size_t cap = s->frames_cap ? s->frames_cap * 2 : 256;
+  if (cap > s->cfg.max_call_depth)
+    cap = s->cfg.max_call_depth;
+  rt_frame *p = ialloc_grow(&s->alloc, s->frames, s->frames_cap, cap,
+                            sizeof(rt_frame));
+  if (p == NULL) {
+    *nomem = true;
+    return INTERP_TRAP_CALL_STACK_EXHAUSTED;
+  }
+  s->frames = p;
+  s->frames_cap = cap;
+  return INTERP_TRAP_NONE;
+}
+
+/* ---- host calls ---- */
+
+static void slot_to_value(uint64_t slot, interp_valtype t, interp_value *v) {
+  v->type = t;
+  switch (t) {
+  case INTERP_I32: case INTERP_F32: v->of.i32 = (uint32_t)slot; break;
+  case INTERP_I64: case INTERP_F64: v->of.i64 = slot; break;
+  default: v->of.ref = (void *)(uintptr_t)slot; break;
+  }
+}
+
+static uint64_t value_to_slot(const interp_value *v, interp_valtype t) {
+  switch (t) {
+  case INTERP_I32: case INTERP_F32: return v->of.i32;
+  case INTERP_I64: case INTERP_F64: return v->of.i64;
+  default: return (uint64_t)(uintptr_t)v->of.ref;
+  }
+}
+
+/* Call host function f with arguments in args[] slots, results written
+** back over them. The caller has synced s->depth and s->stack_top. */
+static interp_status call_host(interp_store *s, interp_func *f,
+                               interp_instance *inst, size_t base,
+                               interp_error *err) {
+  const rt_type *t = f->type;
+  interp_value small[16], *vals = small;
+  size_t n = (size_t)t->nparams + t->nresults;
+  interp_status st = INTERP_NOMEM;
+  if (n > 16 && (vals = ialloc_array(&s->alloc, n, sizeof *vals)) == NULL)
+    return ip_fail(err, INTERP_NOMEM, "out of memory calling a host function");
+  for (uint32_t i = 0; i < t->nparams; i++)
+    slot_to_value(s->stack[base + i], t->vtypes[i], &vals[i]);
+  for (uint32_t i = 0; i < t->nresults; i++)
+    slot_to_value(0, t->vtypes[t->nparams + i], &vals[t->nparams + i]);
+  interp_caller caller = {s, inst, 0, {0}};
+  st = f->host(&caller, f->ud, vals, vals + t->nparams);
+  if (st == INTERP_OK) {
+    for (uint32_t i = 0; i < t->nresults; i++)
+      s->stack[base + i] =
+          value_to_slot(&vals[t->nparams + i], t->vtypes[t->nparams + i]);
+  } else if (st == INTERP_EXIT) {
+    if (err) {
+      err->exit_code = caller.exit_code;
+      ip_fail(err, INTERP_EXIT, "exit with code %d", (int)caller.exit_code);
+    }
+  } else if (st == INTERP_TRAP) {
+    if (err == NULL || err->status != INTERP_TRAP) {
+      ip_fail(err, INTERP_TRAP, "%s",
+              caller.message[0] ? caller.message
+                                : interp_trap_message(INTERP_TRAP_HOST));
+      if (err)
+        err->trap = INTERP_TRAP_HOST;
+    }
+  } else if (err && err->status == INTERP_OK) {
+    ip_fail(err, st, "host function failed: %s", interp_status_name(st));
+  }
+  if (vals != small)
+    ialloc_free_array(&s->alloc, vals, n, sizeof *vals);
+  return st;
+}
+
+interp_memory *interp_caller_memory(interp_caller *caller) {
+  if (caller == NULL || caller->inst == NULL)
+    return NULL;
+  return caller->inst->memories ? caller->inst->memories[0] : NULL;
+}
+
+interp_status interp_caller_trap(interp_caller *caller, const char *message) {
+  if (caller) {
+    size_t n = message ? strlen(message) : 0;
+    if (n >= sizeof caller->message)
+      n = sizeof caller->message - 1;
+    if (n)
+      memcpy(caller->message, message, n);
+    caller->message[n] = '\0';
+  }
+  return INTERP_TRAP;
+}
+
+interp_status interp_caller_exit(interp_caller *caller, int32_t code) {
+  if (caller)
+    caller->exit_code = code;
+  return INTERP_EXIT;
+}
+
+/* ---- the loop ---- */
+
+#ifdef INTERP_SWITCH_DISPATCH
+#define DISPATCH_START next: switch (*ip) {
+#define CASE(name) case C_##name:
+#define NEXT() goto next
+#define DISPATCH_END default: TRAP(INTERP_TRAP_UNREACHABLE); }
+#else
+#define DISPATCH_START NEXT();
+#define CASE(name) L_##name:
+#define NEXT() goto *labels[*ip]
+#define DISPATCH_END
+#endif
+
+/* Operand k of the current instruction, as a slot, and typed views. */
+#define R(k) fp[ip[k]]
+#define U32(k) ((uint32_t)R(k))
+#define S32(k) ((int32_t)(uint32_t)R(k))
+#define U64(k) (R(k))
+#define S64(k) ((int64_t)R(k))
+#define F32(k) f32_of((uint32_t)R(k))
+#define F64(k) f64_of(R(k))
+
+#define TRAP(k) do { trap = (k); goto trapped; } while (0)
+#define FUEL(cost) do {                                                       \
+    uint64_t c_ = (cost);                                                     \
+    if (fuel < c_) TRAP(INTERP_TRAP_OUT_OF_FUEL);                             \
+    fuel -= c_;                                                               \
+  } while (0)
+/* Memory 0 may have moved or grown: re-read its base and size. */
+#define RELOAD_MEM() (mbase = inst->mem->data, msize = inst->mem->size)
+/* Branch by the offset in word k (offsets are relative to their word). */
+#define JUMP(k) (ip += (k) + (int32_t)ip[k])
+
+/* Op body families. 'a' and 'b' are the operands, the expression the
+** result; each ends by stepping over its words and dispatching. */
+#define OP(name, len, ...) CASE(name) { __VA_ARGS__; ip += (len); NEXT(); }
+#define I32_UN(name, e) OP(name, 3, { uint32_t a = U32(2); R(1) = (uint32_t)(e); })
+#define I32_BIN(name, e) OP(name, 4, { uint32_t a = U32(2), b = U32(3); R(1) = (uint32_t)(e); })
+#define I64_UN(name, e) OP(name, 3, { uint64_t a = U64(2); R(1) = (uint64_t)(e); })
+#define I64_BIN(name, e) OP(name, 4, { uint64_t a = U64(2), b = U64(3); R(1) = (uint64_t)(e); })
+#define I64_CMP(name, e) OP(name, 4, { uint64_t a = U64(2), b = U64(3); R(1) = (uint32_t)(e); })
+#define F32_CMP(name, e) OP(name, 4, { float a = F32(2), b = F32(3); R(1) = (uint32_t)(e); })
+#define F64_CMP(name, e) OP(name, 4, { double a = F64(2), b = F64(3); R(1) = (uint32_t)(e); })
+#define F32_BIN(name, e) OP(name, 4, { float a = F32(2), b = F32(3); R(1) = bits_f32(e); })
+#define F64_BIN(name, e) OP(name, 4, { double a = F64(2), b = F64(3); R(1) = bits_f64(e); })
+#define F32_UN(name, e) OP(name, 3, { float a = F32(2); R(1) = bits_f32(e); })
+#define F64_UN(name, e) OP(name, 3, { double a = F64(2); R(1) = bits_f64(e); })
+/* Bit-level float ops: operands stay integers. */
+#define F32_BITS_UN(name, e) OP(name, 3, { uint32_t a = U32(2); R(1) = (uint32_t)(e); })
+#define F32_BITS_BIN(name, e) OP(name, 4, { uint32_t a = U32(2), b = U32(3); R(1) = (uint32_t)(e); })
+#define F64_BITS_UN(name, e) OP(name, 3, { uint64_t a = U64(2); R(1) = (e); })
+#define F64_BITS_BIN(name, e) OP(name, 4, { uint64_t a = U64(2), b = U64(3); R(1) = (e); })
+/* Integer division: trap before dividing. */
+#define I32_DIV(name, e, ovf) OP(name, 4, { uint32_t a = U32(2), b = U32(3);  \
+    if (b == 0) TRAP(INTERP_TRAP_DIV_ZERO);                                   \
+    if (ovf && a == 0x80000000u && b == 0xffffffffu)                          \
+      TRAP(INTERP_TRAP_INT_OVERFLOW);                                         \
+    R(1) = (uint32_t)(e); })
+#define I64_DIV(name, e, ovf) OP(name, 4, { uint64_t a = U64(2), b = U64(3);  \
+    if (b == 0) TRAP(INTERP_TRAP_DIV_ZERO);                                   \
+    if (ovf && a == 0x8000000000000000ull && b == ~0ull)                      \
+      TRAP(INTERP_TRAP_INT_OVERFLOW);                                         \
+    R(1) = (e); })
+/* Trapping float -> int: fn returns 0, 1 (NaN) or 2 (out of range). */
+#define TRUNC(name, fn, T, conv) OP(name, 3, { T v_; int r_ = fn(R(2), &v_);  \
+    if (r_) TRAP(r_ == 1 ? INTERP_TRAP_INVALID_CONVERSION                     \
+                         : INTERP_TRAP_INT_OVERFLOW);                         \
+    R(1) = conv(v_); })
+#define SAT(name, fn, conv) OP(name, 3, { R(1) = conv(fn(R(2))); })
+#define AS_U32(v) ((uint32_t)(v))
+#define AS_U64(v) ((uint64_t)(v))
+/* Loads [op dst addr offset], stores [op addr value offset]: the
+** effective address is computed in 64 bits, so it cannot wrap. */
+#define LOAD(name, T, conv) OP(name, 4, {                                     \
+    uint64_t ea = (uint64_t)U32(2) + ip[3];                                   \
+    if (ea + sizeof(T) > msize) TRAP(INTERP_TRAP_MEMORY_OOB);                 \
+    T v_; memcpy(&v_, mbase + ea, sizeof(T)); R(1) = conv(v_); })
+#define STORE(name, T) OP(name, 4, {                                          \
+    uint64_t ea = (uint64_t)U32(1) + ip[3];                                   \
+    if (ea + sizeof(T) > msize) TRAP(INTERP_TRAP_MEMORY_OOB);                 \
+    T v_ = (T)R(2); memcpy(mbase + ea, &v_, sizeof(T)); })
+/* Fused compare-and-branch [op a b off cost] (EQZ/NEZ: [op a off cost]). */
+#define BR_CMP(name, e) CASE(name) { uint32_t a = U32(1), b = U32(2);         \
+    if (e) { FUEL(ip[4]); JUMP(3); } else ip += 5; NEXT(); }
+#define BR_TEST(name, e) CASE(name) { uint32_t a = U32(1);                    \
+    if (e) { FUEL(ip[3]); JUMP(2); } else ip += 4; NEXT(); }
+
+#define SX8(v) ((uint32_t)(int32_t)(int8_t)(v))
+#define SX16(v) ((uint32_t)(int32_t)(int16_t)(v))
+#define SX8L(v) ((uint64_t)(int64_t)(int8_t)(v))
+#define SX16L(v) ((uint64_t)(int64_t)(int16_t)(v))
+#define SX32L(v) ((uint64_t)(int64_t)(int32_t)(v))
+
+/* Enter f with its frame at stack slot 'base' (arguments in place) and run
+** until it returns. */
+static interp_status rt_run(interp_store *s, interp_func *f, size_t base,
+                            interp_error *err) {
+#ifndef INTERP_SWITCH_DISPATCH
+  static const void *const labels[] = {
+#define CODE_EACH(name) &&L_##name,
+      CODE_ALL()
+#undef CODE_EACH
+  };
+#endif
+  const size_t entry_depth = s->depth;
+  interp_trap trap = INTERP_TRAP_NONE;
+  interp_status status = INTERP_OK;
+  uint64_t fuel = s->fuel;
+  interp_func *cur = f;
+  interp_instance *inst = f->inst;
+  const compiled_func *cf = f->code;
+  uint64_t *fp = s->stack + base;
+  const uint32_t *ip;
+  uint8_t *mbase;
+  uint64_t msize;
+  bool nomem = false;
+  int64_t trap_index = -1; /* the element, for "uninitialized element N" */
+  interp_func *callee;
+  size_t cbase;
+
+  /* The entry frame: like a call, minus the frame push. */
+  if ((trap = grow_stack(s, base + cf->frame_size, &nomem)) != INTERP_TRAP_NONE)
+    goto trapped;
+  fp = s->stack + base;
+  FUEL(cf->entry_cost);
+  goto enter;
+
+do_call:
+  /* callee, cbase (relative to fp) and ip (the return address) are set. */
+  if (callee->host) {
+    size_t at = (size_t)(fp - s->stack) + cbase;
+    size_t fpo = (size_t)(fp - s->stack);
+    s->stack_top = (size_t)(fp - s->stack) + cur->code->frame_size;
+    s->fuel = fuel;
+    status = call_host(s, callee, inst, at, err);
+    fuel = s->fuel;
+    fp = s->stack + fpo;
+    RELOAD_MEM();
+    if (status != INTERP_OK)
+      goto failed;
+    NEXT();
+  }
+  cf = callee->code;
+  {
+    size_t nfp = (size_t)(fp - s->stack) + cbase;
+    if (nfp + cf->frame_size > s->stack_cap) {
+      size_t fpo = (size_t)(fp - s->stack);
+      if ((trap = grow_stack(s, nfp + cf->frame_size, &nomem)))
+        goto trapped;
+      fp = s->stack + fpo;
+    }
+    if (s->depth + 1 >= s->frames_cap && (trap = grow_frames(s, &nomem)))
+      goto trapped;
+    FUEL(cf->entry_cost);
+    rt_frame *fr = &s->frames[s->depth++];
+    fr->ip = ip;
+    fr->fp = (size_t)(fp - s->stack);
+    fr->fn = cur;
+    fp = s->stack + nfp;
+  }
+  cur = callee;
+  inst = callee->inst;
+enter:
+  memset(fp + cf->nparams, 0, (cf->nlocals - cf->nparams) * sizeof *fp);
+  if (cf->nconsts)
+    memcpy(fp + cf->nlocals, cf->consts, cf->nconsts * sizeof *fp);
+  ip = cf->code;
+  RELOAD_MEM();
+
+  DISPATCH_START
+
+  /* ---- internal: moves and control ---- */
+  OP(MOV, 3, R(1) = R(2))
+  OP(MOV2, 5, { R(1) = R(2); R(3) = R(4); })
+  CASE(BR) { JUMP(1); NEXT(); }
+  CASE(BR_IF) { if (U32(1)) JUMP(2); else ip += 3; NEXT(); }
+  CASE(BR_UNLESS) { if (!U32(1)) JUMP(2); else ip += 3; NEXT(); }
+  CASE(BR_LOOP) { FUEL(ip[2]); JUMP(1); NEXT(); }
+  CASE(BR_IF_LOOP) {
+    if (U32(1)) { FUEL(ip[3]); JUMP(2); } else ip += 4;
+    NEXT();
+  }
+  CASE(BR_TABLE) {
+    uint32_t i = U32(1), n = ip[2];
+    ip += 3 + (i < n ? i : n);
+    JUMP(0);
+    NEXT();
+  }
+  BR_CMP(BR_I32_EQ, a == b)
+  BR_CMP(BR_I32_NE, a != b)
+  BR_CMP(BR_I32_LT_S, (int32_t)a < (int32_t)b)
+  BR_CMP(BR_I32_LT_U, a < b)
+  BR_CMP(BR_I32_GT_S, (int32_t)a > (int32_t)b)
+  BR_CMP(BR_I32_GT_U, a > b)
+  BR_CMP(BR_I32_LE_S, (int32_t)a <= (int32_t)b)
+  BR_CMP(BR_I32_LE_U, a <= b)
+  BR_CMP(BR_I32_GE_S, (int32_t)a >= (int32_t)b)
+  BR_CMP(BR_I32_GE_U, a >= b)
+  BR_TEST(BR_I32_EQZ, a == 0)
+  BR_TEST(BR_I32_NEZ, a != 0)
+  CASE(CALL) {
+    callee = inst->funcs[ip[1]];
+    cbase = ip[2];
+    ip += 3;
+    goto do_call;
+  }
+  CASE(CALL_INDIRECT) {
+    interp_table *t = inst->tables[ip[2]];
+    uint32_t i = U32(3);
+    if (i >= t->size)
+      TRAP(INTERP_TRAP_UNDEFINED_ELEMENT);
+    callee = t->elems[i];
+    if (callee == NULL) {
+      trap_index = i;
+      TRAP(INTERP_TRAP_UNINITIALIZED_ELEMENT);
+    }
+    if (callee->type != inst->types[ip[1]])
+      TRAP(INTERP_TRAP_INDIRECT_MISMATCH);
+    cbase = ip[4];
+    ip += 5;
+    goto do_call;
+  }
+  CASE(RETURN1) { fp[0] = R(1); goto do_return; }
+  CASE(RETURN) {
+  do_return:
+    if (s->depth == entry_depth)
+      goto done;
+    {
+      rt_frame *fr = &s->frames[--s->depth];
+      ip = fr->ip;
+      fp = s->stack + fr->fp;
+      cur = fr->fn;
+      inst = cur->inst;
+      RELOAD_MEM();
+    }
+    NEXT();
+  }
+  CASE(UNREACHABLE) { TRAP(INTERP_TRAP_UNREACHABLE); }
+  OP(SELECT, 5, R(1) = U32(4) ? R(2) : R(3))
+
+  /* ---- variables and references ---- */
+  OP(GLOBAL_GET, 3, R(1) = inst->globals[ip[2]]->bits)
+  OP(GLOBAL_SET, 3, inst->globals[ip[1]]->bits = R(2))
+  OP(REF_FUNC, 3, R(1) = (uint64_t)(uintptr_t)inst->funcs[ip[2]])
+  OP(REF_IS_NULL, 3, R(1) = R(2) == 0)
+  CASE(TABLE_GET) {
+    interp_table *t = inst->tables[ip[2]];
+    if (U32(3) >= t->size)
+      TRAP(INTERP_TRAP_TABLE_OOB);
+    R(1) = (uint64_t)(uintptr_t)t->elems[U32(3)];
+    ip += 4;
+    NEXT();
+  }
+  CASE(TABLE_SET) {
+    interp_table *t = inst->tables[ip[1]];
+    if (U32(2) >= t->size)
+      TRAP(INTERP_TRAP_TABLE_OOB);
+    t->elems[U32(2)] = (void *)(uintptr_t)R(3);
+    ip += 4;
+    NEXT();
+  }
+  OP(TABLE_SIZE, 3, R(1) = inst->tables[ip[2]]->size)
+  CASE(TABLE_GROW) {
+    int64_t r = rt_table_grow(s, inst->tables[ip[2]], U32(4),
+                              (void *)(uintptr_t)R(3));
+    R(1) = (uint32_t)r;
+    ip += 5;
+    NEXT();
+  }
+  CASE(TABLE_FILL) {
+    if ((trap = table_fill(inst->tables[ip[1]], U32(2),
+                           (void *)(uintptr_t)R(3), U32(4))))
+      goto trapped;
+    ip += 5;
+    NEXT();
+  }
+  CASE(TABLE_COPY) {
+    if ((trap = table_copy(inst->tables[ip[1]], inst->tables[ip[2]], U32(3),
+                           U32(4), U32(5))))
+      goto trapped;
+    ip += 6;
+    NEXT();
+  }
+  CASE(TABLE_INIT) {
+    if ((trap = rt_table_init(inst->tables[ip[1]], &inst->elems[ip[2]],
+                              U32(3), U32(4), U32(5))))
+      goto trapped;
+    ip += 6;
+    NEXT();
+  }
+  OP(ELEM_DROP, 2, inst->elems[ip[1]].count = 0)
+
+  /* ---- memory ---- */
+  LOAD(I32_LOAD, uint32_t, AS_U32)
+  LOAD(I64_LOAD, uint64_t, AS_U64)
+  LOAD(F32_LOAD, uint32_t, AS_U32)
+  LOAD(F64_LOAD, uint64_t, AS_U64)
+  LOAD(I32_LOAD8_S, int8_t, SX8)
+  LOAD(I32_LOAD8_U, uint8_t, AS_U32)
+  LOAD(I32_LOAD16_S, int16_t, SX16)
+  LOAD(I32_LOAD16_U, uint16_t, AS_U32)
+  LOAD(I64_LOAD8_S, int8_t, SX8L)
+  LOAD(I64_LOAD8_U, uint8_t, AS_U64)
+  LOAD(I64_LOAD16_S, int16_t, SX16L)
+  LOAD(I64_LOAD16_U, uint16_t, AS_U64)
+  LOAD(I64_LOAD32_S, int32_t, SX32L)
+  LOAD(I64_LOAD32_U, uint32_t, AS_U64)
+  STORE(I32_STORE, uint32_t)
+  STORE(I64_STORE, uint64_t)
+  STORE(F32_STORE, uint32_t)
+  STORE(F64_STORE, uint64_t)
+  STORE(I32_STORE8, uint8_t)
+  STORE(I32_STORE16, uint16_t)
+  STORE(I64_STORE8, uint8_t)
+  STORE(I64_STORE16, uint16_t)
+  STORE(I64_STORE32, uint32_t)
+  OP(MEMORY_SIZE, 2, R(1) = inst->mem->pages)
+  CASE(MEMORY_GROW) {
+    R(1) = (uint32_t)rt_memory_grow(s, inst->mem, U32(2));
+    RELOAD_MEM();
+    ip += 3;
+    NEXT();
+  }
+  CASE(MEMORY_FILL) {
+    uint32_t d = U32(1), n = U32(3);
+    if ((uint64_t)d + n > msize)
+      TRAP(INTERP_TRAP_MEMORY_OOB);
+    if (n)
+      memset(mbase + d, (int)(uint8_t)U32(2), n);
+    ip += 4;
+    NEXT();
+  }
+  CASE(MEMORY_COPY) {
+    uint32_t d = U32(1), src = U32(2), n = U32(3);
+    if ((uint64_t)d + n > msize || (uint64_t)src + n > msize)
+      TRAP(INTERP_TRAP_MEMORY_OOB);
+    if (n)
+      memmove(mbase + d, mbase + src, n);
+    ip += 4;
+    NEXT();
+  }
+  CASE(MEMORY_INIT) {
+    uint32_t seg = ip[1];
+    if ((trap = rt_memory_init(inst->mem, inst->mod->datas[seg].bytes,
+                               inst->data_len[seg], U32(2), U32(3), U32(4))))
+      goto trapped;
+    ip += 5;
+    NEXT();
+  }
+  OP(DATA_DROP, 2, inst->data_len[ip[1]] = 0)
+
+  /* ---- constants (the compiler normally folds them into slots) ---- */
+  OP(I32_CONST, 4, R(1) = ip[2] | (uint64_t)ip[3] << 32)
+  OP(I64_CONST, 4, R(1) = ip[2] | (uint64_t)ip[3] << 32)
+  OP(F32_CONST, 4, R(1) = ip[2] | (uint64_t)ip[3] << 32)
+  OP(F64_CONST, 4, R(1) = ip[2] | (uint64_t)ip[3] << 32)
+
+  /* ---- i32 ---- */
+  I32_UN(I32_EQZ, a == 0)
+  I32_BIN(I32_EQ, a == b)
+  I32_BIN(I32_NE, a != b)
+  I32_BIN(I32_LT_S, (int32_t)a < (int32_t)b)
+  I32_BIN(I32_LT_U, a < b)
+  I32_BIN(I32_GT_S, (int32_t)a > (int32_t)b)
+  I32_BIN(I32_GT_U, a > b)
+  I32_BIN(I32_LE_S, (int32_t)a <= (int32_t)b)
+  I32_BIN(I32_LE_U, a <= b)
+  I32_BIN(I32_GE_S, (int32_t)a >= (int32_t)b)
+  I32_BIN(I32_GE_U, a >= b)
+  I32_UN(I32_CLZ, n_clz32(a))
+  I32_UN(I32_CTZ, n_ctz32(a))
+  I32_UN(I32_POPCNT, n_pop32(a))
+  I32_BIN(I32_ADD, a + b)
+  I32_BIN(I32_SUB, a - b)
+  I32_BIN(I32_MUL, a * b)
+  I32_DIV(I32_DIV_S, (int32_t)a / (int32_t)b, 1)
+  I32_DIV(I32_DIV_U, a / b, 0)
+  I32_DIV(I32_REM_S, b == 0xffffffffu ? 0 : (int32_t)a % (int32_t)b, 0)
+  I32_DIV(I32_REM_U, a % b, 0)
+  I32_BIN(I32_AND, a & b)
+  I32_BIN(I32_OR, a | b)
+  I32_BIN(I32_XOR, a ^ b)
+  I32_BIN(I32_SHL, a << (b & 31))
+  I32_BIN(I32_SHR_S, n_shr_s32(a, b))
+  I32_BIN(I32_SHR_U, a >> (b & 31))
+  I32_BIN(I32_ROTL, n_rotl32(a, b))
+  I32_BIN(I32_ROTR, n_rotr32(a, b))
+
+  /* ---- i64 ---- */
+  OP(I64_EQZ, 3, R(1) = U64(2) == 0)
+  I64_CMP(I64_EQ, a == b)
+  I64_CMP(I64_NE, a != b)
+  I64_CMP(I64_LT_S, (int64_t)a < (int64_t)b)
+  I64_CMP(I64_LT_U, a < b)
+  I64_CMP(I64_GT_S, (int64_t)a > (int64_t)b)
+  I64_CMP(I64_GT_U, a > b)
+  I64_CMP(I64_LE_S, (int64_t)a <= (int64_t)b)
+  I64_CMP(I64_LE_U, a <= b)
+  I64_CMP(I64_GE_S, (int64_t)a >= (int64_t)b)
+  I64_CMP(I64_GE_U, a >= b)
+  I64_UN(I64_CLZ, n_clz64(a))
+  I64_UN(I64_CTZ, n_ctz64(a))
+  I64_UN(I64_POPCNT, n_pop64(a))
+  I64_BIN(I64_ADD, a + b)
+  I64_BIN(I64_SUB, a - b)
+  I64_BIN(I64_MUL, a * b)
+  I64_DIV(I64_DIV_S, (int64_t)a / (int64_t)b, 1)
+  I64_DIV(I64_DIV_U, a / b, 0)
+  I64_DIV(I64_REM_S, b == ~0ull ? 0 : (int64_t)a % (int64_t)b, 0)
+  I64_DIV(I64_REM_U, a % b, 0)
+  I64_BIN(I64_AND, a & b)
+  I64_BIN(I64_OR, a | b)
+  I64_BIN(I64_XOR, a ^ b)
+  I64_BIN(I64_SHL, a << (b & 63))
+  I64_BIN(I64_SHR_S, n_shr_s64(a, b))
+  I64_BIN(I64_SHR_U, a >> (b & 63))
+  I64_BIN(I64_ROTL, n_rotl64(a, b))
+  I64_BIN(I64_ROTR, n_rotr64(a, b))
+
+  /* ---- f32 ---- */
+  F32_CMP(F32_EQ, a == b)
+  F32_CMP(F32_NE, a != b)
+  F32_CMP(F32_LT, a < b)
+  F32_CMP(F32_GT, a > b)
+  F32_CMP(F32_LE, a <= b)
+  F32_CMP(F32_GE, a >= b)
+  F32_BITS_UN(F32_ABS, a & ~F32_SIGN)
+  F32_BITS_UN(F32_NEG, a ^ F32_SIGN)
+  F32_UN(F32_CEIL, f32_ceil(a))
+  F32_UN(F32_FLOOR, f32_floor(a))
+  F32_UN(F32_TRUNC, f32_trunc(a))
+  F32_BITS_UN(F32_NEAREST, f32_nearest(a))
+  F32_UN(F32_SQRT, sqrtf(a))
+  F32_BIN(F32_ADD, a + b)
+  F32_BIN(F32_SUB, a - b)
+  F32_BIN(F32_MUL, a * b)
+  F32_BIN(F32_DIV, a / b)
+  F32_BITS_BIN(F32_MIN, f32_min(a, b))
+  F32_BITS_BIN(F32_MAX, f32_max(a, b))
+  F32_BITS_BIN(F32_COPYSIGN, (a & ~F32_SIGN) | (b & F32_SIGN))
+
+  /* ---- f64 ---- */
+  F64_CMP(F64_EQ, a == b)
+  F64_CMP(F64_NE, a != b)
+  F64_CMP(F64_LT, a < b)
+  F64_CMP(F64_GT, a > b)
+  F64_CMP(F64_LE, a <= b)
+  F64_CMP(F64_GE, a >= b)
+  F64_BITS_UN(F64_ABS, a & ~F64_SIGN)
+  F64_BITS_UN(F64_NEG, a ^ F64_SIGN)
+  F64_UN(F64_CEIL, f64_ceil(a))
+  F64_UN(F64_FLOOR, f64_floor(a))
+  F64_UN(F64_TRUNC, f64_trunc(a))
+  F64_BITS_UN(F64_NEAREST, f64_nearest(a))
+  F64_UN(F64_SQRT, sqrt(a))
+  F64_BIN(F64_ADD, a + b)
+  F64_BIN(F64_SUB, a - b)
+  F64_BIN(F64_MUL, a * b)
+  F64_BIN(F64_DIV, a / b)
+  F64_BITS_BIN(F64_MIN, f64_min(a, b))
+  F64_BITS_BIN(F64_MAX, f64_max(a, b))
+  F64_BITS_BIN(F64_COPYSIGN, (a & ~F64_SIGN) | (b & F64_SIGN))
+
+  /* ---- conversions ---- */
+  OP(I32_WRAP_I64, 3, R(1) = (uint32_t)R(2))
+  TRUNC(I32_TRUNC_F32_S, trunc_f32_i32, int32_t, AS_U32)
+  TRUNC(I32_TRUNC_F32_U, trunc_f32_u32, uint32_t, AS_U32)
+  TRUNC(I32_TRUNC_F64_S, trunc_f64_i32, int32_t, AS_U32)
+  TRUNC(I32_TRUNC_F64_U, trunc_f64_u32, uint32_t, AS_U32)
+  OP(I64_EXTEND_I32_S, 3, R(1) = SX32L(R(2)))
+  OP(I64_EXTEND_I32_U, 3, R(1) = (uint32_t)R(2))
+  TRUNC(I64_TRUNC_F32_S, trunc_f32_i64, int64_t, AS_U64)
+  TRUNC(I64_TRUNC_F32_U, trunc_f32_u64, uint64_t, AS_U64)
+  TRUNC(I64_TRUNC_F64_S, trunc_f64_i64, int64_t, AS_U64)
+  TRUNC(I64_TRUNC_F64_U, trunc_f64_u64, uint64_t, AS_U64)
+  OP(F32_CONVERT_I32_S, 3, R(1) = bits_f32((float)S32(2)))
+  OP(F32_CONVERT_I32_U, 3, R(1) = bits_f32((float)U32(2)))
+  OP(F32_CONVERT_I64_S, 3, R(1) = bits_f32((float)S64(2)))
+  OP(F32_CONVERT_I64_U, 3, R(1) = bits_f32((float)U64(2)))
+  OP(F32_DEMOTE_F64, 3, R(1) = bits_f32((float)F64(2)))
+  OP(F64_CONVERT_I32_S, 3, R(1) = bits_f64((double)S32(2)))
+  OP(F64_CONVERT_I32_U, 3, R(1) = bits_f64((double)U32(2)))
+  OP(F64_CONVERT_I64_S, 3, R(1) = bits_f64((double)S64(2)))
+  OP(F64_CONVERT_I64_U, 3, R(1) = bits_f64((double)U64(2)))
+  OP(F64_PROMOTE_F32, 3, R(1) = bits_f64((double)F32(2)))
+  OP(I32_REINTERPRET_F32, 3, R(1) = (uint32_t)R(2))
+  OP(I64_REINTERPRET_F64, 3, R(1) = R(2))
+  OP(F32_REINTERPRET_I32, 3, R(1) = (uint32_t)R(2))
+  OP(F64_REINTERPRET_I64, 3, R(1) = R(2))
+  OP(I32_EXTEND8_S, 3, R(1) = SX8(R(2)))
+  OP(I32_EXTEND16_S, 3, R(1) = SX16(R(2)))
+  OP(I64_EXTEND8_S, 3, R(1) = SX8L(R(2)))
+  OP(I64_EXTEND16_S, 3, R(1) = SX16L(R(2)))
+  OP(I64_EXTEND32_S, 3, R(1) = SX32L(R(2)))
+  SAT(I32_TRUNC_SAT_F32_S, sat_f32_i32, AS_U32)
+  SAT(I32_TRUNC_SAT_F32_U, sat_f32_u32, AS_U32)
+  SAT(I32_TRUNC_SAT_F64_S, sat_f64_i32, AS_U32)
+  SAT(I32_TRUNC_SAT_F64_U, sat_f64_u32, AS_U32)
+  SAT(I64_TRUNC_SAT_F32_S, sat_f32_i64, AS_U64)
+  SAT(I64_TRUNC_SAT_F32_U, sat_f32_u64, AS_U64)
+  SAT(I64_TRUNC_SAT_F64_S, sat_f64_i64, AS_U64)
+  SAT(I64_TRUNC_SAT_F64_U, sat_f64_u64, AS_U64)
+
+  DISPATCH_END
+
+trapped:
+  s->depth = entry_depth;
+  s->fuel = fuel;
+  if (nomem)
+    return ip_fail(err, INTERP_NOMEM, "out of memory growing the %s stack",
+                   trap == INTERP_TRAP_CALL_STACK_EXHAUSTED ? "call"
+                                                            : "value");
+  if (trap_index >= 0) {
+    ip_fail(err, INTERP_TRAP, "%s %u", interp_trap_message(trap),
+            (unsigned)trap_index);
+    if (err)
+      err->trap = trap;
+    return INTERP_TRAP;
+  }
+  return ip_trap(err, trap);
+failed:
+  s->depth = entry_depth;
+  s->fuel = fuel;
+  return status;
+done:
+  s->fuel = fuel;
+  return INTERP_OK;
+}
+
+/* Copy args in, run, copy results out. */
+interp_status rt_invoke(interp_store *s, interp_func *f, uint64_t *slots,
+                        interp_error *err) {
+  const rt_type *t = f->type;
+  size_t n = t->nparams > t->nresults ? t->nparams : t->nresults;
+  size_t base = s->stack_top, saved_top = s->stack_top;
+  bool nomem = false;
+  interp_status st;
+  if (s->nesting >= MAX_NESTING)
+    return ip_trap(err, INTERP_TRAP_CALL_STACK_EXHAUSTED);
+  interp_trap trap = grow_stack(s, base + n + 1, &nomem);
+  if (trap != INTERP_TRAP_NONE)
+    return nomem ? ip_fail(err, INTERP_NOMEM, "out of memory for the stack")
+                 : ip_trap(err, trap);
+  if (s->depth + 1 >= s->cfg.max_call_depth)
+    return ip_trap(err, INTERP_TRAP_CALL_STACK_EXHAUSTED);
+  if (t->nparams)
+    memcpy(s->stack + base, slots, t->nparams * sizeof *slots);
+  s->nesting++;
+  if (f->host) {
+    s->stack_top = base + n;
+    st = call_host(s, f, NULL, base, err);
+  } else {
+    st = rt_run(s, f, base, err);
+  }
+  s->nesting--;
+  s->stack_top = saved_top;
+  if (s->nesting == 0 && s->fuel_unlimited) {
+    /* Unlimited runs count down from UINT64_MAX too; refill. */
+    s->fuel_used += UINT64_MAX - s->fuel;
+    s->fuel = UINT64_MAX;
+  }
+  if (st == INTERP_OK && t->nresults)
+    memcpy(slots, s->stack + base, t->nresults * sizeof *slots);
+  return st;
+}

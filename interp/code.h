@@ -1,0 +1,159 @@
+/*
+** code.h: the internal instruction set that compile.c emits and exec.c runs.
+**
+** Code is an array of 32-bit words. An instruction is its opcode word
+** followed by operand words:
+**
+**   +--------+--------+--------+--------+
+**   | opcode |  op 1  |  op 2  |  ...   |   each a uint32_t
+**   +--------+--------+--------+--------+
+**
+** Operands are mostly SLOTS: indices into the current frame, fp[slot]. A
+** frame is laid out as
+**
+**   fp[0 .. L)        params then declared locals (L = nparams + nlocals)
+**   fp[L .. L+K)      the function's constants and if-parameter save slots
+**                     (copied in from compiled_func.consts at entry)
+**   fp[L+K .. )       the operand stack: entry at depth d lives in
+**                     fp[L+K+d] (its "home")
+**
+** so that 'local.get' and 'i32.const' emit no code at all: the compiler
+** pushes a reference to the local's or the constant's slot and the next
+** instruction reads it from there (see compile.c). Branch OFFSETS are
+** signed, in words, relative to the offset word itself.
+**
+** The opcode numbering comes from two sources, generated as one list by
+** CODE_ALL():
+**   1. every plain Wasm instruction of opcodes.h (sig not SPECIAL), with
+**      a layout that follows from its sig and immediate shape:
+**        unary      x_y    [op dst a]
+**        binary     xy_z   [op dst a b]
+**        load       i_x    [op dst addr offset]
+**        store      ix_v   [op addr value offset]
+**        const      v_x    [op dst lo hi]
+**        memory.size       [op dst]          memory.grow [op dst n]
+**        memory.init       [op seg d s n]    data.drop   [op seg]
+**        memory.copy       [op d s n]        memory.fill [op d v n]
+**        table.size        [op dst table]    elem.drop   [op seg]
+**   2. CODE_OWN_LIST below: control, calls, variables, references and
+**      fused forms, each with its layout.
+*/
+#ifndef PLUGSUP_INTERP_CODE_H
+#define PLUGSUP_INTERP_CODE_H
+
+#include <stdint.h>
+
+#include "alloc.h"
+#include "module.h"
+#include "opcodes.h"
+
+/* X(name, layout): the instructions that are not plain Wasm ones. */
+#define CODE_OWN_LIST(X)                                                      \
+  X(MOV,            "dst src              fp[dst] = fp[src]")                 \
+  X(MOV2,           "d1 s1 d2 s2          two MOVs")                          \
+  X(BR,             "off                  ip += off")                         \
+  X(BR_IF,          "cond off             branch if i32 cond != 0")           \
+  X(BR_UNLESS,      "cond off             branch if i32 cond == 0")           \
+  X(BR_LOOP,        "off cost             back-edge: charge fuel, branch")    \
+  X(BR_IF_LOOP,     "cond off cost        conditional back-edge")             \
+  X(BR_TABLE,       "idx n off*(n+1)      off[min(idx, n)]")                  \
+  X(CALL,           "func base            callee frame at fp + base")         \
+  X(CALL_INDIRECT,  "type table idx base  checked call through a table")      \
+  X(RETURN,         "                     results already in fp[0..n)")       \
+  X(RETURN1,        "src                  fp[0] = fp[src]; return")           \
+  X(UNREACHABLE,    "                     trap")                              \
+  X(SELECT,         "dst a b cond         fp[dst] = cond ? a : b")            \
+  X(GLOBAL_GET,     "dst global")                                             \
+  X(GLOBAL_SET,     "global src")                                             \
+  X(TABLE_GET,      "dst table idx")                                          \
+  X(TABLE_SET,      "table idx ref")                                          \
+  X(TABLE_INIT,     "table seg d s n")                                        \
+  X(TABLE_COPY,     "dtable stable d s n")                                    \
+  X(TABLE_GROW,     "dst table ref n")                                        \
+  X(TABLE_FILL,     "table i ref n")                                          \
+  X(REF_FUNC,       "dst func")                                               \
+  X(REF_IS_NULL,    "dst src")                                                \
+  /* fused compare-and-branch: branch if (a OP b) holds (i32) */              \
+  X(BR_I32_EQ,      "a b off")                                                \
+  X(BR_I32_NE,      "a b off")                                                \
+  X(BR_I32_LT_S,    "a b off")                                                \
+  X(BR_I32_LT_U,    "a b off")                                                \
+  X(BR_I32_GT_S,    "a b off")                                                \
+  X(BR_I32_GT_U,    "a b off")                                                \
+  X(BR_I32_LE_S,    "a b off")                                                \
+  X(BR_I32_LE_U,    "a b off")                                                \
+  X(BR_I32_GE_S,    "a b off")                                                \
+  X(BR_I32_GE_U,    "a b off")                                                \
+  X(BR_I32_EQZ,     "a off                branch if a == 0")                  \
+  X(BR_I32_NEZ,     "a off                branch if a != 0 (= BR_IF)")
+
+/* Plain Wasm instructions, picked out of opcodes.h by their sig: each sig
+** maps to CODE_EACH(name) except SPECIAL, which maps to nothing. */
+#define CODE_SIG_v_v(n) CODE_EACH(n)
+#define CODE_SIG_v_d(n) CODE_EACH(n)
+#define CODE_SIG_v_f(n) CODE_EACH(n)
+#define CODE_SIG_v_i(n) CODE_EACH(n)
+#define CODE_SIG_v_l(n) CODE_EACH(n)
+#define CODE_SIG_d_d(n) CODE_EACH(n)
+#define CODE_SIG_d_f(n) CODE_EACH(n)
+#define CODE_SIG_d_i(n) CODE_EACH(n)
+#define CODE_SIG_d_l(n) CODE_EACH(n)
+#define CODE_SIG_dd_d(n) CODE_EACH(n)
+#define CODE_SIG_dd_i(n) CODE_EACH(n)
+#define CODE_SIG_f_d(n) CODE_EACH(n)
+#define CODE_SIG_f_f(n) CODE_EACH(n)
+#define CODE_SIG_f_i(n) CODE_EACH(n)
+#define CODE_SIG_f_l(n) CODE_EACH(n)
+#define CODE_SIG_ff_f(n) CODE_EACH(n)
+#define CODE_SIG_ff_i(n) CODE_EACH(n)
+#define CODE_SIG_i_d(n) CODE_EACH(n)
+#define CODE_SIG_i_f(n) CODE_EACH(n)
+#define CODE_SIG_i_i(n) CODE_EACH(n)
+#define CODE_SIG_i_l(n) CODE_EACH(n)
+#define CODE_SIG_id_v(n) CODE_EACH(n)
+#define CODE_SIG_if_v(n) CODE_EACH(n)
+#define CODE_SIG_ii_v(n) CODE_EACH(n)
+#define CODE_SIG_ii_i(n) CODE_EACH(n)
+#define CODE_SIG_iii_v(n) CODE_EACH(n)
+#define CODE_SIG_il_v(n) CODE_EACH(n)
+#define CODE_SIG_l_d(n) CODE_EACH(n)
+#define CODE_SIG_l_f(n) CODE_EACH(n)
+#define CODE_SIG_l_i(n) CODE_EACH(n)
+#define CODE_SIG_l_l(n) CODE_EACH(n)
+#define CODE_SIG_ll_i(n) CODE_EACH(n)
+#define CODE_SIG_ll_l(n) CODE_EACH(n)
+#define CODE_SIG_SPECIAL(n)
+#define CODE_WASM_X(name, code, text, imm, sig, width) CODE_SIG_##sig(name)
+#define CODE_OWN_X(name, layout) CODE_EACH(name)
+
+/* Expands CODE_EACH(name) once per internal opcode, in numbering order.
+** Define CODE_EACH before use and undefine it after. */
+#define CODE_ALL()                                                            \
+  OPCODE_LIST(CODE_WASM_X) FC_LIST(CODE_WASM_X) CODE_OWN_LIST(CODE_OWN_X)
+
+enum code_op {
+#define CODE_EACH(name) C_##name,
+  CODE_ALL()
+#undef CODE_EACH
+  C_COUNT
+};
+
+/* A compiled function body. */
+typedef struct compiled_func {
+  uint32_t *code;
+  uint32_t ncode;
+  uint32_t nparams;
+  uint32_t nlocals;          /* L: params + declared locals */
+  uint32_t nresults;
+  uint32_t nconsts;          /* K: constant and save slots */
+  uint64_t *consts;          /* K initial values (save slots are 0) */
+  uint32_t frame_size;       /* L + K + max operand depth */
+  uint32_t entry_cost;       /* fuel charged on each call */
+} compiled_func;
+
+/* Compile body 'idx' (index among defined functions) of a validated
+** module into m->funcs[idx].compiled. */
+interp_status compile_func(interp_module *m, uint32_t idx, interp_error *err);
+void compile_free(ialloc *a, compiled_func *cf);
+
+#endif
