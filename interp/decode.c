@@ -72,7 +72,11 @@ static bool alloc_items(dec *d, uint32_t count, size_t size, void **out,
   if (n == 0)
     return true;
   *out = ialloc_array(d->m->alloc, n, size);
-  return *out != NULL || fail_nomem(d);
+  if (*out == NULL) {
+    *cap = 0;
+    return fail_nomem(d);
+  }
+  return true;
 }
 
 /* Entries of a space defined by the module itself. A module that failed
