@@ -1,0 +1,244 @@
+/*
+** test_outcomes.c: every outcome produced for real, through the real
+** plugsup-worker and interpreter, asserted exactly; then many runs in a
+** row and in parallel, after which no fd or child process is left.
+*/
+#include "helpers.h"
+
+#define FIX E2E_DIR "/fixtures/"
+
+static plugsup_supervisor *sup;
+
+static void setup(void) { sup = sup_on(REAL_WORKER, 16, 5000); }
+static void teardown(void) { plugsup_supervisor_free(sup); }
+
+static plugsup_plugin *load(const char *path) {
+  plugsup_plugin *p = NULL;
+  cr_assert_eq(plugsup_plugin_load_file(path, &p), PLUGSUP_OK, "%s",
+               plugsup_errmsg());
+  return p;
+}
+
+static plugsup_result *run_with(const char *path, plugsup_run_options *o) {
+  plugsup_plugin *p = load(path);
+  plugsup_result *r = NULL;
+  cr_assert_eq(plugsup_run(sup, p, o, &r), PLUGSUP_OK, "%s", plugsup_errmsg());
+  plugsup_plugin_free(p);
+  return r;
+}
+
+static plugsup_result *invoke(const char *export, const plugsup_value *args,
+                              size_t nargs) {
+  plugsup_run_options o = run_opts(PLUGSUP_MODE_INVOKE);
+  o.export_name = export;
+  o.args = args;
+  o.nargs = nargs;
+  return run_with(FIX "outcomes.wasm", &o);
+}
+
+static void expect(const plugsup_result *r, plugsup_outcome want) {
+  cr_assert_eq(r->outcome, want, "outcome %s, expected %s (%s)",
+               plugsup_outcome_name(r->outcome), plugsup_outcome_name(want),
+               r->message);
+}
+
+TestSuite(outcomes, .init = setup, .fini = teardown);
+
+Test(outcomes, ok_with_values) {
+  plugsup_value args[] = {{.type = PLUGSUP_I64, .of.i64 = -5},
+                          {.type = PLUGSUP_F32, .of.f32 = 1.5f},
+                          {.type = PLUGSUP_F64, .of.f64 = 2.25}};
+  plugsup_result *r = invoke("mix", args, 3);
+  expect(r, PLUGSUP_OUTCOME_OK);
+  cr_assert_eq(r->value_count, 3);
+  cr_assert_eq(r->values[0].type, PLUGSUP_F64);
+  cr_assert_eq(r->values[0].of.f64, 2.25);
+  cr_assert_eq(r->values[1].type, PLUGSUP_I64);
+  cr_assert_eq(r->values[1].of.i64, -5);
+  cr_assert_eq(r->values[2].type, PLUGSUP_F32);
+  cr_assert_eq(r->values[2].of.f32, 1.5f);
+  cr_assert_gt(r->fuel_used, 0);
+  cr_assert_gt(r->peak_memory_bytes, 0);
+  cr_assert_gt(r->cpu_usec, 0);
+  cr_assert_geq(r->wall_usec, r->cpu_usec / 2);
+  plugsup_result_free(r);
+}
+
+Test(outcomes, exit_code) {
+  plugsup_result *r = invoke("exit7", NULL, 0);
+  expect(r, PLUGSUP_OUTCOME_EXIT);
+  cr_assert_eq(r->exit_code, 7);
+  plugsup_result_free(r);
+}
+
+/* Each trap kind the interpreter has, by the export that causes it. */
+Test(outcomes, every_trap_kind) {
+  static const struct {
+    const char *export, *kind;
+  } traps[] = {
+      {"unreachable", "unreachable"},
+      {"div_zero", "integer divide by zero"},
+      {"int_overflow", "integer overflow"},
+      {"bad_conversion", "invalid conversion to integer"},
+      {"oob_memory", "out of bounds memory access"},
+      {"undefined_element", "undefined element"},
+      {"uninitialized_element", "uninitialized element"},
+      {"indirect_mismatch", "indirect call type mismatch"},
+      {"stack_overflow", "call stack exhausted"},
+  };
+  for (size_t i = 0; i < sizeof traps / sizeof traps[0]; i++) {
+    plugsup_result *r = invoke(traps[i].export, NULL, 0);
+    expect(r, PLUGSUP_OUTCOME_TRAP);
+    cr_assert_str_eq(r->trap_kind, traps[i].kind, "%s", traps[i].export);
+    cr_assert_str_neq(r->message, "");
+    plugsup_result_free(r);
+  }
+}
+
+Test(outcomes, timeout_without_fuel_limit) {
+  plugsup_run_options o = run_opts(PLUGSUP_MODE_INVOKE);
+  o.export_name = "spin";
+  o.limits.wall_ms = 200;
+  plugsup_result *r = run_with(FIX "outcomes.wasm", &o);
+  expect(r, PLUGSUP_OUTCOME_TIMEOUT);
+  cr_assert_str_eq(r->message, "wall-clock limit of 200 ms reached");
+  cr_assert_geq(r->wall_usec, 200000);
+  cr_assert_lt(r->wall_usec, 2000000);
+  plugsup_result_free(r);
+}
+
+Test(outcomes, out_of_fuel) {
+  plugsup_run_options o = run_opts(PLUGSUP_MODE_START);
+  o.limits.fuel = 100000;
+  plugsup_result *r = run_with(FIX "spin_start.wasm", &o);
+  expect(r, PLUGSUP_OUTCOME_OUT_OF_FUEL);
+  plugsup_result_free(r);
+}
+
+Test(outcomes, out_of_memory_beyond_the_cap) {
+  plugsup_run_options o = run_opts(PLUGSUP_MODE_START);
+  o.limits.memory_bytes = 1 << 20;
+  plugsup_result *r = run_with(FIX "big_memory.wasm", &o);
+  expect(r, PLUGSUP_OUTCOME_OUT_OF_MEMORY);
+  plugsup_result_free(r);
+}
+
+/* memory.grow past the cap fails inside the plugin, as wasm says. */
+Test(outcomes, memory_grow_stops_at_the_cap) {
+  plugsup_run_options o = run_opts(PLUGSUP_MODE_INVOKE);
+  o.export_name = "grow_all";
+  o.limits.memory_bytes = 1 << 20;
+  plugsup_result *r = run_with(FIX "outcomes.wasm", &o);
+  expect(r, PLUGSUP_OUTCOME_OK);
+  cr_assert_eq(r->values[0].of.i32, 16); /* 1 MiB in 64 KiB pages */
+  plugsup_result_free(r);
+}
+
+Test(outcomes, invalid_module) {
+  static const char bad[] = "\0asm\1\0\0\0\1\5";
+  plugsup_plugin *p;
+  plugsup_result *r;
+  cr_assert_eq(plugsup_plugin_from_bytes(bad, sizeof bad - 1, &p), PLUGSUP_OK);
+  cr_assert_eq(plugsup_run(sup, p, NULL, &r), PLUGSUP_OK);
+  expect(r, PLUGSUP_OUTCOME_INVALID_MODULE);
+  cr_assert_str_neq(r->message, "");
+  plugsup_result_free(r);
+  plugsup_plugin_free(p);
+}
+
+Test(outcomes, no_such_export) {
+  plugsup_result *r = invoke("nope", NULL, 0);
+  expect(r, PLUGSUP_OUTCOME_BAD_REQUEST);
+  plugsup_result_free(r);
+}
+
+Test(outcomes, validate_lists_exports) {
+  plugsup_run_options o = run_opts(PLUGSUP_MODE_VALIDATE);
+  plugsup_result *r = run_with(FIX "outcomes.wasm", &o);
+  expect(r, PLUGSUP_OUTCOME_OK);
+  bool found = false;
+  for (size_t i = 0; i < r->export_count; i++)
+    if (!strcmp(r->exports[i].name, "add")) {
+      cr_assert_str_eq(r->exports[i].kind, "func");
+      cr_assert_str_eq(r->exports[i].type, "(i32 i32) -> (i32)");
+      found = true;
+    }
+  cr_assert(found);
+  cr_assert_eq(r->import_count, 1);
+  cr_assert_str_eq(r->imports[0], "wasi_snapshot_preview1.proc_exit func");
+  plugsup_result_free(r);
+}
+
+#ifdef HAVE_WASI_FIXTURES
+Test(outcomes, c_program_with_printf) {
+  const char *argv[] = {"hello", "x"};
+  plugsup_run_options o = run_opts(PLUGSUP_MODE_START);
+  o.argv = argv;
+  o.argc = 2;
+  plugsup_result *r = run_with(PLUGSUP_BUILD_DIR "/examples/hello.wasm", &o);
+  cr_assert(r->outcome == PLUGSUP_OUTCOME_OK ||
+            (r->outcome == PLUGSUP_OUTCOME_EXIT && r->exit_code == 0),
+            "%s: %s", plugsup_outcome_name(r->outcome), r->message);
+  cr_assert_str_eq(r->out.data, "Hello from a sandboxed plugin!\narg 1: x\n");
+  plugsup_result_free(r);
+}
+
+Test(outcomes, c_program_exit_code_and_stderr) {
+  const char *argv[] = {"exit_with", "42"};
+  plugsup_run_options o = run_opts(PLUGSUP_MODE_START);
+  o.argv = argv;
+  o.argc = 2;
+  plugsup_result *r = run_with(FIX "exit_with.wasm", &o);
+  expect(r, PLUGSUP_OUTCOME_EXIT);
+  cr_assert_eq(r->exit_code, 42);
+  cr_assert_str_eq(r->out.data, "to stdout\n");
+  cr_assert_str_eq(r->err.data, "to stderr\n");
+  plugsup_result_free(r);
+}
+#endif
+
+/* ---- many runs: nothing may leak ---- */
+
+static void run_many(unsigned inflight, int n) {
+  int fds = open_fd_count();
+  plugsup_supervisor *s = sup_on(REAL_WORKER, inflight, 10000);
+  plugsup_plugin *p = load(FIX "outcomes.wasm");
+  plugsup_value args[] = {{.type = PLUGSUP_I32, .of.i32 = 40},
+                          {.type = PLUGSUP_I32, .of.i32 = 2}};
+  plugsup_run_options o = run_opts(PLUGSUP_MODE_INVOKE);
+  o.export_name = "add";
+  o.args = args;
+  o.nargs = 2;
+  plugsup_job *job;
+  int done = 0;
+  for (int i = 0; i < n; i++) {
+    cr_assert_eq(plugsup_submit(s, p, &o, &job), PLUGSUP_OK);
+    /* Sequential when one is in flight: wait for each before the next. */
+    if (inflight > 1)
+      continue;
+    plugsup_result *r;
+    cr_assert_eq(plugsup_wait(s, job, &r), PLUGSUP_OK);
+    cr_assert_eq(r->outcome, PLUGSUP_OUTCOME_OK, "run %d: %s", i, r->message);
+    cr_assert_eq(r->values[0].of.i32, 42);
+    plugsup_result_free(r);
+    done++;
+  }
+  while (plugsup_wait_any(s, -1, &job) == PLUGSUP_OK) {
+    plugsup_result *r;
+    cr_assert_eq(plugsup_job_take(job, &r), PLUGSUP_OK);
+    cr_assert_eq(r->outcome, PLUGSUP_OUTCOME_OK, "%s", r->message);
+    cr_assert_eq(r->values[0].of.i32, 42);
+    plugsup_result_free(r);
+    done++;
+  }
+  cr_assert_eq(done, n);
+  plugsup_plugin_free(p);
+  plugsup_supervisor_free(s);
+  cr_assert_eq(open_fd_count(), fds);
+  assert_no_children();
+}
+
+Test(many, thousand_sequential_runs, .timeout = 120) { run_many(1, 1000); }
+Test(many, two_hundred_runs_sixteen_in_flight, .timeout = 120) {
+  run_many(16, 200);
+}
