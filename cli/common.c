@@ -24,6 +24,8 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) {
   return CLI_EXIT_USAGE;
 }
 
+#define CLI_MAX_MEMORY (4ull << 30)
+
 enum { OPT_INVOKE = 256, OPT_TIMEOUT, OPT_MEMORY, OPT_FUEL, OPT_OUTPUT,
        OPT_STATS, OPT_JSON, OPT_HELP };
 
@@ -49,6 +51,8 @@ static int take_value(const char *cmd, int opt, const char *arg, cli_opts *o) {
   case OPT_MEMORY:
     name = "--memory";
     bad = cli_parse_size(arg, &o->limits.memory_bytes);
+    if (!bad && o->limits.memory_bytes > CLI_MAX_MEMORY)
+      bad = "at most 4G, all a 32-bit memory can address";
     break;
   case OPT_FUEL:
     name = "--fuel";
@@ -62,6 +66,13 @@ static int take_value(const char *cmd, int opt, const char *arg, cli_opts *o) {
   if (bad)
     return cli_usage_error(cmd, "bad %s value '%s': %s", name, arg, bad);
   return 0;
+}
+
+static const char *option_name(int opt) {
+  for (const struct option *lo = long_opts; lo->name; lo++)
+    if (lo->val == opt)
+      return lo->name;
+  return "?";
 }
 
 static bool run_only(int opt) {
@@ -88,8 +99,8 @@ int cli_parse_common(const char *cmd, int argc, char **argv, cli_opts *o,
       return 0;
     }
     if (!allow_run_options && run_only(opt))
-      return cli_usage_error(cmd, "option '%s' is only for 'plugsup run'",
-                             argv[optind - 1]);
+      return cli_usage_error(cmd, "option '--%s' is only for 'plugsup run'",
+                             option_name(opt));
     if (opt == OPT_INVOKE)
       o->invoke = optarg;
     else if (opt == OPT_STATS)

@@ -1,0 +1,130 @@
+#!/bin/sh
+# cli_test.sh BUILD_DIR: the plugsup command's exit statuses and messages,
+# through the built binary and the real worker (fake ones for endings a
+# real worker cannot be made to produce on demand).
+set -u
+build=$1
+plugsup=$build/bin/plugsup
+fix=$build/tests/e2e/fixtures
+fake=$build/tests/e2e/fake-worker
+tmp=$(mktemp -d)
+trap 'chmod -R u+rwx "$tmp"; rm -rf "$tmp"' EXIT
+failed=0 count=0
+
+# expect NAME STATUS STDOUT STDERR -- COMMAND...: exact comparison of all three.
+expect() {
+  name=$1 want_rc=$2 want_out=$3 want_err=$4
+  shift 5
+  count=$((count + 1))
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  out=$(cat "$tmp/out") err=$(cat "$tmp/err")
+  if [ "$rc" != "$want_rc" ] || [ "$out" != "$want_out" ] || [ "$err" != "$want_err" ]; then
+    failed=$((failed + 1))
+    printf 'FAIL %s\n  status %s (want %s)\n  stdout [%s]\n  want   [%s]\n  stderr [%s]\n  want   [%s]\n' \
+      "$name" "$rc" "$want_rc" "$out" "$want_out" "$err" "$want_err"
+  else
+    echo "ok   $name"
+  fi
+}
+
+# expect_grep NAME STATUS PATTERN -- COMMAND...: status, and stdout+stderr match.
+expect_grep() {
+  name=$1 want_rc=$2 pattern=$3
+  shift 4
+  count=$((count + 1))
+  "$@" >"$tmp/all" 2>&1
+  rc=$?
+  if [ "$rc" != "$want_rc" ] || ! grep -q -- "$pattern" "$tmp/all"; then
+    failed=$((failed + 1))
+    printf 'FAIL %s: status %s (want %s), output:\n' "$name" "$rc" "$want_rc"
+    cat "$tmp/all"
+  else
+    echo "ok   $name"
+  fi
+}
+
+usage_hint='Try '\''plugsup run --help'\''.'
+
+# ---- usage errors: status 2 ----
+expect no_command 2 "" "$("$plugsup" --help 2>&1)" -- "$plugsup"
+expect_grep unknown_command 2 "^plugsup: unknown command 'frob'$" -- "$plugsup" frob
+expect missing_plugin 2 "" "plugsup run: missing the plugin file (PLUGIN.wasm)
+$usage_hint" -- "$plugsup" run
+expect bad_memory 2 "" "plugsup run: bad --memory value '12x': expected bytes, with an optional K, M or G suffix
+$usage_hint" -- "$plugsup" run --memory 12x "$fix/outcomes.wasm"
+expect bad_timeout 2 "" "plugsup run: bad --timeout value '1.5s': expected milliseconds, or a number with ms, s or m
+$usage_hint" -- "$plugsup" run --timeout 1.5s "$fix/outcomes.wasm"
+expect zero_timeout 2 "" "plugsup run: bad --timeout value '0': must be more than zero
+$usage_hint" -- "$plugsup" run --timeout 0 "$fix/outcomes.wasm"
+expect bad_fuel 2 "" "plugsup run: bad --fuel value 'lots': expected a positive whole number
+$usage_hint" -- "$plugsup" run --fuel lots "$fix/outcomes.wasm"
+expect huge_memory 2 "" "plugsup run: bad --memory value '5G': at most 4G, all a 32-bit memory can address
+$usage_hint" -- "$plugsup" run --memory 5G "$fix/outcomes.wasm"
+expect unknown_option 2 "" "plugsup run: unknown option '--frob'
+$usage_hint" -- "$plugsup" run --frob "$fix/outcomes.wasm"
+expect missing_value 2 "" "plugsup run: option '--timeout' needs a value
+$usage_hint" -- "$plugsup" run --timeout
+expect validate_run_option 2 "" "plugsup validate: option '--fuel' is only for 'plugsup run'
+Try 'plugsup validate --help'." -- "$plugsup" validate --fuel 5 "$fix/outcomes.wasm"
+expect validate_extra 2 "" "plugsup validate: unexpected argument 'x' after the plugin file
+Try 'plugsup validate --help'." -- "$plugsup" validate "$fix/outcomes.wasm" x
+expect invoke_count 2 "" "plugsup run: 'add' takes 2 arguments (i32 i32), got 1
+$usage_hint" -- "$plugsup" run --invoke add "$fix/outcomes.wasm" 2
+expect invoke_value 2 "" "plugsup run: argument 1 'x' is not a valid i32: expected a 32-bit integer
+$usage_hint" -- "$plugsup" run --invoke add "$fix/outcomes.wasm" x 3
+
+# ---- plugsup's own failures: status 169 ----
+expect missing_file 169 "" "plugsup: cannot open '$tmp/nope.wasm': No such file or directory" \
+  -- "$plugsup" run "$tmp/nope.wasm"
+expect directory 169 "" "plugsup: '$tmp' is a directory, not a plugin" -- "$plugsup" run "$tmp"
+: >"$tmp/empty.wasm"
+expect empty_file 169 "" "plugsup: '$tmp/empty.wasm' is empty" -- "$plugsup" run "$tmp/empty.wasm"
+if [ "$(id -u)" != 0 ]; then
+  cp "$fix/outcomes.wasm" "$tmp/locked.wasm" && chmod 000 "$tmp/locked.wasm"
+  expect unreadable 169 "" "plugsup: cannot open '$tmp/locked.wasm': Permission denied" \
+    -- "$plugsup" run "$tmp/locked.wasm"
+fi
+expect missing_worker 169 "" "plugsup: worker '$tmp/none' is not executable: No such file or directory" \
+  -- env PLUGSUP_WORKER="$tmp/none" "$plugsup" run "$fix/outcomes.wasm"
+
+# ---- outcomes ----
+expect version 0 "plugsup 0.1.0" "" -- "$plugsup" --version
+expect invoke_ok 0 "5" "" -- "$plugsup" run --invoke add "$fix/outcomes.wasm" 2 3
+expect invoke_typed 0 "2.25
+-5
+1.5" "" -- "$plugsup" run --invoke mix "$fix/outcomes.wasm" i64:-5 1.5 f64:2.25
+expect invoke_missing 167 "" "plugsup: '$fix/outcomes.wasm' exports no function named 'nope'" \
+  -- "$plugsup" run --invoke nope "$fix/outcomes.wasm"
+expect exit_code 7 "" "" -- "$plugsup" run --invoke exit7 "$fix/outcomes.wasm"
+expect trap 160 "" "plugsup: trap: integer divide by zero" \
+  -- "$plugsup" run --invoke div_zero "$fix/outcomes.wasm"
+expect timeout 161 "" "plugsup: timeout: wall-clock limit of 200 ms reached" \
+  -- "$plugsup" run --timeout 200ms "$fix/spin_start.wasm"
+expect fuel 162 "" "plugsup: out of fuel: out of fuel" \
+  -- "$plugsup" run --fuel 10000 "$fix/spin_start.wasm"
+expect_grep memory 163 "^plugsup: out of memory: " -- "$plugsup" run --memory 1M "$fix/big_memory.wasm"
+printf '\0asm\1\0\0\0\1\5' >"$tmp/bad.wasm"
+expect_grep invalid 166 "^plugsup: invalid module: " -- "$plugsup" run "$tmp/bad.wasm"
+expect_grep validate_invalid 166 "^plugsup: invalid module: " -- "$plugsup" validate "$tmp/bad.wasm"
+expect violation 164 "" "plugsup: sandbox violation: worker made a forbidden system call: openat (257)" \
+  -- env PLUGSUP_WORKER="$fake-sigsys" "$plugsup" run "$fix/outcomes.wasm"
+expect crash 165 "" "plugsup: worker crashed: worker killed by signal 11 (Segmentation fault)" \
+  -- env PLUGSUP_WORKER="$fake-segv" "$plugsup" run "$fix/outcomes.wasm"
+expect protocol 168 "" "plugsup: protocol error: bad frame from worker: frame is not a valid message" \
+  -- env PLUGSUP_WORKER="$fake-garbage" "$plugsup" run "$fix/outcomes.wasm"
+expect_grep validate_ok 0 "^  func add (i32 i32) -> (i32)$" -- "$plugsup" validate "$fix/outcomes.wasm"
+expect_grep stats 0 "^  outcome      ok$" -- "$plugsup" run --stats --invoke add "$fix/outcomes.wasm" 1 2
+expect_grep json 7 '^{"outcome":"exit","message":"",.*"exit_code":7}$' \
+  -- "$plugsup" run --json --invoke exit7 "$fix/outcomes.wasm"
+if [ -e "$fix/exit_with.wasm" ]; then
+  expect c_program 42 "to stdout" "to stderr" -- "$plugsup" run "$fix/exit_with.wasm" 42
+  expect big_exit 125 "to stdout" "to stderr
+plugsup: the plugin exited with code 200, reported as 125" -- "$plugsup" run "$fix/exit_with.wasm" 200
+  expect hello 0 "Hello from a sandboxed plugin!
+arg 1: one
+arg 2: two words" "" -- "$plugsup" run "$build/examples/hello.wasm" one "two words"
+fi
+
+echo "cli_test: $((count - failed)) of $count passed"
+[ "$failed" = 0 ]
