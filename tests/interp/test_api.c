@@ -737,7 +737,8 @@ static void *countdown_alloc(void *ud, void *p, size_t osize, size_t nsize) {
   return q;
 }
 
-/* Load, link and call, as a plugin run would; every step may say NOMEM. */
+/* Load, link and call, as a plugin run would; every step may say NOMEM,
+** and every step that takes an interp_error must fill it. */
 static interp_status full_run(interp_store *s, uint8_t *const bytes[2],
                               const size_t len[2], uint32_t *answer) {
   interp_module *pm, *im;
@@ -745,20 +746,25 @@ static interp_status full_run(interp_store *s, uint8_t *const bytes[2],
   interp_error err;
   linker l;
   interp_functype ft = {1, 1, i32_type, i32_type};
+  interp_value a = i32v(1), r = {0};
   interp_status st = interp_host_func_new(s, &ft, host_add1, NULL, &l.add1);
-  if (st == INTERP_OK)
-    st = interp_module_load(s, bytes[0], len[0], &pm, &err);
+  if (st != INTERP_OK)
+    return st;  /* no interp_error to check */
+  memset(&err, 0, sizeof err);
+  st = interp_module_load(s, bytes[0], len[0], &pm, &err);
   if (st == INTERP_OK)
     st = interp_instantiate(s, pm, refuse_all, NULL, &l.provider, &err);
   if (st == INTERP_OK)
     st = interp_module_load(s, bytes[1], len[1], &im, &err);
   if (st == INTERP_OK)
     st = interp_instantiate(s, im, link_imports, &l, &inst, &err);
-  interp_value a = i32v(1), r = {0};
   if (st == INTERP_OK)
     st = interp_call(s, func(inst, "call_tab"), &a, 1, &r, 1, &err);
-  if (st != INTERP_OK)
-    cr_assert_eq(err.status, st, "err filled for %s", interp_status_name(st));
+  if (st != INTERP_OK) {
+    cr_assert_eq(err.status, st, "err.status %s for %s",
+                 interp_status_name(err.status), interp_status_name(st));
+    cr_assert_neq(err.message[0], '\0', "a NOMEM says what it was doing");
+  }
   *answer = r.of.i32;
   return st;
 }
