@@ -258,7 +258,8 @@ typedef struct plugsup_result {
   plugsup_output out;         /* captured stdout */
   plugsup_output err;         /* captured stderr */
   uint64_t fuel_used;         /* as reported by the worker; 0 if it died */
-  uint64_t peak_memory_bytes; /* peak linear memory, from the worker */
+  uint64_t peak_memory_bytes; /* peak the worker reports: linear memory
+                                 plus the interpreter's own allocations */
   uint64_t max_rss_bytes;     /* peak resident set of the worker process */
   uint64_t cpu_usec;          /* user + system time of the worker (wait4) */
   uint64_t wall_usec;         /* from spawn to reap */

@@ -48,8 +48,7 @@ typedef enum sup_kill_reason {
   KILL_NONE,
   KILL_TIMEOUT,
   KILL_PROTOCOL, /* 'why' holds the message */
-  KILL_LINGER,   /* sent its Result but did not exit */
-  KILL_CANCEL
+  KILL_LINGER    /* sent its Result but did not exit */
 } sup_kill_reason;
 
 /* Captured output of one stream. */
@@ -114,8 +113,6 @@ struct plugsup_supervisor {
   plugsup_job **pfd_jobs;
 };
 
-void sup_list_push(sup_list *l, plugsup_job *j);
-void sup_list_remove(plugsup_job *j);
 
 /* ---- requests (request.c) ---- */
 

@@ -24,7 +24,7 @@
 
 /* ---- lists ---- */
 
-void sup_list_push(sup_list *l, plugsup_job *j) {
+static void list_push(sup_list *l, plugsup_job *j) {
   j->list = l;
   j->next = NULL;
   j->prev = l->tail;
@@ -36,7 +36,7 @@ void sup_list_push(sup_list *l, plugsup_job *j) {
   l->count++;
 }
 
-void sup_list_remove(plugsup_job *j) {
+static void list_remove(plugsup_job *j) {
   sup_list *l = j->list;
   if (!l)
     return;
@@ -54,8 +54,8 @@ void sup_list_remove(plugsup_job *j) {
 }
 
 static void move_to(sup_list *l, plugsup_job *j) {
-  sup_list_remove(j);
-  sup_list_push(l, j);
+  list_remove(j);
+  list_push(l, j);
 }
 
 /* ---- configuration ---- */
@@ -128,7 +128,7 @@ plugsup_status plugsup_supervisor_new(const plugsup_config *cfg,
 /* ---- jobs ---- */
 
 static void job_free(plugsup_job *job) {
-  sup_list_remove(job);
+  list_remove(job);
   if (job->pid > 0 || job->req_fd >= 0 || job->rep_fd >= 0)
     sup_kill_and_reap(job);
   frame_reader_free(&job->reader);
@@ -190,7 +190,7 @@ plugsup_status plugsup_submit(plugsup_supervisor *s, plugsup_plugin *plugin,
     job_free(job);
     return st;
   }
-  sup_list_push(&s->queued, job);
+  list_push(&s->queued, job);
   *out = job;
   return PLUGSUP_OK;
 }
@@ -357,7 +357,7 @@ plugsup_status plugsup_wait_any(plugsup_supervisor *s, int timeout_ms,
   for (;;) {
     if (s->done.head) {
       *out = s->done.head;
-      sup_list_remove(*out);
+      list_remove(*out);
       return PLUGSUP_OK;
     }
     if (!s->queued.count && !s->running.count)
