@@ -1,0 +1,383 @@
+/*
+** test_exec.c: the interpreter's back end (compile.c, exec.c, store.c):
+** limits, linking across instances, bit-exact values, re-entry, and code
+** shapes that stress the compiler's operand-slot model. Fixtures are
+** tests/interp/wat/exec_*.wat, compiled by wat2wasm at build time.
+*/
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "interp.h"
+
+#ifndef EXEC_WASM_DIR
+#error "EXEC_WASM_DIR must name the folder of the compiled fixtures"
+#endif
+
+/* ---- plumbing ---- */
+
+static interp_module *load(interp_store *s, const char *name) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/%s.wasm", EXEC_WASM_DIR, name);
+  FILE *f = fopen(path, "rb");
+  cr_assert_not_null(f, "fixture %s missing", path);
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  uint8_t *buf = malloc(n > 0 ? (size_t)n : 1);
+  cr_assert_not_null(buf);
+  cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+  fclose(f);
+  interp_module *m = NULL;
+  interp_error err;
+  interp_status st = interp_module_load(s, buf, (size_t)n, &m, &err);
+  free(buf);
+  cr_assert_eq(st, INTERP_OK, "load %s: %s", name, err.message);
+  return m;
+}
+
+/* Resolves every import to 'ud', an interp_extern. */
+static interp_status give(void *ud, const interp_import_desc *imp,
+                          interp_extern *out) {
+  (void)imp;
+  *out = *(const interp_extern *)ud;
+  return INTERP_OK;
+}
+
+static interp_instance *inst_of(interp_store *s, const char *name,
+                                const interp_extern *import) {
+  interp_instance *in = NULL;
+  interp_error err;
+  interp_status st = interp_instantiate(s, load(s, name), give,
+                                        (void *)import, &in, &err);
+  cr_assert_eq(st, INTERP_OK, "instantiate %s: %s", name, err.message);
+  return in;
+}
+
+static interp_store *store(interp_config cfg) {
+  interp_store *s = NULL;
+  cr_assert_eq(interp_store_new(&cfg, &s), INTERP_OK);
+  return s;
+}
+
+static interp_func *fn(const interp_instance *in, const char *name) {
+  interp_extern e;
+  cr_assert_eq(interp_instance_export(in, name, strlen(name), &e), INTERP_OK,
+               "no export %s", name);
+  return e.of.func;
+}
+
+static interp_value i32v(uint32_t v) {
+  return (interp_value){.type = INTERP_I32, .of.i32 = v};
+}
+static interp_value i64v(uint64_t v) {
+  return (interp_value){.type = INTERP_I64, .of.i64 = v};
+}
+
+static interp_status run(interp_store *s, const interp_instance *in,
+                         const char *name, const interp_value *args,
+                         uint32_t nargs, interp_value *res, uint32_t nres,
+                         interp_error *err) {
+  return interp_call(s, fn(in, name), args, nargs, res, nres, err);
+}
+
+static uint32_t run_i32(interp_store *s, const interp_instance *in,
+                        const char *name, uint32_t arg) {
+  interp_value a = i32v(arg), r = {0};
+  interp_error err;
+  cr_assert_eq(run(s, in, name, &a, 1, &r, 1, &err), INTERP_OK, "%s: %s",
+               name, err.message);
+  return r.of.i32;
+}
+
+static void assert_trap(interp_status st, const interp_error *err,
+                        interp_trap kind) {
+  cr_assert_eq(st, INTERP_TRAP, "status %s (%s)", interp_status_name(st),
+               err->message);
+  cr_assert_eq(err->trap, kind, "trap %d (%s), expected %d", err->trap,
+               err->message, kind);
+  cr_assert_str_eq(err->message, interp_trap_message(kind));
+}
+
+/* ---- fuel ---- */
+
+Test(exec_fuel, endless_loop_traps_out_of_fuel_and_the_store_runs_on) {
+  interp_store *s = store((interp_config){.fuel = 100000});
+  interp_instance *in = inst_of(s, "exec_fuel_loop", NULL);
+  interp_error err;
+  assert_trap(run(s, in, "forever", NULL, 0, NULL, 0, &err), &err,
+              INTERP_TRAP_OUT_OF_FUEL);
+  cr_assert_eq(interp_store_fuel_left(s) < 100000, 1);
+  interp_store_set_fuel(s, 100000);
+  cr_assert_eq(run_i32(s, in, "count", 100), 100);
+  interp_store_free(s);
+}
+
+Test(exec_fuel, recursion_without_loops_is_charged_per_call) {
+  interp_store *s = store((interp_config){.fuel = 1000});
+  interp_instance *in = inst_of(s, "exec_fuel_loop", NULL);
+  interp_value a = i32v(5000), r;
+  interp_error err;
+  assert_trap(run(s, in, "down", &a, 1, &r, 1, &err), &err,
+              INTERP_TRAP_OUT_OF_FUEL);
+  interp_store_free(s);
+}
+
+Test(exec_fuel, fuel_used_grows_with_the_work_done) {
+  interp_store *s = store((interp_config){.fuel = 10000000});
+  interp_instance *in = inst_of(s, "exec_fuel_loop", NULL);
+  interp_stats st1, st2;
+  cr_assert_eq(run_i32(s, in, "count", 10), 10);
+  interp_store_stats(s, &st1);
+  cr_assert_eq(run_i32(s, in, "count", 10000), 10000);
+  interp_store_stats(s, &st2);
+  cr_assert_gt(st1.fuel_used, 10);
+  /* each of the 10000 iterations is charged its five instructions */
+  cr_assert_geq(st2.fuel_used - st1.fuel_used, 50000);
+  cr_assert_eq(interp_store_fuel_left(s), 10000000 - st2.fuel_used);
+  interp_store_free(s);
+}
+
+Test(exec_fuel, zero_fuel_means_unlimited) {
+  interp_store *s = store((interp_config){.fuel = 10});
+  interp_instance *in = inst_of(s, "exec_fuel_loop", NULL);
+  interp_store_set_fuel(s, 0);
+  cr_assert_eq(run_i32(s, in, "count", 1000000), 1000000);
+  cr_assert_eq(interp_store_fuel_left(s), UINT64_MAX);
+  interp_store_free(s);
+}
+
+/* ---- stacks ---- */
+
+Test(exec_stack, endless_recursion_stops_at_max_call_depth) {
+  interp_store *s = store((interp_config){.max_call_depth = 500});
+  interp_instance *in = inst_of(s, "exec_deep_recursion", NULL);
+  interp_value a = i32v(0), r;
+  interp_error err;
+  assert_trap(run(s, in, "forever", &a, 1, &r, 1, &err), &err,
+              INTERP_TRAP_CALL_STACK_EXHAUSTED);
+  cr_assert_eq(run_i32(s, in, "depth", 400), 400);
+  assert_trap(run(s, in, "depth", (interp_value[]){i32v(600)}, 1, &r, 1,
+                  &err),
+              &err, INTERP_TRAP_CALL_STACK_EXHAUSTED);
+  interp_store_free(s);
+}
+
+Test(exec_stack, a_million_wasm_frames_never_touch_the_native_stack) {
+  /* Far deeper than any C stack would allow if calls recursed in C. */
+  interp_store *s = store((interp_config){.max_call_depth = 1000000,
+                                          .max_stack_slots = 1 << 24});
+  interp_instance *in = inst_of(s, "exec_deep_recursion", NULL);
+  cr_assert_eq(run_i32(s, in, "depth", 900000), 900000);
+  interp_value a = i32v(0), r;
+  interp_error err;
+  assert_trap(run(s, in, "forever", &a, 1, &r, 1, &err), &err,
+              INTERP_TRAP_CALL_STACK_EXHAUSTED);
+  interp_store_free(s);
+}
+
+Test(exec_stack, big_frames_exhaust_the_value_stack_first) {
+  interp_store *s = store((interp_config){.max_stack_slots = 20000});
+  interp_instance *in = inst_of(s, "exec_big_frames", NULL);
+  interp_value a = i32v(0), r;
+  interp_error err;
+  assert_trap(run(s, in, "big", &a, 1, &r, 1, &err), &err,
+              INTERP_TRAP_VALUE_STACK_EXHAUSTED);
+  /* and the store is still usable with small frames */
+  interp_instance *d = inst_of(s, "exec_deep_recursion", NULL);
+  cr_assert_eq(run_i32(s, d, "depth", 100), 100);
+  interp_store_free(s);
+}
+
+/* ---- memories shared between instances ---- */
+
+Test(exec_memory, growing_an_imported_memory_is_seen_by_every_instance) {
+  interp_store *s = store((interp_config){.max_memory_pages = 4});
+  interp_memory *mem;
+  cr_assert_eq(interp_memory_new(s, (interp_limits){1, 10, 1}, &mem),
+               INTERP_OK);
+  interp_extern e = {.kind = INTERP_EXTERN_MEMORY, .of.memory = mem};
+  interp_instance *a = inst_of(s, "exec_shared_memory", &e);
+  interp_instance *b = inst_of(s, "exec_shared_memory", &e);
+  cr_assert_eq(run_i32(s, a, "grow", 2), 1);
+  interp_value sz;
+  interp_error err;
+  cr_assert_eq(run(s, b, "size", NULL, 0, &sz, 1, &err), INTERP_OK);
+  cr_assert_eq(sz.of.i32, 3);
+  cr_assert_eq(interp_memory_size(mem), 3 * 65536);
+  interp_value st[2] = {i32v(3 * 65536 - 4), i32v(0xdeadbeef)};
+  cr_assert_eq(run(s, a, "store", st, 2, NULL, 0, &err), INTERP_OK);
+  cr_assert_eq(run_i32(s, b, "load", 3 * 65536 - 4), 0xdeadbeef);
+  /* the store's cap (4 pages) is lower than the declared max (10) */
+  cr_assert_eq(run_i32(s, b, "grow", 2), 0xffffffff);
+  cr_assert_eq(run_i32(s, b, "grow", 1), 3);
+  interp_store_free(s);
+}
+
+Test(exec_memory, trapping_data_segment_keeps_the_earlier_writes) {
+  interp_store *s = store((interp_config){0});
+  interp_memory *mem;
+  cr_assert_eq(interp_memory_new(s, (interp_limits){1, 1, 1}, &mem),
+               INTERP_OK);
+  interp_extern e = {.kind = INTERP_EXTERN_MEMORY, .of.memory = mem};
+  interp_instance *in = NULL;
+  interp_error err;
+  interp_status st = interp_instantiate(s, load(s, "exec_partial_data"), give,
+                                        &e, &in, &err);
+  cr_assert_eq(st, INTERP_UNINSTANTIABLE);
+  cr_assert_eq(err.trap, INTERP_TRAP_MEMORY_OOB);
+  cr_assert_str_eq(err.message, "out of bounds memory access");
+  cr_assert_eq(interp_memory_data(mem)[0], 0x2a);
+  cr_assert_eq(interp_memory_data(mem)[65534], 0, "nothing of the 2nd one");
+  interp_store_free(s);
+}
+
+/* ---- call_indirect across modules ---- */
+
+Test(exec_indirect, structurally_equal_types_match_across_modules) {
+  interp_store *s = store((interp_config){0});
+  interp_instance *p = inst_of(s, "exec_indirect_provider", NULL);
+  interp_extern tab;
+  cr_assert_eq(interp_instance_export(p, "tab", 3, &tab), INTERP_OK);
+  interp_instance *u = inst_of(s, "exec_indirect_user", &tab);
+  interp_value a[2] = {i32v(0), i32v(21)}, r;
+  interp_error err;
+  cr_assert_eq(run(s, u, "call_same", a, 2, &r, 1, &err), INTERP_OK, "%s",
+               err.message);
+  cr_assert_eq(r.of.i32, 42);
+  a[0] = i32v(1);
+  assert_trap(run(s, u, "call_same", a, 2, &r, 1, &err), &err,
+              INTERP_TRAP_INDIRECT_MISMATCH);
+  assert_trap(run(s, u, "call_other", a, 1, &r, 1, &err), &err,
+              INTERP_TRAP_INDIRECT_MISMATCH);
+  interp_store_free(s);
+}
+
+/* ---- bits ---- */
+
+Test(exec_bits, signalling_nans_pass_through_unchanged) {
+  interp_store *s = store((interp_config){0});
+  interp_instance *in = inst_of(s, "exec_nan_bits", NULL);
+  const uint32_t f32s[] = {0x7fa00001, 0xffa12345, 0x7f800001, 0x7fc00000};
+  for (size_t i = 0; i < sizeof f32s / sizeof f32s[0]; i++) {
+    cr_assert_eq(run_i32(s, in, "f32_roundtrip", f32s[i]), f32s[i]);
+    cr_assert_eq(run_i32(s, in, "f32_neg", f32s[i]), f32s[i] ^ 0x80000000u);
+  }
+  interp_value a = i64v(0x7ff4000000000001ull), r;
+  interp_error err;
+  cr_assert_eq(run(s, in, "f64_roundtrip", &a, 1, &r, 1, &err), INTERP_OK);
+  cr_assert_eq(r.of.i64, 0x7ff4000000000001ull);
+  /* arithmetic on a signalling NaN gives a quiet (arithmetic) NaN */
+  uint32_t q = run_i32(s, in, "f32_add", 0x7fa00001);
+  cr_assert_eq(q & 0x7fc00000u, 0x7fc00000u, "got %08x", q);
+  interp_store_free(s);
+}
+
+/* ---- host functions calling back in ---- */
+
+typedef struct reentry {
+  interp_store *s;
+  interp_func *target;
+} reentry;
+
+static interp_status back(interp_caller *c, void *ud, const interp_value *a,
+                          interp_value *r) {
+  reentry *re = ud;
+  interp_error err;
+  interp_value arg = i32v(a[0].of.i32 + 1);
+  interp_status st = interp_call(re->s, re->target, &arg, 1, r, 1, &err);
+  if (st == INTERP_TRAP)
+    return interp_caller_trap(c, err.message);
+  return st;
+}
+
+static interp_instance *reentry_instance(reentry *re, interp_config cfg) {
+  static const interp_valtype i32[] = {INTERP_I32};
+  interp_functype ft = {1, 1, i32, i32};
+  interp_func *host;
+  re->s = store(cfg);
+  cr_assert_eq(interp_host_func_new(re->s, &ft, back, re, &host), INTERP_OK);
+  interp_extern e = {.kind = INTERP_EXTERN_FUNC, .of.func = host};
+  return inst_of(re->s, "exec_reentry", &e);
+}
+
+Test(exec_host, host_function_may_call_back_into_the_store) {
+  reentry re;
+  interp_instance *in = reentry_instance(&re, (interp_config){0});
+  re.target = fn(in, "inner");
+  cr_assert_eq(run_i32(re.s, in, "outer", 4), (4 + 1) * 3 + 1000);
+  interp_store_free(re.s);
+}
+
+Test(exec_host, endless_host_reentry_is_a_clean_trap) {
+  reentry re;
+  interp_instance *in = reentry_instance(&re, (interp_config){0});
+  re.target = fn(in, "outer");
+  interp_value a = i32v(0), r;
+  interp_error err;
+  interp_status st = run(re.s, in, "outer", &a, 1, &r, 1, &err);
+  cr_assert_eq(st, INTERP_TRAP);
+  cr_assert_eq(err.trap, INTERP_TRAP_HOST);
+  cr_assert_str_eq(err.message, "call stack exhausted");
+  re.target = fn(in, "inner");
+  cr_assert_eq(run_i32(re.s, in, "outer", 1), 1006);
+  interp_store_free(re.s);
+}
+
+/* ---- compiler slot model ---- */
+
+static void run2(interp_store *s, const interp_instance *in, const char *name,
+                 uint32_t arg, uint64_t r0, uint64_t r1) {
+  interp_value a[2] = {i32v(arg), i32v(arg + 1)}, r[2];
+  interp_error err;
+  interp_func *f = fn(in, name);
+  interp_functype t;
+  interp_func_type(f, &t);
+  cr_assert_eq(interp_call(s, f, a, t.nparams, r, 2, &err), INTERP_OK, "%s",
+               err.message);
+  cr_assert_eq(r[0].of.i32, r0, "%s(%u)[0] = %u", name, arg, r[0].of.i32);
+  cr_assert_eq(r[1].of.i32, r1, "%s(%u)[1] = %u", name, arg, r[1].of.i32);
+}
+
+Test(exec_slots, locals_on_the_stack_survive_a_later_local_set) {
+  interp_store *s = store((interp_config){0});
+  interp_instance *in = inst_of(s, "exec_slot_hazards", NULL);
+  run2(s, in, "swap", 7, 8, 7);
+  cr_assert_eq(run_i32(s, in, "tee_under", 12), 7);
+  interp_store_free(s);
+}
+
+Test(exec_slots, block_loop_and_if_parameters_flow_through) {
+  interp_store *s = store((interp_config){0});
+  interp_instance *in = inst_of(s, "exec_slot_hazards", NULL);
+  cr_assert_eq(run_i32(s, in, "loop_params", 4), 10);
+  cr_assert_eq(run_i32(s, in, "if_params", 1), 7);
+  cr_assert_eq(run_i32(s, in, "if_params", 0), 30);
+  cr_assert_eq(run_i32(s, in, "if_no_else", 1), 15);
+  cr_assert_eq(run_i32(s, in, "if_no_else", 0), 10);
+  interp_store_free(s);
+}
+
+Test(exec_slots, br_table_moves_values_to_each_target) {
+  interp_store *s = store((interp_config){0});
+  interp_instance *in = inst_of(s, "exec_slot_hazards", NULL);
+  run2(s, in, "br_table_values", 0, 0, 3);
+  run2(s, in, "br_table_values", 1, 101, 7);
+  run2(s, in, "br_table_values", 5, 2, 5);
+  run2(s, in, "br_table_values", 0xffffffffu, 2, 0xffffffffu);
+  interp_store_free(s);
+}
+
+Test(exec_slots, constants_come_back_in_order) {
+  interp_store *s = store((interp_config){0});
+  interp_instance *in = inst_of(s, "exec_slot_hazards", NULL);
+  interp_value r[3];
+  interp_error err;
+  cr_assert_eq(run(s, in, "consts_swapped", NULL, 0, r, 3, &err), INTERP_OK);
+  cr_assert_eq(r[0].of.i64, 3);
+  cr_assert_eq(r[1].of.i64, 2);
+  cr_assert_eq(r[2].of.i64, 1);
+  cr_assert_eq(r[2].type, INTERP_I64);
+  interp_store_free(s);
+}

@@ -1,0 +1,22 @@
+;; Signalling NaN bit patterns through locals, globals, select, memory and
+;; reinterpretation: none may change a bit.
+(module
+  (memory 1)
+  (global $g (mut f32) (f32.const 0))
+  (global $h (mut f64) (f64.const 0))
+  (func (export "f32_roundtrip") (param $x i32) (result i32)
+    (local $f f32)
+    (local.set $f (f32.reinterpret_i32 (local.get $x)))
+    (global.set $g (local.get $f))
+    (f32.store (i32.const 8) (select (global.get $g) (f32.const 1) (i32.const 1)))
+    (i32.reinterpret_f32 (f32.load (i32.const 8))))
+  (func (export "f64_roundtrip") (param $x i64) (result i64)
+    (local $f f64)
+    (local.set $f (f64.reinterpret_i64 (local.get $x)))
+    (global.set $h (local.get $f))
+    (f64.store (i32.const 16) (select (f64.const 1) (global.get $h) (i32.const 0)))
+    (i64.reinterpret_f64 (f64.load (i32.const 16))))
+  (func (export "f32_neg") (param i32) (result i32)
+    (i32.reinterpret_f32 (f32.neg (f32.reinterpret_i32 (local.get 0)))))
+  (func (export "f32_add") (param i32) (result i32)
+    (i32.reinterpret_f32 (f32.add (f32.reinterpret_i32 (local.get 0)) (f32.const 1)))))
