@@ -837,7 +837,10 @@ static interp_status finish(cc *c, const mod_functype *ft,
   compiled_func *cf = ialloc_array(c->a, 1, sizeof *cf);
   if (cf == NULL)
     return INTERP_NOMEM;
-  cf->code = ialloc_array(c->a, c->ncode ? c->ncode : 1, sizeof(uint32_t));
+  /* Sizes first: compile_free needs them on the failure path. */
+  cf->ncode = c->ncode ? c->ncode : 1;
+  cf->nconsts = c->nfixed;
+  cf->code = ialloc_array(c->a, cf->ncode, sizeof(uint32_t));
   if (c->nfixed)
     cf->consts = ialloc_array(c->a, c->nfixed, sizeof(uint64_t));
   if (cf->code == NULL || (c->nfixed && cf->consts == NULL)) {
@@ -847,11 +850,9 @@ static interp_status finish(cc *c, const mod_functype *ft,
   memcpy(cf->code, c->code, c->ncode * sizeof(uint32_t));
   for (uint32_t i = 0; i < c->nfixed; i++)
     cf->consts[i] = c->fixed[i];
-  cf->ncode = c->ncode ? c->ncode : 1;
   cf->nparams = ft->nparams;
   cf->nlocals = c->L;
   cf->nresults = ft->nresults;
-  cf->nconsts = c->nfixed;
   cf->frame_size = c->L + c->K + c->maxstk + 1;
   cf->entry_cost = c->straight ? c->straight : 1;
   *out = cf;
