@@ -110,3 +110,32 @@ int worker_wait(worker_proc *w) {
   w->reply = -1;
   return status;
 }
+
+static void append(char *buf, size_t *len, size_t cap, const ProtobufCBinaryData *d) {
+  size_t n = d->len < cap - 1 - *len ? d->len : cap - 1 - *len;
+  memcpy(buf + *len, d->data, n);
+  *len += n;
+  buf[*len] = 0;
+}
+
+void worker_collect(worker_proc *w, worker_outcome *o) {
+  memset(o, 0, sizeof *o);
+  for (;;) {
+    Plugsup__Envelope *env = NULL;
+    frame_status s = frame_read(w->reply, 0, &env);
+    cr_assert_eq(s, FRAME_OK, "reading a frame: %s", frame_status_message(s));
+    if (env->msg_case != PLUGSUP__ENVELOPE__MSG_OUTPUT) {
+      cr_assert(env->msg_case == PLUGSUP__ENVELOPE__MSG_RESULT ||
+                    env->msg_case == PLUGSUP__ENVELOPE__MSG_SANDBOX_VIOLATION,
+                "unexpected envelope case %d", (int)env->msg_case);
+      o->end = env;
+      return;
+    }
+    o->output_frames++;
+    if (env->output->fd == 1)
+      append(o->out, &o->out_len, sizeof o->out, &env->output->data);
+    else
+      append(o->err, &o->err_len, sizeof o->err, &env->output->data);
+    frame_free(env);
+  }
+}

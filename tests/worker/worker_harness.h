@@ -51,6 +51,16 @@ void worker_send_raw(worker_proc *w, const void *bytes, size_t n);
 void worker_send_run(worker_proc *w, Plugsup__Run__Mode mode, const char *export_name);
 void worker_send_envelope(worker_proc *w, const Plugsup__Envelope *env);
 void worker_close_request(worker_proc *w);
+/* Everything a run sends after Hello: Output gathered per fd, then the
+** Result (or the SandboxViolation that ended it). */
+typedef struct worker_outcome {
+  char out[8192], err[8192];
+  size_t out_len, err_len;
+  int output_frames;
+  Plugsup__Envelope *end;   /* Result or SandboxViolation; caller frees */
+} worker_outcome;
+void worker_collect(worker_proc *w, worker_outcome *o);
+
 /* Reap; closes our pipe ends; returns the raw wait status. */
 int worker_wait(worker_proc *w);
 

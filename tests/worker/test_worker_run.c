@@ -1,0 +1,472 @@
+/*
+** test_worker_run.c: real modules through the real, sandboxed worker:
+** every Run mode, every outcome, the WASI subset, the limits.
+*/
+#define _GNU_SOURCE
+#include <criterion/criterion.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "frame.h"
+#include "worker_harness.h"
+
+static uint8_t *slurp(const char *name, size_t *len) {
+  char path[512];
+  FILE *f;
+  uint8_t *buf;
+  long n;
+
+  snprintf(path, sizeof path, "%s/%s", WORKER_WASM_DIR, name);
+  f = fopen(path, "rb");
+  cr_assert_not_null(f, "fixture %s", path);
+  fseek(f, 0, SEEK_END);
+  n = ftell(f);
+  rewind(f);
+  buf = malloc((size_t)n + 1);
+  cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+  fclose(f);
+  *len = (size_t)n;
+  return buf;
+}
+
+/* What a test asks for: one Run, built from these. */
+typedef struct request {
+  const char *wasm;
+  Plugsup__Run__Mode mode;
+  const char *export_name;
+  const Plugsup__Value *args;
+  size_t n_args;
+  const char *const *argv;   /* NULL-terminated */
+  const char *seed;
+  uint64_t memory_bytes, fuel, output_bytes;
+  const char *const *worker_args;
+} request;
+
+/* Run it and collect everything up to the last frame; the worker must
+** then exit 0 (or die by SIGSYS after a violation). */
+static void run(const request *rq, worker_outcome *o) {
+  Plugsup__Envelope env = PLUGSUP__ENVELOPE__INIT;
+  Plugsup__Run r = PLUGSUP__RUN__INIT;
+  Plugsup__Limits lim = PLUGSUP__LIMITS__INIT;
+  Plugsup__Value *args[8];
+  ProtobufCBinaryData argv[8];
+  worker_proc w;
+  size_t len;
+  uint8_t *module = slurp(rq->wasm, &len);
+
+  r.mode = rq->mode;
+  r.module.data = module;
+  r.module.len = len;
+  r.export_name = (char *)(rq->export_name ? rq->export_name : "");
+  for (size_t i = 0; i < rq->n_args; i++)
+    args[i] = (Plugsup__Value *)&rq->args[i];
+  r.args = args;
+  r.n_args = rq->n_args;
+  for (size_t i = 0; rq->argv && rq->argv[i]; i++) {
+    argv[i].data = (uint8_t *)rq->argv[i];
+    argv[i].len = strlen(rq->argv[i]);
+    r.n_argv = i + 1;
+  }
+  r.argv = argv;
+  if (rq->seed) {
+    r.random_seed.data = (uint8_t *)rq->seed;
+    r.random_seed.len = strlen(rq->seed);
+  }
+  lim.memory_bytes = rq->memory_bytes ? rq->memory_bytes : 64u << 20;
+  lim.fuel = rq->fuel;
+  lim.output_bytes = rq->output_bytes;
+  r.limits = &lim;
+  env.msg_case = PLUGSUP__ENVELOPE__MSG_RUN;
+  env.run = &r;
+
+  worker_spawn(&w, WORKER_BIN, rq->worker_args);
+  frame_free(worker_expect(&w, PLUGSUP__ENVELOPE__MSG_HELLO));
+  worker_send_envelope(&w, &env);
+  worker_collect(&w, o);
+  if (o->end->msg_case == PLUGSUP__ENVELOPE__MSG_RESULT)
+    cr_assert_eq(worker_wait(&w), WORKER_EXITED(0));
+  else
+    cr_assert_eq(worker_wait(&w), WORKER_KILLED(SIGSYS));
+  free(module);
+}
+
+static const Plugsup__Result *result_of(const worker_outcome *o) {
+  cr_assert_eq(o->end->msg_case, PLUGSUP__ENVELOPE__MSG_RESULT,
+               "ended by envelope case %d, syscall %s", (int)o->end->msg_case,
+               o->end->msg_case == PLUGSUP__ENVELOPE__MSG_SANDBOX_VIOLATION
+                   ? o->end->sandbox_violation->syscall_name : "-");
+  return o->end->result;
+}
+
+static Plugsup__Value val(Plugsup__ValType t, uint64_t bits) {
+  Plugsup__Value v = PLUGSUP__VALUE__INIT;
+  v.type = t;
+  v.bits = bits;
+  return v;
+}
+
+#define I32 PLUGSUP__VAL_TYPE__I32
+#define I64 PLUGSUP__VAL_TYPE__I64
+#define F64 PLUGSUP__VAL_TYPE__F64
+#define OUTCOME(x) PLUGSUP__OUTCOME__##x
+#define VALIDATE PLUGSUP__RUN__MODE__VALIDATE
+#define START PLUGSUP__RUN__MODE__START
+#define INVOKE PLUGSUP__RUN__MODE__INVOKE
+
+/* ---- VALIDATE ---- */
+
+static const Plugsup__ExportInfo *find_export(const Plugsup__Result *r, const char *name) {
+  for (size_t i = 0; i < r->n_exports; i++)
+    if (strcmp(r->exports[i]->name, name) == 0)
+      return r->exports[i];
+  cr_assert_fail("no export %s", name);
+  return NULL;
+}
+
+Test(run, validate_lists_exports_with_types) {
+  worker_outcome o;
+  request rq = {.wasm = "exports.wasm", .mode = VALIDATE};
+  const Plugsup__Result *r;
+
+  run(&rq, &o);
+  r = result_of(&o);
+  cr_assert_eq(r->outcome, OUTCOME(OK), "%s", r->message);
+  cr_assert_str_eq(find_export(r, "add")->type, "(i32 i32) -> (i32)");
+  cr_assert_str_eq(find_export(r, "add")->kind, "func");
+  cr_assert_str_eq(find_export(r, "wide")->type, "(i64) -> (i64 i32)");
+  cr_assert_str_eq(find_export(r, "mem")->kind, "memory");
+  cr_assert_str_eq(find_export(r, "mem")->type, "min=1 max=2");
+  cr_assert_str_eq(find_export(r, "tab")->type, "funcref min=1 max=10");
+  cr_assert_str_eq(find_export(r, "g")->type, "mut i32");
+  cr_assert_eq(r->n_imports, 0);
+  frame_free(o.end);
+}
+
+Test(run, validate_lists_imports) {
+  worker_outcome o;
+  request rq = {.wasm = "unknown_import.wasm", .mode = VALIDATE};
+  const Plugsup__Result *r;
+
+  run(&rq, &o);
+  r = result_of(&o);
+  cr_assert_eq(r->outcome, OUTCOME(OK));
+  cr_assert_eq(r->n_imports, 1);
+  cr_assert_str_eq(r->imports[0], "env.launch_missiles func");
+  frame_free(o.end);
+}
+
+Test(run, malformed_module_is_invalid_module) {
+  worker_outcome o;
+  request rq = {.wasm = "not_wasm.bin", .mode = VALIDATE};
+  const Plugsup__Result *r;
+
+  run(&rq, &o);
+  r = result_of(&o);
+  cr_assert_eq(r->outcome, OUTCOME(INVALID_MODULE));
+  cr_assert_str_neq(r->message, "");
+  frame_free(o.end);
+}
+
+/* ---- INVOKE ---- */
+
+Test(run, invoke_returns_typed_values) {
+  worker_outcome o;
+  Plugsup__Value args[] = {val(I32, 40), val(I32, 2)};
+  request rq = {.wasm = "exports.wasm", .mode = INVOKE, .export_name = "add",
+                .args = args, .n_args = 2};
+  const Plugsup__Result *r;
+
+  run(&rq, &o);
+  r = result_of(&o);
+  cr_assert_eq(r->outcome, OUTCOME(OK), "%s", r->message);
+  cr_assert_eq(r->n_values, 1);
+  cr_assert_eq(r->values[0]->type, I32);
+  cr_assert_eq(r->values[0]->bits, 42);
+  cr_assert_gt(r->fuel_used, 0);
+  frame_free(o.end);
+}
+
+Test(run, invoke_keeps_float_bits_and_multiple_results) {
+  worker_outcome o;
+  Plugsup__Value a = val(F64, 0x7ff8000000000123ull); /* a NaN with payload */
+  request rq = {.wasm = "exports.wasm", .mode = INVOKE, .export_name = "neg",
+                .args = &a, .n_args = 1};
+  Plugsup__Value b = val(I64, 0x123456789abcdefull);
+  request rq2 = {.wasm = "exports.wasm", .mode = INVOKE, .export_name = "wide",
+                 .args = &b, .n_args = 1};
+  const Plugsup__Result *r;
+
+  run(&rq, &o);
+  r = result_of(&o);
+  cr_assert_eq(r->outcome, OUTCOME(OK));
+  cr_assert_eq(r->values[0]->bits, 0xfff8000000000123ull);
+  frame_free(o.end);
+  run(&rq2, &o);
+  r = result_of(&o);
+  cr_assert_eq(r->n_values, 2);
+  cr_assert_eq(r->values[0]->bits, 0x123456789abcdefull);
+  cr_assert_eq(r->values[1]->bits, 0xffffffffull);
+  frame_free(o.end);
+}
+
+Test(run, invoke_with_wrong_arguments_is_bad_request) {
+  worker_outcome o;
+  Plugsup__Value args[] = {val(I64, 1), val(I32, 2)};
+  request rq = {.wasm = "exports.wasm", .mode = INVOKE, .export_name = "add",
+                .args = args, .n_args = 2};
+  request rq2 = {.wasm = "exports.wasm", .mode = INVOKE, .export_name = "add",
+                 .args = args + 1, .n_args = 1};
+  run(&rq, &o);
+  cr_assert_eq(result_of(&o)->outcome, OUTCOME(BAD_REQUEST));
+  frame_free(o.end);
+  run(&rq2, &o);
+  cr_assert_eq(result_of(&o)->outcome, OUTCOME(BAD_REQUEST));
+  frame_free(o.end);
+}
+
+Test(run, invoke_of_a_missing_or_non_function_export_is_bad_request) {
+  worker_outcome o;
+  request rq = {.wasm = "exports.wasm", .mode = INVOKE, .export_name = "nope"};
+  request rq2 = {.wasm = "exports.wasm", .mode = INVOKE, .export_name = "mem"};
+  request rq3 = {.wasm = "exports.wasm", .mode = START};
+  run(&rq, &o);
+  cr_assert_eq(result_of(&o)->outcome, OUTCOME(BAD_REQUEST));
+  cr_assert_str_eq(result_of(&o)->message, "the module has no export named 'nope'");
+  frame_free(o.end);
+  run(&rq2, &o);
+  cr_assert_eq(result_of(&o)->outcome, OUTCOME(BAD_REQUEST));
+  frame_free(o.end);
+  run(&rq3, &o); /* START without _start */
+  cr_assert_eq(result_of(&o)->outcome, OUTCOME(BAD_REQUEST));
+  frame_free(o.end);
+}
+
+Test(run, traps_name_their_kind) {
+  worker_outcome o;
+  Plugsup__Value zero = val(I32, 0);
+  request rq = {.wasm = "exports.wasm", .mode = INVOKE, .export_name = "boom"};
+  request rq2 = {.wasm = "exports.wasm", .mode = INVOKE, .export_name = "div0",
+                 .args = &zero, .n_args = 1};
+  run(&rq, &o);
+  cr_assert_eq(result_of(&o)->outcome, OUTCOME(TRAP));
+  cr_assert_str_eq(result_of(&o)->trap_kind, "unreachable");
+  frame_free(o.end);
+  run(&rq2, &o);
+  cr_assert_eq(result_of(&o)->outcome, OUTCOME(TRAP));
+  cr_assert_str_eq(result_of(&o)->trap_kind, "integer divide by zero");
+  frame_free(o.end);
+}
+
+Test(run, endless_loop_runs_out_of_fuel) {
+  worker_outcome o;
+  request rq = {.wasm = "exports.wasm", .mode = INVOKE, .export_name = "spin",
+                .fuel = 100000};
+  run(&rq, &o);
+  cr_assert_eq(result_of(&o)->outcome, OUTCOME(OUT_OF_FUEL));
+  cr_assert_geq(result_of(&o)->fuel_used, 100000);
+  frame_free(o.end);
+}
+
+/* ---- memory ---- */
+
+Test(run, memory_grow_stops_at_the_limit) {
+  worker_outcome o;
+  Plugsup__Value n = val(I32, 1000);
+  request rq = {.wasm = "memory_churn.wasm", .mode = INVOKE, .export_name = "churn",
+                .args = &n, .n_args = 1, .memory_bytes = 8u << 20};
+  run(&rq, &o);
+  cr_assert_eq(result_of(&o)->outcome, OUTCOME(OK), "%s", result_of(&o)->message);
+  cr_assert_eq(result_of(&o)->values[0]->bits, 128, "8 MiB is 128 pages");
+  cr_assert_geq(result_of(&o)->peak_memory_bytes, 8u << 20);
+  frame_free(o.end);
+}
+
+/* Growing to 64 MiB page by page: malloc's mmap/mremap paths must all be
+** inside the allow-list. */
+Test(run, memory_churn_stays_inside_the_sandbox) {
+  worker_outcome o;
+  Plugsup__Value n = val(I32, 1024);
+  request rq = {.wasm = "memory_churn.wasm", .mode = INVOKE, .export_name = "churn",
+                .args = &n, .n_args = 1, .memory_bytes = 128u << 20};
+  run(&rq, &o);
+  cr_assert_eq(result_of(&o)->outcome, OUTCOME(OK), "%s", result_of(&o)->message);
+  cr_assert_eq(result_of(&o)->values[0]->bits, 1024);
+  frame_free(o.end);
+}
+
+Test(run, a_module_bigger_than_the_limit_is_refused) {
+  worker_outcome o;
+  request rq = {.wasm = "big_memory.wasm", .mode = START, .memory_bytes = 1u << 20};
+  run(&rq, &o);
+  cr_assert_neq(result_of(&o)->outcome, OUTCOME(OK));
+  cr_assert_str_neq(result_of(&o)->message, "");
+  frame_free(o.end);
+}
+
+Test(run, memory_limit_below_a_page_is_bad_request) {
+  worker_outcome o;
+  request rq = {.wasm = "exports.wasm", .mode = INVOKE, .export_name = "boom",
+                .memory_bytes = 1000};
+  run(&rq, &o);
+  cr_assert_eq(result_of(&o)->outcome, OUTCOME(BAD_REQUEST));
+  frame_free(o.end);
+}
+
+/* --memory caps the interpreter even if the Run asks for more. */
+Test(run, argv_memory_caps_the_run) {
+  worker_outcome o;
+  Plugsup__Value n = val(I32, 1000);
+  const char *wargs[] = {"--memory", "4194304", NULL};
+  request rq = {.wasm = "memory_churn.wasm", .mode = INVOKE, .export_name = "churn",
+                .args = &n, .n_args = 1, .memory_bytes = 64u << 20,
+                .worker_args = wargs};
+  run(&rq, &o);
+  cr_assert_eq(result_of(&o)->values[0]->bits, 64, "4 MiB is 64 pages");
+  frame_free(o.end);
+}
+
+/* ---- WASI ---- */
+
+Test(wasi, stdout_and_stderr_arrive_as_output_frames) {
+  worker_outcome o;
+  request rq = {.wasm = "wasi_io.wasm", .mode = START};
+  run(&rq, &o);
+  cr_assert_eq(result_of(&o)->outcome, OUTCOME(OK), "%s", result_of(&o)->message);
+  cr_assert_str_eq(o.out, "hello\n");
+  cr_assert_str_eq(o.err, "oops\n");
+  cr_assert_not(result_of(&o)->output_truncated);
+  frame_free(o.end);
+}
+
+Test(wasi, bad_fd_and_bad_iovec_are_errnos) {
+  worker_outcome o;
+  request rq = {.wasm = "wasi_io.wasm", .mode = INVOKE, .export_name = "badfd"};
+  request rq2 = {.wasm = "wasi_io.wasm", .mode = INVOKE, .export_name = "badiov"};
+  run(&rq, &o);
+  cr_assert_eq(result_of(&o)->values[0]->bits, 8, "EBADF");
+  frame_free(o.end);
+  run(&rq2, &o);
+  cr_assert_eq(result_of(&o)->values[0]->bits, 21, "EFAULT");
+  cr_assert_eq(o.output_frames, 0);
+  frame_free(o.end);
+}
+
+Test(wasi, output_beyond_the_limit_is_cut_and_reported) {
+  worker_outcome o;
+  Plugsup__Value n = val(I32, 50);
+  request rq = {.wasm = "wasi_io.wasm", .mode = INVOKE, .export_name = "flood",
+                .args = &n, .n_args = 1, .output_bytes = 250};
+  run(&rq, &o);
+  cr_assert_eq(result_of(&o)->outcome, OUTCOME(OK));
+  cr_assert_eq(o.out_len, 250);
+  cr_assert(result_of(&o)->output_truncated);
+  frame_free(o.end);
+}
+
+Test(wasi, proc_exit_is_exit_with_code) {
+  worker_outcome o;
+  request rq = {.wasm = "wasi_misc.wasm", .mode = START};
+  run(&rq, &o);
+  cr_assert_eq(result_of(&o)->outcome, OUTCOME(EXIT));
+  cr_assert_eq(result_of(&o)->exit_code, 7);
+  frame_free(o.end);
+}
+
+Test(wasi, argv_reaches_the_plugin) {
+  worker_outcome o;
+  const char *argv[] = {"prog", "zebra", NULL};
+  request rq = {.wasm = "wasi_misc.wasm", .mode = INVOKE, .export_name = "argsizes",
+                .argv = argv};
+  request rq2 = {.wasm = "wasi_misc.wasm", .mode = INVOKE, .export_name = "arg1",
+                 .argv = argv};
+  run(&rq, &o);
+  cr_assert_eq(result_of(&o)->values[0]->bits, 2 * 1000 + 11);
+  frame_free(o.end);
+  run(&rq2, &o);
+  cr_assert_eq(result_of(&o)->values[0]->bits, 'z');
+  frame_free(o.end);
+}
+
+Test(wasi, clocks_work_inside_the_sandbox) {
+  worker_outcome o;
+  for (uint64_t id = 0; id < 4; id++) {
+    Plugsup__Value a = val(I32, id);
+    request rq = {.wasm = "wasi_misc.wasm", .mode = INVOKE, .export_name = "clock",
+                  .args = &a, .n_args = 1};
+    run(&rq, &o);
+    cr_assert_eq(result_of(&o)->values[0]->bits, 0, "clock %d errno", (int)id);
+    cr_assert_neq(result_of(&o)->values[1]->bits, 0, "clock %d time", (int)id);
+    frame_free(o.end);
+  }
+}
+
+static uint64_t random_with(const char *seed) {
+  worker_outcome o;
+  uint64_t v;
+  request rq = {.wasm = "wasi_misc.wasm", .mode = INVOKE, .export_name = "random",
+                .seed = seed};
+  run(&rq, &o);
+  v = result_of(&o)->values[0]->bits;
+  frame_free(o.end);
+  return v;
+}
+
+Test(wasi, random_is_seeded_from_the_run) {
+  cr_assert_eq(random_with("alpha"), random_with("alpha"));
+  cr_assert_neq(random_with("alpha"), random_with("beta"));
+}
+
+Test(wasi, other_wasi_functions_link_and_say_enosys) {
+  worker_outcome o;
+  request rq = {.wasm = "wasi_misc.wasm", .mode = INVOKE, .export_name = "enosys"};
+  request rq2 = {.wasm = "wasi_misc.wasm", .mode = INVOKE, .export_name = "prestat"};
+  run(&rq, &o);
+  cr_assert_eq(result_of(&o)->values[0]->bits, 52);
+  frame_free(o.end);
+  run(&rq2, &o);
+  cr_assert_eq(result_of(&o)->values[0]->bits, 8, "EBADF ends the preopen scan");
+  frame_free(o.end);
+}
+
+Test(wasi, unknown_import_module_is_invalid_module) {
+  worker_outcome o;
+  request rq = {.wasm = "unknown_import.wasm", .mode = START};
+  run(&rq, &o);
+  cr_assert_eq(result_of(&o)->outcome, OUTCOME(INVALID_MODULE));
+  cr_assert_str_eq(result_of(&o)->message, "unknown import env.launch_missiles");
+  frame_free(o.end);
+}
+
+Test(wasi, wasi_import_with_the_wrong_type_does_not_link) {
+  worker_outcome o;
+  request rq = {.wasm = "wrong_wasi_type.wasm", .mode = START};
+  run(&rq, &o);
+  cr_assert_eq(result_of(&o)->outcome, OUTCOME(INVALID_MODULE));
+  cr_assert_str_eq(result_of(&o)->message,
+                   "wrong type for WASI import wasi_snapshot_preview1.fd_write");
+  frame_free(o.end);
+}
+
+#ifdef WORKER_WASI_C_PROGRAM
+/* An ordinary C program from clang --target=wasm32-wasi, unchanged. */
+Test(wasi, a_c_program_runs_unchanged) {
+  worker_outcome o;
+  const char *argv[] = {"hello", "x", NULL};
+  const char *argv3[] = {"hello", "x", "y", NULL};
+  request rq = {.wasm = "hello_wasi.wasm", .mode = START, .argv = argv};
+  request rq3 = {.wasm = "hello_wasi.wasm", .mode = START, .argv = argv3};
+
+  run(&rq, &o);
+  cr_assert_eq(result_of(&o)->outcome, OUTCOME(OK), "%s", result_of(&o)->message);
+  cr_assert_str_eq(o.out, "hello from hello with 2 args\n");
+  cr_assert_str_eq(o.err, "to stderr\n");
+  frame_free(o.end);
+  run(&rq3, &o);
+  cr_assert_eq(result_of(&o)->outcome, OUTCOME(EXIT));
+  cr_assert_eq(result_of(&o)->exit_code, 3);
+  frame_free(o.end);
+}
+#endif

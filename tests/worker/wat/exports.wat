@@ -1,0 +1,17 @@
+;; Plain exports of every kind, for VALIDATE and INVOKE.
+(module
+  (memory (export "mem") 1 2)
+  (table (export "tab") 1 10 funcref)
+  (global (export "g") (mut i32) (i32.const 5))
+  (func (export "add") (param i32 i32) (result i32)
+    (i32.add (local.get 0) (local.get 1)))
+  (func (export "neg") (param f64) (result f64)
+    (f64.neg (local.get 0)))
+  (func (export "wide") (param i64) (result i64 i32)
+    (local.get 0) (i32.const -1))
+  (func (export "boom") unreachable)
+  (func (export "div0") (param i32) (result i32)
+    (i32.div_s (i32.const 1) (local.get 0)))
+  (func (export "spin") (loop $l (br $l)))
+  (func (export "grow") (param i32) (result i32)
+    (memory.grow (local.get 0))))
