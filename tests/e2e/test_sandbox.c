@@ -22,6 +22,18 @@ static plugsup_result *subvert(plugsup_supervisor *s, const char *what) {
   return r;
 }
 
+/* The worker's open fds are its two pipes; a sanitized worker also keeps
+** the standard ones so that its reports can be read. */
+static void expect_only_pipes(const char *fds) {
+#ifdef __SANITIZE_ADDRESS__
+  size_t n = strlen(fds);
+  cr_assert(n >= 3 && strcmp(fds + n - 3, "3 4") == 0, "fds: %s", fds);
+  cr_assert(strspn(fds, "012 ") >= n - 3, "fds: %s", fds);
+#else
+  cr_assert_str_eq(fds, "3 4");
+#endif
+}
+
 /* After each violation the supervisor still runs an honest request. */
 static void expect_violation(const char *what, const char *syscall) {
   int fds = open_fd_count();
@@ -36,7 +48,7 @@ static void expect_violation(const char *what, const char *syscall) {
   plugsup_result_free(r);
   r = subvert(s, "list_fds");
   cr_assert_eq(r->outcome, PLUGSUP_OUTCOME_OK, "%s", r->message);
-  cr_assert_str_eq(r->message, "3 4"); /* only its two pipes */
+  expect_only_pipes(r->message);
   plugsup_result_free(r);
   plugsup_supervisor_free(s);
   cr_assert_eq(open_fd_count(), fds);
