@@ -128,7 +128,9 @@ void frame_writer_free(frame_writer *w);
 #define PLUGSUP_WORKER_EXIT_SANDBOX_SETUP 120 /* a sandbox step failed */
 #define PLUGSUP_WORKER_EXIT_USAGE 121         /* bad argv or fds 3/4 missing */
 #define PLUGSUP_WORKER_EXIT_ORPHANED 122      /* parent died during start-up */
-#define PLUGSUP_WORKER_EXIT_PROTOCOL 123      /* request stream: EOF, bad frame */
+#define PLUGSUP_WORKER_EXIT_PROTOCOL 123      /* request stream: EOF or bad
+                                                 frame; or not a Run (then
+                                                 after a BAD_REQUEST Result) */
 #define PLUGSUP_WORKER_EXIT_REPLY_IO 124      /* a reply could not be written */
 #define PLUGSUP_WORKER_EXIT_NOMEM 125         /* worker out of memory outside
                                                  the interpreter */

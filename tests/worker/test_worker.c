@@ -178,6 +178,20 @@ Test(subverted, x32_syscall_is_killed_without_report) {
   worker_expect_eof(&w);
   cr_assert_eq(worker_wait(&w), WORKER_KILLED(SIGSYS));
 }
+
+/* The i386 ABI (int 0x80) on x86_64: killed by the guard, no report. A
+** kernel without 32-bit emulation answers int 0x80 with SIGSEGV instead. */
+Test(subverted, i386_syscall_is_killed_without_report) {
+  worker_proc w;
+  int status;
+  worker_spawn(&w, SUBVERTED_BIN, NULL);
+  frame_free(worker_expect(&w, PLUGSUP__ENVELOPE__MSG_HELLO));
+  worker_send_run(&w, PLUGSUP__RUN__MODE__INVOKE, "__subvert:int80");
+  worker_expect_eof(&w);
+  status = worker_wait(&w);
+  cr_assert(status == WORKER_KILLED(SIGSYS) || status == WORKER_KILLED(SIGSEGV),
+            "status %#x", status);
+}
 #endif
 
 Test(subverted, unknown_subversion_is_a_bad_request) {

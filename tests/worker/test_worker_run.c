@@ -270,6 +270,29 @@ Test(run, endless_loop_runs_out_of_fuel) {
   frame_free(o.end);
 }
 
+/* No fuel limit: RLIMIT_CPU (--cpu) is what stops the loop, by SIGXCPU. */
+Test(run, cpu_limit_ends_an_unfuelled_loop, .timeout = 20) {
+  Plugsup__Envelope env = PLUGSUP__ENVELOPE__INIT;
+  Plugsup__Run r = PLUGSUP__RUN__INIT;
+  const char *wargs[] = {"--cpu", "1", NULL};
+  worker_proc w;
+  size_t len;
+  uint8_t *module = slurp("exports.wasm", &len);
+
+  r.mode = INVOKE;
+  r.module.data = module;
+  r.module.len = len;
+  r.export_name = "spin";
+  env.msg_case = PLUGSUP__ENVELOPE__MSG_RUN;
+  env.run = &r;
+  worker_spawn(&w, WORKER_BIN, wargs);
+  frame_free(worker_expect(&w, PLUGSUP__ENVELOPE__MSG_HELLO));
+  worker_send_envelope(&w, &env);
+  worker_expect_eof(&w);
+  cr_assert_eq(worker_wait(&w), WORKER_KILLED(SIGXCPU));
+  free(module);
+}
+
 /* ---- memory ---- */
 
 Test(run, memory_grow_stops_at_the_limit) {
