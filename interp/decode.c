@@ -915,15 +915,15 @@ interp_status mod_decode(interp_module *m, const uint8_t *bytes, size_t len,
   interp_error local;
   dec d = {.m = m, .err = err ? err : &local};
   ip_clear(d.err);
-  if (len > 0) {
-    m->bytes = ialloc_malloc(m->alloc, len);
-    if (m->bytes == NULL) {
-      fail_nomem(&d);
-      return d.err->status;
-    }
-    memcpy(m->bytes, bytes, len);
-    m->len = len;
+  if (len == 0)
+    return ip_fail(d.err, INTERP_MALFORMED, "unexpected end of the module");
+  m->bytes = ialloc_malloc(m->alloc, len);
+  if (m->bytes == NULL) {
+    fail_nomem(&d);
+    return d.err->status;
   }
+  memcpy(m->bytes, bytes, len);
+  m->len = len;
   rd_init(&d.r, m->bytes, m->len, d.err);
   bool ok = decode_module(&d);
   ialloc_free(m->alloc, d.blocks, d.blocks_cap);

@@ -103,8 +103,9 @@ static vtypes params_of(const mod_functype *ft) {
   return (vtypes){ft->types, ft->nparams};
 }
 
+/* 'types' is NULL for [] -> []. */
 static vtypes results_of(const mod_functype *ft) {
-  return (vtypes){ft->types + ft->nparams, ft->nresults};
+  return (vtypes){ft->types ? ft->types + ft->nparams : NULL, ft->nresults};
 }
 
 /* ---- index spaces ---- */
