@@ -73,7 +73,9 @@
   X(TABLE_FILL,     "table i ref n")                                          \
   X(REF_FUNC,       "dst func")                                               \
   X(REF_IS_NULL,    "dst src")                                                \
-  /* fused compare-and-branch: branch if (a OP b) holds (i32) */              \
+  /* fused compare-and-branch [op a b off cost] ([op a off cost] for    \
+  ** EQZ/NEZ): branch if (a OP b) holds, charging 'cost' fuel (0 except on \
+  ** loop back-edges) */              \
   X(BR_I32_EQ,      "a b off")                                                \
   X(BR_I32_NE,      "a b off")                                                \
   X(BR_I32_LT_S,    "a b off")                                                \
@@ -85,7 +87,20 @@
   X(BR_I32_GE_S,    "a b off")                                                \
   X(BR_I32_GE_U,    "a b off")                                                \
   X(BR_I32_EQZ,     "a off                branch if a == 0")                  \
-  X(BR_I32_NEZ,     "a off                branch if a != 0 (= BR_IF)")
+  X(BR_I32_NEZ,     "a off                branch if a != 0 (= BR_IF)")        \
+  /* the same for i64 operands */                                             \
+  X(BR_I64_EQ,      "a b off")                                                \
+  X(BR_I64_NE,      "a b off")                                                \
+  X(BR_I64_LT_S,    "a b off")                                                \
+  X(BR_I64_LT_U,    "a b off")                                                \
+  X(BR_I64_GT_S,    "a b off")                                                \
+  X(BR_I64_GT_U,    "a b off")                                                \
+  X(BR_I64_LE_S,    "a b off")                                                \
+  X(BR_I64_LE_U,    "a b off")                                                \
+  X(BR_I64_GE_S,    "a b off")                                                \
+  X(BR_I64_GE_U,    "a b off")                                                \
+  X(BR_I64_EQZ,     "a off")                                                  \
+  X(BR_I64_NEZ,     "a off")
 
 /* Plain Wasm instructions, picked out of opcodes.h by their sig: each sig
 ** maps to CODE_EACH(name) except SPECIAL, which maps to nothing. */

@@ -287,11 +287,28 @@ static int fused_branch(uint32_t op, bool negate) {
       {C_I32_GE_S, C_BR_I32_GE_S, C_BR_I32_LT_S},
       {C_I32_GE_U, C_BR_I32_GE_U, C_BR_I32_LT_U},
       {C_I32_EQZ, C_BR_I32_EQZ, C_BR_I32_NEZ},
+      {C_I64_EQ, C_BR_I64_EQ, C_BR_I64_NE},
+      {C_I64_NE, C_BR_I64_NE, C_BR_I64_EQ},
+      {C_I64_LT_S, C_BR_I64_LT_S, C_BR_I64_GE_S},
+      {C_I64_LT_U, C_BR_I64_LT_U, C_BR_I64_GE_U},
+      {C_I64_GT_S, C_BR_I64_GT_S, C_BR_I64_LE_S},
+      {C_I64_GT_U, C_BR_I64_GT_U, C_BR_I64_LE_U},
+      {C_I64_LE_S, C_BR_I64_LE_S, C_BR_I64_GT_S},
+      {C_I64_LE_U, C_BR_I64_LE_U, C_BR_I64_GT_U},
+      {C_I64_GE_S, C_BR_I64_GE_S, C_BR_I64_LT_S},
+      {C_I64_GE_U, C_BR_I64_GE_U, C_BR_I64_LT_U},
+      {C_I64_EQZ, C_BR_I64_EQZ, C_BR_I64_NEZ},
   };
   for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
     if (tab[i].op == op)
       return negate ? tab[i].neg : tab[i].br;
   return -1;
+}
+
+/* The one-operand forms (eqz and its negation). */
+static bool is_test(int fused) {
+  return fused == C_BR_I32_EQZ || fused == C_BR_I32_NEZ ||
+         fused == C_BR_I64_EQZ || fused == C_BR_I64_NEZ;
 }
 
 /* A pending conditional: either a plain slot, or a comparison taken back
@@ -313,7 +330,7 @@ static cond take_cond(cc *c, bool negate) {
     return k;
   k.fused = f;
   k.a = c->code[at + 2];
-  k.b = c->code[at] == C_I32_EQZ ? 0 : c->code[at + 3];
+  k.b = is_test(f) ? 0 : c->code[at + 3];
   c->ncode = at; /* the comparison becomes part of the branch */
   c->last_op = -1;
   return k;
@@ -327,7 +344,7 @@ static void emit_cond_to(cc *c, const cond *k, bool unless, uint32_t *list,
   if (k->fused >= 0) {
     emit(c, (uint32_t)k->fused);
     emit(c, k->a);
-    if (k->fused != C_BR_I32_EQZ && k->fused != C_BR_I32_NEZ)
+    if (!is_test(k->fused))
       emit(c, k->b);
   } else if (list == NULL) {
     emit(c, C_BR_IF_LOOP);

@@ -279,6 +279,10 @@ interp_status interp_caller_exit(interp_caller *caller, int32_t code) {
     if (e) { FUEL(ip[4]); JUMP(3); } else ip += 5; NEXT(); }
 #define BR_TEST(name, e) CASE(name) { uint32_t a = U32(1);                    \
     if (e) { FUEL(ip[3]); JUMP(2); } else ip += 4; NEXT(); }
+#define BR_CMP64(name, e) CASE(name) { uint64_t a = U64(1), b = U64(2);       \
+    if (e) { FUEL(ip[4]); JUMP(3); } else ip += 5; NEXT(); }
+#define BR_TEST64(name, e) CASE(name) { uint64_t a = U64(1);                  \
+    if (e) { FUEL(ip[3]); JUMP(2); } else ip += 4; NEXT(); }
 
 #define SX8(v) ((uint32_t)(int32_t)(int8_t)(v))
 #define SX16(v) ((uint32_t)(int32_t)(int16_t)(v))
@@ -393,6 +397,18 @@ enter:
   BR_CMP(BR_I32_GE_U, a >= b)
   BR_TEST(BR_I32_EQZ, a == 0)
   BR_TEST(BR_I32_NEZ, a != 0)
+  BR_CMP64(BR_I64_EQ, a == b)
+  BR_CMP64(BR_I64_NE, a != b)
+  BR_CMP64(BR_I64_LT_S, (int64_t)a < (int64_t)b)
+  BR_CMP64(BR_I64_LT_U, a < b)
+  BR_CMP64(BR_I64_GT_S, (int64_t)a > (int64_t)b)
+  BR_CMP64(BR_I64_GT_U, a > b)
+  BR_CMP64(BR_I64_LE_S, (int64_t)a <= (int64_t)b)
+  BR_CMP64(BR_I64_LE_U, a <= b)
+  BR_CMP64(BR_I64_GE_S, (int64_t)a >= (int64_t)b)
+  BR_CMP64(BR_I64_GE_U, a >= b)
+  BR_TEST64(BR_I64_EQZ, a == 0)
+  BR_TEST64(BR_I64_NEZ, a != 0)
   CASE(CALL) {
     callee = inst->funcs[ip[1]];
     cbase = ip[2];
