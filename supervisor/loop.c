@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "internal.h"
-#include "limits.h"
+#include "policy_limits.h"
 
 /* ---- lists ---- */
 

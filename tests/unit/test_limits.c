@@ -1,6 +1,6 @@
 #include <criterion/criterion.h>
 
-#include "limits.h"
+#include "policy_limits.h"
 
 Test(limits, defaults_pass_their_own_check) {
   policy_limits l = policy_limits_default();

@@ -1,5 +1,5 @@
 /*
-** limits.h: the resource limits of one plugin run, with their defaults.
+** policy_limits.h: the resource limits of one plugin run, with their defaults.
 ** Pure data and decisions: enforcing them is the supervisor's and the
 ** worker's job.
 */

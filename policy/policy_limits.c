@@ -1,7 +1,7 @@
 /*
-** limits.c: default and checked resource limits.
+** policy_limits.c: default and checked resource limits.
 */
-#include "limits.h"
+#include "policy_limits.h"
 
 #include <stddef.h>
 
