@@ -9,12 +9,12 @@
 
 #include "plugsup.h"
 
-/* Exit statuses of plugsup. A plugin's own exit code 0-125 passes through
-** unchanged; the rest are chosen above 159 so that they collide neither
-** with those nor with the shell's 126, 127 and 128+signal. */
+/* Exit statuses of plugsup. A plugin's own exit code 0-124 passes through
+** unchanged and 125 stands for any larger one; plugsup's own statuses lie
+** above 159, so they collide neither with those nor with the shell's 126,
+** 127 and 128+signal. Each status means one thing only. */
 #define CLI_EXIT_LIST(X)                                                    \
-  X(CLI_EXIT_USAGE, 2, "usage error: bad option, value or argument")        \
-  X(CLI_EXIT_BIG_CODE, 125, "the plugin exited with a code above 125")      \
+  X(CLI_EXIT_BIG_CODE, 125, "the plugin exited with code 125 or more")      \
   X(CLI_EXIT_TRAP, 160, "the plugin trapped")                               \
   X(CLI_EXIT_TIMEOUT, 161, "the wall-clock (or CPU) time limit was reached") \
   X(CLI_EXIT_FUEL, 162, "the plugin ran out of fuel")                       \
@@ -25,7 +25,8 @@
   X(CLI_EXIT_BAD_REQUEST, 167, "no such export, or wrong arguments for it") \
   X(CLI_EXIT_PROTOCOL, 168, "the worker broke the protocol")                \
   X(CLI_EXIT_SYSTEM, 169, "plugsup itself failed: unreadable plugin, "      \
-                          "missing worker, system error")
+                          "missing worker, system error")                   \
+  X(CLI_EXIT_USAGE, 170, "usage error: bad option, value or argument")
 
 enum {
 #define X(name, code, text) name = code,

@@ -204,7 +204,7 @@ static const struct {
 
 int cli_outcome_exit(const plugsup_result *r) {
   if (r->outcome == PLUGSUP_OUTCOME_EXIT)
-    return r->exit_code >= 0 && r->exit_code <= 125 ? r->exit_code
+    return r->exit_code >= 0 && r->exit_code < CLI_EXIT_BIG_CODE ? r->exit_code
                                                     : CLI_EXIT_BIG_CODE;
   if ((size_t)r->outcome >= sizeof outcome_exits / sizeof outcome_exits[0])
     return CLI_EXIT_PROTOCOL;
@@ -212,14 +212,20 @@ int cli_outcome_exit(const plugsup_result *r) {
 }
 
 void cli_report_outcome(const plugsup_result *r) {
-  if (r->outcome == PLUGSUP_OUTCOME_EXIT && cli_outcome_exit(r) != r->exit_code)
-    fprintf(stderr, "plugsup: the plugin exited with code %d, reported as "
-            "%d\n", r->exit_code, CLI_EXIT_BIG_CODE);
+  if (r->outcome == PLUGSUP_OUTCOME_EXIT &&
+      cli_outcome_exit(r) == CLI_EXIT_BIG_CODE)
+    fprintf(stderr, "plugsup: the plugin exited with code %d (status %d "
+            "stands for %d or more)\n", r->exit_code, CLI_EXIT_BIG_CODE,
+            CLI_EXIT_BIG_CODE);
   if ((size_t)r->outcome >= sizeof outcome_exits / sizeof outcome_exits[0] ||
       !outcome_exits[r->outcome].label)
     return;
-  fprintf(stderr, "plugsup: %s: %s\n", outcome_exits[r->outcome].label,
-          r->message);
+  /* Say the label once when the message adds nothing to it. */
+  const char *label = outcome_exits[r->outcome].label;
+  if (strcmp(label, r->message) == 0)
+    fprintf(stderr, "plugsup: %s\n", label);
+  else
+    fprintf(stderr, "plugsup: %s: %s\n", label, r->message);
 }
 
 static double ms(uint64_t usec) { return (double)usec / 1000.0; }

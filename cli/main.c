@@ -19,7 +19,7 @@ static void usage(FILE *out) {
           "'plugsup <command> --help' describes each command.\n"
           "\n"
           "exit status:\n"
-          "  0-125  the plugin's own exit code (0 when an export returned)\n");
+          "  0-124  the plugin's own exit code (0 when an export returned)\n");
 #define X(name, code, text) fprintf(out, "  %-5d  %s\n", code, text);
   CLI_EXIT_LIST(X)
 #undef X

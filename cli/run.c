@@ -33,7 +33,7 @@ static void run_help(void) {
       "                    of the plugin's output\n"
       "  -h, --help        this text\n"
       "\n"
-      "The exit status is the plugin's own exit code (0-125); see 'plugsup\n"
+      "The exit status is the plugin's own exit code (0-124); see 'plugsup\n"
       "--help' for the statuses of the other outcomes.\n");
 }
 

@@ -46,32 +46,32 @@ expect_grep() {
 
 usage_hint='Try '\''plugsup run --help'\''.'
 
-# ---- usage errors: status 2 ----
-expect no_command 2 "" "$("$plugsup" --help 2>&1)" -- "$plugsup"
-expect_grep unknown_command 2 "^plugsup: unknown command 'frob'$" -- "$plugsup" frob
-expect missing_plugin 2 "" "plugsup run: missing the plugin file (PLUGIN.wasm)
+# ---- usage errors: status 170 ----
+expect no_command 170 "" "$("$plugsup" --help 2>&1)" -- "$plugsup"
+expect_grep unknown_command 170 "^plugsup: unknown command 'frob'$" -- "$plugsup" frob
+expect missing_plugin 170 "" "plugsup run: missing the plugin file (PLUGIN.wasm)
 $usage_hint" -- "$plugsup" run
-expect bad_memory 2 "" "plugsup run: bad --memory value '12x': expected bytes, with an optional K, M or G suffix
+expect bad_memory 170 "" "plugsup run: bad --memory value '12x': expected bytes, with an optional K, M or G suffix
 $usage_hint" -- "$plugsup" run --memory 12x "$fix/outcomes.wasm"
-expect bad_timeout 2 "" "plugsup run: bad --timeout value '1.5s': expected milliseconds, or a number with ms, s or m
+expect bad_timeout 170 "" "plugsup run: bad --timeout value '1.5s': expected milliseconds, or a number with ms, s or m
 $usage_hint" -- "$plugsup" run --timeout 1.5s "$fix/outcomes.wasm"
-expect zero_timeout 2 "" "plugsup run: bad --timeout value '0': must be more than zero
+expect zero_timeout 170 "" "plugsup run: bad --timeout value '0': must be more than zero
 $usage_hint" -- "$plugsup" run --timeout 0 "$fix/outcomes.wasm"
-expect bad_fuel 2 "" "plugsup run: bad --fuel value 'lots': expected a positive whole number
+expect bad_fuel 170 "" "plugsup run: bad --fuel value 'lots': expected a positive whole number
 $usage_hint" -- "$plugsup" run --fuel lots "$fix/outcomes.wasm"
-expect huge_memory 2 "" "plugsup run: bad --memory value '5G': at most 4G, all a 32-bit memory can address
+expect huge_memory 170 "" "plugsup run: bad --memory value '5G': at most 4G, all a 32-bit memory can address
 $usage_hint" -- "$plugsup" run --memory 5G "$fix/outcomes.wasm"
-expect unknown_option 2 "" "plugsup run: unknown option '--frob'
+expect unknown_option 170 "" "plugsup run: unknown option '--frob'
 $usage_hint" -- "$plugsup" run --frob "$fix/outcomes.wasm"
-expect missing_value 2 "" "plugsup run: option '--timeout' needs a value
+expect missing_value 170 "" "plugsup run: option '--timeout' needs a value
 $usage_hint" -- "$plugsup" run --timeout
-expect validate_run_option 2 "" "plugsup validate: option '--fuel' is only for 'plugsup run'
+expect validate_run_option 170 "" "plugsup validate: option '--fuel' is only for 'plugsup run'
 Try 'plugsup validate --help'." -- "$plugsup" validate --fuel 5 "$fix/outcomes.wasm"
-expect validate_extra 2 "" "plugsup validate: unexpected argument 'x' after the plugin file
+expect validate_extra 170 "" "plugsup validate: unexpected argument 'x' after the plugin file
 Try 'plugsup validate --help'." -- "$plugsup" validate "$fix/outcomes.wasm" x
-expect invoke_count 2 "" "plugsup run: 'add' takes 2 arguments (i32 i32), got 1
+expect invoke_count 170 "" "plugsup run: 'add' takes 2 arguments (i32 i32), got 1
 $usage_hint" -- "$plugsup" run --invoke add "$fix/outcomes.wasm" 2
-expect invoke_value 2 "" "plugsup run: argument 1 'x' is not a valid i32: expected a 32-bit integer
+expect invoke_value 170 "" "plugsup run: argument 1 'x' is not a valid i32: expected a 32-bit integer
 $usage_hint" -- "$plugsup" run --invoke add "$fix/outcomes.wasm" x 3
 
 # ---- plugsup's own failures: status 169 ----
@@ -101,7 +101,7 @@ expect trap 160 "" "plugsup: trap: integer divide by zero" \
   -- "$plugsup" run --invoke div_zero "$fix/outcomes.wasm"
 expect timeout 161 "" "plugsup: timeout: wall-clock limit of 200 ms reached" \
   -- "$plugsup" run --timeout 200ms "$fix/spin_start.wasm"
-expect fuel 162 "" "plugsup: out of fuel: out of fuel" \
+expect fuel 162 "" "plugsup: out of fuel" \
   -- "$plugsup" run --fuel 10000 "$fix/spin_start.wasm"
 expect_grep memory 163 "^plugsup: out of memory: " -- "$plugsup" run --memory 1M "$fix/big_memory.wasm"
 printf '\0asm\1\0\0\0\1\5' >"$tmp/bad.wasm"
@@ -119,8 +119,13 @@ expect_grep json 7 '^{"outcome":"exit","message":"",.*"exit_code":7}$' \
   -- "$plugsup" run --json --invoke exit7 "$fix/outcomes.wasm"
 if [ -e "$fix/exit_with.wasm" ]; then
   expect c_program 42 "to stdout" "to stderr" -- "$plugsup" run "$fix/exit_with.wasm" 42
+  # A plugin's exit code 2 is not plugsup's usage error (170).
+  expect plugin_exit_2 2 "to stdout" "to stderr" -- "$plugsup" run "$fix/exit_with.wasm" 2
+  expect last_passed_through 124 "to stdout" "to stderr" -- "$plugsup" run "$fix/exit_with.wasm" 124
+  expect exit_125 125 "to stdout" "to stderr
+plugsup: the plugin exited with code 125 (status 125 stands for 125 or more)" -- "$plugsup" run "$fix/exit_with.wasm" 125
   expect big_exit 125 "to stdout" "to stderr
-plugsup: the plugin exited with code 200, reported as 125" -- "$plugsup" run "$fix/exit_with.wasm" 200
+plugsup: the plugin exited with code 200 (status 125 stands for 125 or more)" -- "$plugsup" run "$fix/exit_with.wasm" 200
   expect hello 0 "Hello from a sandboxed plugin!
 arg 1: one
 arg 2: two words" "" -- "$plugsup" run "$build/examples/hello.wasm" one "two words"
