@@ -155,16 +155,18 @@ static int allow_memory(scmp_filter_ctx ctx) {
                           SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
 }
 
+/* SCMP_A0(op, a, b): b (datum_b) is unused by SCMP_CMP_EQ but spelled out,
+** so every field of the comparison is initialised. */
 static int allow_pipes(scmp_filter_ctx ctx, int reply_fd) {
   if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(read), 1,
-                       SCMP_A0(SCMP_CMP_EQ, PLUGSUP_WORKER_REQUEST_FD)) != 0)
+                       SCMP_A0(SCMP_CMP_EQ, PLUGSUP_WORKER_REQUEST_FD, 0)) != 0)
     return -1;
   if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1,
-                       SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)reply_fd)) != 0)
+                       SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)reply_fd, 0)) != 0)
     return -1;
   if (WORKER_SANITIZED &&
       seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1,
-                       SCMP_A0(SCMP_CMP_EQ, STDERR_FILENO)) != 0)
+                       SCMP_A0(SCMP_CMP_EQ, STDERR_FILENO, 0)) != 0)
     return -1;
   return 0;
 }
