@@ -46,8 +46,8 @@ typedef struct dec {
   size_t names_at, names_len;/* payload of the 'name' section, if any */
   bool has_names;
   bool has_data_section;
-  bool names_data;           /* a body uses memory.init or data.drop */
-  size_t names_data_at;
+  bool uses_data_index;      /* a body has memory.init or data.drop ... */
+  size_t data_index_at;      /* ... first at this offset */
 } dec;
 
 static bool fail_nomem(dec *d) {
@@ -429,9 +429,9 @@ static bool scan_expr(dec *d, bool body, rd_insn *first, uint32_t *count) {
       depth--;
       break;
     default:
-      if (body && needs_datacount(&in) && !d->names_data) {
-        d->names_data = true;
-        d->names_data_at = in.offset;
+      if (body && needs_datacount(&in) && !d->uses_data_index) {
+        d->uses_data_index = true;
+        d->data_index_at = in.offset;
       }
       break;
     }
@@ -893,8 +893,8 @@ static bool check_counts(dec *d) {
                    "data count and data section have inconsistent lengths");
   /* Without a data section the segment count is known to be zero, and
   ** the validator reports the index as unknown instead. */
-  if (d->names_data && !m->has_datacount && d->has_data_section)
-    return fail_at(d, d->names_data_at, "data count section required");
+  if (d->uses_data_index && !m->has_datacount && d->has_data_section)
+    return fail_at(d, d->data_index_at, "data count section required");
   for (uint32_t i = 0; i < d->ndeclared; i++)
     m->funcs[i].type = m->func_types[m->nimported_funcs + i];
   return true;
