@@ -13,13 +13,16 @@
 ** large".
 **
 ** Re-reading code that has already been validated cannot fail, so the
-** compiler may use a reader with err == NULL and ignore the results:
+** compiler may use a reader with err == NULL and ignore the results. A
+** body's instructions end with its final 'end', so:
 **
 **   reader r;
-**   rd_init(&r, m->bytes, m->len, NULL);
-**   rd_seek(&r, f->code_offset);
 **   rd_insn in;
+**   rd_init(&r, f->code, f->code_len, NULL);   (offsets from f->code)
 **   while (rd_insn_next(&r, &in)) { ... in.op, in.x, in.y ... }
+**
+** br_table labels and select types are left in place (in.vec, in.nvec):
+** re-read the labels with a second reader over in.vec and rd_u32.
 */
 #ifndef PLUGSUP_INTERP_READER_H
 #define PLUGSUP_INTERP_READER_H
