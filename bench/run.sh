@@ -5,11 +5,13 @@
 #
 #   bench/run.sh [--build-dir DIR] [--no-build] [--reps N] [--wabt-reps N]
 #                [--wasm3 PATH] [--only a,b,...] [--timeout S] [--tsv FILE]
+#                [--cpu]
 #
 # Every run's output is checked ("ok <checksum>", the same checksum as the
 # native build); a wrong or failed run shows as FAIL in its cell and the
 # reason is printed under the table. Times are wall-clock seconds, the best
-# of N runs (hyperfine's min when hyperfine is installed).
+# of N runs (hyperfine's min when hyperfine is installed); with --cpu, the
+# user+system CPU seconds of the run instead (steadier on a loaded machine).
 set -u -o pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -22,8 +24,9 @@ wasm3=""
 only=""
 limit=300
 tsv=""
+metric=wall
 
-usage() { sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
+usage() { sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -35,6 +38,7 @@ while [ $# -gt 0 ]; do
     --only) only=$2; shift 2 ;;
     --timeout) limit=$2; shift 2 ;;
     --tsv) tsv=$2; shift 2 ;;
+    --cpu) metric=cpu; shift ;;
     -h|--help) usage 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; usage ;;
   esac
@@ -101,11 +105,21 @@ command_for() {
 }
 
 # check_run ENGINE EXPECTED ARGV...: runs once, sets why="" if the output is
-# EXPECTED (or, with EXPECTED empty, any "ok" line; sets got), else the reason.
+# EXPECTED (or, with EXPECTED empty, any "ok" line; sets got), else the
+# reason. Sets cpu to the run's user+system seconds: the subshell's
+# 'times' reports its waited-for children, i.e. timeout and the program.
 check_run() {
   local engine=$1 expected=$2; shift 2
-  timeout "$limit" "$@" >"$tmp/out" 2>"$tmp/err"
-  local rc=$?
+  (
+    timeout "$limit" "$@" >"$tmp/out" 2>"$tmp/err"
+    echo $? >"$tmp/rc"
+    times >"$tmp/times"
+  )
+  local rc
+  rc=$(cat "$tmp/rc")
+  cpu=$(sed -n 2p "$tmp/times" | awk '{ s = 0
+    for (i = 1; i <= NF; i++) { split($i, p, "m"); s += p[1] * 60 + p[2] }
+    printf "%.4f", s }')
   got=$(normalize "$engine" "$tmp/out")
   why=""
   if [ "$rc" -eq 124 ]; then why="timed out after ${limit}s"
@@ -123,7 +137,7 @@ time_engine() {
   local engine=$1 prog=$2 expected=$3 n=$4 argv
   mapfile -t argv < <(command_for "$engine" "$prog")
   secs=""
-  if command -v hyperfine >/dev/null 2>&1; then
+  if [ "$metric" = wall ] && command -v hyperfine >/dev/null 2>&1; then
     check_run "$engine" "$expected" "${argv[@]}"
     [ -n "$why" ] && return
     local cmd
@@ -141,6 +155,7 @@ time_engine() {
     t1=$(now)
     [ -n "$why" ] && { secs=""; return; }
     t=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }')
+    [ "$metric" = cpu ] && t=$cpu
     if [ -z "$secs" ] || awk -v a="$t" -v b="$secs" 'BEGIN { exit !(a < b) }'; then
       secs=$t
     fi
@@ -180,7 +195,10 @@ main() {
   [ -n "$wasm3" ] && engines+=(wasm3)
 
   echo "# $(date -u +%Y-%m-%dT%H:%MZ)  $(nproc) cpus  load:$(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "# best of $reps runs (wasm-interp: $wabt_reps), wall seconds; timer: $(command -v hyperfine >/dev/null && echo hyperfine || echo date)"
+  local timer=date
+  [ "$metric" = wall ] && command -v hyperfine >/dev/null && timer=hyperfine
+  [ "$metric" = cpu ] && timer="bash times (user+sys of the run)"
+  echo "# best of $reps runs (wasm-interp: $wabt_reps), $metric seconds; timer: $timer"
   local e
   for e in "${engines[@]}"; do echo "#   $(engine_label "$e")"; done
 
