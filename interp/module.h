@@ -155,7 +155,8 @@ interp_status mod_decode(interp_module *m, const uint8_t *bytes, size_t len,
 /* Check every rule of the validation chapter. INTERP_INVALID on failure. */
 interp_status mod_validate(const interp_module *m, interp_error *err);
 
-/* Free everything m owns, including compiled code; safe on partial modules. */
+/* Free everything the decoder allocated for m; safe on partial modules.
+** Compiled code is the compiler's to free (compile_free) beforehand. */
 void mod_free(interp_module *m);
 
 #endif
