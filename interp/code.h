@@ -166,6 +166,12 @@ typedef struct compiled_func {
   uint32_t entry_cost;       /* fuel charged on each call */
 } compiled_func;
 
+/* With computed goto, opcode words hold the handler's offset from a base
+** label in the dispatch loop instead of the opcode (direct threading: no
+** table load per instruction). This is that map, or NULL with
+** INTERP_SWITCH_DISPATCH, where opcodes stay as they are. (exec.c) */
+const int32_t *code_thread_table(void);
+
 /* Compile body 'idx' (index among defined functions) of a validated
 ** module into m->funcs[idx].compiled. */
 interp_status compile_func(interp_module *m, uint32_t idx, interp_error *err);

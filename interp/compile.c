@@ -66,6 +66,8 @@ typedef struct cc {
   uint8_t *is_save;     /* per fixed slot: an if-parameter save slot */
   uint32_t nfixed, capfixed, capsave;
   const uint8_t *code_end;
+  uint32_t *ops;        /* code index of every opcode word */
+  uint32_t nops, capops;
   uint32_t L, K;        /* locals; fixed slots assumed by this pass */
   uint32_t icount;      /* instructions so far (fuel accounting) */
   uint32_t straight;    /* instructions outside any loop */
@@ -107,6 +109,15 @@ static void emit(cc *c, uint32_t w) {
   c->code[c->ncode++] = w;
 }
 
+/* Emit an opcode word, remembering where it is: finish() rewrites each
+** into the executor's threaded form (exec.c, code_thread_table). */
+static void emit_op(cc *c, uint32_t op) {
+  if (!reserve(c, (void **)&c->ops, &c->capops, c->nops + 1, sizeof op))
+    return;
+  c->ops[c->nops++] = c->ncode;
+  emit(c, op);
+}
+
 static uint32_t home(const cc *c, uint32_t depth) {
   return c->L + c->K + depth;
 }
@@ -139,7 +150,7 @@ static ent pop(cc *c) {
 static void mov(cc *c, uint32_t dst, uint32_t src) {
   if (dst == src)
     return;
-  emit(c, C_MOV);
+  emit_op(c, C_MOV);
   emit(c, dst);
   emit(c, src);
   c->last_op = -1;
@@ -229,7 +240,7 @@ static void emit_moves(cc *c, uint32_t base, uint32_t n) {
 /* The values of a return into fp[0..n), then RETURN. */
 static void emit_return(cc *c, uint32_t n) {
   if (n == 1) {
-    emit(c, C_RETURN1);
+    emit_op(c, C_RETURN1);
     emit(c, c->stk[c->nstk - 1].slot);
     c->last_op = -1;
     return;
@@ -249,7 +260,7 @@ static void emit_return(cc *c, uint32_t n) {
       mov(c, home(c, first + i), c->stk[first + i].slot);
   for (uint32_t i = 0; i < n && !c->oom; i++)
     mov(c, i, hazard ? home(c, first + i) : c->stk[first + i].slot);
-  emit(c, C_RETURN);
+  emit_op(c, C_RETURN);
   c->last_op = -1;
 }
 
@@ -263,12 +274,12 @@ static void emit_br(cc *c, uint32_t l) {
   emit_moves(c, t->height, label_arity(t));
   c->last_op = -1;
   if (t->kind == CT_LOOP) {
-    emit(c, C_BR_LOOP);
+    emit_op(c, C_BR_LOOP);
     emit(c, (uint32_t)((int32_t)t->loop_pc - (int32_t)c->ncode));
     emit(c, loop_cost(c, t));
     return;
   }
-  emit(c, C_BR);
+  emit_op(c, C_BR);
   emit_fixup(c, &t->fixups);
 }
 
@@ -332,6 +343,8 @@ static cond take_cond(cc *c, bool negate) {
   k.a = c->code[at + 2];
   k.b = is_test(f) ? 0 : c->code[at + 3];
   c->ncode = at; /* the comparison becomes part of the branch */
+  if (c->nops > 0 && c->ops[c->nops - 1] == at)
+    c->nops--;
   c->last_op = -1;
   return k;
 }
@@ -342,15 +355,15 @@ static cond take_cond(cc *c, bool negate) {
 static void emit_cond_to(cc *c, const cond *k, bool unless, uint32_t *list,
                          uint32_t back, uint32_t cost) {
   if (k->fused >= 0) {
-    emit(c, (uint32_t)k->fused);
+    emit_op(c, (uint32_t)k->fused);
     emit(c, k->a);
     if (!is_test(k->fused))
       emit(c, k->b);
   } else if (list == NULL) {
-    emit(c, C_BR_IF_LOOP);
+    emit_op(c, C_BR_IF_LOOP);
     emit(c, k->slot);
   } else {
-    emit(c, unless ? C_BR_UNLESS : C_BR_IF);
+    emit_op(c, unless ? C_BR_UNLESS : C_BR_IF);
     emit(c, k->slot);
   }
   if (list)
@@ -448,7 +461,7 @@ static void op_else(cc *c) {
   ctl *t = &c->ctls[c->nctl - 1];
   if (!t->unreachable) {
     emit_moves(c, t->height, t->nresults);
-    emit(c, C_BR);
+    emit_op(c, C_BR);
     emit_fixup(c, &t->fixups);
   }
   resolve(c, t->else_fixup, c->ncode);
@@ -516,7 +529,7 @@ static void op_br_if(cc *c, uint32_t l) {
 static void op_br_table(cc *c, const rd_insn *in) {
   ent idx = pop(c);
   uint32_t n = in->nvec;
-  emit(c, C_BR_TABLE);
+  emit_op(c, C_BR_TABLE);
   emit(c, idx.slot);
   emit(c, n);
   uint32_t table = c->ncode;
@@ -584,7 +597,7 @@ static void value_op(cc *c, uint32_t op, uint32_t nargs, uint32_t extra,
     args[i] = pop(c);
   uint32_t at = c->ncode;
   uint32_t d = push_temp(c);
-  emit(c, op);
+  emit_op(c, op);
   emit(c, d);
   for (uint32_t i = 0; i < nargs; i++)
     emit(c, args[i].slot);
@@ -600,7 +613,7 @@ static void effect_op(cc *c, uint32_t op, uint32_t nargs, int npre,
   ent args[3];
   for (uint32_t i = nargs; i-- > 0;)
     args[i] = pop(c);
-  emit(c, op);
+  emit_op(c, op);
   if (npre > 0)
     emit(c, pre1);
   if (npre > 1)
@@ -699,7 +712,7 @@ static void op_call(cc *c, uint32_t op, const mod_functype *ft, uint32_t a,
   uint32_t np = ft->nparams;
   materialize_top(c, np);
   uint32_t base = home(c, c->nstk - np);
-  emit(c, op);
+  emit_op(c, op);
   emit(c, a);
   if (op == C_CALL_INDIRECT) {
     emit(c, b);
@@ -715,7 +728,7 @@ static void op_call(cc *c, uint32_t op, const mod_functype *ft, uint32_t a,
 static void op_special(cc *c, const rd_insn *in) {
   switch (in->op) {
   case OP_UNREACHABLE:
-    emit(c, C_UNREACHABLE);
+    emit_op(c, C_UNREACHABLE);
     set_unreachable(c);
     return;
   case OP_NOP:
@@ -743,7 +756,7 @@ static void op_special(cc *c, const rd_insn *in) {
   case OP_SELECT: case OP_SELECT_T: {
     ent k = pop(c), b = pop(c), a = pop(c);
     uint32_t at = c->ncode, d = push_temp(c);
-    emit(c, C_SELECT); emit(c, d); emit(c, a.slot); emit(c, b.slot);
+    emit_op(c, C_SELECT); emit(c, d); emit(c, a.slot); emit(c, b.slot);
     emit(c, k.slot);
     c->last_op = c->oom ? -1 : (int64_t)at;
     return;
@@ -757,7 +770,7 @@ static void op_special(cc *c, const rd_insn *in) {
   case OP_TABLE_GET: { /* [op dst table idx] */
     ent i = pop(c);
     uint32_t d = push_temp(c);
-    emit(c, C_TABLE_GET); emit(c, d); emit(c, in->x); emit(c, i.slot);
+    emit_op(c, C_TABLE_GET); emit(c, d); emit(c, in->x); emit(c, i.slot);
     c->last_op = -1;
     return;
   }
@@ -781,7 +794,7 @@ static void op_fc_special(cc *c, const rd_insn *in) {
   case OPFC_TABLE_GROW: { /* [op dst table ref n] */
     ent n = pop(c), ref = pop(c);
     uint32_t d = push_temp(c);
-    emit(c, C_TABLE_GROW); emit(c, d); emit(c, in->x); emit(c, ref.slot);
+    emit_op(c, C_TABLE_GROW); emit(c, d); emit(c, in->x); emit(c, ref.slot);
     emit(c, n.slot);
     c->last_op = -1;
     return;
@@ -836,6 +849,7 @@ static void cc_free(cc *c) {
   ialloc_free_array(c->a, c->saved, c->capsaved, sizeof(ent));
   ialloc_free_array(c->a, c->fixed, c->capfixed, sizeof(uint64_t));
   ialloc_free_array(c->a, c->is_save, c->capsave, 1);
+  ialloc_free_array(c->a, c->ops, c->capops, sizeof(uint32_t));
 }
 
 /* One pass over body f with K fixed slots assumed. */
@@ -865,6 +879,9 @@ static interp_status finish(cc *c, const mod_functype *ft,
     return INTERP_NOMEM;
   }
   memcpy(cf->code, c->code, c->ncode * sizeof(uint32_t));
+  const int32_t *threads = code_thread_table();
+  for (uint32_t i = 0; threads && i < c->nops; i++)
+    cf->code[c->ops[i]] = (uint32_t)threads[cf->code[c->ops[i]]];
   for (uint32_t i = 0; i < c->nfixed; i++)
     cf->consts[i] = c->fixed[i];
   cf->nparams = ft->nparams;

@@ -200,9 +200,11 @@ interp_status interp_caller_exit(interp_caller *caller, int32_t code) {
 #define NEXT() goto next
 #define DISPATCH_END default: TRAP(INTERP_TRAP_UNREACHABLE); }
 #else
-#define DISPATCH_START NEXT();
+/* Direct threading: each opcode word is its handler's offset from L_base
+** (code_thread_table), so dispatch is load, add, jump. */
+#define DISPATCH_START L_base: NEXT();
 #define CASE(name) L_##name:
-#define NEXT() goto *labels[*ip]
+#define NEXT() goto *((char *)&&L_base + (int32_t)*ip)
 #define DISPATCH_END
 #endif
 
@@ -291,15 +293,24 @@ interp_status interp_caller_exit(interp_caller *caller, int32_t code) {
 #define SX32L(v) ((uint64_t)(int64_t)(int32_t)(v))
 
 /* Enter f with its frame at stack slot 'base' (arguments in place) and run
-** until it returns. */
+** until it returns. With 'table' set, only hand out the threading map. */
 static interp_status rt_run(interp_store *s, interp_func *f, size_t base,
-                            interp_error *err) {
+                            interp_error *err, const int32_t **table) {
 #ifndef INTERP_SWITCH_DISPATCH
-  static const void *const labels[] = {
-#define CODE_EACH(name) &&L_##name,
+  static const int32_t offsets[] = {
+#define CODE_EACH(name) (int32_t)(&&L_##name - &&L_base),
       CODE_ALL()
 #undef CODE_EACH
   };
+  if (table) {
+    *table = offsets;
+    return INTERP_OK;
+  }
+#else
+  if (table) {
+    *table = NULL;
+    return INTERP_OK;
+  }
 #endif
   const size_t entry_depth = s->depth;
   interp_trap trap = INTERP_TRAP_NONE;
@@ -761,7 +772,7 @@ interp_status rt_invoke(interp_store *s, interp_func *f, uint64_t *slots,
     s->stack_top = base + n;
     st = call_host(s, f, NULL, base, err);
   } else {
-    st = rt_run(s, f, base, err);
+    st = rt_run(s, f, base, err, NULL);
   }
   s->nesting--;
   s->stack_top = saved_top;
@@ -773,4 +784,10 @@ interp_status rt_invoke(interp_store *s, interp_func *f, uint64_t *slots,
   if (st == INTERP_OK && t->nresults)
     memcpy(slots, s->stack + base, t->nresults * sizeof *slots);
   return st;
+}
+
+const int32_t *code_thread_table(void) {
+  const int32_t *t = NULL;
+  rt_run(NULL, NULL, 0, NULL, &t);
+  return t;
 }
