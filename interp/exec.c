@@ -371,9 +371,12 @@ do_call:
   cur = callee;
   inst = callee->inst;
 enter:
-  memset(fp + cf->nparams, 0, (cf->nlocals - cf->nparams) * sizeof *fp);
-  if (cf->nconsts)
-    memcpy(fp + cf->nlocals, cf->consts, cf->nconsts * sizeof *fp);
+  /* Plain loops: the counts are small, and a libc call per wasm call
+  ** costs more than the copy. */
+  for (uint32_t i = cf->nparams; i < cf->nlocals; i++)
+    fp[i] = 0;
+  for (uint32_t i = 0; i < cf->nconsts; i++)
+    fp[cf->nlocals + i] = cf->consts[i];
   ip = cf->code;
   RELOAD_MEM();
 
