@@ -218,9 +218,11 @@ interp_status interp_caller_exit(interp_caller *caller, int32_t code) {
 #define F64(k) f64_of(R(k))
 
 #define TRAP(k) do { trap = (k); goto trapped; } while (0)
+/* Charge 'cost' instructions; running out uses up what was left, so
+** fuel_used equals the budget after an out-of-fuel trap. */
 #define FUEL(cost) do {                                                       \
     uint64_t c_ = (cost);                                                     \
-    if (fuel < c_) TRAP(INTERP_TRAP_OUT_OF_FUEL);                             \
+    if (fuel < c_) { fuel = 0; TRAP(INTERP_TRAP_OUT_OF_FUEL); }              \
     fuel -= c_;                                                               \
   } while (0)
 /* Memory 0 may have moved or grown: re-read its base and size. */
