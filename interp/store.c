@@ -653,7 +653,8 @@ static interp_status alloc_arrays(interp_store *s, interp_instance *in) {
   return INTERP_OK;
 }
 
-static interp_status define_all(interp_store *s, interp_instance *in) {
+static interp_status define_all(interp_store *s, interp_instance *in,
+                                interp_error *err) {
   const interp_module *m = in->mod;
   for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) {
     interp_func *f = new_func(s, in->types[m->func_types[i]]);
@@ -666,12 +667,20 @@ static interp_status define_all(interp_store *s, interp_instance *in) {
   for (uint32_t i = m->nimported_tables; i < m->ntables; i++) {
     interp_limits l;
     limits_of(&m->tables[i].limits, &l);
+    if (l.min > s->cfg.max_table_elems)
+      return ip_fail(err, INTERP_NOMEM,
+                     "table of %u elements is over the limit of %u", l.min,
+                     s->cfg.max_table_elems);
     if ((in->tables[i] = new_table(s, m->tables[i].elem, l)) == NULL)
       return INTERP_NOMEM;
   }
   for (uint32_t i = m->nimported_memories; i < m->nmemories; i++) {
     interp_limits l;
     limits_of(&m->memories[i], &l);
+    if (l.min > s->cfg.max_memory_pages)
+      return ip_fail(err, INTERP_NOMEM,
+                     "memory of %u pages is over the limit of %u pages",
+                     l.min, s->cfg.max_memory_pages);
     if ((in->memories[i] = new_memory(s, l)) == NULL)
       return INTERP_NOMEM;
   }
@@ -779,9 +788,11 @@ interp_status interp_instantiate(interp_store *s, const interp_module *m,
     ip_fail(err, st, "out of memory instantiating");
   if (st != INTERP_OK)
     return st;
-  if ((st = define_all(s, in)) != INTERP_OK ||
+  if ((st = define_all(s, in, err)) != INTERP_OK ||
       (st = init_segments(s, in)) != INTERP_OK)
-    return ip_fail(err, st, "out of memory instantiating");
+    return err && err->status == st
+               ? st
+               : ip_fail(err, st, "out of memory instantiating");
   in->mem = m->nmemories ? in->memories[0] : &s->no_memory;
   if ((st = run_segments(s, in, err)) != INTERP_OK)
     return st;

@@ -218,6 +218,25 @@ Test(exec_memory, growing_an_imported_memory_is_seen_by_every_instance) {
   interp_store_free(s);
 }
 
+Test(exec_memory, memory_over_max_memory_pages_cannot_be_instantiated) {
+  interp_store *s = store((interp_config){.max_memory_pages = 4});
+  interp_instance *in = NULL;
+  interp_error err;
+  interp_status st = interp_instantiate(s, load(s, "exec_five_pages"), give,
+                                        NULL, &in, &err);
+  cr_assert_eq(st, INTERP_NOMEM);
+  cr_assert_eq(err.status, INTERP_NOMEM);
+  cr_assert_str_eq(err.message,
+                   "memory of 5 pages is over the limit of 4 pages");
+  interp_store_free(s);
+  s = store((interp_config){.max_memory_pages = 5});
+  in = inst_of(s, "exec_five_pages", NULL);
+  interp_extern e;
+  cr_assert_eq(interp_instance_export(in, "mem", 3, &e), INTERP_OK);
+  cr_assert_eq(interp_memory_size(e.of.memory), 5 * 65536);
+  interp_store_free(s);
+}
+
 Test(exec_memory, trapping_data_segment_keeps_the_earlier_writes) {
   interp_store *s = store((interp_config){0});
   interp_memory *mem;
