@@ -73,6 +73,16 @@
   X(TABLE_FILL,     "table i ref n")                                          \
   X(REF_FUNC,       "dst func")                                               \
   X(REF_IS_NULL,    "dst src")                                                \
+  /* i32 binary ops with a constant right operand [op dst a imm] */          \
+  X(I32_ADD_I,      "dst a imm")                                              \
+  X(I32_SUB_I,      "dst a imm")                                              \
+  X(I32_MUL_I,      "dst a imm")                                              \
+  X(I32_AND_I,      "dst a imm")                                              \
+  X(I32_OR_I,       "dst a imm")                                              \
+  X(I32_XOR_I,      "dst a imm")                                              \
+  X(I32_SHL_I,      "dst a imm")                                              \
+  X(I32_SHR_S_I,    "dst a imm")                                              \
+  X(I32_SHR_U_I,    "dst a imm")                                              \
   /* fused compare-and-branch [op a b off cost] ([op a off cost] for    \
   ** EQZ/NEZ): branch if (a OP b) holds, charging 'cost' fuel (0 except on \
   ** loop back-edges) */              \

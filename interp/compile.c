@@ -590,11 +590,49 @@ static void op_local_set(cc *c, uint32_t x, bool tee) {
 
 /* ---- plain instructions ---- */
 
+/* The immediate form of an i32 binary op, C_COUNT if none; 'swap' says
+** whether the op commutes (so a constant left operand may move right). */
+static uint32_t imm_form(uint32_t op, bool *commutes) {
+  static const struct { uint32_t op, imm; bool comm; } tab[] = {
+      {C_I32_ADD, C_I32_ADD_I, true},    {C_I32_SUB, C_I32_SUB_I, false},
+      {C_I32_MUL, C_I32_MUL_I, true},    {C_I32_AND, C_I32_AND_I, true},
+      {C_I32_OR, C_I32_OR_I, true},      {C_I32_XOR, C_I32_XOR_I, true},
+      {C_I32_SHL, C_I32_SHL_I, false},   {C_I32_SHR_S, C_I32_SHR_S_I, false},
+      {C_I32_SHR_U, C_I32_SHR_U_I, false},
+  };
+  for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
+    if (tab[i].op == op) {
+      *commutes = tab[i].comm;
+      return tab[i].imm;
+    }
+  return C_COUNT;
+}
+
+/* 'x op const' with the constant as an immediate: one load fewer. */
+static bool value_op_imm(cc *c, uint32_t op, const ent args[2]) {
+  bool commutes = false;
+  uint32_t imm = imm_form(op, &commutes);
+  int k = args[1].kind == K_FIXED ? 1
+          : (commutes && args[0].kind == K_FIXED) ? 0 : -1;
+  if (imm == C_COUNT || k < 0 || c->oom)
+    return false;
+  uint32_t at = c->ncode;
+  uint32_t d = push_temp(c);
+  emit_op(c, imm);
+  emit(c, d);
+  emit(c, args[1 - k].slot);
+  emit(c, (uint32_t)c->fixed[args[k].slot - c->L]);
+  c->last_op = c->oom ? -1 : (int64_t)at;
+  return true;
+}
+
 static void value_op(cc *c, uint32_t op, uint32_t nargs, uint32_t extra,
                      bool has_extra) {
   ent args[3];
   for (uint32_t i = nargs; i-- > 0;)
     args[i] = pop(c);
+  if (nargs == 2 && !has_extra && value_op_imm(c, op, args))
+    return;
   uint32_t at = c->ncode;
   uint32_t d = push_temp(c);
   emit_op(c, op);

@@ -235,6 +235,7 @@ interp_status interp_caller_exit(interp_caller *caller, int32_t code) {
 #define OP(name, len, ...) CASE(name) { __VA_ARGS__; ip += (len); NEXT(); }
 #define I32_UN(name, e) OP(name, 3, { uint32_t a = U32(2); R(1) = (uint32_t)(e); })
 #define I32_BIN(name, e) OP(name, 4, { uint32_t a = U32(2), b = U32(3); R(1) = (uint32_t)(e); })
+#define I32_BIN_I(name, e) OP(name, 4, { uint32_t a = U32(2), b = ip[3]; R(1) = (uint32_t)(e); })
 #define I64_UN(name, e) OP(name, 3, { uint64_t a = U64(2); R(1) = (uint64_t)(e); })
 #define I64_BIN(name, e) OP(name, 4, { uint64_t a = U64(2), b = U64(3); R(1) = (uint64_t)(e); })
 #define I64_CMP(name, e) OP(name, 4, { uint64_t a = U64(2), b = U64(3); R(1) = (uint32_t)(e); })
@@ -612,6 +613,15 @@ enter:
   I32_BIN(I32_SHR_U, a >> (b & 31))
   I32_BIN(I32_ROTL, n_rotl32(a, b))
   I32_BIN(I32_ROTR, n_rotr32(a, b))
+  I32_BIN_I(I32_ADD_I, a + b)
+  I32_BIN_I(I32_SUB_I, a - b)
+  I32_BIN_I(I32_MUL_I, a * b)
+  I32_BIN_I(I32_AND_I, a & b)
+  I32_BIN_I(I32_OR_I, a | b)
+  I32_BIN_I(I32_XOR_I, a ^ b)
+  I32_BIN_I(I32_SHL_I, a << (b & 31))
+  I32_BIN_I(I32_SHR_S_I, n_shr_s32(a, b))
+  I32_BIN_I(I32_SHR_U_I, a >> (b & 31))
 
   /* ---- i64 ---- */
   OP(I64_EQZ, 3, R(1) = U64(2) == 0)
