@@ -20,7 +20,9 @@
 ** so that 'local.get' and 'i32.const' emit no code at all: the compiler
 ** pushes a reference to the local's or the constant's slot and the next
 ** instruction reads it from there (see compile.c). Branch OFFSETS are
-** signed, in words, relative to the offset word itself.
+** signed, in words, relative to the offset word itself. Every instruction
+** that ends a basic block (branches, calls, returns) carries a COST: the
+** fuel it charges when it runs, taken or not (compile.c, block_cost).
 **
 ** The opcode numbering comes from two sources, generated as one list by
 ** CODE_ALL():
@@ -51,16 +53,14 @@
 #define CODE_OWN_LIST(X)                                                      \
   X(MOV,            "dst src              fp[dst] = fp[src]")                 \
   X(MOV2,           "d1 s1 d2 s2          two MOVs")                          \
-  X(BR,             "off                  ip += off")                         \
-  X(BR_IF,          "cond off             branch if i32 cond != 0")           \
-  X(BR_UNLESS,      "cond off             branch if i32 cond == 0")           \
-  X(BR_LOOP,        "off cost             back-edge: charge fuel, branch")    \
-  X(BR_IF_LOOP,     "cond off cost        conditional back-edge")             \
-  X(BR_TABLE,       "idx n off*(n+1)      off[min(idx, n)]")                  \
-  X(CALL,           "func base            callee frame at fp + base")         \
-  X(CALL_INDIRECT,  "type table idx base  checked call through a table")      \
-  X(RETURN,         "                     results already in fp[0..n)")       \
-  X(RETURN1,        "src                  fp[0] = fp[src]; return")           \
+  X(BR,             "off cost             ip += off")                         \
+  X(BR_IF,          "cond off cost        branch if i32 cond != 0")           \
+  X(BR_UNLESS,      "cond off cost        branch if i32 cond == 0")           \
+  X(BR_TABLE,       "idx n cost off*(n+1) off[min(idx, n)]")                  \
+  X(CALL,           "func base cost       callee frame at fp + base")         \
+  X(CALL_INDIRECT,  "type table idx base cost  checked call through a table") \
+  X(RETURN,         "cost                 results already in fp[0..n)")       \
+  X(RETURN1,        "src cost             fp[0] = fp[src]; return")           \
   X(UNREACHABLE,    "                     trap")                              \
   X(SELECT,         "dst a b cond         fp[dst] = cond ? a : b")            \
   X(GLOBAL_GET,     "dst global")                                             \
@@ -84,8 +84,7 @@
   X(I32_SHR_S_I,    "dst a imm")                                              \
   X(I32_SHR_U_I,    "dst a imm")                                              \
   /* fused compare-and-branch [op a b off cost] ([op a off cost] for    \
-  ** EQZ/NEZ): branch if (a OP b) holds, charging 'cost' fuel (0 except on \
-  ** loop back-edges) */              \
+  ** EQZ/NEZ): branch if (a OP b) holds */              \
   X(BR_I32_EQ,      "a b off")                                                \
   X(BR_I32_NE,      "a b off")                                                \
   X(BR_I32_LT_S,    "a b off")                                                \
@@ -173,7 +172,6 @@ typedef struct compiled_func {
   uint32_t nconsts;          /* K: constant and save slots */
   uint64_t *consts;          /* K initial values (save slots are 0) */
   uint32_t frame_size;       /* L + K + max operand depth */
-  uint32_t entry_cost;       /* fuel charged on each call */
 } compiled_func;
 
 /* With computed goto, opcode words hold the handler's offset from a base

@@ -45,7 +45,6 @@ typedef struct ctl {
   uint32_t nparams, nresults;
   uint32_t height;      /* stack depth below the block's parameters */
   uint32_t loop_pc;     /* LOOP: code index of the loop head */
-  uint32_t loop_icount; /* LOOP: instruction count at the head */
   uint32_t fixups;      /* forward branches to patch: index+1, 0 = none */
   uint32_t else_fixup;  /* IF: the BR_UNLESS offset word, index+1 */
   uint32_t saved;       /* IF: index of its parameters in cc.saved */
@@ -70,8 +69,7 @@ typedef struct cc {
   uint32_t nops, capops;
   uint32_t L, K;        /* locals; fixed slots assumed by this pass */
   uint32_t icount;      /* instructions so far (fuel accounting) */
-  uint32_t straight;    /* instructions outside any loop */
-  uint32_t loops;       /* loop nesting */
+  uint32_t bb_start;    /* icount at the last block-ending instruction */
   uint32_t skip;        /* nesting inside unreachable code */
   int64_t last_op;      /* code index of the last value instruction, or -1 */
   bool oom;
@@ -209,9 +207,23 @@ static void emit_fixup(cc *c, uint32_t *list) {
     *list = pos + 1;
 }
 
-static uint32_t loop_cost(const cc *c, const ctl *t) {
-  uint32_t n = c->icount - t->loop_icount;
+/* Fuel: the Wasm instructions since the previous branch, call or return
+** (a basic block, give or take the labels it falls through). Every
+** instruction that ends a block charges this when it runs, taken or not,
+** so each loop iteration and each call costs at least 1. */
+static uint32_t block_cost(cc *c) {
+  uint32_t n = c->icount - c->bb_start;
+  c->bb_start = c->icount;
   return n ? n : 1;
+}
+
+/* A branch target word: forward onto 'list', or back to code index 'back'
+** when list is NULL. */
+static void emit_target(cc *c, uint32_t *list, uint32_t back) {
+  if (list)
+    emit_fixup(c, list);
+  else
+    emit(c, (uint32_t)((int32_t)back - (int32_t)c->ncode));
 }
 
 static uint32_t label_arity(const ctl *t) {
@@ -238,10 +250,11 @@ static void emit_moves(cc *c, uint32_t base, uint32_t n) {
 }
 
 /* The values of a return into fp[0..n), then RETURN. */
-static void emit_return(cc *c, uint32_t n) {
+static void emit_return(cc *c, uint32_t n, uint32_t cost) {
   if (n == 1) {
     emit_op(c, C_RETURN1);
     emit(c, c->stk[c->nstk - 1].slot);
+    emit(c, cost);
     c->last_op = -1;
     return;
   }
@@ -261,26 +274,22 @@ static void emit_return(cc *c, uint32_t n) {
   for (uint32_t i = 0; i < n && !c->oom; i++)
     mov(c, i, hazard ? home(c, first + i) : c->stk[first + i].slot);
   emit_op(c, C_RETURN);
+  emit(c, cost);
   c->last_op = -1;
 }
 
 /* Unconditional branch to label depth 'l', values in place or moved. */
-static void emit_br(cc *c, uint32_t l) {
+static void emit_br(cc *c, uint32_t l, uint32_t cost) {
   ctl *t = &c->ctls[c->nctl - 1 - l];
   if (t->kind == CT_FUNC) {
-    emit_return(c, t->nresults);
+    emit_return(c, t->nresults, cost);
     return;
   }
   emit_moves(c, t->height, label_arity(t));
   c->last_op = -1;
-  if (t->kind == CT_LOOP) {
-    emit_op(c, C_BR_LOOP);
-    emit(c, (uint32_t)((int32_t)t->loop_pc - (int32_t)c->ncode));
-    emit(c, loop_cost(c, t));
-    return;
-  }
   emit_op(c, C_BR);
-  emit_fixup(c, &t->fixups);
+  emit_target(c, t->kind == CT_LOOP ? NULL : &t->fixups, t->loop_pc);
+  emit(c, cost);
 }
 
 /* ---- fused compare-and-branch ---- */
@@ -350,8 +359,7 @@ static cond take_cond(cc *c, bool negate) {
 }
 
 /* Emit "branch if k holds" ('unless': if it does not; k must have been
-** taken with negate == unless). A forward branch goes on 'list'; a
-** back-edge (list NULL) jumps to code index 'back' charging 'cost'. */
+** taken with negate == unless), target as in emit_target. */
 static void emit_cond_to(cc *c, const cond *k, bool unless, uint32_t *list,
                          uint32_t back, uint32_t cost) {
   if (k->fused >= 0) {
@@ -359,28 +367,13 @@ static void emit_cond_to(cc *c, const cond *k, bool unless, uint32_t *list,
     emit(c, k->a);
     if (!is_test(k->fused))
       emit(c, k->b);
-  } else if (list == NULL) {
-    emit_op(c, C_BR_IF_LOOP);
-    emit(c, k->slot);
   } else {
     emit_op(c, unless ? C_BR_UNLESS : C_BR_IF);
     emit(c, k->slot);
   }
-  if (list)
-    emit_fixup(c, list);
-  else
-    emit(c, (uint32_t)((int32_t)back - (int32_t)c->ncode));
-  if (k->fused >= 0 || list == NULL)
-    emit(c, cost);
+  emit_target(c, list, back);
+  emit(c, cost);
   c->last_op = -1;
-}
-
-/* Conditional branch to block t, whose values need no move. */
-static void emit_cond_branch(cc *c, const cond *k, bool unless, ctl *t) {
-  if (t->kind == CT_LOOP)
-    emit_cond_to(c, k, unless, NULL, t->loop_pc, loop_cost(c, t));
-  else
-    emit_cond_to(c, k, unless, &t->fixups, 0, 0);
 }
 
 /* ---- control instructions ---- */
@@ -419,8 +412,6 @@ static void op_block(cc *c, const rd_insn *in, uint8_t kind) {
   ctl *t = push_ctl(c, kind, np, nr);
   if (t && kind == CT_LOOP) {
     t->loop_pc = c->ncode;
-    t->loop_icount = c->icount;
-    c->loops++;
   }
 }
 
@@ -450,7 +441,7 @@ static void op_if(cc *c, const rd_insn *in) {
   if (t == NULL)
     return;
   t->saved = saved;
-  emit_cond_to(c, &k, true, &t->else_fixup, 0, 0);
+  emit_cond_to(c, &k, true, &t->else_fixup, 0, block_cost(c));
 }
 
 static void reset_stack(cc *c, const ctl *t) {
@@ -463,6 +454,7 @@ static void op_else(cc *c) {
     emit_moves(c, t->height, t->nresults);
     emit_op(c, C_BR);
     emit_fixup(c, &t->fixups);
+    emit(c, block_cost(c));
   }
   resolve(c, t->else_fixup, c->ncode);
   t->else_fixup = 0;
@@ -480,7 +472,7 @@ static void op_end(cc *c) {
     op_else(c), t = &c->ctls[c->nctl - 1];
   if (t->kind == CT_FUNC) {
     if (!t->unreachable)
-      emit_return(c, t->nresults);
+      emit_return(c, t->nresults, block_cost(c));
     c->nctl--;
     return;
   }
@@ -490,8 +482,6 @@ static void op_end(cc *c) {
   resolve(c, t->else_fixup, c->ncode);
   if (t->kind == CT_IF)
     c->nsaved = t->saved;
-  if (t->kind == CT_LOOP)
-    c->loops--;
   reset_stack(c, t);
   uint32_t nr = t->nresults;
   c->nctl--;
@@ -514,14 +504,16 @@ static void op_br_if(cc *c, uint32_t l) {
   c->nstk++;
   if (direct) {
     cond k = take_cond(c, false);
-    emit_cond_branch(c, &k, false, t);
+    emit_cond_to(c, &k, false, t->kind == CT_LOOP ? NULL : &t->fixups,
+                 t->loop_pc, block_cost(c));
     return;
   }
-  /* Branch around the moves and an unconditional branch. */
+  /* Branch around the moves and an unconditional branch (which charges
+  ** nothing: the skip branch already did, on both paths). */
   cond k = take_cond(c, true);
   uint32_t skip = 0;
-  emit_cond_to(c, &k, true, &skip, 0, 0);
-  emit_br(c, l);
+  emit_cond_to(c, &k, true, &skip, 0, block_cost(c));
+  emit_br(c, l, 0);
   resolve(c, skip, c->ncode);
   c->last_op = -1;
 }
@@ -532,6 +524,7 @@ static void op_br_table(cc *c, const rd_insn *in) {
   emit_op(c, C_BR_TABLE);
   emit(c, idx.slot);
   emit(c, n);
+  emit(c, block_cost(c));
   uint32_t table = c->ncode;
   reader r;
   rd_init(&r, in->vec, (size_t)(c->code_end - in->vec), NULL);
@@ -541,12 +534,14 @@ static void op_br_table(cc *c, const rd_insn *in) {
     if (i < n)
       rd_u32(&r, &l);
     ctl *t = &c->ctls[c->nctl - 1 - l];
-    if (t->kind != CT_FUNC && t->kind != CT_LOOP && !needs_moves(c, t))
+    if (t->kind == CT_LOOP && !needs_moves(c, t))
+      emit_target(c, NULL, t->loop_pc);
+    else if (t->kind != CT_FUNC && !needs_moves(c, t))
       emit_fixup(c, &t->fixups);
     else
       emit(c, UINT32_MAX); /* stub below */
   }
-  /* Then one stub per entry that moves values, charges fuel or returns. */
+  /* Then one stub per entry that moves values or returns. */
   rd_init(&r, in->vec, (size_t)(c->code_end - in->vec), NULL);
   for (uint32_t i = 0; i <= n && !c->oom; i++) {
     uint32_t l = in->x;
@@ -555,7 +550,7 @@ static void op_br_table(cc *c, const rd_insn *in) {
     if (c->code[table + i] != UINT32_MAX)
       continue;
     c->code[table + i] = c->ncode - (table + i);
-    emit_br(c, l);
+    emit_br(c, l, 0);
   }
   set_unreachable(c);
 }
@@ -757,6 +752,7 @@ static void op_call(cc *c, uint32_t op, const mod_functype *ft, uint32_t a,
     emit(c, idx.slot);
   }
   emit(c, base);
+  emit(c, block_cost(c));
   c->nstk -= np;
   for (uint32_t i = 0; i < ft->nresults; i++)
     push_temp(c);
@@ -777,13 +773,13 @@ static void op_special(cc *c, const rd_insn *in) {
   case OP_ELSE: op_else(c); return;
   case OP_END: op_end(c); return;
   case OP_BR:
-    emit_br(c, in->x);
+    emit_br(c, in->x, block_cost(c));
     set_unreachable(c);
     return;
   case OP_BR_IF: op_br_if(c, in->x); return;
   case OP_BR_TABLE: op_br_table(c, in); return;
   case OP_RETURN:
-    emit_return(c, c->ctls[0].nresults);
+    emit_return(c, c->ctls[0].nresults, block_cost(c));
     set_unreachable(c);
     return;
   case OP_CALL: op_call(c, C_CALL, func_type(c, in->x), in->x, 0); return;
@@ -867,8 +863,6 @@ static void compile_insn(cc *c, const rd_insn *in) {
   if (skip_dead(c, in))
     return;
   c->icount++;
-  if (c->loops == 0)
-    c->straight++;
   bool fc = in->op == OP_PREFIX_FC;
   if (in->sig != SIG_SPECIAL)
     op_plain(c, in);
@@ -926,7 +920,6 @@ static interp_status finish(cc *c, const mod_functype *ft,
   cf->nlocals = c->L;
   cf->nresults = ft->nresults;
   cf->frame_size = c->L + c->K + c->maxstk + 1;
-  cf->entry_cost = c->straight ? c->straight : 1;
   *out = cf;
   return INTERP_OK;
 }

@@ -281,13 +281,13 @@ interp_status interp_caller_exit(interp_caller *caller, int32_t code) {
     T v_ = (T)R(2); memcpy(mbase + ea, &v_, sizeof(T)); })
 /* Fused compare-and-branch [op a b off cost] (EQZ/NEZ: [op a off cost]). */
 #define BR_CMP(name, e) CASE(name) { uint32_t a = U32(1), b = U32(2);         \
-    if (e) { FUEL(ip[4]); JUMP(3); } else ip += 5; NEXT(); }
+    FUEL(ip[4]); if (e) JUMP(3); else ip += 5; NEXT(); }
 #define BR_TEST(name, e) CASE(name) { uint32_t a = U32(1);                    \
-    if (e) { FUEL(ip[3]); JUMP(2); } else ip += 4; NEXT(); }
+    FUEL(ip[3]); if (e) JUMP(2); else ip += 4; NEXT(); }
 #define BR_CMP64(name, e) CASE(name) { uint64_t a = U64(1), b = U64(2);       \
-    if (e) { FUEL(ip[4]); JUMP(3); } else ip += 5; NEXT(); }
+    FUEL(ip[4]); if (e) JUMP(3); else ip += 5; NEXT(); }
 #define BR_TEST64(name, e) CASE(name) { uint64_t a = U64(1);                  \
-    if (e) { FUEL(ip[3]); JUMP(2); } else ip += 4; NEXT(); }
+    FUEL(ip[3]); if (e) JUMP(2); else ip += 4; NEXT(); }
 
 #define SX8(v) ((uint32_t)(int32_t)(int8_t)(v))
 #define SX16(v) ((uint32_t)(int32_t)(int16_t)(v))
@@ -335,7 +335,6 @@ static interp_status rt_run(interp_store *s, interp_func *f, size_t base,
   if ((trap = grow_stack(s, base + cf->frame_size, &nomem)) != INTERP_TRAP_NONE)
     goto trapped;
   fp = s->stack + base;
-  FUEL(cf->entry_cost);
   goto enter;
 
 do_call:
@@ -364,7 +363,6 @@ do_call:
     }
     if (s->depth + 1 >= s->frames_cap && (trap = grow_frames(s, &nomem)))
       goto trapped;
-    FUEL(cf->entry_cost);
     rt_frame *fr = &s->frames[s->depth++];
     fr->ip = ip;
     fr->fp = (size_t)(fp - s->stack);
@@ -388,17 +386,21 @@ enter:
   /* ---- internal: moves and control ---- */
   OP(MOV, 3, R(1) = R(2))
   OP(MOV2, 5, { R(1) = R(2); R(3) = R(4); })
-  CASE(BR) { JUMP(1); NEXT(); }
-  CASE(BR_IF) { if (U32(1)) JUMP(2); else ip += 3; NEXT(); }
-  CASE(BR_UNLESS) { if (!U32(1)) JUMP(2); else ip += 3; NEXT(); }
-  CASE(BR_LOOP) { FUEL(ip[2]); JUMP(1); NEXT(); }
-  CASE(BR_IF_LOOP) {
-    if (U32(1)) { FUEL(ip[3]); JUMP(2); } else ip += 4;
+  CASE(BR) { FUEL(ip[2]); JUMP(1); NEXT(); }
+  CASE(BR_IF) {
+    FUEL(ip[3]);
+    if (U32(1)) JUMP(2); else ip += 4;
+    NEXT();
+  }
+  CASE(BR_UNLESS) {
+    FUEL(ip[3]);
+    if (!U32(1)) JUMP(2); else ip += 4;
     NEXT();
   }
   CASE(BR_TABLE) {
     uint32_t i = U32(1), n = ip[2];
-    ip += 3 + (i < n ? i : n);
+    FUEL(ip[3]);
+    ip += 4 + (i < n ? i : n);
     JUMP(0);
     NEXT();
   }
@@ -427,12 +429,14 @@ enter:
   BR_TEST64(BR_I64_EQZ, a == 0)
   BR_TEST64(BR_I64_NEZ, a != 0)
   CASE(CALL) {
+    FUEL(ip[3]);
     callee = inst->funcs[ip[1]];
     cbase = ip[2];
-    ip += 3;
+    ip += 4;
     goto do_call;
   }
   CASE(CALL_INDIRECT) {
+    FUEL(ip[5]);
     interp_table *t = inst->tables[ip[2]];
     uint32_t i = U32(3);
     if (i >= t->size)
@@ -445,11 +449,12 @@ enter:
     if (callee->type != inst->types[ip[1]])
       TRAP(INTERP_TRAP_INDIRECT_MISMATCH);
     cbase = ip[4];
-    ip += 5;
+    ip += 6;
     goto do_call;
   }
-  CASE(RETURN1) { fp[0] = R(1); goto do_return; }
+  CASE(RETURN1) { FUEL(ip[2]); fp[0] = R(1); goto do_return; }
   CASE(RETURN) {
+    FUEL(ip[1]);
   do_return:
     if (s->depth == entry_depth)
       goto done;
