@@ -38,7 +38,8 @@
 **        memory.copy       [op d s n]        memory.fill [op d v n]
 **        table.size        [op dst table]    elem.drop   [op seg]
 **   2. CODE_OWN_LIST below: control, calls, variables, references and
-**      fused forms, each with its layout.
+**      fused forms, each with its layout;
+**   3. the two-register-address forms of loads and stores (CODE_MEM_X).
 */
 #ifndef PLUGSUP_INTERP_CODE_H
 #define PLUGSUP_INTERP_CODE_H
@@ -150,10 +151,41 @@
 #define CODE_WASM_X(name, code, text, imm, sig, width) CODE_SIG_##sig(name)
 #define CODE_OWN_X(name, layout) CODE_EACH(name)
 
+/* Every load and store also has a form whose address is the sum of two
+** slots, for 'i32.add' feeding the access (base + index, the commonest
+** address shape in compiled C): load [op dst a b offset], store
+** [op a b value offset], effective address (uint32)(a + b) + offset.
+** Picked out of opcodes.h by the MEMARG immediate. */
+#define CODE_MEM_MEMARG(n) CODE_EACH(n##_RR)
+#define CODE_MEM_NONE(n)
+#define CODE_MEM_BLOCKTYPE(n)
+#define CODE_MEM_LABEL(n)
+#define CODE_MEM_BR_TABLE(n)
+#define CODE_MEM_FUNC(n)
+#define CODE_MEM_CALL_INDIRECT(n)
+#define CODE_MEM_SELECT_T(n)
+#define CODE_MEM_LOCAL(n)
+#define CODE_MEM_GLOBAL(n)
+#define CODE_MEM_TABLE(n)
+#define CODE_MEM_MEMIDX(n)
+#define CODE_MEM_I32(n)
+#define CODE_MEM_I64(n)
+#define CODE_MEM_F32(n)
+#define CODE_MEM_F64(n)
+#define CODE_MEM_REFTYPE(n)
+#define CODE_MEM_MEMORY_INIT(n)
+#define CODE_MEM_DATA(n)
+#define CODE_MEM_MEMORY_COPY(n)
+#define CODE_MEM_TABLE_INIT(n)
+#define CODE_MEM_ELEM(n)
+#define CODE_MEM_TABLE_COPY(n)
+#define CODE_MEM_X(name, code, text, imm, sig, width) CODE_MEM_##imm(name)
+
 /* Expands CODE_EACH(name) once per internal opcode, in numbering order.
 ** Define CODE_EACH before use and undefine it after. */
 #define CODE_ALL()                                                            \
-  OPCODE_LIST(CODE_WASM_X) FC_LIST(CODE_WASM_X) CODE_OWN_LIST(CODE_OWN_X)
+  OPCODE_LIST(CODE_WASM_X) FC_LIST(CODE_WASM_X) CODE_OWN_LIST(CODE_OWN_X)     \
+  OPCODE_LIST(CODE_MEM_X)
 
 enum code_op {
 #define CODE_EACH(name) C_##name,

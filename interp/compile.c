@@ -700,6 +700,54 @@ static uint32_t plain_code(const rd_insn *in) {
   return C_COUNT;
 }
 
+/* The _RR form of a load or store (code.h, CODE_MEM_X). */
+static uint32_t rr_code(uint8_t op) {
+  switch (op) {
+#define CODE_EACH(name) return C_##name;
+#define X(name, code, text, imm, sig, width)                                   \
+  case code:                                                                   \
+    CODE_MEM_##imm(name) break;
+    OPCODE_LIST(X)
+#undef X
+#undef CODE_EACH
+  default:
+    break;
+  }
+  return C_COUNT;
+}
+
+/* A load or store whose address was computed by the instruction just
+** emitted, an 'i32.add' of two slots: take the add back out and emit the
+** access with both addends. */
+static bool mem_op_rr(cc *c, const rd_insn *in, bool load) {
+  uint32_t depth = load ? 1 : 2;
+  if (c->oom || c->last_op < 0 || c->nstk < depth)
+    return false;
+  ent addr = c->stk[c->nstk - depth];
+  uint32_t at = (uint32_t)c->last_op;
+  if (addr.kind != K_TEMP || c->code[at] != C_I32_ADD ||
+      c->code[at + 1] != addr.slot)
+    return false;
+  uint32_t a = c->code[at + 2], b = c->code[at + 3];
+  c->ncode = at;
+  if (c->nops > 0 && c->ops[c->nops - 1] == at)
+    c->nops--;
+  ent v = pop(c);
+  if (!load)
+    pop(c);
+  uint32_t d = load ? push_temp(c) : 0;
+  emit_op(c, rr_code(in->op));
+  if (load)
+    emit(c, d);
+  emit(c, a);
+  emit(c, b);
+  if (!load)
+    emit(c, v.slot);
+  emit(c, in->y);
+  c->last_op = load && !c->oom ? (int64_t)at : -1;
+  return true;
+}
+
 static void op_plain(cc *c, const rd_insn *in) {
   uint32_t op = plain_code(in);
   uint32_t np = sig_params(in->sig);
@@ -713,6 +761,8 @@ static void op_plain(cc *c, const rd_insn *in) {
     return;
   }
   case IMM_MEMARG:
+    if (mem_op_rr(c, in, res))
+      return;
     if (res)
       value_op(c, op, 1, in->y, true);
     else

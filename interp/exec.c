@@ -279,6 +279,29 @@ interp_status interp_caller_exit(interp_caller *caller, int32_t code) {
     uint64_t ea = (uint64_t)U32(1) + ip[3];                                   \
     if (ea + sizeof(T) > msize) TRAP(INTERP_TRAP_MEMORY_OOB);                 \
     T v_ = (T)R(2); memcpy(mbase + ea, &v_, sizeof(T)); })
+/* The same with the address as the sum of two slots (code.h, CODE_MEM_X):
+** loads [op dst a b offset], stores [op a b value offset]. */
+#define LOAD_RR(name, T, conv) OP(name##_RR, 5, {                             \
+    uint64_t ea = (uint64_t)(uint32_t)(U32(2) + U32(3)) + ip[4];              \
+    if (ea + sizeof(T) > msize) TRAP(INTERP_TRAP_MEMORY_OOB);                 \
+    T v_; memcpy(&v_, mbase + ea, sizeof(T)); R(1) = conv(v_); })
+#define STORE_RR(name, T) OP(name##_RR, 5, {                                  \
+    uint64_t ea = (uint64_t)(uint32_t)(U32(1) + U32(2)) + ip[4];              \
+    if (ea + sizeof(T) > msize) TRAP(INTERP_TRAP_MEMORY_OOB);                 \
+    T v_ = (T)R(3); memcpy(mbase + ea, &v_, sizeof(T)); })
+/* Every load and store with its access type and result conversion. */
+#define LOAD_OPS(X)                                                           \
+  X(I32_LOAD, uint32_t, AS_U32) X(I64_LOAD, uint64_t, AS_U64)                 \
+  X(F32_LOAD, uint32_t, AS_U32) X(F64_LOAD, uint64_t, AS_U64)                 \
+  X(I32_LOAD8_S, int8_t, SX8) X(I32_LOAD8_U, uint8_t, AS_U32)                 \
+  X(I32_LOAD16_S, int16_t, SX16) X(I32_LOAD16_U, uint16_t, AS_U32)            \
+  X(I64_LOAD8_S, int8_t, SX8L) X(I64_LOAD8_U, uint8_t, AS_U64)                \
+  X(I64_LOAD16_S, int16_t, SX16L) X(I64_LOAD16_U, uint16_t, AS_U64)           \
+  X(I64_LOAD32_S, int32_t, SX32L) X(I64_LOAD32_U, uint32_t, AS_U64)
+#define STORE_OPS(X)                                                          \
+  X(I32_STORE, uint32_t) X(I64_STORE, uint64_t) X(F32_STORE, uint32_t)        \
+  X(F64_STORE, uint64_t) X(I32_STORE8, uint8_t) X(I32_STORE16, uint16_t)      \
+  X(I64_STORE8, uint8_t) X(I64_STORE16, uint16_t) X(I64_STORE32, uint32_t)
 /* Fused compare-and-branch [op a b off cost] (EQZ/NEZ: [op a off cost]). */
 #define BR_CMP(name, e) CASE(name) { uint32_t a = U32(1), b = U32(2);         \
     FUEL(ip[4]); if (e) JUMP(3); else ip += 5; NEXT(); }
@@ -524,29 +547,10 @@ enter:
   OP(ELEM_DROP, 2, inst->elems[ip[1]].count = 0)
 
   /* ---- memory ---- */
-  LOAD(I32_LOAD, uint32_t, AS_U32)
-  LOAD(I64_LOAD, uint64_t, AS_U64)
-  LOAD(F32_LOAD, uint32_t, AS_U32)
-  LOAD(F64_LOAD, uint64_t, AS_U64)
-  LOAD(I32_LOAD8_S, int8_t, SX8)
-  LOAD(I32_LOAD8_U, uint8_t, AS_U32)
-  LOAD(I32_LOAD16_S, int16_t, SX16)
-  LOAD(I32_LOAD16_U, uint16_t, AS_U32)
-  LOAD(I64_LOAD8_S, int8_t, SX8L)
-  LOAD(I64_LOAD8_U, uint8_t, AS_U64)
-  LOAD(I64_LOAD16_S, int16_t, SX16L)
-  LOAD(I64_LOAD16_U, uint16_t, AS_U64)
-  LOAD(I64_LOAD32_S, int32_t, SX32L)
-  LOAD(I64_LOAD32_U, uint32_t, AS_U64)
-  STORE(I32_STORE, uint32_t)
-  STORE(I64_STORE, uint64_t)
-  STORE(F32_STORE, uint32_t)
-  STORE(F64_STORE, uint64_t)
-  STORE(I32_STORE8, uint8_t)
-  STORE(I32_STORE16, uint16_t)
-  STORE(I64_STORE8, uint8_t)
-  STORE(I64_STORE16, uint16_t)
-  STORE(I64_STORE32, uint32_t)
+  LOAD_OPS(LOAD)
+  LOAD_OPS(LOAD_RR)
+  STORE_OPS(STORE)
+  STORE_OPS(STORE_RR)
   OP(MEMORY_SIZE, 2, R(1) = inst->mem->pages)
   CASE(MEMORY_GROW) {
     R(1) = (uint32_t)rt_memory_grow(s, inst->mem, U32(2));

@@ -403,3 +403,22 @@ Test(exec_slots, constants_come_back_in_order) {
   cr_assert_eq(r[2].type, INTERP_I64);
   interp_store_free(s);
 }
+
+/* ---- addresses ---- */
+
+Test(exec_memory, an_added_address_wraps_before_the_offset_is_added) {
+  interp_store *s = store((interp_config){0});
+  interp_instance *in = inst_of(s, "exec_address_wrap", NULL);
+  interp_value a[2] = {i32v(0xffffffffu), i32v(1)}, r;
+  interp_error err;
+  cr_assert_eq(run(s, in, "load", a, 2, &r, 1, &err), INTERP_OK, "%s",
+               err.message);
+  cr_assert_eq(r.of.i32, 42);
+  cr_assert_eq(run(s, in, "store_load", a, 2, &r, 1, &err), INTERP_OK);
+  cr_assert_eq(r.of.i32, 7);
+  a[0] = i32v(65536 - 4);
+  a[1] = i32v(0);
+  assert_trap(run(s, in, "load", a, 2, &r, 1, &err), &err,
+              INTERP_TRAP_MEMORY_OOB);
+  interp_store_free(s);
+}
