@@ -151,12 +151,16 @@
 #define CODE_WASM_X(name, code, text, imm, sig, width) CODE_SIG_##sig(name)
 #define CODE_OWN_X(name, layout) CODE_EACH(name)
 
-/* Every load and store also has a form whose address is the sum of two
-** slots, for 'i32.add' feeding the access (base + index, the commonest
-** address shape in compiled C): load [op dst a b offset], store
-** [op a b value offset], effective address (uint32)(a + b) + offset.
-** Picked out of opcodes.h by the MEMARG immediate. */
-#define CODE_MEM_MEMARG(n) CODE_EACH(n##_RR)
+/* Every load and store also has two forms for an 'i32.add' feeding the
+** access (base + index and pointer + constant, the commonest address
+** shapes in compiled C):
+**   _RR  load [op dst a b offset], store [op a b value offset]
+**   _RI  load [op dst a imm offset], store [op a imm value offset]
+** effective address (uint32)(a + b) + offset: the add still wraps at 32
+** bits, as the separate i32.add would. _RI follows _RR in the numbering
+** (compile.c relies on it). Picked out of opcodes.h by the MEMARG
+** immediate. */
+#define CODE_MEM_MEMARG(n) CODE_EACH(n##_RR) CODE_EACH(n##_RI)
 #define CODE_MEM_NONE(n)
 #define CODE_MEM_BLOCKTYPE(n)
 #define CODE_MEM_LABEL(n)

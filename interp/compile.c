@@ -700,10 +700,10 @@ static uint32_t plain_code(const rd_insn *in) {
   return C_COUNT;
 }
 
-/* The _RR form of a load or store (code.h, CODE_MEM_X). */
+/* The _RR form of a load or store (code.h, CODE_MEM_X); _RI is next. */
 static uint32_t rr_code(uint8_t op) {
   switch (op) {
-#define CODE_EACH(name) return C_##name;
+#define CODE_EACH(name) return C_##name; /* the first, _RR, returns */
 #define X(name, code, text, imm, sig, width)                                   \
   case code:                                                                   \
     CODE_MEM_##imm(name) break;
@@ -717,15 +717,16 @@ static uint32_t rr_code(uint8_t op) {
 }
 
 /* A load or store whose address was computed by the instruction just
-** emitted, an 'i32.add' of two slots: take the add back out and emit the
-** access with both addends. */
+** emitted, an 'i32.add' of two slots or of a slot and a constant: take the
+** add back out and emit the access with both addends. */
 static bool mem_op_rr(cc *c, const rd_insn *in, bool load) {
   uint32_t depth = load ? 1 : 2;
   if (c->oom || c->last_op < 0 || c->nstk < depth)
     return false;
   ent addr = c->stk[c->nstk - depth];
   uint32_t at = (uint32_t)c->last_op;
-  if (addr.kind != K_TEMP || c->code[at] != C_I32_ADD ||
+  uint32_t add = c->code[at];
+  if (addr.kind != K_TEMP || (add != C_I32_ADD && add != C_I32_ADD_I) ||
       c->code[at + 1] != addr.slot)
     return false;
   uint32_t a = c->code[at + 2], b = c->code[at + 3];
@@ -736,7 +737,7 @@ static bool mem_op_rr(cc *c, const rd_insn *in, bool load) {
   if (!load)
     pop(c);
   uint32_t d = load ? push_temp(c) : 0;
-  emit_op(c, rr_code(in->op));
+  emit_op(c, rr_code(in->op) + (add == C_I32_ADD_I));
   if (load)
     emit(c, d);
   emit(c, a);

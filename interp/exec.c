@@ -289,6 +289,14 @@ interp_status interp_caller_exit(interp_caller *caller, int32_t code) {
     uint64_t ea = (uint64_t)(uint32_t)(U32(1) + U32(2)) + ip[4];              \
     if (ea + sizeof(T) > msize) TRAP(INTERP_TRAP_MEMORY_OOB);                 \
     T v_ = (T)R(3); memcpy(mbase + ea, &v_, sizeof(T)); })
+#define LOAD_RI(name, T, conv) OP(name##_RI, 5, {                             \
+    uint64_t ea = (uint64_t)(uint32_t)(U32(2) + ip[3]) + ip[4];               \
+    if (ea + sizeof(T) > msize) TRAP(INTERP_TRAP_MEMORY_OOB);                 \
+    T v_; memcpy(&v_, mbase + ea, sizeof(T)); R(1) = conv(v_); })
+#define STORE_RI(name, T) OP(name##_RI, 5, {                                  \
+    uint64_t ea = (uint64_t)(uint32_t)(U32(1) + ip[2]) + ip[4];               \
+    if (ea + sizeof(T) > msize) TRAP(INTERP_TRAP_MEMORY_OOB);                 \
+    T v_ = (T)R(3); memcpy(mbase + ea, &v_, sizeof(T)); })
 /* Every load and store with its access type and result conversion. */
 #define LOAD_OPS(X)                                                           \
   X(I32_LOAD, uint32_t, AS_U32) X(I64_LOAD, uint64_t, AS_U64)                 \
@@ -549,8 +557,10 @@ enter:
   /* ---- memory ---- */
   LOAD_OPS(LOAD)
   LOAD_OPS(LOAD_RR)
+  LOAD_OPS(LOAD_RI)
   STORE_OPS(STORE)
   STORE_OPS(STORE_RR)
+  STORE_OPS(STORE_RI)
   OP(MEMORY_SIZE, 2, R(1) = inst->mem->pages)
   CASE(MEMORY_GROW) {
     R(1) = (uint32_t)rt_memory_grow(s, inst->mem, U32(2));

@@ -416,9 +416,14 @@ Test(exec_memory, an_added_address_wraps_before_the_offset_is_added) {
   cr_assert_eq(r.of.i32, 42);
   cr_assert_eq(run(s, in, "store_load", a, 2, &r, 1, &err), INTERP_OK);
   cr_assert_eq(r.of.i32, 7);
+  cr_assert_eq(run_i32(s, in, "load_k", 0xffffffffu), 42);
+  cr_assert_eq(run_i32(s, in, "store_k", 0xfffffffeu), 9);
   a[0] = i32v(65536 - 4);
   a[1] = i32v(0);
   assert_trap(run(s, in, "load", a, 2, &r, 1, &err), &err,
+              INTERP_TRAP_MEMORY_OOB);
+  a[0] = i32v(65536 - 5);
+  assert_trap(run(s, in, "load_k", a, 1, &r, 1, &err), &err,
               INTERP_TRAP_MEMORY_OOB);
   interp_store_free(s);
 }
