@@ -1,5 +1,5 @@
 /*
-** error.c: status names, trap messages and filling interp_error.
+** error.c: names of statuses, traps and types, and filling interp_error.
 */
 #include "error.h"
 
@@ -29,6 +29,18 @@ const char *interp_trap_message(interp_trap t) {
   if ((unsigned)t >= sizeof trap_messages / sizeof trap_messages[0])
     return "unknown trap";
   return trap_messages[t];
+}
+
+const char *interp_valtype_name(interp_valtype t) {
+  switch (t) {
+  case INTERP_I32: return "i32";
+  case INTERP_I64: return "i64";
+  case INTERP_F32: return "f32";
+  case INTERP_F64: return "f64";
+  case INTERP_FUNCREF: return "funcref";
+  case INTERP_EXTERNREF: return "externref";
+  }
+  return "unknown type";
 }
 
 interp_status ip_fail(interp_error *err, interp_status s, const char *fmt, ...) {

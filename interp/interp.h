@@ -79,6 +79,9 @@ typedef enum interp_valtype {
   INTERP_EXTERNREF = 0x6f
 } interp_valtype;
 
+/* "i32", "funcref", ...; "unknown type" for anything else. */
+const char *interp_valtype_name(interp_valtype t);
+
 typedef struct interp_func interp_func;
 
 /* A typed value. Floats travel as bit patterns so NaN payloads survive.

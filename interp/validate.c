@@ -72,16 +72,9 @@ static bool nomem(vctx *v) {
   return false;
 }
 
+/* ANY on the operand side means the stack had nothing to give. */
 static const char *type_name(uint8_t t) {
-  switch (t) {
-  case INTERP_I32: return "i32";
-  case INTERP_I64: return "i64";
-  case INTERP_F32: return "f32";
-  case INTERP_F64: return "f64";
-  case INTERP_FUNCREF: return "funcref";
-  case INTERP_EXTERNREF: return "externref";
-  default: return "nothing";
-  }
+  return t == ANY ? "nothing" : interp_valtype_name((interp_valtype)t);
 }
 
 static bool mismatch(vctx *v, uint8_t want, uint8_t got) {

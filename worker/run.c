@@ -69,18 +69,6 @@ static void set_failure(Plugsup__Result *res, const interp_error *err) {
 
 /* ---- types and values ---- */
 
-static const char *valtype_name(interp_valtype t) {
-  switch (t) {
-  case INTERP_I32: return "i32";
-  case INTERP_I64: return "i64";
-  case INTERP_F32: return "f32";
-  case INTERP_F64: return "f64";
-  case INTERP_FUNCREF: return "funcref";
-  case INTERP_EXTERNREF: return "externref";
-  }
-  return "?";
-}
-
 static int valtype_from_proto(Plugsup__ValType t, interp_valtype *out) {
   static const interp_valtype map[] = {0, INTERP_I32, INTERP_I64, INTERP_F32,
                                        INTERP_F64, INTERP_FUNCREF,
@@ -110,11 +98,11 @@ static char *functype_text(const interp_functype *f) {
   buf[n++] = '(';
   for (uint32_t i = 0; i < f->nparams && n < 400; i++)
     n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s", i ? " " : "",
-                          valtype_name(f->params[i]));
+                          interp_valtype_name(f->params[i]));
   n += (size_t)snprintf(buf + n, sizeof buf - n, ") -> (");
   for (uint32_t i = 0; i < f->nresults && n < 500; i++)
     n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s", i ? " " : "",
-                          valtype_name(f->results[i]));
+                          interp_valtype_name(f->results[i]));
   snprintf(buf + n, sizeof buf - n, ")");
   return worker_strdupf("%s", buf);
 }
@@ -138,14 +126,14 @@ static char *externtype_text(const interp_externtype *t) {
     return functype_text(&t->func);
   case INTERP_EXTERN_TABLE: {
     char prefix[16];
-    snprintf(prefix, sizeof prefix, "%s ", valtype_name(t->table.elem));
+    snprintf(prefix, sizeof prefix, "%s ", interp_valtype_name(t->table.elem));
     return limits_text(prefix, t->table.limits);
   }
   case INTERP_EXTERN_MEMORY:
     return limits_text("", t->memory);
   case INTERP_EXTERN_GLOBAL:
     return worker_strdupf("%s%s", t->global.mutable_ ? "mut " : "",
-                          valtype_name(t->global.type));
+                          interp_valtype_name(t->global.type));
   }
   return worker_strdupf("?");
 }
