@@ -53,7 +53,6 @@
 /* X(name, layout): the instructions that are not plain Wasm ones. */
 #define CODE_OWN_LIST(X)                                                      \
   X(MOV,            "dst src              fp[dst] = fp[src]")                 \
-  X(MOV2,           "d1 s1 d2 s2          two MOVs")                          \
   X(BR,             "off cost             ip += off")                         \
   X(BR_IF,          "cond off cost        branch if i32 cond != 0")           \
   X(BR_UNLESS,      "cond off cost        branch if i32 cond == 0")           \

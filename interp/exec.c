@@ -416,7 +416,6 @@ enter:
 
   /* ---- internal: moves and control ---- */
   OP(MOV, 3, R(1) = R(2))
-  OP(MOV2, 5, { R(1) = R(2); R(3) = R(4); })
   CASE(BR) { FUEL(ip[2]); JUMP(1); NEXT(); }
   CASE(BR_IF) {
     FUEL(ip[3]);
