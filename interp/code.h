@@ -73,6 +73,17 @@
   X(TABLE_FILL,     "table i ref n")                                          \
   X(REF_FUNC,       "dst func")                                               \
   X(REF_IS_NULL,    "dst src")                                                \
+  /* select on an i32 comparison: fp[dst] = (x OP y) ? a : b */             \
+  X(SEL_I32_EQ,     "dst a b x y")                                            \
+  X(SEL_I32_NE,     "dst a b x y")                                            \
+  X(SEL_I32_LT_S,   "dst a b x y")                                            \
+  X(SEL_I32_LT_U,   "dst a b x y")                                            \
+  X(SEL_I32_GT_S,   "dst a b x y")                                            \
+  X(SEL_I32_GT_U,   "dst a b x y")                                            \
+  X(SEL_I32_LE_S,   "dst a b x y")                                            \
+  X(SEL_I32_LE_U,   "dst a b x y")                                            \
+  X(SEL_I32_GE_S,   "dst a b x y")                                            \
+  X(SEL_I32_GE_U,   "dst a b x y")                                            \
   /* i32 binary ops with a constant right operand [op dst a imm] */          \
   X(I32_ADD_I,      "dst a imm")                                              \
   X(I32_SUB_I,      "dst a imm")                                              \

@@ -810,6 +810,49 @@ static void op_call(cc *c, uint32_t op, const mod_functype *ft, uint32_t a,
   c->last_op = -1;
 }
 
+/* select; when the condition is an i32 comparison just emitted, the
+** comparison moves into the select (SEL_I32_*), and eqz swaps the arms. */
+static void op_select(cc *c) {
+  static const uint32_t cmp[][2] = {
+      {C_I32_EQ, C_SEL_I32_EQ},     {C_I32_NE, C_SEL_I32_NE},
+      {C_I32_LT_S, C_SEL_I32_LT_S}, {C_I32_LT_U, C_SEL_I32_LT_U},
+      {C_I32_GT_S, C_SEL_I32_GT_S}, {C_I32_GT_U, C_SEL_I32_GT_U},
+      {C_I32_LE_S, C_SEL_I32_LE_S}, {C_I32_LE_U, C_SEL_I32_LE_U},
+      {C_I32_GE_S, C_SEL_I32_GE_S}, {C_I32_GE_U, C_SEL_I32_GE_U},
+  };
+  ent k = pop(c), b = pop(c), a = pop(c);
+  uint32_t op = C_SELECT, x = k.slot, y = 0;
+  uint32_t at0 = c->last_op < 0 || c->oom ? 0 : (uint32_t)c->last_op;
+  if (c->last_op >= 0 && !c->oom && k.kind == K_TEMP &&
+      c->code[at0 + 1] == k.slot) {
+    uint32_t prev = c->code[at0];
+    for (size_t i = 0; i < sizeof cmp / sizeof cmp[0]; i++)
+      if (cmp[i][0] == prev)
+        op = cmp[i][1];
+    if (op != C_SELECT || prev == C_I32_EQZ) {
+      x = c->code[at0 + 2];
+      y = op != C_SELECT ? c->code[at0 + 3] : 0;
+      if (prev == C_I32_EQZ) { /* select(a, b, x == 0) = select(b, a, x) */
+        ent t = a;
+        a = b;
+        b = t;
+      }
+      c->ncode = at0;
+      if (c->nops > 0 && c->ops[c->nops - 1] == at0)
+        c->nops--;
+    }
+  }
+  uint32_t at = c->ncode, d = push_temp(c);
+  emit_op(c, op);
+  emit(c, d);
+  emit(c, a.slot);
+  emit(c, b.slot);
+  emit(c, x);
+  if (op != C_SELECT)
+    emit(c, y);
+  c->last_op = c->oom ? -1 : (int64_t)at;
+}
+
 static void op_special(cc *c, const rd_insn *in) {
   switch (in->op) {
   case OP_UNREACHABLE:
@@ -838,14 +881,7 @@ static void op_special(cc *c, const rd_insn *in) {
     op_call(c, C_CALL_INDIRECT, &c->m->types[in->x], in->x, in->y);
     return;
   case OP_DROP: pop(c); return;
-  case OP_SELECT: case OP_SELECT_T: {
-    ent k = pop(c), b = pop(c), a = pop(c);
-    uint32_t at = c->ncode, d = push_temp(c);
-    emit_op(c, C_SELECT); emit(c, d); emit(c, a.slot); emit(c, b.slot);
-    emit(c, k.slot);
-    c->last_op = c->oom ? -1 : (int64_t)at;
-    return;
-  }
+  case OP_SELECT: case OP_SELECT_T: op_select(c); return;
   case OP_LOCAL_GET: push(c, in->x, K_LOCAL); return;
   case OP_LOCAL_SET: op_local_set(c, in->x, false); return;
   case OP_LOCAL_TEE: op_local_set(c, in->x, true); return;

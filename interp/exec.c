@@ -310,6 +310,9 @@ interp_status interp_caller_exit(interp_caller *caller, int32_t code) {
   X(I32_STORE, uint32_t) X(I64_STORE, uint64_t) X(F32_STORE, uint32_t)        \
   X(F64_STORE, uint64_t) X(I32_STORE8, uint8_t) X(I32_STORE16, uint16_t)      \
   X(I64_STORE8, uint8_t) X(I64_STORE16, uint16_t) X(I64_STORE32, uint32_t)
+/* select on a comparison [op dst a b x y]. */
+#define SEL_CMP(name, e) OP(name, 6, { uint32_t a = U32(4), b = U32(5);        \
+    R(1) = (e) ? R(2) : R(3); })
 /* Fused compare-and-branch [op a b off cost] (EQZ/NEZ: [op a off cost]). */
 #define BR_CMP(name, e) CASE(name) { uint32_t a = U32(1), b = U32(2);         \
     FUEL(ip[4]); if (e) JUMP(3); else ip += 5; NEXT(); }
@@ -500,6 +503,16 @@ enter:
   }
   CASE(UNREACHABLE) { TRAP(INTERP_TRAP_UNREACHABLE); }
   OP(SELECT, 5, R(1) = U32(4) ? R(2) : R(3))
+  SEL_CMP(SEL_I32_EQ, a == b)
+  SEL_CMP(SEL_I32_NE, a != b)
+  SEL_CMP(SEL_I32_LT_S, (int32_t)a < (int32_t)b)
+  SEL_CMP(SEL_I32_LT_U, a < b)
+  SEL_CMP(SEL_I32_GT_S, (int32_t)a > (int32_t)b)
+  SEL_CMP(SEL_I32_GT_U, a > b)
+  SEL_CMP(SEL_I32_LE_S, (int32_t)a <= (int32_t)b)
+  SEL_CMP(SEL_I32_LE_U, a <= b)
+  SEL_CMP(SEL_I32_GE_S, (int32_t)a >= (int32_t)b)
+  SEL_CMP(SEL_I32_GE_U, a >= b)
 
   /* ---- variables and references ---- */
   OP(GLOBAL_GET, 3, R(1) = inst->globals[ip[2]]->bits)

@@ -427,3 +427,19 @@ Test(exec_memory, an_added_address_wraps_before_the_offset_is_added) {
               INTERP_TRAP_MEMORY_OOB);
   interp_store_free(s);
 }
+
+Test(exec_slots, select_on_a_comparison_picks_the_right_arm) {
+  interp_store *s = store((interp_config){0});
+  interp_instance *in = inst_of(s, "exec_slot_hazards", NULL);
+  interp_value a[2] = {i32v(0xffffffffu), i32v(0)}, r; /* -1 < 0 */
+  interp_error err;
+  cr_assert_eq(run(s, in, "sel_lt", a, 2, &r, 1, &err), INTERP_OK);
+  cr_assert_eq(r.of.i32, 10);
+  a[0] = i32v(5);
+  a[1] = i32v(3);
+  cr_assert_eq(run(s, in, "sel_lt", a, 2, &r, 1, &err), INTERP_OK);
+  cr_assert_eq(r.of.i32, 20);
+  cr_assert_eq(run_i32(s, in, "sel_eqz", 0), 10);
+  cr_assert_eq(run_i32(s, in, "sel_eqz", 7), 20);
+  interp_store_free(s);
+}
