@@ -94,6 +94,17 @@
   X(I32_SHL_I,      "dst a imm")                                              \
   X(I32_SHR_S_I,    "dst a imm")                                              \
   X(I32_SHR_U_I,    "dst a imm")                                              \
+  /* the same for i64, the constant in two words [op dst a lo hi]; keep   \
+  ** these after the i32 forms (compile.c tests op >= I64_ADD_I) */        \
+  X(I64_ADD_I,      "dst a lo hi")                                            \
+  X(I64_SUB_I,      "dst a lo hi")                                            \
+  X(I64_MUL_I,      "dst a lo hi")                                            \
+  X(I64_AND_I,      "dst a lo hi")                                            \
+  X(I64_OR_I,       "dst a lo hi")                                            \
+  X(I64_XOR_I,      "dst a lo hi")                                            \
+  X(I64_SHL_I,      "dst a lo hi")                                            \
+  X(I64_SHR_S_I,    "dst a lo hi")                                            \
+  X(I64_SHR_U_I,    "dst a lo hi")                                            \
   /* fused compare-and-branch [op a b off cost] ([op a off cost] for    \
   ** EQZ/NEZ): branch if (a OP b) holds */              \
   X(BR_I32_EQ,      "a b off")                                                \

@@ -585,7 +585,7 @@ static void op_local_set(cc *c, uint32_t x, bool tee) {
 
 /* ---- plain instructions ---- */
 
-/* The immediate form of an i32 binary op, C_COUNT if none; 'swap' says
+/* The immediate form of an i32 or i64 binary op, C_COUNT if none; 'swap' says
 ** whether the op commutes (so a constant left operand may move right). */
 static uint32_t imm_form(uint32_t op, bool *commutes) {
   static const struct { uint32_t op, imm; bool comm; } tab[] = {
@@ -594,6 +594,11 @@ static uint32_t imm_form(uint32_t op, bool *commutes) {
       {C_I32_OR, C_I32_OR_I, true},      {C_I32_XOR, C_I32_XOR_I, true},
       {C_I32_SHL, C_I32_SHL_I, false},   {C_I32_SHR_S, C_I32_SHR_S_I, false},
       {C_I32_SHR_U, C_I32_SHR_U_I, false},
+      {C_I64_ADD, C_I64_ADD_I, true},    {C_I64_SUB, C_I64_SUB_I, false},
+      {C_I64_MUL, C_I64_MUL_I, true},    {C_I64_AND, C_I64_AND_I, true},
+      {C_I64_OR, C_I64_OR_I, true},      {C_I64_XOR, C_I64_XOR_I, true},
+      {C_I64_SHL, C_I64_SHL_I, false},   {C_I64_SHR_S, C_I64_SHR_S_I, false},
+      {C_I64_SHR_U, C_I64_SHR_U_I, false},
   };
   for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
     if (tab[i].op == op) {
@@ -616,7 +621,10 @@ static bool value_op_imm(cc *c, uint32_t op, const ent args[2]) {
   emit_op(c, imm);
   emit(c, d);
   emit(c, args[1 - k].slot);
-  emit(c, (uint32_t)c->fixed[args[k].slot - c->L]);
+  uint64_t v = c->fixed[args[k].slot - c->L];
+  emit(c, (uint32_t)v);
+  if (imm >= C_I64_ADD_I) /* i64 forms: the high half follows */
+    emit(c, (uint32_t)(v >> 32));
   c->last_op = c->oom ? -1 : (int64_t)at;
   return true;
 }

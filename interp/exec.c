@@ -236,6 +236,8 @@ interp_status interp_caller_exit(interp_caller *caller, int32_t code) {
 #define I32_UN(name, e) OP(name, 3, { uint32_t a = U32(2); R(1) = (uint32_t)(e); })
 #define I32_BIN(name, e) OP(name, 4, { uint32_t a = U32(2), b = U32(3); R(1) = (uint32_t)(e); })
 #define I32_BIN_I(name, e) OP(name, 4, { uint32_t a = U32(2), b = ip[3]; R(1) = (uint32_t)(e); })
+#define I64_BIN_I(name, e) OP(name, 5, { uint64_t a = U64(2),                \
+    b = ip[3] | (uint64_t)ip[4] << 32; R(1) = (uint64_t)(e); })
 #define I64_UN(name, e) OP(name, 3, { uint64_t a = U64(2); R(1) = (uint64_t)(e); })
 #define I64_BIN(name, e) OP(name, 4, { uint64_t a = U64(2), b = U64(3); R(1) = (uint64_t)(e); })
 #define I64_CMP(name, e) OP(name, 4, { uint64_t a = U64(2), b = U64(3); R(1) = (uint32_t)(e); })
@@ -684,6 +686,15 @@ enter:
   I64_BIN(I64_SHR_U, a >> (b & 63))
   I64_BIN(I64_ROTL, n_rotl64(a, b))
   I64_BIN(I64_ROTR, n_rotr64(a, b))
+  I64_BIN_I(I64_ADD_I, a + b)
+  I64_BIN_I(I64_SUB_I, a - b)
+  I64_BIN_I(I64_MUL_I, a * b)
+  I64_BIN_I(I64_AND_I, a & b)
+  I64_BIN_I(I64_OR_I, a | b)
+  I64_BIN_I(I64_XOR_I, a ^ b)
+  I64_BIN_I(I64_SHL_I, a << (b & 63))
+  I64_BIN_I(I64_SHR_S_I, n_shr_s64(a, b))
+  I64_BIN_I(I64_SHR_U_I, a >> (b & 63))
 
   /* ---- f32 ---- */
   F32_CMP(F32_EQ, a == b)

@@ -443,3 +443,23 @@ Test(exec_slots, select_on_a_comparison_picks_the_right_arm) {
   cr_assert_eq(run_i32(s, in, "sel_eqz", 7), 20);
   interp_store_free(s);
 }
+
+static uint64_t i64_imm_model(uint64_t x) {
+  uint64_t sar = (uint64_t)((int64_t)x >> 60); /* arithmetic on gcc/clang */
+  return ((x * 0x9e3779b97f4a7c15ull) ^ (x >> 33)) + (sar << 4) -
+         ((x & 0xff00ff00ff00ff00ull) | 0x1234567890ull);
+}
+
+Test(exec_slots, i64_ops_with_64_bit_constants) {
+  interp_store *s = store((interp_config){0});
+  interp_instance *in = inst_of(s, "exec_slot_hazards", NULL);
+  const uint64_t xs[] = {0, 1, 0x8000000000000000ull, 0xfedcba9876543210ull};
+  for (size_t i = 0; i < sizeof xs / sizeof xs[0]; i++) {
+    interp_value a = i64v(xs[i]), r;
+    interp_error err;
+    cr_assert_eq(run(s, in, "i64_imm", &a, 1, &r, 1, &err), INTERP_OK);
+    cr_assert_eq(r.of.i64, i64_imm_model(xs[i]), "x = %llx",
+                 (unsigned long long)xs[i]);
+  }
+  interp_store_free(s);
+}

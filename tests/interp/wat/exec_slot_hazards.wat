@@ -43,4 +43,12 @@
     (select (i32.const 10) (i32.const 20)
             (i32.lt_s (local.get 0) (local.get 1))))
   (func (export "sel_eqz") (param i32) (result i32)
-    (select (i32.const 10) (i32.const 20) (i32.eqz (local.get 0)))))
+    (select (i32.const 10) (i32.const 20) (i32.eqz (local.get 0))))
+  (func (export "i64_imm") (param $x i64) (result i64)
+    (i64.sub
+      (i64.add
+        (i64.xor (i64.mul (local.get $x) (i64.const 0x9e3779b97f4a7c15))
+                 (i64.shr_u (local.get $x) (i64.const 33)))
+        (i64.shl (i64.shr_s (local.get $x) (i64.const 60)) (i64.const 4)))
+      (i64.or (i64.and (local.get $x) (i64.const 0xff00ff00ff00ff00))
+              (i64.const 0x1234567890)))))
