@@ -38,6 +38,7 @@ struct interp_memory {
   uint32_t pages;
   uint32_t max_pages;        /* effective cap: declared max and store cap */
   interp_limits limits;      /* declared limits (max as declared) */
+  interp_store *owner;       /* imports from another store are refused */
   struct interp_memory *next;
 };
 
@@ -47,6 +48,7 @@ struct interp_table {
   uint32_t max;              /* effective cap */
   interp_limits limits;      /* declared */
   uint8_t elem;              /* INTERP_FUNCREF / INTERP_EXTERNREF */
+  interp_store *owner;       /* imports from another store are refused */
   struct interp_table *next;
 };
 
@@ -54,6 +56,7 @@ struct interp_global {
   uint64_t bits;             /* value; refs as (uintptr_t) */
   uint8_t type;
   bool mutable_;
+  interp_store *owner;       /* imports from another store are refused */
   struct interp_global *next;
 };
 
@@ -65,6 +68,7 @@ struct interp_func {
   const struct compiled_func *code;    /* NULL for host functions */
   interp_host_fn host;
   void *ud;
+  interp_store *owner;       /* imports from another store are refused */
   struct interp_func *next;
 };
 

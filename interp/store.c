@@ -327,6 +327,7 @@ static interp_func *new_func(interp_store *s, const rt_type *t) {
   if (f == NULL)
     return NULL;
   f->type = t;
+  f->owner = s;
   f->next = s->funcs;
   s->funcs = f;
   return f;
@@ -379,6 +380,7 @@ static interp_memory *new_memory(interp_store *s, interp_limits limits) {
   }
   m->pages = limits.min;
   m->size = (uint64_t)limits.min * PAGE;
+  m->owner = s;
   m->next = s->memories;
   s->memories = m;
   return m;
@@ -432,6 +434,7 @@ static interp_table *new_table(interp_store *s, uint8_t elem,
   t->limits = limits;
   t->size = limits.min;
   t->max = cap_max(&limits, s->cfg.max_table_elems);
+  t->owner = s;
   t->next = s->tables;
   s->tables = t;
   return t;
@@ -473,6 +476,7 @@ static interp_global *new_global(interp_store *s, uint8_t type, bool mut,
   g->type = type;
   g->mutable_ = mut;
   g->bits = bits;
+  g->owner = s;
   g->next = s->globals;
   s->globals = g;
   return g;
@@ -563,11 +567,23 @@ static interp_status link_fail(interp_error *err, const mod_import *im,
                  im->name.bytes);
 }
 
+static bool owned_by(const interp_store *s, const interp_extern *e) {
+  switch (e->kind) {
+  case INTERP_EXTERN_FUNC: return e->of.func->owner == s;
+  case INTERP_EXTERN_TABLE: return e->of.table->owner == s;
+  case INTERP_EXTERN_MEMORY: return e->of.memory->owner == s;
+  case INTERP_EXTERN_GLOBAL: return e->of.global->owner == s;
+  }
+  return false;
+}
+
 static interp_status link_one(interp_store *s, interp_instance *in,
                               const mod_import *im, const interp_extern *ext,
                               uint32_t counts[4], interp_error *err) {
   if (ext->kind != im->kind || ext->of.func == NULL)
     return link_fail(err, im, "incompatible import type");
+  if (!owned_by(s, ext))
+    return link_fail(err, im, "import from another store");
   switch (im->kind) {
   case INTERP_EXTERN_FUNC:
     if (ext->of.func->type != in->types[im->of.func])
@@ -597,7 +613,6 @@ static interp_status link_one(interp_store *s, interp_instance *in,
     break;
   }
   }
-  (void)s;
   return INTERP_OK;
 }
 
@@ -849,6 +864,9 @@ interp_status interp_call(interp_store *s, interp_func *f,
   ip_clear(err);
   if (s == NULL || f == NULL || (nresults && results == NULL))
     return ip_fail(err, INTERP_BAD_ARGS, "interp_call: bad arguments");
+  if (f->owner != s)
+    return ip_fail(err, INTERP_BAD_ARGS,
+                   "interp_call: the function belongs to another store");
   const rt_type *t = f->type;
   interp_status st = check_args(t, args, nargs, nresults, err);
   if (st != INTERP_OK)

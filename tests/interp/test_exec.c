@@ -463,3 +463,26 @@ Test(exec_slots, i64_ops_with_64_bit_constants) {
   }
   interp_store_free(s);
 }
+
+/* ---- stores keep to themselves ---- */
+
+Test(exec_stores, objects_of_another_store_are_refused) {
+  interp_store *s1 = store((interp_config){0});
+  interp_store *s2 = store((interp_config){0});
+  interp_memory *mem;
+  cr_assert_eq(interp_memory_new(s1, (interp_limits){1, 0, 0}, &mem),
+               INTERP_OK);
+  interp_extern e = {.kind = INTERP_EXTERN_MEMORY, .of.memory = mem};
+  interp_instance *in = NULL;
+  interp_error err;
+  interp_status st = interp_instantiate(s2, load(s2, "exec_shared_memory"),
+                                        give, &e, &in, &err);
+  cr_assert_eq(st, INTERP_UNLINKABLE);
+  cr_assert_str_eq(err.message, "import from another store: \"env\" \"mem\"");
+  interp_instance *d = inst_of(s1, "exec_deep_recursion", NULL);
+  interp_value a = i32v(3), r;
+  cr_assert_eq(interp_call(s2, fn(d, "depth"), &a, 1, &r, 1, &err),
+               INTERP_BAD_ARGS);
+  interp_store_free(s2);
+  interp_store_free(s1);
+}
