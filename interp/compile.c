@@ -20,6 +20,16 @@
 ** 'local.set' after an instruction that wrote the top temp retargets that
 ** instruction's destination to the local instead of emitting a MOV.
 **
+** Peephole fusions look at the instruction just emitted (last_op) and,
+** when it produced the value being consumed, take it back out of the code
+** and emit one combined instruction: a comparison into br_if/if
+** (BR_I32_*), into select (SEL_I32_*), an i32.add into the address of a
+** load or store (_RR/_RI). Nothing may fuse across a label: every place
+** that makes the next instruction a branch target clears last_op.
+**
+** Fuel: each branch, call and return carries the count of Wasm
+** instructions since the previous one (block_cost).
+**
 ** The number K of fixed slots is only known at the end, and temps live
 ** above them, so a body with constants is compiled twice: the first pass
 ** counts them (K is deterministic), the second uses the right K.

@@ -3,8 +3,9 @@
 **
 ** rt_run is the one deliberately long function: the dispatch loop. It is
 ** written once against DISPATCH_START / CASE / NEXT / DISPATCH_END, which
-** build either as computed goto (GCC/clang '&&label' tables: one indirect
-** jump per instruction, each with its own branch-prediction history) or,
+** build either as direct-threaded computed goto (GCC/clang '&&label': each
+** opcode word holds its handler's offset, one indirect jump per
+** instruction, each handler with its own branch-prediction history) or,
 ** with INTERP_SWITCH_DISPATCH, as a portable 'switch'.
 **
 ** Wasm calls never recurse in C: a call pushes an rt_frame and jumps to
