@@ -618,12 +618,18 @@ static uint32_t imm_form(uint32_t op, bool *commutes) {
   return C_COUNT;
 }
 
+/* A constant, as opposed to a FIXED if-parameter save slot, whose value
+** is only known at run time. */
+static bool is_const(const cc *c, const ent *e) {
+  return e->kind == K_FIXED && !c->is_save[e->slot - c->L];
+}
+
 /* 'x op const' with the constant as an immediate: one load fewer. */
 static bool value_op_imm(cc *c, uint32_t op, const ent args[2]) {
   bool commutes = false;
   uint32_t imm = imm_form(op, &commutes);
-  int k = args[1].kind == K_FIXED ? 1
-          : (commutes && args[0].kind == K_FIXED) ? 0 : -1;
+  int k = is_const(c, &args[1]) ? 1
+          : (commutes && is_const(c, &args[0])) ? 0 : -1;
   if (imm == C_COUNT || k < 0 || c->oom)
     return false;
   uint32_t at = c->ncode;

@@ -486,3 +486,16 @@ Test(exec_stores, objects_of_another_store_are_refused) {
   interp_store_free(s2);
   interp_store_free(s1);
 }
+
+Test(exec_slots, if_parameters_in_save_slots_are_values_not_constants) {
+  interp_store *s = store((interp_config){0});
+  interp_instance *in = inst_of(s, "exec_slot_hazards", NULL);
+  interp_value a[2] = {i32v(1), i32v(5)}, r;
+  interp_error err;
+  cr_assert_eq(run(s, in, "if_params_saved", a, 2, &r, 1, &err), INTERP_OK);
+  cr_assert_eq(r.of.i32, 6 + 15);
+  a[0] = i32v(0);
+  cr_assert_eq(run(s, in, "if_params_saved", a, 2, &r, 1, &err), INTERP_OK);
+  cr_assert_eq(r.of.i32, 6 - 15);
+  interp_store_free(s);
+}

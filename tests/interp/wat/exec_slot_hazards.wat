@@ -51,4 +51,10 @@
                  (i64.shr_u (local.get $x) (i64.const 33)))
         (i64.shl (i64.shr_s (local.get $x) (i64.const 60)) (i64.const 4)))
       (i64.or (i64.and (local.get $x) (i64.const 0xff00ff00ff00ff00))
-              (i64.const 0x1234567890)))))
+              (i64.const 0x1234567890))))
+  (func (export "if_params_saved") (param $c i32) (param $x i32) (result i32)
+    ;; both parameters live in save slots inside the arms
+    (i32.add (local.get $x) (i32.const 1)) (i32.mul (local.get $x) (i32.const 3))
+    (if (param i32 i32) (result i32) (local.get $c)
+      (then (i32.add))
+      (else (i32.sub)))))
