@@ -406,8 +406,10 @@ static bool local_type(vctx *v, uint32_t x, uint8_t *t) {
     *t = v->type->types[x];
   else if (x - np < v->f->nlocals)
     *t = v->f->local_types[x - np];
-  else
+  else {
+    *t = ANY;
     return invalid(v, "unknown local %u", x);
+  }
   return true;
 }
 
