@@ -44,6 +44,7 @@ const char *worker_parse_args(int argc, char **argv, worker_options *out) {
   out->memory_bytes = PLUGSUP_WORKER_DEFAULT_MEMORY;
   out->cpu_seconds = 0;
   out->namespaces = 1;
+  out->record_fds = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (strcmp(a, PLUGSUP_WORKER_ARG_MEMORY) == 0) {
@@ -233,7 +234,8 @@ int sandbox_enter(const worker_options *opt, sandbox_state *st) {
     return PLUGSUP_WORKER_EXIT_ORPHANED;
   if (set_rlimits(opt) != 0)
     return PLUGSUP_WORKER_EXIT_SANDBOX_SETUP;
-  record_open_fds(st);
+  if (opt->record_fds)
+    record_open_fds(st);
   if (seccomp_install(PLUGSUP_WORKER_REPLY_FD) != 0)
     return PLUGSUP_WORKER_EXIT_SANDBOX_SETUP;
   return 0;

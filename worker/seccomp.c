@@ -29,9 +29,8 @@
 ** supervisor sees the same death whether or not the frame got out.
 **
 ** Names: libseccomp's resolver allocates, so it cannot run in a signal
-** handler. A table of every native syscall name is resolved once, before
-** the filter goes on (a few hundred small strings, kept for the process's
-** life); the handler only indexes it.
+** handler. The build resolves every native syscall name into a constant
+** table (gen_syscall_names.c); the handler only indexes it.
 */
 #define _GNU_SOURCE
 #include "sandbox.h"
@@ -50,19 +49,10 @@
 
 #include "frame.h"
 
-/* Above every syscall number in use on any arch today (x86_64: ~460). */
-#define SYSCALL_NAME_SLOTS 1024
+#include "syscall_names.inc"
 
-static const char *syscall_names[SYSCALL_NAME_SLOTS];
 static int violation_fd = -1;
 static uint8_t violation_frame[FRAME_HEADER_BYTES + 128];
-
-static void resolve_syscall_names(void) {
-  uint32_t arch = seccomp_arch_native();
-  for (int nr = 0; nr < SYSCALL_NAME_SLOTS; nr++)
-    if (syscall_names[nr] == NULL)
-      syscall_names[nr] = seccomp_syscall_resolve_num_arch(arch, nr);
-}
 
 /* ---- the SIGSYS handler: async-signal-safe code only ---- */
 
@@ -216,7 +206,6 @@ done:
 }
 
 int seccomp_install(int reply_fd) {
-  resolve_syscall_names();
   if (install_reporter(reply_fd) != 0)
     return -1;
   if (install_abi_guard() != 0)

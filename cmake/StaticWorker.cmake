@@ -1,0 +1,53 @@
+# plugsup-worker is linked statically when it can be: a static worker needs
+# no dynamic loader, so each run starts about 0.4 ms sooner (bench/README.md),
+# and it maps no shared library besides the vDSO. Sanitizer runtimes cannot
+# be linked statically, so those builds keep a dynamic worker.
+#
+# The dependencies are wrapped in plugsup_dep_* targets that resolve per
+# consumer: the archive for an executable with PLUGSUP_STATIC_LINK set, the
+# shared library for everything else (the library, the tests).
+option(PLUGSUP_STATIC_WORKER "Link plugsup-worker statically when the archives exist" ON)
+
+set(_static ${PLUGSUP_STATIC_WORKER})
+if(_static AND (PLUGSUP_SANITIZE OR PLUGSUP_FUZZ))
+  set(_static OFF)
+  set(_why "sanitizer runtimes link only dynamically")
+endif()
+if(_static)
+  find_library(PLUGSUP_LIBC_ARCHIVE libc.a)
+  find_library(PLUGSUP_SECCOMP_ARCHIVE libseccomp.a)
+  find_library(PLUGSUP_PROTOBUFC_ARCHIVE libprotobuf-c.a)
+  foreach(_a PLUGSUP_LIBC_ARCHIVE PLUGSUP_SECCOMP_ARCHIVE PLUGSUP_PROTOBUFC_ARCHIVE)
+    if(NOT ${_a})
+      set(_static OFF)
+      set(_why "${_a} not found")
+    endif()
+  endforeach()
+endif()
+set(PLUGSUP_WORKER_IS_STATIC ${_static})
+if(_static)
+  message(STATUS "plugsup-worker: static")
+else()
+  message(STATUS "plugsup-worker: dynamic (${_why})")
+endif()
+
+function(plugsup_dependency name pkg_target archive)
+  add_library(${name} INTERFACE)
+  if(PLUGSUP_WORKER_IS_STATIC)
+    target_link_libraries(${name} INTERFACE
+      "$<IF:$<BOOL:$<TARGET_PROPERTY:PLUGSUP_STATIC_LINK>>,${archive},${pkg_target}>")
+  else()
+    target_link_libraries(${name} INTERFACE ${pkg_target})
+  endif()
+endfunction()
+
+plugsup_dependency(plugsup_dep_seccomp PkgConfig::SECCOMP "${PLUGSUP_SECCOMP_ARCHIVE}")
+plugsup_dependency(plugsup_dep_protobufc PkgConfig::PROTOBUFC "${PLUGSUP_PROTOBUFC_ARCHIVE}")
+
+# Makes an executable link every plugsup_dep_* archive and libc statically.
+function(plugsup_link_statically target)
+  if(PLUGSUP_WORKER_IS_STATIC)
+    set_target_properties(${target} PROPERTIES PLUGSUP_STATIC_LINK ON)
+    target_link_options(${target} PRIVATE -static-pie)
+  endif()
+endfunction()
