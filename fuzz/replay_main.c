@@ -72,7 +72,8 @@ static int run_dir(const char *dir, long *count) {
     n++;
   }
   closedir(d);
-  qsort(names, n, sizeof *names, cmp_names);
+  if (n > 1)  /* an empty folder leaves names NULL, which qsort may not get */
+    qsort(names, n, sizeof *names, cmp_names);
   for (size_t i = 0; i < n; i++) {
     struct stat st;
     if (rc == 0 && stat(names[i], &st) == 0 && S_ISREG(st.st_mode)) {
