@@ -5,6 +5,7 @@
 #define PLUGSUP_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "plugsup.h"
@@ -38,6 +39,7 @@ typedef struct cli_opts {
   const char *invoke;   /* --invoke NAME, or NULL for _start */
   plugsup_limits limits;
   bool stats, json;
+  bool no_namespaces;   /* --no-namespaces */
   const char *plugin;   /* path */
   char **rest;          /* plugin arguments or values */
   int nrest;
@@ -54,12 +56,15 @@ int cli_parse_common(const char *cmd, int argc, char **argv, cli_opts *o,
                      bool allow_run_options, void (*help)(void));
 /* A supervisor with the worker found beside the plugsup binary, in the
 ** installed libexec dir, or at $PLUGSUP_WORKER; NULL after a message. */
-plugsup_supervisor *cli_supervisor(const plugsup_limits *limits);
+plugsup_supervisor *cli_supervisor(const cli_opts *o);
 plugsup_plugin *cli_load(const char *path);
 /* Exit status and one-line stderr message for a result. */
 int cli_outcome_exit(const plugsup_result *r);
 void cli_report_outcome(const plugsup_result *r);
 void cli_print_stats(const plugsup_result *r);
+/* The names of the namespaces bits set in ns, comma-separated, into buf
+** ("none" for 0). */
+void cli_namespace_names(unsigned ns, char *buf, size_t size);
 /* One JSON object for r on stdout (json.c); false if out of memory. */
 bool cli_print_json(const plugsup_result *r, bool validate);
 

@@ -27,7 +27,7 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) {
 #define CLI_MAX_MEMORY (4ull << 30)
 
 enum { OPT_INVOKE = 256, OPT_TIMEOUT, OPT_MEMORY, OPT_FUEL, OPT_OUTPUT,
-       OPT_STATS, OPT_JSON, OPT_HELP };
+       OPT_STATS, OPT_JSON, OPT_NO_NAMESPACES, OPT_HELP };
 
 static const struct option long_opts[] = {
     {"invoke", required_argument, NULL, OPT_INVOKE},
@@ -37,6 +37,7 @@ static const struct option long_opts[] = {
     {"max-output", required_argument, NULL, OPT_OUTPUT},
     {"stats", no_argument, NULL, OPT_STATS},
     {"json", no_argument, NULL, OPT_JSON},
+    {"no-namespaces", no_argument, NULL, OPT_NO_NAMESPACES},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0}};
 
@@ -107,6 +108,8 @@ int cli_parse_common(const char *cmd, int argc, char **argv, cli_opts *o,
       o->stats = true;
     else if (opt == OPT_JSON)
       o->json = true;
+    else if (opt == OPT_NO_NAMESPACES)
+      o->no_namespaces = true;
     else if ((rc = take_value(cmd, opt, optarg, o)))
       return rc;
   }
@@ -138,7 +141,7 @@ static bool self_dir(char *dir, size_t size) {
 /* $PLUGSUP_WORKER when set; else beside this binary (a build tree); else
 ** in the installed libexec dir, found relative to this binary so that an
 ** installed tree can be moved. */
-plugsup_supervisor *cli_supervisor(const plugsup_limits *limits) {
+plugsup_supervisor *cli_supervisor(const cli_opts *o) {
   char dir[PATH_MAX], worker[PATH_MAX + 64];
   const char *env = getenv("PLUGSUP_WORKER");
   if (env && *env)
@@ -162,8 +165,9 @@ plugsup_supervisor *cli_supervisor(const plugsup_limits *limits) {
   plugsup_config cfg;
   plugsup_config_init(&cfg);
   cfg.worker_path = worker;
-  cfg.limits = *limits;
+  cfg.limits = o->limits;
   cfg.max_in_flight = 1;
+  cfg.no_namespaces = o->no_namespaces;
   plugsup_supervisor *sup;
   if (plugsup_supervisor_new(&cfg, &sup) != PLUGSUP_OK) {
     fprintf(stderr, "plugsup: %s\n", plugsup_errmsg());
@@ -230,7 +234,24 @@ void cli_report_outcome(const plugsup_result *r) {
 
 static double ms(uint64_t usec) { return (double)usec / 1000.0; }
 
+void cli_namespace_names(unsigned ns, char *buf, size_t size) {
+  static const struct {
+    unsigned bit;
+    const char *name;
+  } names[] = {{PLUGSUP_NS_USER, "user"},   {PLUGSUP_NS_NET, "net"},
+               {PLUGSUP_NS_IPC, "ipc"},     {PLUGSUP_NS_MOUNT, "mount"},
+               {PLUGSUP_NS_PID, "pid"}};
+  size_t used = 0;
+  snprintf(buf, size, "none");
+  for (size_t i = 0; i < sizeof names / sizeof names[0] && used < size; i++)
+    if (ns & names[i].bit)
+      used += (size_t)snprintf(buf + used, size - used, "%s%s",
+                               used ? "," : "", names[i].name);
+}
+
 void cli_print_stats(const plugsup_result *r) {
+  char ns[64];
+  cli_namespace_names(r->namespaces, ns, sizeof ns);
   fprintf(stderr,
           "plugsup stats:\n"
           "  outcome      %s\n"
@@ -238,8 +259,9 @@ void cli_print_stats(const plugsup_result *r) {
           "  peak memory  %" PRIu64 " bytes (linear memory)\n"
           "  max rss      %" PRIu64 " bytes (worker process)\n"
           "  cpu time     %.3f ms\n"
-          "  wall time    %.3f ms\n",
+          "  wall time    %.3f ms\n"
+          "  namespaces   %s\n",
           plugsup_outcome_name(r->outcome), r->fuel_used,
           r->peak_memory_bytes, r->max_rss_bytes, ms(r->cpu_usec),
-          ms(r->wall_usec));
+          ms(r->wall_usec), ns);
 }

@@ -69,9 +69,18 @@ static json_t *module_json(const plugsup_result *r) {
                    im);
 }
 
+static json_t *namespaces_json(unsigned ns) {
+  char names[64];
+  json_t *a = json_array();
+  cli_namespace_names(ns, names, sizeof names);
+  for (char *p = ns ? strtok(names, ",") : NULL; a && p; p = strtok(NULL, ","))
+    json_array_append_new(a, json_string(p));
+  return a;
+}
+
 static json_t *result_json(const plugsup_result *r) {
   json_t *o = json_pack(
-      "{s:s, s:s, s:o, s:o, s:b, s:o, s:b, s:I, s:I, s:I, s:I, s:I}",
+      "{s:s, s:s, s:o, s:o, s:b, s:o, s:b, s:I, s:I, s:I, s:I, s:I, s:o}",
       "outcome", plugsup_outcome_name(r->outcome), "message", r->message,
       "values", values_json(r), "stdout", bytes_string(r->out.data, r->out.len),
       "stdout_truncated", r->out.truncated, "stderr",
@@ -79,7 +88,8 @@ static json_t *result_json(const plugsup_result *r) {
       r->err.truncated, "fuel_used", (json_int_t)r->fuel_used,
       "peak_memory_bytes", (json_int_t)r->peak_memory_bytes, "max_rss_bytes",
       (json_int_t)r->max_rss_bytes, "cpu_us", (json_int_t)r->cpu_usec,
-      "wall_us", (json_int_t)r->wall_usec);
+      "wall_us", (json_int_t)r->wall_usec, "namespaces",
+      namespaces_json(r->namespaces));
   if (!o)
     return NULL;
   if (r->outcome == PLUGSUP_OUTCOME_EXIT)

@@ -31,6 +31,8 @@ static void run_help(void) {
       "                    to stderr\n"
       "  --json            print one JSON object for the run on stdout instead\n"
       "                    of the plugin's output\n"
+      "  --no-namespaces   do not put the worker in new namespaces (faster;\n"
+      "                    the seccomp filter still applies)\n"
       "  -h, --help        this text\n"
       "\n"
       "The exit status is the plugin's own exit code (0-124); see 'plugsup\n"
@@ -48,6 +50,7 @@ static void validate_help(void) {
       "  --timeout T       wall-clock limit (default 10s)\n"
       "  --memory N        memory cap for the module, with K, M or G\n"
       "  --json            print one JSON object on stdout\n"
+      "  --no-namespaces   do not put the worker in new namespaces\n"
       "  -h, --help        this text\n");
 }
 
@@ -225,7 +228,7 @@ static int with_plugin(const cli_opts *o,
   plugsup_plugin *plg = cli_load(o->plugin);
   if (!plg)
     return CLI_EXIT_SYSTEM;
-  plugsup_supervisor *sup = cli_supervisor(&o->limits);
+  plugsup_supervisor *sup = cli_supervisor(o);
   int rc = sup ? body(sup, plg, o) : CLI_EXIT_SYSTEM;
   plugsup_supervisor_free(sup);
   plugsup_plugin_free(plg);

@@ -123,6 +123,10 @@ typedef struct plugsup_config {
                               installed one, or $PLUGSUP_WORKER if set */
   plugsup_limits limits;   /* defaults for every run */
   unsigned max_in_flight;  /* workers alive at once; more runs queue; 0: 8 */
+  bool no_namespaces;      /* true: workers skip unshare(). Namespaces are
+                              a second wall behind the seccomp filter and
+                              cost about 0.5 ms per run, mostly the network
+                              namespace (bench/README.md) */
 } plugsup_config;
 
 /* Zeroes *cfg and sets cfg->size: all defaults. */
@@ -176,6 +180,14 @@ typedef struct plugsup_value {
     uint64_t ref;
   } of;
 } plugsup_value;
+
+/* Bits of plugsup_result.namespaces: the namespaces a worker entered.
+** Entering them is best effort: kernels and containers may refuse any. */
+#define PLUGSUP_NS_USER 1u
+#define PLUGSUP_NS_NET 2u
+#define PLUGSUP_NS_IPC 4u
+#define PLUGSUP_NS_MOUNT 8u
+#define PLUGSUP_NS_PID 16u
 
 /* ---- runs ------------------------------------------------------------- */
 
@@ -267,6 +279,8 @@ typedef struct plugsup_result {
   size_t export_count;
   const char *const *imports; /* VALIDATE: "module.name kind" */
   size_t import_count;
+  unsigned namespaces;        /* PLUGSUP_NS_* bits the worker entered, as
+                                 its hello said; 0 if it never said hello */
 } plugsup_result;
 
 PLUGSUP_API void plugsup_result_free(plugsup_result *res);

@@ -96,12 +96,20 @@ static void on_host_call(plugsup_job *job, const Plugsup__HostCall *call) {
 
 /* ---- frames ---- */
 
+_Static_assert(PLUGSUP_NS_USER == PLUGSUP__NAMESPACE__NS_USER &&
+                   PLUGSUP_NS_NET == PLUGSUP__NAMESPACE__NS_NET &&
+                   PLUGSUP_NS_IPC == PLUGSUP__NAMESPACE__NS_IPC &&
+                   PLUGSUP_NS_MOUNT == PLUGSUP__NAMESPACE__NS_MOUNT &&
+                   PLUGSUP_NS_PID == PLUGSUP__NAMESPACE__NS_PID,
+               "the public namespace bits are the wire's");
+
 static void on_hello(plugsup_job *job, const Plugsup__Hello *h) {
   if (job->hello_seen) {
     sup_job_kill(job, KILL_PROTOCOL, "worker said hello twice");
     return;
   }
   job->hello_seen = true;
+  job->namespaces = h->namespaces & SUP_NS_ALL;
   if (h->protocol_version != FRAME_PROTOCOL_VERSION) {
     sup_job_kill(job, KILL_PROTOCOL, "worker speaks protocol %u, not %u",
                  h->protocol_version, FRAME_PROTOCOL_VERSION);

@@ -22,6 +22,9 @@
 /* WASI errno for "not permitted by capabilities": every host call that
 ** the policy does not grant is answered with it. */
 #define SUP_WASI_ENOTCAPABLE 76
+/* Every PLUGSUP_NS_* bit: a worker's hello may claim no others. */
+#define SUP_NS_ALL (PLUGSUP_NS_USER | PLUGSUP_NS_NET | PLUGSUP_NS_IPC | \
+                    PLUGSUP_NS_MOUNT | PLUGSUP_NS_PID)
 
 /* ---- errors (status.c) ---- */
 
@@ -91,6 +94,7 @@ struct plugsup_job {
   frame_writer writer;
   bool writing;          /* writer holds a frame not yet sent */
   bool hello_seen, result_seen;
+  unsigned namespaces;   /* from the hello */
   uint64_t start_ns, deadline_ns;
   uint64_t output_total; /* stdout + stderr bytes received */
   sup_kill_reason killed;
@@ -108,6 +112,7 @@ struct plugsup_supervisor {
   char *worker_path;
   plugsup_limits limits;
   unsigned max_in_flight;
+  bool no_namespaces;
   sup_list queued, running, done; /* done: finished, not yet reported */
   struct pollfd *pfds;            /* 3 per running job */
   plugsup_job **pfd_jobs;

@@ -114,6 +114,7 @@ plugsup_status plugsup_supervisor_new(const plugsup_config *cfg,
   s->limits = limits;
   s->max_in_flight = cfg->max_in_flight ? cfg->max_in_flight
                                         : SUP_DEFAULT_IN_FLIGHT;
+  s->no_namespaces = cfg->no_namespaces;
   s->worker_path = strdup(path);
   s->pfds = calloc((size_t)s->max_in_flight * 3, sizeof *s->pfds);
   s->pfd_jobs = calloc((size_t)s->max_in_flight * 3, sizeof *s->pfd_jobs);

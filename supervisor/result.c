@@ -267,6 +267,7 @@ static void move_output(sup_buf *b, plugsup_output *o) {
 
 void sup_job_finish(plugsup_job *job, int status) {
   classify(job, status, job->res);
+  job->res->namespaces = job->namespaces;
   move_output(&job->out, &job->res->out);
   move_output(&job->err, &job->res->err);
 }

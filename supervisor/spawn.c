@@ -117,7 +117,10 @@ bool sup_spawn(plugsup_job *job) {
   snprintf(mem, sizeof mem, "%" PRIu64, job->req.limits.memory_bytes);
   snprintf(cpu, sizeof cpu, "%" PRIu64, cpu_seconds(job->req.limits.wall_ms));
   char *argv[] = {job->sup->worker_path, PLUGSUP_WORKER_ARG_MEMORY, mem,
-                  PLUGSUP_WORKER_ARG_CPU, cpu, NULL};
+                  PLUGSUP_WORKER_ARG_CPU, cpu,
+                  job->sup->no_namespaces ? PLUGSUP_WORKER_ARG_NO_NAMESPACES
+                                          : NULL,
+                  NULL};
   pipes p;
   if (!make_pipes(&p)) {
     snprintf(job->why, sizeof job->why, "cannot create pipes: %s",

@@ -117,6 +117,12 @@ expect_grep validate_ok 0 "^  func add (i32 i32) -> (i32)$" -- "$plugsup" valida
 expect_grep stats 0 "^  outcome      ok$" -- "$plugsup" run --stats --invoke add "$fix/outcomes.wasm" 1 2
 expect_grep json 7 '^{"outcome":"exit","message":"",.*"exit_code":7}$' \
   -- "$plugsup" run --json --invoke exit7 "$fix/outcomes.wasm"
+expect_grep stats_no_namespaces 0 "^  namespaces   none$" \
+  -- "$plugsup" run --stats --no-namespaces --invoke add "$fix/outcomes.wasm" 1 2
+expect_grep json_no_namespaces 0 '"namespaces":\[\]' \
+  -- "$plugsup" run --json --no-namespaces --invoke add "$fix/outcomes.wasm" 1 2
+expect_grep validate_no_namespaces 0 "^  func add (i32 i32) -> (i32)$" \
+  -- "$plugsup" validate --no-namespaces "$fix/outcomes.wasm"
 if [ -e "$fix/exit_with.wasm" ]; then
   expect c_program 42 "to stdout" "to stderr" -- "$plugsup" run "$fix/exit_with.wasm" 42
   # A plugin's exit code 2 is not plugsup's usage error (170).

@@ -3,6 +3,9 @@
 ** plugsup-worker and interpreter, asserted exactly; then many runs in a
 ** row and in parallel, after which no fd or child process is left.
 */
+#include <sched.h>
+#include <unistd.h>
+
 #include "helpers.h"
 
 #define FIX E2E_DIR "/fixtures/"
@@ -167,6 +170,65 @@ Test(outcomes, validate_lists_exports) {
   cr_assert_eq(r->import_count, 1);
   cr_assert_str_eq(r->imports[0], "wasi_snapshot_preview1.proc_exit func");
   plugsup_result_free(r);
+}
+
+/* ---- namespaces: best effort, so compare with what this kernel allows ---- */
+
+/* The namespaces a child of ours can enter, tried in the worker's order. */
+static unsigned namespaces_allowed_here(void) {
+  static const struct {
+    int flag;
+    unsigned bit;
+  } order[] = {{CLONE_NEWUSER, PLUGSUP_NS_USER}, {CLONE_NEWNET, PLUGSUP_NS_NET},
+               {CLONE_NEWIPC, PLUGSUP_NS_IPC},   {CLONE_NEWNS, PLUGSUP_NS_MOUNT},
+               {CLONE_NEWPID, PLUGSUP_NS_PID}};
+  int status;
+  pid_t pid = fork();
+  cr_assert_geq(pid, 0);
+  if (pid == 0) {
+    unsigned got = 0;
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
+      if (unshare(order[i].flag) == 0)
+        got |= order[i].bit;
+    _exit((int)got);
+  }
+  cr_assert_eq(waitpid(pid, &status, 0), pid);
+  cr_assert(WIFEXITED(status));
+  return (unsigned)WEXITSTATUS(status);
+}
+
+Test(outcomes, namespaces_entered_are_reported) {
+  plugsup_value args[] = {{.type = PLUGSUP_I32, .of.i32 = 1},
+                          {.type = PLUGSUP_I32, .of.i32 = 2}};
+  plugsup_result *r = invoke("add", args, 2);
+  expect(r, PLUGSUP_OUTCOME_OK);
+  cr_assert_eq(r->namespaces, namespaces_allowed_here(), "reported %#x",
+               r->namespaces);
+  plugsup_result_free(r);
+}
+
+Test(outcomes, no_namespaces_enters_none) {
+  plugsup_config cfg;
+  plugsup_supervisor *s;
+  plugsup_plugin *p = load(FIX "outcomes.wasm");
+  plugsup_run_options o = run_opts(PLUGSUP_MODE_INVOKE);
+  plugsup_value args[] = {{.type = PLUGSUP_I32, .of.i32 = 1},
+                          {.type = PLUGSUP_I32, .of.i32 = 2}};
+  plugsup_result *r = NULL;
+  plugsup_config_init(&cfg);
+  cfg.worker_path = REAL_WORKER;
+  cfg.no_namespaces = true;
+  cr_assert_eq(plugsup_supervisor_new(&cfg, &s), PLUGSUP_OK);
+  o.export_name = "add";
+  o.args = args;
+  o.nargs = 2;
+  cr_assert_eq(plugsup_run(s, p, &o, &r), PLUGSUP_OK, "%s", plugsup_errmsg());
+  expect(r, PLUGSUP_OUTCOME_OK);
+  cr_assert_eq(r->values[0].of.i32, 3);
+  cr_assert_eq(r->namespaces, 0u);
+  plugsup_result_free(r);
+  plugsup_plugin_free(p);
+  plugsup_supervisor_free(s);
 }
 
 #ifdef HAVE_WASI_FIXTURES
