@@ -209,26 +209,18 @@ Test(outcomes, namespaces_entered_are_reported) {
 
 Test(outcomes, no_namespaces_enters_none) {
   plugsup_config cfg;
-  plugsup_supervisor *s;
-  plugsup_plugin *p = load(FIX "outcomes.wasm");
-  plugsup_run_options o = run_opts(PLUGSUP_MODE_INVOKE);
   plugsup_value args[] = {{.type = PLUGSUP_I32, .of.i32 = 1},
                           {.type = PLUGSUP_I32, .of.i32 = 2}};
-  plugsup_result *r = NULL;
   plugsup_config_init(&cfg);
   cfg.worker_path = REAL_WORKER;
   cfg.no_namespaces = true;
-  cr_assert_eq(plugsup_supervisor_new(&cfg, &s), PLUGSUP_OK);
-  o.export_name = "add";
-  o.args = args;
-  o.nargs = 2;
-  cr_assert_eq(plugsup_run(s, p, &o, &r), PLUGSUP_OK, "%s", plugsup_errmsg());
+  plugsup_supervisor_free(sup); /* the suite's; teardown frees this one */
+  cr_assert_eq(plugsup_supervisor_new(&cfg, &sup), PLUGSUP_OK);
+  plugsup_result *r = invoke("add", args, 2);
   expect(r, PLUGSUP_OUTCOME_OK);
   cr_assert_eq(r->values[0].of.i32, 3);
   cr_assert_eq(r->namespaces, 0u);
   plugsup_result_free(r);
-  plugsup_plugin_free(p);
-  plugsup_supervisor_free(s);
 }
 
 #ifdef HAVE_WASI_FIXTURES
