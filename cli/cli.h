@@ -40,6 +40,9 @@ typedef struct cli_opts {
   plugsup_limits limits;
   bool stats, json;
   bool no_namespaces;   /* --no-namespaces */
+  const char *input_path; /* --input FILE, "-" for stdin */
+  char *input;          /* its bytes, read by cli_read_input */
+  size_t input_len;
   const char *plugin;   /* path */
   char **rest;          /* plugin arguments or values */
   int nrest;
@@ -58,6 +61,8 @@ int cli_parse_common(const char *cmd, int argc, char **argv, cli_opts *o,
 ** installed libexec dir, or at $PLUGSUP_WORKER; NULL after a message. */
 plugsup_supervisor *cli_supervisor(const cli_opts *o);
 plugsup_plugin *cli_load(const char *path);
+/* Reads o->input_path, if set, into o->input; false after a message. */
+bool cli_read_input(cli_opts *o);
 /* Exit status and one-line stderr message for a result. */
 int cli_outcome_exit(const plugsup_result *r);
 void cli_report_outcome(const plugsup_result *r);

@@ -2,6 +2,7 @@
 ** common.c: what every plugsup subcommand shares: option parsing, finding
 ** the worker, loading the plugin, and reporting how a run ended.
 */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -27,7 +28,7 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) {
 #define CLI_MAX_MEMORY (4ull << 30)
 
 enum { OPT_INVOKE = 256, OPT_TIMEOUT, OPT_MEMORY, OPT_FUEL, OPT_OUTPUT,
-       OPT_STATS, OPT_JSON, OPT_NO_NAMESPACES, OPT_HELP };
+       OPT_STATS, OPT_JSON, OPT_NO_NAMESPACES, OPT_INPUT, OPT_HELP };
 
 static const struct option long_opts[] = {
     {"invoke", required_argument, NULL, OPT_INVOKE},
@@ -38,6 +39,7 @@ static const struct option long_opts[] = {
     {"stats", no_argument, NULL, OPT_STATS},
     {"json", no_argument, NULL, OPT_JSON},
     {"no-namespaces", no_argument, NULL, OPT_NO_NAMESPACES},
+    {"input", required_argument, NULL, OPT_INPUT},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0}};
 
@@ -78,7 +80,7 @@ static const char *option_name(int opt) {
 
 static bool run_only(int opt) {
   return opt == OPT_INVOKE || opt == OPT_FUEL || opt == OPT_OUTPUT ||
-         opt == OPT_STATS;
+         opt == OPT_STATS || opt == OPT_INPUT;
 }
 
 /* Returns -1 to go on, or the exit status to end with (help: 0). */
@@ -110,6 +112,8 @@ int cli_parse_common(const char *cmd, int argc, char **argv, cli_opts *o,
       o->json = true;
     else if (opt == OPT_NO_NAMESPACES)
       o->no_namespaces = true;
+    else if (opt == OPT_INPUT)
+      o->input_path = optarg;
     else if ((rc = take_value(cmd, opt, optarg, o)))
       return rc;
   }
@@ -183,6 +187,54 @@ plugsup_plugin *cli_load(const char *path) {
     return NULL;
   }
   return p;
+}
+
+/* Input of this size or more cannot fit the one Run frame a worker takes
+** (64 MiB with the module), so reading stops there. */
+#define CLI_MAX_INPUT (64u << 20)
+
+bool cli_read_input(cli_opts *o) {
+  bool from_stdin = strcmp(o->input_path, "-") == 0;
+  FILE *f = from_stdin ? stdin : fopen(o->input_path, "rb");
+  size_t cap = 0;
+  if (!f) {
+    fprintf(stderr, "plugsup: cannot open input '%s': %s\n", o->input_path,
+            strerror(errno));
+    return false;
+  }
+  o->input_len = 0;
+  for (;;) {
+    if (o->input_len == cap) {
+      size_t next = cap ? cap * 2 : 4096;
+      char *grown = next > CLI_MAX_INPUT ? NULL : realloc(o->input, next);
+      if (!grown) {
+        fprintf(stderr, "plugsup: input '%s': %s\n", o->input_path,
+                next > CLI_MAX_INPUT ? "64 MiB or more, too much for a worker"
+                                     : "out of memory");
+        goto fail;
+      }
+      o->input = grown;
+      cap = next;
+    }
+    size_t n = fread(o->input + o->input_len, 1, cap - o->input_len, f);
+    o->input_len += n;
+    if (n == 0)
+      break;
+  }
+  if (ferror(f)) {
+    fprintf(stderr, "plugsup: cannot read input '%s': %s\n", o->input_path,
+            strerror(errno));
+    goto fail;
+  }
+  if (!from_stdin)
+    fclose(f);
+  return true;
+fail:
+  if (!from_stdin)
+    fclose(f);
+  free(o->input);
+  o->input = NULL;
+  return false;
 }
 
 /* ---- outcomes ---- */

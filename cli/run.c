@@ -27,6 +27,8 @@ static void run_help(void) {
       "  --memory N        linear memory cap in bytes, with K, M or G (default 256M)\n"
       "  --fuel N          instruction budget (default: unlimited)\n"
       "  --max-output N    stdout plus stderr kept, with K, M or G (default 1M)\n"
+      "  --input FILE      what the plugin reads from stdin ('-': plugsup's own\n"
+      "                    stdin, read to its end first); default: empty\n"
       "  --stats           print outcome, fuel, peak memory, CPU and wall time\n"
       "                    to stderr\n"
       "  --json            print one JSON object for the run on stdout instead\n"
@@ -72,6 +74,8 @@ static void options_for(const cli_opts *o, plugsup_run_options *ro) {
   memset(ro, 0, sizeof *ro);
   ro->size = sizeof *ro;
   ro->limits = o->limits;
+  ro->input = o->input;
+  ro->input_len = o->input_len;
   if (!o->json)
     ro->on_output = pass_output;
 }
@@ -243,7 +247,11 @@ int cli_run(int argc, char **argv) {
   if (o.invoke && o.nrest > CLI_MAX_TYPES)
     return cli_usage_error("run", "at most %d values can be passed",
                            CLI_MAX_TYPES);
-  return with_plugin(&o, o.invoke ? invoke : start);
+  if (o.input_path && !cli_read_input(&o))
+    return CLI_EXIT_SYSTEM;
+  rc = with_plugin(&o, o.invoke ? invoke : start);
+  free(o.input);
+  return rc;
 }
 
 static int validate(plugsup_supervisor *sup, plugsup_plugin *plg,

@@ -80,7 +80,7 @@ PLUGSUP_API const char *plugsup_version(void);
   X(PLUGSUP_ENOENT, "no such file")                                         \
   X(PLUGSUP_EACCES, "permission denied")                                    \
   X(PLUGSUP_EIO, "input/output error")                                      \
-  X(PLUGSUP_ETOOBIG, "plugin is larger than a worker can receive")         \
+  X(PLUGSUP_ETOOBIG, "plugin or input larger than a worker can receive")   \
   X(PLUGSUP_EWORKER, "the worker program cannot be used")                   \
   X(PLUGSUP_ESYSTEM, "a system call failed")                                \
   X(PLUGSUP_EAGAIN, "the job has not finished yet")                         \
@@ -216,6 +216,10 @@ typedef struct plugsup_run_options {
   plugsup_limits limits;       /* 0 fields: the supervisor's */
   plugsup_output_fn *on_output; /* NULL: capture only */
   void *userdata;
+  const void *input;           /* START, INVOKE: what the plugin reads from
+                                  stdin, copied; then end of file. NULL with
+                                  input_len 0: stdin is empty */
+  size_t input_len;
 } plugsup_run_options;
 
 /* How a run ended. */

@@ -72,6 +72,8 @@ typedef struct sup_request {
   plugsup_limits limits; /* resolved: no 0 fields but fuel */
   plugsup_output_fn *on_output;
   void *userdata;
+  uint8_t *input;
+  size_t input_len;
 } sup_request;
 
 typedef struct sup_list {

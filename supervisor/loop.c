@@ -185,8 +185,9 @@ plugsup_status plugsup_submit(plugsup_supervisor *s, plugsup_plugin *plugin,
     st = sup_request_copy(&job->req, opts ? opts : &default_options,
                           &s->limits);
   if (st == PLUGSUP_OK && sup_request_frame_size(job) > FRAME_DEFAULT_MAX)
-    st = sup_fail(PLUGSUP_ETOOBIG, "the plugin and its arguments exceed "
-                  "the %u bytes a worker accepts", (unsigned)FRAME_DEFAULT_MAX);
+    st = sup_fail(PLUGSUP_ETOOBIG, "the plugin, its arguments and its input "
+                  "exceed the %u bytes a worker accepts",
+                  (unsigned)FRAME_DEFAULT_MAX);
   if (st != PLUGSUP_OK) {
     job_free(job);
     return st;

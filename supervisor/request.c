@@ -36,6 +36,16 @@ static bool copy_args(sup_request *dst, const plugsup_run_options *o) {
   return true;
 }
 
+static bool copy_input(sup_request *dst, const plugsup_run_options *o) {
+  if (o->input_len == 0)
+    return true;
+  if (!(dst->input = malloc(o->input_len)))
+    return false;
+  memcpy(dst->input, o->input, o->input_len);
+  dst->input_len = o->input_len;
+  return true;
+}
+
 static plugsup_status check_options(const plugsup_run_options *o) {
   if (o->size < sizeof *o)
     return sup_fail(PLUGSUP_EINVAL, "plugsup_run_options.size is %zu, "
@@ -44,7 +54,8 @@ static plugsup_status check_options(const plugsup_run_options *o) {
     return sup_fail(PLUGSUP_EINVAL, "unknown run mode %d", (int)o->mode);
   if (o->mode == PLUGSUP_MODE_INVOKE && (!o->export_name || !*o->export_name))
     return sup_fail(PLUGSUP_EINVAL, "an INVOKE run needs an export name");
-  if ((o->nargs && !o->args) || (o->argc && !o->argv))
+  if ((o->nargs && !o->args) || (o->argc && !o->argv) ||
+      (o->input_len && !o->input))
     return sup_fail(PLUGSUP_EINVAL, "a count is set but its array is NULL");
   for (size_t i = 0; i < o->argc; i++)
     if (!o->argv[i])
@@ -69,7 +80,7 @@ plugsup_status sup_request_copy(sup_request *dst, const plugsup_run_options *o,
   dst->limits.fuel = pick(o->limits.fuel, defaults->fuel);
   dst->limits.wall_ms = pick(o->limits.wall_ms, defaults->wall_ms);
   dst->limits.output_bytes = pick(o->limits.output_bytes, defaults->output_bytes);
-  bool ok = copy_argv(dst, o) && copy_args(dst, o);
+  bool ok = copy_argv(dst, o) && copy_args(dst, o) && copy_input(dst, o);
   if (ok && o->mode == PLUGSUP_MODE_INVOKE)
     ok = (dst->export_name = strdup(o->export_name)) != NULL;
   if (!ok) {
@@ -85,6 +96,7 @@ void sup_request_free(sup_request *r) {
   free(r->argv);
   free(r->args);
   free(r->export_name);
+  free(r->input);
   memset(r, 0, sizeof *r);
 }
 
@@ -185,6 +197,7 @@ static bool run_frame_build(run_frame *f, const plugsup_job *job) {
   if (getrandom(f->seed, sizeof f->seed, GRND_NONBLOCK) != sizeof f->seed)
     memset(f->seed, 0, sizeof f->seed);
   f->run.random_seed = (ProtobufCBinaryData){sizeof f->seed, f->seed};
+  f->run.input = (ProtobufCBinaryData){r->input_len, r->input};
   f->env.msg_case = PLUGSUP__ENVELOPE__MSG_RUN;
   f->env.run = &f->run;
   return fill_values(f, r) && fill_argv(f, r);

@@ -16,7 +16,8 @@
 typedef struct wasi_env {
   worker_ctx *w;
   interp_store *store;
-  const Plugsup__Run *run;      /* argv */
+  const Plugsup__Run *run;      /* argv, input */
+  size_t input_pos;             /* bytes of run->input already read */
   uint64_t prng[4];             /* xoshiro256** state, from random_seed */
   uint32_t closed;              /* bit fd: stdio fd closed by fd_close */
   char unlinked[256];           /* why resolution refused, for the Result */

@@ -117,6 +117,20 @@ expect_grep validate_ok 0 "^  func add (i32 i32) -> (i32)$" -- "$plugsup" valida
 expect_grep stats 0 "^  outcome      ok$" -- "$plugsup" run --stats --invoke add "$fix/outcomes.wasm" 1 2
 expect_grep json 7 '^{"outcome":"exit","message":"",.*"exit_code":7}$' \
   -- "$plugsup" run --json --invoke exit7 "$fix/outcomes.wasm"
+# ---- --input: the plugin's stdin ----
+printf 'first line\nsecond line\n' >"$tmp/input.txt"
+expect input_file 0 "first line
+second line" "" -- "$plugsup" run --input "$tmp/input.txt" "$fix/echo_stdin.wasm"
+expect input_stdin 0 "piped in" "" \
+  -- sh -c "printf 'piped in' | '$plugsup' run --input - '$fix/echo_stdin.wasm'"
+expect input_none_is_empty 0 "" "" -- "$plugsup" run "$fix/echo_stdin.wasm"
+expect input_missing 169 "" "plugsup: cannot open input '$tmp/nope': No such file or directory" \
+  -- "$plugsup" run --input "$tmp/nope" "$fix/echo_stdin.wasm"
+expect input_too_big 169 "" "plugsup: input '-': 64 MiB or more, too much for a worker" \
+  -- sh -c "head -c 67108864 /dev/zero | '$plugsup' run --input - '$fix/echo_stdin.wasm'"
+expect input_not_for_validate 170 "" "plugsup validate: option '--input' is only for 'plugsup run'
+Try 'plugsup validate --help'." -- "$plugsup" validate --input "$tmp/input.txt" "$fix/echo_stdin.wasm"
+
 expect_grep stats_no_namespaces 0 "^  namespaces   none$" \
   -- "$plugsup" run --stats --no-namespaces --invoke add "$fix/outcomes.wasm" 1 2
 expect_grep json_no_namespaces 0 '"namespaces":\[\]' \

@@ -325,6 +325,19 @@ Test(api, bad_run_options_are_refused) {
   plugsup_result *r;
   cr_assert_eq(plugsup_run(s, p, &o, &r), PLUGSUP_EINVAL);
   cr_assert_str_eq(plugsup_errmsg(), "an INVOKE run needs an export name");
+  o.export_name = "f";
+  o.input_len = 3;
+  cr_assert_eq(plugsup_run(s, p, &o, &r), PLUGSUP_EINVAL);
+  cr_assert_str_eq(plugsup_errmsg(), "a count is set but its array is NULL");
+  o.input_len = 64u << 20;
+  o.input = calloc(1, o.input_len);
+  cr_assert_not_null(o.input);
+  cr_assert_eq(plugsup_run(s, p, &o, &r), PLUGSUP_ETOOBIG);
+  cr_assert_str_eq(plugsup_errmsg(), "the plugin, its arguments and its input "
+                   "exceed the 67108864 bytes a worker accepts");
+  free((void *)o.input);
+  o.input = NULL;
+  o.input_len = 0;
   o.size = 4;
   cr_assert_eq(plugsup_run(s, p, &o, &r), PLUGSUP_EINVAL);
   plugsup_plugin_free(p);

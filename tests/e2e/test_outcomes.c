@@ -172,6 +172,19 @@ Test(outcomes, validate_lists_exports) {
   plugsup_result_free(r);
 }
 
+Test(outcomes, input_is_the_plugins_stdin) {
+  static const char text[] = "line one\nline two, longer than sixty-four "
+                             "bytes so that it takes two reads\n";
+  plugsup_run_options o = run_opts(PLUGSUP_MODE_START);
+  o.input = text;
+  o.input_len = sizeof text - 1;
+  plugsup_result *r = run_with(FIX "echo_stdin.wasm", &o);
+  expect(r, PLUGSUP_OUTCOME_OK);
+  cr_assert_eq(r->out.len, sizeof text - 1);
+  cr_assert_str_eq(r->out.data, text);
+  plugsup_result_free(r);
+}
+
 /* ---- namespaces: best effort, so compare with what this kernel allows ---- */
 
 /* The namespaces a child of ours can enter, tried in the worker's order. */

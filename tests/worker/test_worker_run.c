@@ -41,6 +41,7 @@ typedef struct request {
   size_t n_args;
   const char *const *argv;   /* NULL-terminated */
   const char *seed;
+  const char *input;
   uint64_t memory_bytes, fuel, output_bytes;
   const char *const *worker_args;
 } request;
@@ -74,6 +75,10 @@ static void run(const request *rq, worker_outcome *o) {
   if (rq->seed) {
     r.random_seed.data = (uint8_t *)rq->seed;
     r.random_seed.len = strlen(rq->seed);
+  }
+  if (rq->input) {
+    r.input.data = (uint8_t *)rq->input;
+    r.input.len = strlen(rq->input);
   }
   lim.memory_bytes = rq->memory_bytes ? rq->memory_bytes : 64u << 20;
   lim.fuel = rq->fuel;
@@ -374,6 +379,36 @@ Test(wasi, bad_fd_and_bad_iovec_are_errnos) {
   run(&rq2, &o);
   cr_assert_eq(result_of(&o)->values[0]->bits, 21, "EFAULT");
   cr_assert_eq(o.output_frames, 0);
+  frame_free(o.end);
+}
+
+Test(wasi, stdin_reads_the_input_then_end_of_file) {
+  worker_outcome o;
+  request rq = {.wasm = "wasi_io.wasm", .mode = INVOKE, .export_name = "echo",
+                .input = "hello, sandboxed world"};
+  run(&rq, &o);
+  cr_assert_eq(result_of(&o)->outcome, OUTCOME(OK), "%s", result_of(&o)->message);
+  cr_assert_eq(result_of(&o)->values[0]->bits, 22);
+  cr_assert_str_eq(o.out, "hello, sandboxed world");
+  cr_assert_eq(o.output_frames, 4, "reads of 7, 7, 7 and 1 bytes");
+  frame_free(o.end);
+}
+
+Test(wasi, stdin_without_input_is_at_end_of_file) {
+  worker_outcome o;
+  request rq = {.wasm = "wasi_io.wasm", .mode = INVOKE, .export_name = "echo"};
+  run(&rq, &o);
+  cr_assert_eq(result_of(&o)->values[0]->bits, 0);
+  cr_assert_eq(o.output_frames, 0);
+  frame_free(o.end);
+}
+
+Test(wasi, stdin_read_into_a_bad_iovec_is_efault) {
+  worker_outcome o;
+  request rq = {.wasm = "wasi_io.wasm", .mode = INVOKE,
+                .export_name = "read_badiov", .input = "abc"};
+  run(&rq, &o);
+  cr_assert_eq(result_of(&o)->values[0]->bits, 21, "EFAULT");
   frame_free(o.end);
 }
 
