@@ -167,26 +167,37 @@ static uint32_t check_iovs(interp_caller *c, uint32_t iovs, uint32_t n,
   return *total > UINT32_MAX ? WASI_EINVAL : WASI_ESUCCESS;
 }
 
+/* The iovec array of an fd_write or fd_read (fd, iovs, n, result pointer)
+** once every buffer and the result pointer lie inside memory; else NULL
+** and the errno in *e. */
+static const uint8_t *checked_iovs(interp_caller *c, const interp_value *args,
+                                   uint32_t *e) {
+  uint64_t total;
+  if ((*e = check_iovs(c, ARG_I32(1), ARG_I32(2), &total)) != 0)
+    return NULL;
+  if (mem_at(c, ARG_I32(3), 4) == NULL) {
+    *e = WASI_EFAULT;
+    return NULL;
+  }
+  return mem_at(c, ARG_I32(1), (uint64_t)ARG_I32(2) * 8);
+}
+
 HOST_FN(wasi_fd_write) {
   wasi_env *env = ud;
-  uint32_t fd = ARG_I32(0), iovs = ARG_I32(1), n = ARG_I32(2);
-  uint64_t total;
-  uint32_t e;
+  uint32_t fd = ARG_I32(0), n = ARG_I32(2), total = 0, e;
   const uint8_t *v;
 
   if (!is_stdio(env, fd) || fd == 0)
     return ret_errno(results, WASI_EBADF);
-  if ((e = check_iovs(c, iovs, n, &total)) != 0)
+  if ((v = checked_iovs(c, args, &e)) == NULL)
     return ret_errno(results, e);
-  if (mem_at(c, ARG_I32(3), 4) == NULL)
-    return ret_errno(results, WASI_EFAULT);
-  v = mem_at(c, iovs, (uint64_t)n * 8);
   for (uint32_t i = 0; i < n; i++) {
     uint32_t len = get_u32(v + 8 * i + 4);
     if (worker_output(env->w, fd, mem_at(c, get_u32(v + 8 * i), len), len) != 0)
       return interp_caller_trap(c, "the reply pipe to the supervisor failed");
+    total += len;
   }
-  return ret_errno(results, store_u32(c, ARG_I32(3), (uint32_t)total));
+  return ret_errno(results, store_u32(c, ARG_I32(3), total));
 }
 
 /* stdin is the Run's input, all of it in memory: each read takes what the
@@ -194,16 +205,13 @@ HOST_FN(wasi_fd_write) {
 HOST_FN(wasi_fd_read) {
   wasi_env *env = ud;
   const ProtobufCBinaryData *in = &env->run->input;
-  uint32_t iovs = ARG_I32(1), n = ARG_I32(2), got = 0, e;
-  uint64_t total;
+  uint32_t n = ARG_I32(2), got = 0, e;
   const uint8_t *v;
+
   if (ARG_I32(0) != 0 || !is_stdio(env, 0))
     return ret_errno(results, WASI_EBADF);
-  if ((e = check_iovs(c, iovs, n, &total)) != 0)
+  if ((v = checked_iovs(c, args, &e)) == NULL)
     return ret_errno(results, e);
-  if (mem_at(c, ARG_I32(3), 4) == NULL)
-    return ret_errno(results, WASI_EFAULT);
-  v = mem_at(c, iovs, (uint64_t)n * 8);
   for (uint32_t i = 0; i < n && env->input_pos < in->len; i++) {
     size_t left = in->len - env->input_pos;
     uint32_t len = get_u32(v + 8 * i + 4);
