@@ -70,12 +70,18 @@ static void pass_output(void *userdata, int fd, const void *data, size_t len) {
   }
 }
 
-static void options_for(const cli_opts *o, plugsup_run_options *ro) {
+/* The input goes only to runs that execute: a VALIDATE run would copy and
+** ship it for nothing. */
+static void options_for(const cli_opts *o, plugsup_mode mode,
+                        plugsup_run_options *ro) {
   memset(ro, 0, sizeof *ro);
   ro->size = sizeof *ro;
+  ro->mode = mode;
   ro->limits = o->limits;
-  ro->input = o->input;
-  ro->input_len = o->input_len;
+  if (mode != PLUGSUP_MODE_VALIDATE) {
+    ro->input = o->input;
+    ro->input_len = o->input_len;
+  }
   if (!o->json)
     ro->on_output = pass_output;
 }
@@ -173,8 +179,7 @@ static int parse_args(const cli_opts *o, const cli_functype *ft,
 static int invoke(plugsup_supervisor *sup, plugsup_plugin *plg,
                   const cli_opts *o) {
   plugsup_run_options ro;
-  options_for(o, &ro);
-  ro.mode = PLUGSUP_MODE_VALIDATE;
+  options_for(o, PLUGSUP_MODE_VALIDATE, &ro);
   plugsup_result *v = execute(sup, plg, &ro);
   if (!v)
     return CLI_EXIT_SYSTEM;
@@ -193,7 +198,7 @@ static int invoke(plugsup_supervisor *sup, plugsup_plugin *plg,
             o->invoke);
     rc = CLI_EXIT_PROTOCOL;
   } else if (!(rc = parse_args(o, &ft, args))) {
-    ro.mode = PLUGSUP_MODE_INVOKE;
+    options_for(o, PLUGSUP_MODE_INVOKE, &ro);
     ro.export_name = o->invoke;
     ro.args = args;
     ro.nargs = ft.nparams;
@@ -207,8 +212,7 @@ static int invoke(plugsup_supervisor *sup, plugsup_plugin *plg,
 static int start(plugsup_supervisor *sup, plugsup_plugin *plg,
                  const cli_opts *o) {
   plugsup_run_options ro;
-  options_for(o, &ro);
-  ro.mode = PLUGSUP_MODE_START;
+  options_for(o, PLUGSUP_MODE_START, &ro);
   /* argv[0] is the plugin's path, as a shell would give it. */
   const char **argv = calloc((size_t)o->nrest + 1, sizeof *argv);
   if (!argv) {
@@ -257,8 +261,7 @@ int cli_run(int argc, char **argv) {
 static int validate(plugsup_supervisor *sup, plugsup_plugin *plg,
                     const cli_opts *o) {
   plugsup_run_options ro;
-  options_for(o, &ro);
-  ro.mode = PLUGSUP_MODE_VALIDATE;
+  options_for(o, PLUGSUP_MODE_VALIDATE, &ro);
   plugsup_result *r = execute(sup, plg, &ro);
   return r ? report(r, o, PLUGSUP_MODE_VALIDATE) : CLI_EXIT_SYSTEM;
 }

@@ -123,6 +123,10 @@ expect input_file 0 "first line
 second line" "" -- "$plugsup" run --input "$tmp/input.txt" "$fix/echo_stdin.wasm"
 expect input_stdin 0 "piped in" "" \
   -- sh -c "printf 'piped in' | '$plugsup' run --input - '$fix/echo_stdin.wasm'"
+expect input_for_invoke 0 "first line
+second line" "" -- "$plugsup" run --invoke _start --input "$tmp/input.txt" "$fix/echo_stdin.wasm"
+expect input_is_a_directory 169 "" "plugsup: cannot read input '$tmp': Is a directory" \
+  -- "$plugsup" run --input "$tmp" "$fix/echo_stdin.wasm"
 expect input_none_is_empty 0 "" "" -- "$plugsup" run "$fix/echo_stdin.wasm"
 expect input_missing 169 "" "plugsup: cannot open input '$tmp/nope': No such file or directory" \
   -- "$plugsup" run --input "$tmp/nope" "$fix/echo_stdin.wasm"

@@ -258,18 +258,6 @@ int spec_value_matches(const json_t *expected, const interp_value *got) {
   return got->of.i64 == bits;
 }
 
-static const char *type_name(interp_valtype t) {
-  switch (t) {
-  case INTERP_I32: return "i32";
-  case INTERP_I64: return "i64";
-  case INTERP_F32: return "f32";
-  case INTERP_F64: return "f64";
-  case INTERP_FUNCREF: return "funcref";
-  case INTERP_EXTERNREF: return "externref";
-  }
-  return "?";
-}
-
 void spec_value_format(const interp_value *v, char *buf, size_t len) {
   float f;
   double d;
@@ -290,7 +278,7 @@ void spec_value_format(const interp_value *v, char *buf, size_t len) {
     return;
   default:
     if (v->of.ref == NULL)
-      snprintf(buf, len, "%s:null", type_name(v->type));
+      snprintf(buf, len, "%s:null", interp_valtype_name(v->type));
     else if (v->type == INTERP_EXTERNREF)   /* undo extern_ref() */
       snprintf(buf, len, "externref:%" PRIuPTR, (uintptr_t)v->of.ref - 1);
     else
