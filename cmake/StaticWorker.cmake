@@ -1,6 +1,6 @@
 # plugsup-worker is linked statically when it can be: a static worker needs
-# no dynamic loader, so each run starts about 0.4 ms sooner (bench/README.md),
-# and it maps no shared library besides the vDSO. Sanitizer runtimes cannot
+# no dynamic loader, so each run starts sooner (0.4-0.8 ms in bench_overhead
+# on a 2-vCPU VM), and it maps no shared library besides the vDSO. Sanitizer runtimes cannot
 # be linked statically, so those builds keep a dynamic worker.
 #
 # The dependencies are wrapped in plugsup_dep_* targets that resolve per

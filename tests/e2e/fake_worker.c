@@ -21,10 +21,13 @@ static void send_env(Plugsup__Envelope *env) {
     exit(50);
 }
 
+/* Claims every namespace bit, known or not: the supervisor keeps only the
+** bits it can name. */
 static void hello(uint32_t version) {
   Plugsup__Hello h = PLUGSUP__HELLO__INIT;
   Plugsup__Envelope env = PLUGSUP__ENVELOPE__INIT;
   h.protocol_version = version;
+  h.namespaces = UINT32_MAX;
   env.msg_case = PLUGSUP__ENVELOPE__MSG_HELLO;
   env.hello = &h;
   send_env(&env);

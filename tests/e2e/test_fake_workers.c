@@ -51,6 +51,9 @@ Test(fake, invoke_returns_values) {
   cr_assert_eq(r->peak_memory_bytes, 65536);
   cr_assert_gt(r->wall_usec, 0);
   cr_assert_gt(r->max_rss_bytes, 0);
+  cr_assert_eq(r->namespaces, PLUGSUP_NS_USER | PLUGSUP_NS_NET |
+                                  PLUGSUP_NS_IPC | PLUGSUP_NS_MOUNT |
+                                  PLUGSUP_NS_PID);
   plugsup_result_free(r);
 }
 
