@@ -11,40 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "interp.h"
-
-#ifndef API_WASM_DIR
-#error "API_WASM_DIR must name the folder of the compiled fixtures"
-#endif
+#include "fixtures.h"
 
 /* ---- fixture plumbing ---- */
-
-static uint8_t *read_fixture(const char *name, size_t *len) {
-  char path[1024];
-  snprintf(path, sizeof path, "%s/%s.wasm", API_WASM_DIR, name);
-  FILE *f = fopen(path, "rb");
-  cr_assert_not_null(f, "fixture %s missing (wat2wasm not run?)", path);
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  uint8_t *buf = malloc(n > 0 ? (size_t)n : 1);
-  cr_assert_not_null(buf);
-  cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-  fclose(f);
-  *len = (size_t)n;
-  return buf;
-}
-
-static interp_module *load(interp_store *s, const char *name) {
-  size_t len;
-  uint8_t *bytes = read_fixture(name, &len);
-  interp_module *m = NULL;
-  interp_error err;
-  interp_status st = interp_module_load(s, bytes, len, &m, &err);
-  free(bytes);
-  cr_assert_eq(st, INTERP_OK, "load %s: %s", name, err.message);
-  return m;
-}
 
 static interp_status refuse_all(void *ud, const interp_import_desc *imp,
                                 interp_extern *out) {
@@ -64,20 +33,6 @@ static interp_instance *open_fixture(const interp_config *cfg,
   return inst;
 }
 
-static interp_func *func(const interp_instance *inst, const char *name) {
-  interp_extern ext;
-  cr_assert_eq(interp_instance_export(inst, name, strlen(name), &ext),
-               INTERP_OK, "no export %s", name);
-  cr_assert_eq(ext.kind, INTERP_EXTERN_FUNC);
-  return ext.of.func;
-}
-
-static interp_value i32v(uint32_t v) {
-  return (interp_value){.type = INTERP_I32, .of.i32 = v};
-}
-static interp_value i64v(uint64_t v) {
-  return (interp_value){.type = INTERP_I64, .of.i64 = v};
-}
 static interp_value refv(interp_valtype t, void *p) {
   return (interp_value){.type = t, .of.ref = p};
 }

@@ -9,33 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "interp.h"
-
-#ifndef EXEC_WASM_DIR
-#error "EXEC_WASM_DIR must name the folder of the compiled fixtures"
-#endif
+#include "fixtures.h"
 
 /* ---- plumbing ---- */
-
-static interp_module *load(interp_store *s, const char *name) {
-  char path[1024];
-  snprintf(path, sizeof path, "%s/%s.wasm", EXEC_WASM_DIR, name);
-  FILE *f = fopen(path, "rb");
-  cr_assert_not_null(f, "fixture %s missing", path);
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  uint8_t *buf = malloc(n > 0 ? (size_t)n : 1);
-  cr_assert_not_null(buf);
-  cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-  fclose(f);
-  interp_module *m = NULL;
-  interp_error err;
-  interp_status st = interp_module_load(s, buf, (size_t)n, &m, &err);
-  free(buf);
-  cr_assert_eq(st, INTERP_OK, "load %s: %s", name, err.message);
-  return m;
-}
 
 /* Resolves every import to 'ud', an interp_extern. */
 static interp_status give(void *ud, const interp_import_desc *imp,
@@ -61,25 +37,11 @@ static interp_store *store(interp_config cfg) {
   return s;
 }
 
-static interp_func *fn(const interp_instance *in, const char *name) {
-  interp_extern e;
-  cr_assert_eq(interp_instance_export(in, name, strlen(name), &e), INTERP_OK,
-               "no export %s", name);
-  return e.of.func;
-}
-
-static interp_value i32v(uint32_t v) {
-  return (interp_value){.type = INTERP_I32, .of.i32 = v};
-}
-static interp_value i64v(uint64_t v) {
-  return (interp_value){.type = INTERP_I64, .of.i64 = v};
-}
-
 static interp_status run(interp_store *s, const interp_instance *in,
                          const char *name, const interp_value *args,
                          uint32_t nargs, interp_value *res, uint32_t nres,
                          interp_error *err) {
-  return interp_call(s, fn(in, name), args, nargs, res, nres, err);
+  return interp_call(s, func(in, name), args, nargs, res, nres, err);
 }
 
 static uint32_t run_i32(interp_store *s, const interp_instance *in,
@@ -327,7 +289,7 @@ static interp_instance *reentry_instance(reentry *re, interp_config cfg) {
 Test(exec_host, host_function_may_call_back_into_the_store) {
   reentry re;
   interp_instance *in = reentry_instance(&re, (interp_config){0});
-  re.target = fn(in, "inner");
+  re.target = func(in, "inner");
   cr_assert_eq(run_i32(re.s, in, "outer", 4), (4 + 1) * 3 + 1000);
   interp_store_free(re.s);
 }
@@ -335,14 +297,14 @@ Test(exec_host, host_function_may_call_back_into_the_store) {
 Test(exec_host, endless_host_reentry_is_a_clean_trap) {
   reentry re;
   interp_instance *in = reentry_instance(&re, (interp_config){0});
-  re.target = fn(in, "outer");
+  re.target = func(in, "outer");
   interp_value a = i32v(0), r;
   interp_error err;
   interp_status st = run(re.s, in, "outer", &a, 1, &r, 1, &err);
   cr_assert_eq(st, INTERP_TRAP);
   cr_assert_eq(err.trap, INTERP_TRAP_HOST);
   cr_assert_str_eq(err.message, "call stack exhausted");
-  re.target = fn(in, "inner");
+  re.target = func(in, "inner");
   cr_assert_eq(run_i32(re.s, in, "outer", 1), 1006);
   interp_store_free(re.s);
 }
@@ -353,7 +315,7 @@ static void run2(interp_store *s, const interp_instance *in, const char *name,
                  uint32_t arg, uint64_t r0, uint64_t r1) {
   interp_value a[2] = {i32v(arg), i32v(arg + 1)}, r[2];
   interp_error err;
-  interp_func *f = fn(in, name);
+  interp_func *f = func(in, name);
   interp_functype t;
   interp_func_type(f, &t);
   cr_assert_eq(interp_call(s, f, a, t.nparams, r, 2, &err), INTERP_OK, "%s",
@@ -481,7 +443,7 @@ Test(exec_stores, objects_of_another_store_are_refused) {
   cr_assert_str_eq(err.message, "import from another store: \"env\" \"mem\"");
   interp_instance *d = inst_of(s1, "exec_deep_recursion", NULL);
   interp_value a = i32v(3), r;
-  cr_assert_eq(interp_call(s2, fn(d, "depth"), &a, 1, &r, 1, &err),
+  cr_assert_eq(interp_call(s2, func(d, "depth"), &a, 1, &r, 1, &err),
                INTERP_BAD_ARGS);
   interp_store_free(s2);
   interp_store_free(s1);
