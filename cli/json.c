@@ -25,6 +25,12 @@ static json_t *bytes_string(const char *data, size_t len) {
   return s;
 }
 
+/* JSON integers here are 64-bit signed: a count above INT64_MAX would come
+** out negative, so it is given as a number with an exponent instead. */
+static json_t *count_json(uint64_t n) {
+  return n <= INT64_MAX ? json_integer((json_int_t)n) : json_real((double)n);
+}
+
 static json_t *value_json(const plugsup_value *v) {
   json_t *num;
   switch (v->type) {
@@ -80,15 +86,15 @@ static json_t *namespaces_json(unsigned ns) {
 
 static json_t *result_json(const plugsup_result *r) {
   json_t *o = json_pack(
-      "{s:s, s:s, s:o, s:o, s:b, s:o, s:b, s:I, s:I, s:I, s:I, s:I, s:o}",
+      "{s:s, s:s, s:o, s:o, s:b, s:o, s:b, s:o, s:o, s:o, s:o, s:o, s:o}",
       "outcome", plugsup_outcome_name(r->outcome), "message", r->message,
       "values", values_json(r), "stdout", bytes_string(r->out.data, r->out.len),
       "stdout_truncated", r->out.truncated, "stderr",
       bytes_string(r->err.data, r->err.len), "stderr_truncated",
-      r->err.truncated, "fuel_used", (json_int_t)r->fuel_used,
-      "peak_memory_bytes", (json_int_t)r->peak_memory_bytes, "max_rss_bytes",
-      (json_int_t)r->max_rss_bytes, "cpu_us", (json_int_t)r->cpu_usec,
-      "wall_us", (json_int_t)r->wall_usec, "namespaces",
+      r->err.truncated, "fuel_used", count_json(r->fuel_used),
+      "peak_memory_bytes", count_json(r->peak_memory_bytes), "max_rss_bytes",
+      count_json(r->max_rss_bytes), "cpu_us", count_json(r->cpu_usec),
+      "wall_us", count_json(r->wall_usec), "namespaces",
       namespaces_json(r->namespaces));
   if (!o)
     return NULL;

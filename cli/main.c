@@ -1,6 +1,7 @@
 /*
 ** main.c: the plugsup command line: subcommand dispatch and top-level help.
 */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,6 +33,10 @@ static void usage(FILE *out) {
 }
 
 int main(int argc, char **argv) {
+  /* A reader that goes away (plugsup run ... | head) does not end the
+  ** run: the rest of the plugin's output is dropped, the run goes on to
+  ** its end under its limits, and the exit status is the run's. */
+  signal(SIGPIPE, SIG_IGN);
   if (argc == 2 && strcmp(argv[1], "--version") == 0) {
     printf("plugsup %s\n", plugsup_version());
     return 0;

@@ -56,15 +56,20 @@ static void validate_help(void) {
       "  -h, --help        this text\n");
 }
 
-/* Streams the plugin's output as it arrives. */
+/* Streams the plugin's output as it arrives. Once a stream fails (its
+** reader has gone: EPIPE, SIGPIPE being ignored) nothing more is written
+** to it; the run goes on regardless. */
 static void pass_output(void *userdata, int fd, const void *data, size_t len) {
+  bool *gone = userdata;
   const char *p = data;
-  while (len > 0) {
+  while (len > 0 && !gone[fd]) {
     ssize_t n = write(fd, p, len);
     if (n < 0 && errno == EINTR)
       continue;
-    if (n <= 0)
-      return; /* our own stdout is gone: the run goes on regardless */
+    if (n <= 0) {
+      gone[fd] = true;
+      return;
+    }
     p += n;
     len -= (size_t)n;
   }
@@ -82,8 +87,11 @@ static void options_for(const cli_opts *o, plugsup_mode mode,
     ro->input = o->input;
     ro->input_len = o->input_len;
   }
-  if (!o->json)
+  if (!o->json) {
+    static bool gone[3];
     ro->on_output = pass_output;
+    ro->userdata = gone;
+  }
 }
 
 static plugsup_result *execute(plugsup_supervisor *sup, plugsup_plugin *plg,

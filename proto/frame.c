@@ -1,10 +1,11 @@
 /*
 ** frame.c: length-prefixed protobuf frames over a pipe.
 **
-** Every read takes only the bytes of the current frame (header, then
-** body), so no bytes of a later frame are ever held here: the blocking
-** and incremental readers can share one fd in turn. A header is judged
-** (zero, too big) before a byte of the body is allocated.
+** Without read-ahead, every read takes only the bytes of the current
+** frame (header, then body), so no bytes of a later frame are ever held
+** here: the blocking and incremental readers can share one fd in turn.
+** A header is judged (zero, too big) before a byte of the body is
+** allocated, and unpacking is bounded by FRAME_DECODE_RATIO.
 */
 #include "frame.h"
 
@@ -37,15 +38,26 @@ static size_t frame_max(size_t max) {
 /* ---- decoding ---- */
 
 /* protobuf-c returns NULL both for bad bytes and for a failed malloc;
-** this allocator remembers which it was. */
+** this allocator remembers which it was, and refuses to go past the
+** frame's budget. */
 typedef struct decode_alloc {
-  int failed;
+  uint64_t budget;
+  int failed, too_dense;
 } decode_alloc;
 
 static void *decode_malloc(void *ud, size_t size) {
-  void *p = malloc(size);
+  decode_alloc *a = ud;
+  uint64_t cost = (uint64_t)size + FRAME_DECODE_ALLOC_COST;
+  void *p;
+
+  if (cost > a->budget) {
+    a->too_dense = 1;
+    return NULL;
+  }
+  a->budget -= cost;
+  p = malloc(size);
   if (p == NULL)
-    ((decode_alloc *)ud)->failed = 1;
+    a->failed = 1;
   return p;
 }
 
@@ -63,9 +75,12 @@ frame_status frame_decode(const uint8_t *buf, size_t len,
   *out = NULL;
   if (len == 0)
     return FRAME_EMPTY;
+  state.budget = (uint64_t)len * FRAME_DECODE_RATIO + FRAME_DECODE_SLACK;
   msg = plugsup__envelope__unpack(&alloc, len, buf);
   if (msg == NULL)
-    return state.failed ? FRAME_NOMEM : FRAME_UNDECODABLE;
+    return state.too_dense ? FRAME_TOO_DENSE
+           : state.failed  ? FRAME_NOMEM
+                           : FRAME_UNDECODABLE;
   if (msg->msg_case == PLUGSUP__ENVELOPE__MSG__NOT_SET) {
     /* Freed with the default allocator: it is malloc/free too. */
     frame_free(msg);
@@ -158,10 +173,59 @@ void frame_reader_init(frame_reader *r, size_t max) {
   r->max = frame_max(max);
 }
 
-void frame_reader_free(frame_reader *r) {
+frame_status frame_reader_readahead(frame_reader *r) {
+  if (r->ahead == NULL && (r->ahead = malloc(FRAME_READAHEAD)) == NULL)
+    return FRAME_NOMEM;
+  return FRAME_OK;
+}
+
+size_t frame_reader_buffered(const frame_reader *r) {
+  return r->ahead_len - r->ahead_off;
+}
+
+/* Ready for the next frame; read-ahead bytes are kept. */
+static void reader_next_frame(frame_reader *r) {
   free(r->body);
   r->body = NULL;
   r->header_have = r->body_len = r->body_have = 0;
+}
+
+void frame_reader_free(frame_reader *r) {
+  reader_next_frame(r);
+  free(r->ahead);
+  r->ahead = NULL;
+  r->ahead_len = r->ahead_off = 0;
+}
+
+/* Up to 'want' bytes of the stream into p: from the read-ahead buffer
+** while it has any, else from the fd (through the buffer when the rest
+** is small, so many small frames cost one read). */
+static io_result reader_take(frame_reader *r, int fd, uint8_t *p, size_t want,
+                             size_t *got) {
+  io_result io;
+
+  if (r->ahead != NULL && r->ahead_off == r->ahead_len && want < FRAME_READAHEAD) {
+    r->ahead_off = r->ahead_len = 0;
+    io = read_some(fd, r->ahead, FRAME_READAHEAD, &r->ahead_len);
+    if (io != IO_DONE)
+      return io;
+    r->bytes_in += r->ahead_len;
+  }
+  if (r->ahead != NULL && r->ahead_off < r->ahead_len) {
+    size_t n = r->ahead_len - r->ahead_off;
+    *got = n < want ? n : want;
+    memcpy(p, r->ahead + r->ahead_off, *got);
+    r->ahead_off += *got;
+    return IO_DONE;
+  }
+  if (r->ahead != NULL && r->ahead_len == 0 && want < FRAME_READAHEAD) {
+    *got = 0; /* the refill above read end of file */
+    return IO_DONE;
+  }
+  io = read_some(fd, p, want, got);
+  if (io == IO_DONE)
+    r->bytes_in += *got;
+  return io;
 }
 
 /* The header is complete: judge the length, then make room for the body. */
@@ -184,14 +248,14 @@ static frame_status reader_start_body(frame_reader *r) {
 static frame_status reader_finish(frame_reader *r, Plugsup__Envelope **out) {
   frame_status s = frame_decode(r->body, r->body_len, out);
 
-  frame_reader_free(r);
+  reader_next_frame(r);
   return s;
 }
 
 static frame_status reader_step_header(frame_reader *r, int fd) {
   size_t got;
-  io_result io = read_some(fd, r->header + r->header_have,
-                           FRAME_HEADER_BYTES - r->header_have, &got);
+  io_result io = reader_take(r, fd, r->header + r->header_have,
+                             FRAME_HEADER_BYTES - r->header_have, &got);
   if (io != IO_DONE)
     return io == IO_AGAIN ? FRAME_AGAIN : FRAME_IO;
   if (got == 0)
@@ -204,8 +268,8 @@ static frame_status reader_step_header(frame_reader *r, int fd) {
 
 static frame_status reader_step_body(frame_reader *r, int fd) {
   size_t got;
-  io_result io = read_some(fd, r->body + r->body_have,
-                           r->body_len - r->body_have, &got);
+  io_result io = reader_take(r, fd, r->body + r->body_have,
+                             r->body_len - r->body_have, &got);
   if (io != IO_DONE)
     return io == IO_AGAIN ? FRAME_AGAIN : FRAME_IO;
   if (got == 0)
