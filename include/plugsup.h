@@ -127,6 +127,11 @@ typedef struct plugsup_config {
                               a second wall behind the seccomp filter and
                               cost about 0.5 ms per run, mostly the network
                               namespace (bench/README.md) */
+  unsigned worker_uid;     /* when the supervisor runs as root, workers
+                              switch to this user and group and drop every
+                              capability; 0: the user 'nobody' and the */
+  unsigned worker_gid;     /* group 'nogroup' (65534 if they do not
+                              exist). Ignored when not root */
 } plugsup_config;
 
 /* Zeroes *cfg and sets cfg->size: all defaults. */

@@ -16,10 +16,24 @@
 
 #include "plugsup.pb-c.h"
 
-#define FRAME_PROTOCOL_VERSION 1
+#define FRAME_PROTOCOL_VERSION 2
 #define FRAME_HEADER_BYTES 4
 /* Default bound for a frame: a Run carries the whole module. */
 #define FRAME_DEFAULT_MAX (64u << 20)
+/* Bound for every frame a worker sends. Both sides use it: the worker
+** never packs a larger one (a big VALIDATE report goes in Report pieces)
+** and the supervisor refuses one. With FRAME_DECODE_RATIO it bounds what
+** one reply can cost the supervisor. */
+#define FRAME_REPLY_MAX (1u << 20)
+/* An envelope may unpack to at most this many times its size on the wire
+** (plus FRAME_DECODE_SLACK), counting every allocation protobuf-c makes
+** with FRAME_DECODE_ALLOC_COST bytes of bookkeeping each. An honest frame
+** stays under 15 (a one-byte value: 4 bytes on the wire, 56 unpacked); a
+** frame of empty sub-messages, 2 bytes on the wire and 64 unpacked, is
+** refused. */
+#define FRAME_DECODE_RATIO 16u
+#define FRAME_DECODE_SLACK (64u << 10)
+#define FRAME_DECODE_ALLOC_COST 8u
 
 #define FRAME_STATUS_LIST(X)                                              \
   X(FRAME_OK, "ok")                                                       \
@@ -29,6 +43,7 @@
   X(FRAME_TOO_BIG, "frame exceeds the size limit")                        \
   X(FRAME_EMPTY, "frame of length zero")                                  \
   X(FRAME_UNDECODABLE, "frame is not a valid message")                    \
+  X(FRAME_TOO_DENSE, "frame unpacks to too much memory")                  \
   X(FRAME_IO, "i/o error")              /* errno says which */            \
   X(FRAME_NOMEM, "out of memory")
 
@@ -42,7 +57,9 @@ const char *frame_status_message(frame_status s);
 
 /* Unpack one envelope from exactly len bytes (no header). An envelope
 ** that unpacks but carries no message (an unknown oneof case, or only
-** unknown fields) is FRAME_UNDECODABLE too: neither side can act on it. */
+** unknown fields) is FRAME_UNDECODABLE too: neither side can act on it.
+** One that would take more memory than FRAME_DECODE_RATIO allows is
+** FRAME_TOO_DENSE. */
 frame_status frame_decode(const uint8_t *buf, size_t len,
                           Plugsup__Envelope **out);
 void frame_free(Plugsup__Envelope *msg);
@@ -72,16 +89,31 @@ frame_status frame_read(int fd, size_t max, Plugsup__Envelope **out);
 /* Incremental reader for a non-blocking fd. feed() reads what is
 ** available; it returns FRAME_OK with *out set when a whole frame has
 ** arrived (call again: more may be buffered), FRAME_AGAIN when the fd has
-** nothing more now, or an error. */
+** nothing more now, or an error.
+**
+** By default it reads only the bytes of the current frame, so a blocking
+** reader may take the fd over between frames. With read-ahead it reads up
+** to FRAME_READAHEAD bytes at once, so a stream of small frames costs one
+** read per many frames; bytes of later frames then wait in the reader
+** (frame_reader_buffered), where poll() cannot see them. */
+#define FRAME_READAHEAD (64u << 10)
+
 typedef struct frame_reader {
   size_t max;
   uint8_t header[FRAME_HEADER_BYTES];
   size_t header_have;
   uint8_t *body;
   size_t body_len, body_have;
+  uint8_t *ahead;          /* NULL: no read-ahead */
+  size_t ahead_len, ahead_off;
+  uint64_t bytes_in;       /* every byte taken from the fd so far */
 } frame_reader;
 
 void frame_reader_init(frame_reader *r, size_t max);
+/* Turns read-ahead on; FRAME_NOMEM if its buffer cannot be had. */
+frame_status frame_reader_readahead(frame_reader *r);
+/* Bytes read from the fd that no frame has consumed yet. */
+size_t frame_reader_buffered(const frame_reader *r);
 frame_status frame_reader_feed(frame_reader *r, int fd,
                                Plugsup__Envelope **out);
 void frame_reader_free(frame_reader *r);
@@ -116,6 +148,8 @@ void frame_writer_free(frame_writer *w);
 #define PLUGSUP_WORKER_ARG_MEMORY "--memory"
 #define PLUGSUP_WORKER_ARG_CPU "--cpu"
 #define PLUGSUP_WORKER_ARG_NO_NAMESPACES "--no-namespaces"
+#define PLUGSUP_WORKER_ARG_UID "--uid"
+#define PLUGSUP_WORKER_ARG_GID "--gid"
 #define PLUGSUP_WORKER_DEFAULT_MEMORY (256ull << 20)
 /* Address space for code, libc, the Run frame and its unpacked copy, the
 ** decoded and compiled module: RLIMIT_AS = memory + this. */

@@ -22,7 +22,7 @@ void sup_job_kill(plugsup_job *job, sup_kill_reason why, const char *fmt,
   va_start(ap, fmt);
   vsnprintf(job->why, sizeof job->why, fmt, ap);
   va_end(ap);
-  kill(job->pid, SIGKILL);
+  sup_signal_worker(job);
   /* Nothing more is read or written: the pidfd reports the death. */
   frame_writer_free(&job->writer);
   job->writing = false;
@@ -30,44 +30,66 @@ void sup_job_kill(plugsup_job *job, sup_kill_reason why, const char *fmt,
 
 /* ---- output ---- */
 
-/* Keeps at most the job's output limit, over both streams together. */
-static bool capture(plugsup_job *job, sup_buf *b, const uint8_t *data,
-                    size_t len) {
+/* Keeps at most the job's output limit, over both streams together, and
+** says how many of the len bytes it kept (0 and *nomem when it could not
+** grow the buffer). */
+static size_t capture(plugsup_job *job, sup_buf *b, const uint8_t *data,
+                      size_t len, bool *nomem) {
   uint64_t limit = job->req.limits.output_bytes;
   uint64_t kept = job->out.len + job->err.len;
   size_t take = kept >= limit ? 0 : (size_t)(limit - kept < len ? limit - kept
                                                                 : len);
+  *nomem = false;
   if (take < len)
     b->truncated = true;
   if (take == 0)
-    return true;
+    return 0;
   if (b->len + take + 1 > b->cap) {
     size_t cap = b->cap ? b->cap : 4096;
     while (cap < b->len + take + 1)
       cap *= 2;
     char *p = realloc(b->data, cap);
-    if (!p)
-      return false;
+    if (!p) {
+      *nomem = true;
+      return 0;
+    }
     b->data = p;
     b->cap = cap;
   }
   memcpy(b->data + b->len, data, take);
   b->len += take;
   b->data[b->len] = '\0';
-  return true;
+  return take;
 }
 
+/* The limit is the supervisor's to keep, whatever the worker says: only
+** what fits reaches the callback, and a worker that goes on sending after
+** the limit (an honest one stops at it) is killed one frame later. */
 static void on_output(plugsup_job *job, const Plugsup__Output *o) {
   if (o->fd != 1 && o->fd != 2) {
     sup_job_kill(job, KILL_PROTOCOL, "worker sent output for fd %u", o->fd);
     return;
   }
   sup_buf *b = o->fd == 1 ? &job->out : &job->err;
-  if (job->req.on_output && o->data.len)
-    job->req.on_output(job->req.userdata, (int)o->fd, o->data.data,
-                       o->data.len);
-  if (!capture(job, b, o->data.data, o->data.len))
+  if (o->truncated)
+    b->truncated = true;
+  if (o->data.len == 0) {
+    if (!o->truncated)
+      sup_job_kill(job, KILL_PROTOCOL, "worker sent an empty Output frame");
+    return;
+  }
+  job->output_received += o->data.len;
+  bool nomem;
+  size_t kept = capture(job, b, o->data.data, o->data.len, &nomem);
+  if (job->req.on_output && kept)
+    job->req.on_output(job->req.userdata, (int)o->fd, o->data.data, kept);
+  if (nomem)
     sup_job_kill(job, KILL_PROTOCOL, "out of memory capturing output");
+  else if (job->output_received >
+           job->req.limits.output_bytes + FRAME_REPLY_MAX)
+    sup_job_kill(job, KILL_PROTOCOL,
+                 "worker sent more than the output limit of %llu bytes",
+                 (unsigned long long)job->req.limits.output_bytes);
 }
 
 /* ---- host calls ---- */
@@ -124,11 +146,43 @@ static void on_hello(plugsup_job *job, const Plugsup__Hello *h) {
   sup_job_writable(job);
 }
 
+/* A worker reports one violation and dies of it: a second is a lie. */
 static void on_violation(plugsup_job *job,
                          const Plugsup__SandboxViolation *v) {
-  free(job->violation_syscall);
-  job->violation_syscall = sup_clean_strdup(v->syscall_name);
+  if (job->violation_syscall) {
+    sup_job_kill(job, KILL_PROTOCOL, "worker reported a second violation");
+    return;
+  }
+  const char *name = v->syscall_name ? v->syscall_name : "";
+  job->violation_syscall = sup_guest_text(name, strlen(name), SUP_TEXT_NAME);
   job->violation_number = v->syscall_nr;
+  if (!job->violation_syscall)
+    sup_job_kill(job, KILL_PROTOCOL, "out of memory reading a violation");
+}
+
+static void on_report(plugsup_job *job, const Plugsup__Report *r) {
+  const char *bad = sup_job_add_report(job, r->exports, r->n_exports,
+                                       r->imports, r->n_imports);
+  if (bad)
+    sup_job_kill(job, KILL_PROTOCOL, "%s", bad);
+}
+
+static void on_result(plugsup_job *job, Plugsup__Envelope *env) {
+  const char *bad = sup_job_add_report(job, env->result->exports,
+                                       env->result->n_exports,
+                                       env->result->imports,
+                                       env->result->n_imports);
+  if (bad) {
+    sup_job_kill(job, KILL_PROTOCOL, "%s", bad);
+    return;
+  }
+  job->result_seen = true;
+  job->result = env->result;
+  env->result = NULL; /* kept apart: freed with its own descriptor */
+  env->msg_case = PLUGSUP__ENVELOPE__MSG__NOT_SET;
+  uint64_t grace = sup_now_ns() + SUP_EXIT_GRACE_MS * 1000000ull;
+  if (grace < job->deadline_ns)
+    job->deadline_ns = grace;
 }
 
 static const char *const frame_names[] = {
@@ -153,41 +207,44 @@ static void on_frame(plugsup_job *job, Plugsup__Envelope *env) {
     on_output(job, env->output);
   else if (c == PLUGSUP__ENVELOPE__MSG_HOST_CALL)
     on_host_call(job, env->host_call);
-  else if (c == PLUGSUP__ENVELOPE__MSG_RESULT) {
-    job->result_seen = true;
-    job->result = env->result;
-    env->result = NULL; /* kept apart: freed with its own descriptor */
-    env->msg_case = PLUGSUP__ENVELOPE__MSG__NOT_SET;
-    uint64_t grace = sup_now_ns() + SUP_EXIT_GRACE_MS * 1000000ull;
-    if (grace < job->deadline_ns)
-      job->deadline_ns = grace;
-  } else
+  else if (c == PLUGSUP__ENVELOPE__MSG_REPORT)
+    on_report(job, env->report);
+  else if (c == PLUGSUP__ENVELOPE__MSG_RESULT)
+    on_result(job, env);
+  else
     sup_job_kill(job, KILL_PROTOCOL, "worker sent a %s frame",
                  (size_t)c < nnames && frame_names[c] ? frame_names[c]
                                                         : "unknown");
   frame_free(env);
 }
 
-void sup_job_readable(plugsup_job *job) {
+bool sup_job_readable(plugsup_job *job, uint64_t max_bytes,
+                      unsigned max_frames) {
+  uint64_t stop = job->reader.bytes_in + max_bytes;
+  unsigned frames = 0;
   while (job->rep_fd >= 0 && job->killed == KILL_NONE) {
+    if (job->reader.bytes_in >= stop || frames == max_frames)
+      return frame_reader_buffered(&job->reader) > 0;
     Plugsup__Envelope *env = NULL;
     frame_status st = frame_reader_feed(&job->reader, job->rep_fd, &env);
     if (st == FRAME_OK) {
+      frames++;
       on_frame(job, env);
       continue;
     }
     if (st == FRAME_AGAIN)
-      return;
+      return false;
     if (st == FRAME_EOF) {
       /* The worker closed its end: nothing more to read; the pidfd will
       ** say when it is gone. */
       close(job->rep_fd);
       job->rep_fd = -1;
-      return;
+      return false;
     }
     sup_job_kill(job, KILL_PROTOCOL, "bad frame from worker: %s",
                  frame_status_message(st));
   }
+  return false;
 }
 
 void sup_job_writable(plugsup_job *job) {

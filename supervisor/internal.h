@@ -4,21 +4,29 @@
 #ifndef PLUGSUP_SUPERVISOR_INTERNAL_H
 #define PLUGSUP_SUPERVISOR_INTERNAL_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <sys/types.h>
 
 #include "frame.h"
 #include "plugsup.h"
 
-/* Largest frame a worker may send us. A Result with many values or a
-** VALIDATE report of a big module fits; a hostile worker cannot make us
-** allocate more than this per read. */
-#define SUP_REPLY_FRAME_MAX (4u << 20)
+/* How much of one worker's reply stream one turn of the loop handles
+** before it moves on to the others and to the deadlines: a worker that
+** floods its pipe gets a bounded slice of the supervisor, never all. */
+#define SUP_TURN_FRAMES 64u
+#define SUP_TURN_BYTES (256u << 10)
+/* What is still read from the reply pipe of a worker that has exited:
+** its last frames, but not an endless stream from a process it left
+** behind holding the pipe. */
+#define SUP_EXIT_DRAIN_BYTES (4u << 20)
 /* Largest plugin file; with the rest of a Run it must fit one frame. */
 #define SUP_PLUGIN_MAX (FRAME_DEFAULT_MAX - (1u << 20))
 /* How long a worker may linger after its Result before it is killed. */
 #define SUP_EXIT_GRACE_MS 500
 #define SUP_DEFAULT_IN_FLIGHT 8
+/* nobody/nogroup on Debian, used when the names cannot be resolved. */
+#define SUP_FALLBACK_ID 65534u
 /* WASI errno for "not permitted by capabilities": every host call that
 ** the policy does not grant is answered with it. */
 #define SUP_WASI_ENOTCAPABLE 76
@@ -31,6 +39,19 @@
 /* Records the particulars for plugsup_errmsg() and returns s. */
 plugsup_status sup_fail(plugsup_status s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* ---- guest text (text.c) ---- */
+
+typedef enum sup_text_mode {
+  SUP_TEXT_PROSE, /* messages: a backslash stays as it is */
+  SUP_TEXT_NAME   /* names: a backslash is written \\, so escapes cannot
+                     be forged and distinct names stay distinct */
+} sup_text_mode;
+
+/* A malloc'd, NUL-terminated, valid UTF-8 copy of len bytes of guest
+** text, controls and bidirectional characters written as escapes; at
+** most 4 * len + 1 bytes. NULL when out of memory. */
+char *sup_guest_text(const void *data, size_t len, sup_text_mode mode);
 
 /* ---- plugins (plugin.c) ---- */
 
@@ -98,23 +119,48 @@ struct plugsup_job {
   bool hello_seen, result_seen;
   unsigned namespaces;   /* from the hello */
   uint64_t start_ns, deadline_ns;
-  uint64_t output_total; /* stdout + stderr bytes received */
+  uint64_t output_received; /* stdout + stderr bytes the worker sent,
+                               kept or not */
   sup_kill_reason killed;
-  char why[160];
+  bool status_lost;      /* wait4 found no child: SIGCHLD was ignored */
+  char why[256];
 
   /* What the run produced so far; becomes the result. */
   Plugsup__Result *result;   /* the worker's Result frame, if any */
+  plugsup_export *exports;   /* VALIDATE report, from Report frames */
+  size_t n_exports, cap_exports;
+  const char **imports;
+  size_t n_imports, cap_imports;
+  uint64_t report_bytes;     /* name bytes reported so far */
   char *violation_syscall;   /* from a SandboxViolation frame */
   long violation_number;
   sup_buf out, err;
   plugsup_result *res;       /* set once state is JOB_DONE */
 };
 
+/* Workers are started by one thread that lives as long as the
+** supervisor: a worker's parent-death signal fires when the *thread* that
+** forked it ends, so spawning from the embedder's threads (a pool that
+** submits from one and waits from another) would kill workers. */
+typedef struct sup_spawner {
+  pthread_t thread;
+  pthread_mutex_t lock;
+  pthread_cond_t wake, done;
+  plugsup_job *request; /* the job to start, or NULL */
+  bool finished;        /* request has been carried out */
+  bool quit;
+  bool running;         /* the thread was started */
+} sup_spawner;
+
 struct plugsup_supervisor {
   char *worker_path;
   plugsup_limits limits;
   unsigned max_in_flight;
   bool no_namespaces;
+  bool drop_ids;        /* running as root: workers get worker_uid/gid */
+  unsigned worker_uid, worker_gid;
+  pid_t owner;          /* the process that made it: no use after fork() */
+  sup_spawner spawner;
   sup_list queued, running, done; /* done: finished, not yet reported */
   struct pollfd *pfds;            /* 3 per running job */
   plugsup_job **pfd_jobs;
@@ -133,23 +179,36 @@ size_t sup_request_frame_size(const plugsup_job *job);
 
 /* ---- workers (spawn.c) ---- */
 
+/* The spawner thread: started by supervisor_new, stopped by _free. */
+plugsup_status sup_spawner_start(plugsup_supervisor *s);
+void sup_spawner_stop(plugsup_supervisor *s);
 /* Starts job's worker: on success pid, pidfd, req_fd, rep_fd are set. On
 ** failure the message is in 'why'. */
 bool sup_spawn(plugsup_job *job);
+/* Why workers cannot be supervised in this process now, or NULL: with
+** SIGCHLD ignored the kernel reaps them before we learn how they ended. */
+const char *sup_sigchld_problem(void);
 /* Writes what the job's writer holds with SIGPIPE kept from the process. */
 frame_status sup_flush(plugsup_job *job);
+/* SIGKILL to the worker and to the process group it leads, if it made
+** one (setsid): what it left behind dies with it. */
+void sup_signal_worker(plugsup_job *job);
 /* SIGKILL, blocking reap, close every fd: used when no result is wanted. */
 void sup_kill_and_reap(plugsup_job *job);
 /* Reaps an exited worker and closes its fds, filling the resource fields
-** of res; the wait status goes to *status. */
-void sup_reap(plugsup_job *job, int *status, plugsup_result *res);
+** of res; the wait status goes to *status. False when the status was lost
+** (something else reaped the worker). */
+bool sup_reap(plugsup_job *job, int *status, plugsup_result *res);
 void sup_close_fds(plugsup_job *job);
 
 /* ---- frames from a worker (conversation.c) ---- */
 
-/* Reads and handles what the reply pipe holds; a protocol error kills the
-** worker (sup_job_kill) and EOF closes the pipe. */
-void sup_job_readable(plugsup_job *job);
+/* Reads and handles what the reply pipe holds, until about max_bytes of
+** the stream or max_frames frames have been taken; a protocol error kills
+** the worker (sup_job_kill) and EOF closes the pipe. True when frames may
+** be left in the reader's buffer, where poll() cannot see them. */
+bool sup_job_readable(plugsup_job *job, uint64_t max_bytes,
+                      unsigned max_frames);
 void sup_job_writable(plugsup_job *job);
 void sup_job_kill(plugsup_job *job, sup_kill_reason why, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -161,8 +220,15 @@ void sup_job_finish(plugsup_job *job, int wait_status);
 /* Fills job->res for a worker that could not be started ('why'). */
 void sup_job_spawn_failed(plugsup_job *job);
 plugsup_result *sup_result_alloc(void);
-/* A copy with control characters replaced: worker strings are untrusted. */
-char *sup_clean_strdup(const char *s);
+/* Adds a Report's (or a Result's) exports and imports to the job's; a
+** static sentence saying what is wrong with them, or NULL. */
+const char *sup_job_add_report(plugsup_job *job,
+                               Plugsup__ExportInfo *const *exports,
+                               size_t n_exports,
+                               Plugsup__ImportInfo *const *imports,
+                               size_t n_imports);
+
+void sup_job_free_report(plugsup_job *job);
 
 /* ---- time ---- */
 uint64_t sup_now_ns(void);

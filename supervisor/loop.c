@@ -12,8 +12,10 @@
 ** others.
 */
 #include <errno.h>
+#include <grp.h>
 #include <limits.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +94,22 @@ static const char *worker_path(const plugsup_config *cfg) {
   return PLUGSUP_LIBEXECDIR "/plugsup-worker";
 }
 
+/* Workers of a root supervisor run as an unprivileged user: the
+** config's, else nobody/nogroup, else 65534. */
+static void worker_ids(const plugsup_config *cfg, plugsup_supervisor *s) {
+  s->drop_ids = geteuid() == 0;
+  if (!s->drop_ids)
+    return;
+  const struct passwd *pw = cfg->worker_uid ? NULL : getpwnam("nobody");
+  const struct group *gr = cfg->worker_gid ? NULL : getgrnam("nogroup");
+  s->worker_uid = cfg->worker_uid ? cfg->worker_uid
+                  : pw && pw->pw_uid ? (unsigned)pw->pw_uid
+                                     : SUP_FALLBACK_ID;
+  s->worker_gid = cfg->worker_gid ? cfg->worker_gid
+                  : gr && gr->gr_gid ? (unsigned)gr->gr_gid
+                                     : SUP_FALLBACK_ID;
+}
+
 plugsup_status plugsup_supervisor_new(const plugsup_config *cfg,
                                       plugsup_supervisor **out) {
   if (!out || !cfg)
@@ -108,10 +126,15 @@ plugsup_status plugsup_supervisor_new(const plugsup_config *cfg,
   if (access(path, X_OK) != 0)
     return sup_fail(PLUGSUP_EWORKER, "worker '%s' is not executable: %s", path,
                     strerror(errno));
+  const char *problem = sup_sigchld_problem();
+  if (problem)
+    return sup_fail(PLUGSUP_EINVAL, "%s", problem);
   plugsup_supervisor *s = calloc(1, sizeof *s);
   if (!s)
     return sup_fail(PLUGSUP_ENOMEM, "cannot allocate a supervisor");
   s->limits = limits;
+  s->owner = getpid();
+  worker_ids(cfg, s);
   s->max_in_flight = cfg->max_in_flight ? cfg->max_in_flight
                                         : SUP_DEFAULT_IN_FLIGHT;
   s->no_namespaces = cfg->no_namespaces;
@@ -121,6 +144,10 @@ plugsup_status plugsup_supervisor_new(const plugsup_config *cfg,
   if (!s->worker_path || !s->pfds || !s->pfd_jobs) {
     plugsup_supervisor_free(s);
     return sup_fail(PLUGSUP_ENOMEM, "cannot allocate a supervisor");
+  }
+  if ((st = sup_spawner_start(s)) != PLUGSUP_OK) {
+    plugsup_supervisor_free(s);
+    return st;
   }
   *out = s;
   return PLUGSUP_OK;
@@ -136,6 +163,7 @@ static void job_free(plugsup_job *job) {
   frame_writer_free(&job->writer);
   if (job->result)
     plugsup__result__free_unpacked(job->result, NULL);
+  sup_job_free_report(job);
   free(job->violation_syscall);
   free(job->out.data);
   free(job->err.data);
@@ -152,6 +180,7 @@ void plugsup_supervisor_free(plugsup_supervisor *s) {
   for (size_t i = 0; i < 3; i++)
     while (lists[i]->head)
       job_free(lists[i]->head);
+  sup_spawner_stop(s);
   free(s->worker_path);
   free(s->pfds);
   free(s->pfd_jobs);
@@ -177,10 +206,12 @@ plugsup_status plugsup_submit(plugsup_supervisor *s, plugsup_plugin *plugin,
   job->violation_number = -1;
   sup_plugin_ref(plugin);
   job->plugin = plugin;
-  frame_reader_init(&job->reader, SUP_REPLY_FRAME_MAX);
+  frame_reader_init(&job->reader, FRAME_REPLY_MAX);
   job->res = sup_result_alloc();
-  plugsup_status st = job->res ? PLUGSUP_OK
-                               : sup_fail(PLUGSUP_ENOMEM, "cannot allocate a job");
+  plugsup_status st =
+      job->res && frame_reader_readahead(&job->reader) == FRAME_OK
+          ? PLUGSUP_OK
+          : sup_fail(PLUGSUP_ENOMEM, "cannot allocate a job");
   if (st == PLUGSUP_OK)
     st = sup_request_copy(&job->req, opts ? opts : &default_options,
                           &s->limits);
@@ -207,9 +238,16 @@ static void job_done(plugsup_job *job, int status, bool started) {
   move_to(&job->sup->done, job);
 }
 
+/* A deadline too far to count in nanoseconds is no deadline. */
+static uint64_t deadline_after(uint64_t start_ns, uint64_t wall_ms) {
+  if (wall_ms > (UINT64_MAX - start_ns) / 1000000u)
+    return UINT64_MAX;
+  return start_ns + wall_ms * 1000000u;
+}
+
 static void job_start(plugsup_job *job) {
   job->start_ns = sup_now_ns();
-  job->deadline_ns = job->start_ns + job->req.limits.wall_ms * 1000000ull;
+  job->deadline_ns = deadline_after(job->start_ns, job->req.limits.wall_ms);
   job->state = JOB_RUNNING;
   move_to(&job->sup->running, job);
   if (!sup_spawn(job))
@@ -230,10 +268,14 @@ static void add_pfd(plugsup_supervisor *s, size_t *n, plugsup_job *job,
   (*n)++;
 }
 
-/* Poll's timeout: the caller's, shortened to the nearest deadline. */
+/* Poll's timeout: the caller's, shortened to the nearest deadline; 0
+** when a reader holds frames that poll cannot see. */
 static int poll_timeout(const plugsup_supervisor *s, int timeout_ms) {
   uint64_t now = sup_now_ns();
   for (plugsup_job *j = s->running.head; j; j = j->next) {
+    if (j->rep_fd >= 0 && j->killed == KILL_NONE &&
+        frame_reader_buffered(&j->reader))
+      return 0;
     uint64_t left = j->deadline_ns > now ? j->deadline_ns - now : 0;
     /* Round up, so poll never wakes just before the deadline. */
     uint64_t ms = (left + 999999u) / 1000000u;
@@ -256,12 +298,20 @@ static size_t fill_pfds(plugsup_supervisor *s) {
 }
 
 /* The worker has exited: what it wrote before dying is still in the
-** pipe, so read it all before judging how it ended. */
+** pipe, so read it before judging how it ended (a bounded amount: a
+** process it left behind may hold the pipe and keep writing). */
 static void job_exited(plugsup_job *job) {
   int status;
-  sup_job_readable(job);
-  sup_reap(job, &status, job->res);
+  sup_job_readable(job, SUP_EXIT_DRAIN_BYTES, UINT_MAX);
+  if (!sup_reap(job, &status, job->res))
+    job->status_lost = true;
   job_done(job, status, true);
+}
+
+/* One turn's share of reading: bounded, so that every job and every
+** deadline gets its turn however fast one worker writes. */
+static void job_read_turn(plugsup_job *job) {
+  sup_job_readable(job, SUP_TURN_BYTES, SUP_TURN_FRAMES);
 }
 
 static void handle_events(plugsup_supervisor *s, size_t n) {
@@ -273,9 +323,20 @@ static void handle_events(plugsup_supervisor *s, size_t n) {
     if (s->pfds[i].fd == j->pidfd)
       job_exited(j);
     else if (s->pfds[i].fd == j->rep_fd)
-      sup_job_readable(j);
+      job_read_turn(j);
     else if (s->pfds[i].fd == j->req_fd)
       sup_job_writable(j);
+  }
+}
+
+/* Frames already in a reader's buffer: poll said nothing of them. */
+static void handle_buffered(plugsup_supervisor *s, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    plugsup_job *j = s->pfd_jobs[i];
+    if (s->pfds[i].fd == j->rep_fd && !s->pfds[i].revents &&
+        j->state == JOB_RUNNING && j->rep_fd >= 0 &&
+        j->killed == KILL_NONE && frame_reader_buffered(&j->reader))
+      job_read_turn(j);
   }
 }
 
@@ -299,6 +360,7 @@ static bool sup_step(plugsup_supervisor *s, int timeout_ms) {
     return false;
   if (rc > 0)
     handle_events(s, n);
+  handle_buffered(s, n);
   enforce_deadlines(s);
   start_queued(s);
   return true;

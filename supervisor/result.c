@@ -30,16 +30,9 @@ static void free_str(const char *s) {
     free((char *)s);
 }
 
-char *sup_clean_strdup(const char *s) {
-  char *d = strdup(s ? s : "");
-  for (char *p = d; p && *p; p++)
-    if ((unsigned char)*p < 0x20 || *p == 0x7f)
-      *p = '?';
-  return d;
-}
-
-static const char *clean_or_empty(const char *s) {
-  char *d = sup_clean_strdup(s);
+/* Worker prose (messages, trap kinds) made safe to print. */
+static const char *prose(const char *s) {
+  char *d = s ? sup_guest_text(s, strlen(s), SUP_TEXT_PROSE) : NULL;
   return d ? d : empty;
 }
 
@@ -120,29 +113,83 @@ static bool values_typed(const Plugsup__Result *w) {
   return true;
 }
 
-static bool copy_exports(plugsup_result *r, const Plugsup__Result *w) {
-  if (w->n_exports) {
-    plugsup_export *e = calloc(w->n_exports, sizeof *e);
-    if (!e)
-      return false;
-    for (size_t i = 0; i < w->n_exports; i++) {
-      e[i].name = clean_or_empty(w->exports[i]->name);
-      e[i].kind = clean_or_empty(w->exports[i]->kind);
-      e[i].type = clean_or_empty(w->exports[i]->type);
-    }
-    r->exports = e;
-    r->export_count = w->n_exports;
-  }
-  if (w->n_imports) {
-    const char **im = calloc(w->n_imports, sizeof *im);
-    if (!im)
-      return false;
-    for (size_t i = 0; i < w->n_imports; i++)
-      im[i] = clean_or_empty(w->imports[i]);
-    r->imports = im;
-    r->import_count = w->n_imports;
-  }
+/* ---- the VALIDATE report ---- */
+
+/* Grows *arr (of *cap elements of size) to hold need; false if it cannot. */
+static bool reserve(void *arr, size_t *cap, size_t need, size_t size) {
+  if (need <= *cap)
+    return true;
+  size_t n = *cap ? *cap : 64;
+  while (n < need)
+    n *= 2;
+  void *p = realloc(*(void **)arr, n * size);
+  if (!p)
+    return false;
+  *(void **)arr = p;
+  *cap = n;
   return true;
+}
+
+static char *name_text(ProtobufCBinaryData d) {
+  return sup_guest_text(d.data, d.len, SUP_TEXT_NAME);
+}
+
+/* "module.name kind", the form plugsup_result.imports has. */
+static char *import_text(const Plugsup__ImportInfo *im) {
+  char *m = name_text(im->module), *n = name_text(im->name), *t = NULL;
+  char *kind = sup_guest_text(im->kind, strlen(im->kind), SUP_TEXT_NAME);
+  if (m && n && kind) {
+    size_t len = strlen(m) + strlen(n) + strlen(kind) + 3;
+    if ((t = malloc(len)))
+      snprintf(t, len, "%s.%s %s", m, n, kind);
+  }
+  free(m);
+  free(n);
+  free(kind);
+  return t;
+}
+
+static bool add_export(plugsup_job *job, const Plugsup__ExportInfo *e) {
+  plugsup_export *x = &job->exports[job->n_exports];
+  x->name = name_text(e->name);
+  x->kind = sup_guest_text(e->kind, strlen(e->kind), SUP_TEXT_NAME);
+  x->type = sup_guest_text(e->type, strlen(e->type), SUP_TEXT_PROSE);
+  job->n_exports++;
+  return x->name && x->kind && x->type;
+}
+
+/* A wasm export takes at least 3 bytes of the module (name length, kind,
+** index) and an import at least 4, and no name is longer than the module:
+** a report that claims more cannot describe the plugin it was given. */
+const char *sup_job_add_report(plugsup_job *job,
+                               Plugsup__ExportInfo *const *exports,
+                               size_t n_exports,
+                               Plugsup__ImportInfo *const *imports,
+                               size_t n_imports) {
+  size_t module_len = job->plugin->len;
+  if (job->req.mode != PLUGSUP_MODE_VALIDATE && (n_exports || n_imports))
+    return "worker sent a module report for a run that did not ask for one";
+  if (job->n_exports + n_exports > module_len / 3 ||
+      job->n_imports + n_imports > module_len / 4)
+    return "worker reported more exports or imports than the module can hold";
+  for (size_t i = 0; i < n_exports; i++)
+    job->report_bytes += exports[i]->name.len;
+  for (size_t i = 0; i < n_imports; i++)
+    job->report_bytes += imports[i]->module.len + imports[i]->name.len;
+  if (job->report_bytes > module_len)
+    return "worker reported names longer than the module";
+  if (!reserve(&job->exports, &job->cap_exports, job->n_exports + n_exports,
+               sizeof *job->exports) ||
+      !reserve(&job->imports, &job->cap_imports, job->n_imports + n_imports,
+               sizeof *job->imports))
+    return "out of memory reading the module report";
+  for (size_t i = 0; i < n_exports; i++)
+    if (!add_export(job, exports[i]))
+      return "out of memory reading the module report";
+  for (size_t i = 0; i < n_imports; i++)
+    if (!(job->imports[job->n_imports++] = import_text(imports[i])))
+      return "out of memory reading the module report";
+  return NULL;
 }
 
 static const plugsup_outcome from_worker[] = {
@@ -170,9 +217,9 @@ static void from_result(plugsup_result *r, const Plugsup__Result *w) {
   if (w->output_truncated)
     r->out.truncated = r->err.truncated = true;
   if (r->outcome == PLUGSUP_OUTCOME_TRAP)
-    r->trap_kind = clean_or_empty(w->trap_kind);
-  r->message = clean_or_empty(w->message);
-  if (!copy_values(r, w) || !copy_exports(r, w)) {
+    r->trap_kind = prose(w->trap_kind);
+  r->message = prose(w->message);
+  if (!copy_values(r, w)) {
     r->outcome = PLUGSUP_OUTCOME_WORKER_FAILED;
     set_message(r, "out of memory while copying the worker's result");
   }
@@ -241,6 +288,10 @@ static void classify(plugsup_job *job, int status, plugsup_result *r) {
   } else if (job->killed == KILL_PROTOCOL) {
     r->outcome = PLUGSUP_OUTCOME_PROTOCOL_ERROR;
     set_message(r, "%s", job->why);
+  } else if (job->status_lost) {
+    r->outcome = PLUGSUP_OUTCOME_WORKER_FAILED;
+    set_message(r, "the worker's exit status was lost: this process ignores "
+                "SIGCHLD (SIG_IGN or SA_NOCLDWAIT), so the kernel reaped it");
   } else if (job->violation_syscall || sigsys)
     violation(job, r);
   else if (job->result &&
@@ -265,8 +316,38 @@ static void move_output(sup_buf *b, plugsup_output *o) {
   o->truncated = o->truncated || b->truncated;
 }
 
+void sup_job_free_report(plugsup_job *job) {
+  for (size_t i = 0; i < job->n_exports; i++) {
+    free((char *)job->exports[i].name);
+    free((char *)job->exports[i].kind);
+    free((char *)job->exports[i].type);
+  }
+  free(job->exports);
+  for (size_t i = 0; i < job->n_imports; i++)
+    free((char *)job->imports[i]);
+  free(job->imports);
+  job->exports = NULL;
+  job->imports = NULL;
+  job->n_exports = job->n_imports = 0;
+}
+
+/* Only a report the run ended well after is shown: every string in it is
+** whole then (a failed copy kills the worker). */
+static void move_report(plugsup_job *job, plugsup_result *r) {
+  if (r->outcome != PLUGSUP_OUTCOME_OK)
+    return;
+  r->exports = job->exports;
+  r->export_count = job->n_exports;
+  r->imports = job->imports;
+  r->import_count = job->n_imports;
+  job->exports = NULL;
+  job->imports = NULL;
+  job->n_exports = job->n_imports = 0;
+}
+
 void sup_job_finish(plugsup_job *job, int status) {
   classify(job, status, job->res);
+  move_report(job, job->res);
   job->res->namespaces = job->namespaces;
   move_output(&job->out, &job->res->out);
   move_output(&job->err, &job->res->err);

@@ -8,6 +8,11 @@
 ** signal dispositions. Every fd the supervisor keeps is close-on-exec, so
 ** no worker inherits another worker's pipes. A pidfd tells the event loop
 ** when the worker has exited, without SIGCHLD.
+**
+** Every worker is started by the supervisor's spawner thread, which lives
+** as long as the supervisor: the kernel sends a worker its parent-death
+** signal when the *thread* that forked it ends, so a worker started from
+** an embedder's short-lived thread would die with that thread.
 */
 #include <errno.h>
 #include <fcntl.h>
@@ -112,15 +117,57 @@ static int spawn_process(pid_t *pid, const char *path, const pipes *p,
 ** second beyond, so the deadline normally fires first. */
 static uint64_t cpu_seconds(uint64_t wall_ms) { return wall_ms / 1000 + 2; }
 
-bool sup_spawn(plugsup_job *job) {
-  char mem[24], cpu[24];
-  snprintf(mem, sizeof mem, "%" PRIu64, job->req.limits.memory_bytes);
-  snprintf(cpu, sizeof cpu, "%" PRIu64, cpu_seconds(job->req.limits.wall_ms));
-  char *argv[] = {job->sup->worker_path, PLUGSUP_WORKER_ARG_MEMORY, mem,
-                  PLUGSUP_WORKER_ARG_CPU, cpu,
-                  job->sup->no_namespaces ? PLUGSUP_WORKER_ARG_NO_NAMESPACES
-                                          : NULL,
-                  NULL};
+const char *sup_sigchld_problem(void) {
+  struct sigaction sa;
+  if (sigaction(SIGCHLD, NULL, &sa) != 0)
+    return NULL;
+  if (sa.sa_handler == SIG_IGN || (sa.sa_flags & SA_NOCLDWAIT))
+    return "this process ignores SIGCHLD (SIG_IGN or SA_NOCLDWAIT): the "
+           "kernel would reap workers before the supervisor learns how they "
+           "ended; restore the default disposition";
+  return NULL;
+}
+
+typedef struct worker_argv {
+  char mem[24], cpu[24], uid[16], gid[16];
+  char *argv[12];
+} worker_argv;
+
+static void build_argv(const plugsup_job *job, worker_argv *a) {
+  const plugsup_supervisor *s = job->sup;
+  size_t n = 0;
+  snprintf(a->mem, sizeof a->mem, "%" PRIu64, job->req.limits.memory_bytes);
+  snprintf(a->cpu, sizeof a->cpu, "%" PRIu64,
+           cpu_seconds(job->req.limits.wall_ms));
+  a->argv[n++] = s->worker_path;
+  a->argv[n++] = PLUGSUP_WORKER_ARG_MEMORY;
+  a->argv[n++] = a->mem;
+  a->argv[n++] = PLUGSUP_WORKER_ARG_CPU;
+  a->argv[n++] = a->cpu;
+  if (s->no_namespaces)
+    a->argv[n++] = PLUGSUP_WORKER_ARG_NO_NAMESPACES;
+  if (s->drop_ids) {
+    snprintf(a->uid, sizeof a->uid, "%u", s->worker_uid);
+    snprintf(a->gid, sizeof a->gid, "%u", s->worker_gid);
+    a->argv[n++] = PLUGSUP_WORKER_ARG_UID;
+    a->argv[n++] = a->uid;
+    a->argv[n++] = PLUGSUP_WORKER_ARG_GID;
+    a->argv[n++] = a->gid;
+  }
+  a->argv[n] = NULL;
+}
+
+/* Runs on the spawner thread. */
+static bool spawn_now(plugsup_job *job) {
+  const char *problem = sup_sigchld_problem();
+  if (problem) {
+    snprintf(job->why, sizeof job->why, "%s", problem);
+    job->pid = 0;
+    return false;
+  }
+  worker_argv a;
+  build_argv(job, &a);
+  char **argv = a.argv;
   pipes p;
   if (!make_pipes(&p)) {
     snprintf(job->why, sizeof job->why, "cannot create pipes: %s",
@@ -150,6 +197,83 @@ fail:
   close_pipes(&p);
   job->pid = 0;
   return false;
+}
+
+/* ---- the spawner thread ---- */
+
+static void *spawner_main(void *arg) {
+  plugsup_supervisor *s = arg;
+  sup_spawner *sp = &s->spawner;
+  pthread_mutex_lock(&sp->lock);
+  for (;;) {
+    while (!sp->request && !sp->quit)
+      pthread_cond_wait(&sp->wake, &sp->lock);
+    if (sp->quit)
+      break;
+    plugsup_job *job = sp->request;
+    bool ok = spawn_now(job);
+    if (!ok && !job->why[0])
+      snprintf(job->why, sizeof job->why, "cannot start a worker");
+    sp->request = NULL;
+    sp->finished = true;
+    pthread_cond_signal(&sp->done);
+  }
+  pthread_mutex_unlock(&sp->lock);
+  return NULL;
+}
+
+plugsup_status sup_spawner_start(plugsup_supervisor *s) {
+  sup_spawner *sp = &s->spawner;
+  sigset_t all, old;
+  int rc;
+  pthread_mutex_init(&sp->lock, NULL);
+  pthread_cond_init(&sp->wake, NULL);
+  pthread_cond_init(&sp->done, NULL);
+  /* The thread takes no signal meant for the embedding program. */
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  rc = pthread_create(&sp->thread, NULL, spawner_main, s);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  if (rc != 0)
+    return sup_fail(PLUGSUP_ESYSTEM, "cannot start the spawner thread: %s",
+                    strerror(rc));
+  sp->running = true;
+  return PLUGSUP_OK;
+}
+
+void sup_spawner_stop(plugsup_supervisor *s) {
+  sup_spawner *sp = &s->spawner;
+  if (!sp->running)
+    return;
+  pthread_mutex_lock(&sp->lock);
+  sp->quit = true;
+  pthread_cond_signal(&sp->wake);
+  pthread_mutex_unlock(&sp->lock);
+  pthread_join(sp->thread, NULL);
+  pthread_cond_destroy(&sp->wake);
+  pthread_cond_destroy(&sp->done);
+  pthread_mutex_destroy(&sp->lock);
+  sp->running = false;
+}
+
+bool sup_spawn(plugsup_job *job) {
+  sup_spawner *sp = &job->sup->spawner;
+  job->why[0] = '\0';
+  job->pid = 0;
+  /* fork() copies only the calling thread: no spawner in the child. */
+  if (getpid() != job->sup->owner) {
+    snprintf(job->why, sizeof job->why, "this supervisor was made before "
+             "fork(): make a new one in the child");
+    return false;
+  }
+  pthread_mutex_lock(&sp->lock);
+  sp->request = job;
+  sp->finished = false;
+  pthread_cond_signal(&sp->wake);
+  while (!sp->finished)
+    pthread_cond_wait(&sp->done, &sp->lock);
+  pthread_mutex_unlock(&sp->lock);
+  return job->pid > 0;
 }
 
 /* Writing into a pipe whose worker has died raises SIGPIPE, which would
@@ -183,29 +307,45 @@ static uint64_t timeval_usec(struct timeval tv) {
 
 /* Blocks only briefly: callers know the worker has exited or was sent
 ** SIGKILL, which no process can ignore. */
-static void wait_worker(plugsup_job *job, int *status, plugsup_result *res) {
+static bool wait_worker(plugsup_job *job, int *status, plugsup_result *res) {
   struct rusage ru;
+  pid_t got;
   memset(&ru, 0, sizeof ru);
   *status = 0;
-  while (wait4(job->pid, status, 0, &ru) < 0 && errno == EINTR)
+  while ((got = wait4(job->pid, status, 0, &ru)) < 0 && errno == EINTR)
     ;
   job->pid = 0;
-  if (!res)
-    return;
-  res->cpu_usec = timeval_usec(ru.ru_utime) + timeval_usec(ru.ru_stime);
-  res->max_rss_bytes = (uint64_t)ru.ru_maxrss * 1024u;
-  res->wall_usec = (sup_now_ns() - job->start_ns) / 1000u;
+  if (res) {
+    res->cpu_usec = timeval_usec(ru.ru_utime) + timeval_usec(ru.ru_stime);
+    res->max_rss_bytes = (uint64_t)ru.ru_maxrss * 1024u;
+    res->wall_usec = (sup_now_ns() - job->start_ns) / 1000u;
+  }
+  return got > 0;
 }
 
-void sup_reap(plugsup_job *job, int *status, plugsup_result *res) {
-  wait_worker(job, status, res);
+/* While the worker is not reaped its pid names no other process, and a
+** process group with its number exists only if the worker made it. */
+void sup_signal_worker(plugsup_job *job) {
+  if (job->pid <= 0)
+    return;
+  kill(-job->pid, SIGKILL);
+  kill(job->pid, SIGKILL);
+}
+
+bool sup_reap(plugsup_job *job, int *status, plugsup_result *res) {
+  /* The worker is gone; anything still in its process group is what it
+  ** left behind. */
+  if (job->pid > 0)
+    kill(-job->pid, SIGKILL);
+  bool ok = wait_worker(job, status, res);
   sup_close_fds(job);
+  return ok;
 }
 
 void sup_kill_and_reap(plugsup_job *job) {
   int status;
   if (job->pid > 0) {
-    kill(job->pid, SIGKILL);
+    sup_signal_worker(job);
     wait_worker(job, &status, NULL);
   }
   sup_close_fds(job);

@@ -138,48 +138,112 @@ static char *externtype_text(const interp_externtype *t) {
   return worker_strdupf("?");
 }
 
-/* ---- VALIDATE: exports and imports ---- */
+/* ---- VALIDATE: exports and imports, in Report frames ---- */
 
-static int describe_exports(const interp_module *m, Plugsup__Result *res) {
-  uint32_t n = interp_module_export_count(m);
-  if (n == 0)
+/* Entries go out in batches that stay below FRAME_REPLY_MAX however many
+** there are; names point into the module, only type texts are copied. */
+#define REPORT_BATCH 1024u
+#define REPORT_ENTRY_MAX (WORKER_TEXT_MAX + 1024u)
+
+typedef struct report_batch {
+  worker_ctx *w;
+  Plugsup__ExportInfo exports[REPORT_BATCH];
+  Plugsup__ExportInfo *export_ptrs[REPORT_BATCH];
+  Plugsup__ImportInfo imports[REPORT_BATCH];
+  Plugsup__ImportInfo *import_ptrs[REPORT_BATCH];
+  size_t n_exports, n_imports, bytes;
+} report_batch;
+
+static int report_flush(report_batch *b) {
+  Plugsup__Report rep = PLUGSUP__REPORT__INIT;
+  Plugsup__Envelope env = PLUGSUP__ENVELOPE__INIT;
+  int rc = 0;
+
+  if (b->n_exports + b->n_imports == 0)
     return 0;
-  if ((res->exports = calloc(n, sizeof *res->exports)) == NULL)
-    return -1;
+  rep.n_exports = b->n_exports;
+  rep.exports = b->export_ptrs;
+  rep.n_imports = b->n_imports;
+  rep.imports = b->import_ptrs;
+  env.msg_case = PLUGSUP__ENVELOPE__MSG_REPORT;
+  env.report = &rep;
+  rc = worker_send(b->w, &env);
+  for (size_t i = 0; i < b->n_exports; i++)
+    free_str(b->exports[i].type);
+  b->n_exports = b->n_imports = b->bytes = 0;
+  return rc;
+}
+
+/* Makes room for one more entry of at most REPORT_ENTRY_MAX bytes. */
+static int report_room(report_batch *b, size_t n) {
+  if (n < REPORT_BATCH && b->bytes + REPORT_ENTRY_MAX <= FRAME_REPLY_MAX)
+    return 0;
+  return report_flush(b);
+}
+
+/* Names longer than WORKER_TEXT_MAX are cut on a character boundary. */
+static ProtobufCBinaryData name_bytes(const char *name, size_t len) {
+  ProtobufCBinaryData d = {worker_utf8_cut(name, len, WORKER_TEXT_MAX),
+                           (uint8_t *)name};
+  return d;
+}
+
+static int report_exports(report_batch *b, const interp_module *m) {
+  uint32_t n = interp_module_export_count(m);
   for (uint32_t i = 0; i < n; i++) {
     interp_export_desc d;
-    Plugsup__ExportInfo *e = malloc(sizeof *e);
-    if (e == NULL)
+    Plugsup__ExportInfo *e;
+    if (report_room(b, b->n_exports) != 0)
       return -1;
+    e = &b->exports[b->n_exports];
     plugsup__export_info__init(e);
-    res->exports[res->n_exports++] = e;
     interp_module_export(m, i, &d);
-    e->name = worker_strdupf("%.*s", (int)d.name_len, d.name);
+    e->name = name_bytes(d.name, d.name_len);
     e->kind = (char *)kind_name(d.type.kind);
     e->type = externtype_text(&d.type);
-    if (is_empty(e->name) || is_empty(e->type))
+    if (is_empty(e->type))
       return -1;
+    b->export_ptrs[b->n_exports++] = e;
+    b->bytes += e->name.len + strlen(e->type) + 32;
   }
   return 0;
 }
 
-static int describe_imports(const interp_module *m, Plugsup__Result *res) {
+static int report_imports(report_batch *b, const interp_module *m) {
   uint32_t n = interp_module_import_count(m);
-  if (n == 0)
-    return 0;
-  if ((res->imports = calloc(n, sizeof *res->imports)) == NULL)
-    return -1;
   for (uint32_t i = 0; i < n; i++) {
     interp_import_desc d;
-    interp_module_import(m, i, &d);
-    res->imports[i] = worker_strdupf("%.*s.%.*s %s", (int)d.module_len,
-                                     d.module, (int)d.name_len, d.name,
-                                     kind_name(d.type.kind));
-    if (is_empty(res->imports[i]))
+    Plugsup__ImportInfo *im;
+    if (report_room(b, b->n_imports) != 0)
       return -1;
-    res->n_imports = i + 1;
+    im = &b->imports[b->n_imports];
+    plugsup__import_info__init(im);
+    interp_module_import(m, i, &d);
+    im->module = name_bytes(d.module, d.module_len);
+    im->name = name_bytes(d.name, d.name_len);
+    im->kind = (char *)kind_name(d.type.kind);
+    b->import_ptrs[b->n_imports++] = im;
+    b->bytes += im->module.len + im->name.len + 32;
   }
   return 0;
+}
+
+/* Sends the module's exports and imports; -1 when memory or the reply
+** pipe failed (w->reply_failed says which). */
+static int describe_module(worker_ctx *w, const interp_module *m) {
+  report_batch *b = calloc(1, sizeof *b);
+  int rc = -1;
+
+  if (b == NULL)
+    return -1;
+  b->w = w;
+  if (report_exports(b, m) == 0 && report_flush(b) == 0 &&
+      report_imports(b, m) == 0)
+    rc = report_flush(b);
+  else
+    report_flush(b); /* frees the type texts; the run has failed anyway */
+  free(b);
+  return rc;
 }
 
 /* ---- INVOKE: arguments and results ---- */
@@ -378,8 +442,7 @@ static void run_mode(run_state *rs) {
   if (load_module(rs) != 0)
     return;
   if (rs->run->mode == PLUGSUP__RUN__MODE__VALIDATE) {
-    if (describe_exports(rs->module, rs->res) != 0 ||
-        describe_imports(rs->module, rs->res) != 0)
+    if (describe_module(rs->w, rs->module) != 0 && !rs->w->reply_failed)
       set_nomem(rs->res);
     else
       rs->res->outcome = PLUGSUP__OUTCOME__OK;

@@ -402,10 +402,14 @@ static const wasi_fn *find_wasi_fn(const interp_import_desc *imp) {
 /* Remember the first refusal, in words, for the Result's message. */
 static interp_status refuse(wasi_env *env, const interp_import_desc *imp,
                             const char *why) {
-  if (env->unlinked[0] == '\0')
-    snprintf(env->unlinked, sizeof env->unlinked, "%s %.*s.%.*s", why,
-             (int)(imp->module_len > 64 ? 64 : imp->module_len), imp->module,
-             (int)(imp->name_len > 64 ? 64 : imp->name_len), imp->name);
+  char module[WORKER_NAME_TEXT_SIZE], name[WORKER_NAME_TEXT_SIZE];
+
+  if (env->unlinked[0] == '\0') {
+    worker_name_text(module, imp->module, imp->module_len);
+    worker_name_text(name, imp->name, imp->name_len);
+    snprintf(env->unlinked, sizeof env->unlinked, "%s %s.%s", why, module,
+             name);
+  }
   return INTERP_NOT_FOUND;
 }
 

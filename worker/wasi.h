@@ -20,7 +20,7 @@ typedef struct wasi_env {
   size_t input_pos;             /* bytes of run->input already read */
   uint64_t prng[4];             /* xoshiro256** state, from random_seed */
   uint32_t closed;              /* bit fd: stdio fd closed by fd_close */
-  char unlinked[256];           /* why resolution refused, for the Result */
+  char unlinked[640];           /* why resolution refused, for the Result */
 } wasi_env;
 
 void wasi_env_init(wasi_env *env, worker_ctx *w, interp_store *store,

@@ -16,7 +16,7 @@
 int worker_send(worker_ctx *w, const Plugsup__Envelope *env) {
   if (w->reply_failed)
     return -1;
-  if (frame_write(w->reply_fd, env, FRAME_DEFAULT_MAX) != FRAME_OK) {
+  if (frame_write(w->reply_fd, env, FRAME_REPLY_MAX) != FRAME_OK) {
     w->reply_failed = 1;
     return -1;
   }
@@ -24,13 +24,14 @@ int worker_send(worker_ctx *w, const Plugsup__Envelope *env) {
 }
 
 static int send_output_chunk(worker_ctx *w, uint32_t fd, const uint8_t *data,
-                             size_t len) {
+                             size_t len, int truncated) {
   Plugsup__Output out = PLUGSUP__OUTPUT__INIT;
   Plugsup__Envelope env = PLUGSUP__ENVELOPE__INIT;
 
   out.fd = fd;
   out.data.data = (uint8_t *)data;
   out.data.len = len;
+  out.truncated = truncated != 0;
   env.msg_case = PLUGSUP__ENVELOPE__MSG_OUTPUT;
   env.output = &out;
   return worker_send(w, &env);
@@ -38,23 +39,54 @@ static int send_output_chunk(worker_ctx *w, uint32_t fd, const uint8_t *data,
 
 int worker_output(worker_ctx *w, uint32_t fd, const uint8_t *data, size_t len) {
   size_t room = len;
+  int cut = 0;
 
   if (w->output_limit != 0) {
     uint64_t left = w->output_limit - w->output_sent;
     if ((uint64_t)len > left) {
       room = (size_t)left;
-      w->output_truncated = 1;
+      cut = 1;
     }
   }
   w->output_sent += room;
   while (room > 0) {
     size_t n = room < OUTPUT_CHUNK ? room : OUTPUT_CHUNK;
-    if (send_output_chunk(w, fd, data, n) != 0)
+    if (send_output_chunk(w, fd, data, n, 0) != 0)
       return -1;
     data += n;
     room -= n;
   }
+  /* Said at once, not only in the Result: a run that is then killed
+  ** (timeout) must still report the cut. */
+  if (cut && !(w->output_truncated & (1u << fd))) {
+    w->output_truncated |= 1u << fd;
+    if (send_output_chunk(w, fd, NULL, 0, 1) != 0)
+      return -1;
+  }
   return w->reply_failed ? -1 : 0;
+}
+
+size_t worker_utf8_cut(const char *s, size_t len, size_t max) {
+  if (len <= max)
+    return len;
+  while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+    max--;
+  return max;
+}
+
+void worker_name_text(char buf[WORKER_NAME_TEXT_SIZE], const char *name,
+                      size_t len) {
+  size_t n = worker_utf8_cut(name, len, 64), used = 0;
+
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)name[i];
+    if (c < 0x20 || c == 0x7f)
+      used += (size_t)snprintf(buf + used, WORKER_NAME_TEXT_SIZE - used,
+                               "\\x%02x", c);
+    else
+      buf[used++] = (char)c;
+  }
+  buf[used] = '\0';
 }
 
 char *worker_strdupf(const char *fmt, ...) {
@@ -81,26 +113,15 @@ static void free_str(char *s) {
     free(s);
 }
 
+/* The worker never fills Result.exports or .imports: reports go out in
+** Report frames (run.c). */
 void worker_result_free(Plugsup__Result *res) {
   for (size_t i = 0; i < res->n_values; i++)
     free(res->values[i]);
   free(res->values);
-  for (size_t i = 0; i < res->n_exports; i++) {
-    if (res->exports[i] != NULL) {
-      free_str(res->exports[i]->name);
-      free_str(res->exports[i]->type);
-    }
-    free(res->exports[i]);
-  }
-  free(res->exports);
-  for (size_t i = 0; i < res->n_imports; i++)
-    free_str(res->imports[i]);
-  free(res->imports);
   free_str(res->message);
   res->values = NULL;
-  res->exports = NULL;
-  res->imports = NULL;
-  res->n_values = res->n_exports = res->n_imports = 0;
+  res->n_values = 0;
   res->message = (char *)protobuf_c_empty_string;
 }
 
@@ -119,6 +140,11 @@ static int send_result(worker_ctx *w, Plugsup__Result *res) {
   Plugsup__Envelope env = PLUGSUP__ENVELOPE__INIT;
 
   res->output_truncated = w->output_truncated != 0;
+  /* A message may quote a long export name from the Run: keep the frame
+  ** small. */
+  if (!is_empty(res->message))
+    res->message[worker_utf8_cut(res->message, strlen(res->message),
+                                 WORKER_TEXT_MAX)] = '\0';
   env.msg_case = PLUGSUP__ENVELOPE__MSG_RESULT;
   env.result = res;
   return worker_send(w, &env);

@@ -21,11 +21,16 @@ typedef struct worker_ctx {
   uint64_t memory_cap;       /* --memory: the interpreter never gets more */
   uint64_t output_limit;     /* Run.limits.output_bytes; 0 = no cap here */
   uint64_t output_sent;      /* bytes of Output sent so far */
-  int output_truncated;      /* some output was dropped at the cap */
+  unsigned output_truncated; /* bit 1 << fd: output to fd was dropped at
+                                the cap (and the supervisor told so) */
   int reply_failed;          /* a frame could not be written: stop */
 } worker_ctx;
 
-/* Send one frame on the reply fd; 0, or -1 (and reply_failed set). */
+/* Longest text the worker puts in a message or a report name. */
+#define WORKER_TEXT_MAX 4096u
+
+/* Send one frame (at most FRAME_REPLY_MAX) on the reply fd; 0, or -1 (and
+** reply_failed set). */
 int worker_send(worker_ctx *w, const Plugsup__Envelope *env);
 
 /* Send plugin output for fd 1 or 2, cut at the output cap. Returns 0, or
@@ -45,6 +50,15 @@ void worker_run(worker_ctx *w, const Plugsup__Run *run, Plugsup__Result *res);
 /* Free what worker_run (or a hook) put in *res: every string and array
 ** is malloc'd, except those equal to protobuf_c_empty_string. */
 void worker_result_free(Plugsup__Result *res);
+/* The length of s[0..len) cut to at most max bytes without splitting a
+** UTF-8 character. */
+size_t worker_utf8_cut(const char *s, size_t len, size_t max);
+/* A guest name (len bytes, any of them NUL) for a message: cut at 64
+** bytes on a character boundary, control bytes written as \xNN so that
+** nothing after a NUL is lost. Writes a NUL-terminated string to buf. */
+#define WORKER_NAME_TEXT_SIZE (64 * 4 + 1)
+void worker_name_text(char buf[WORKER_NAME_TEXT_SIZE], const char *name,
+                      size_t len);
 /* A malloc'd copy of a formatted message, or the empty string on failure. */
 char *worker_strdupf(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));

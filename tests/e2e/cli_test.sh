@@ -155,5 +155,21 @@ arg 1: one
 arg 2: two words" "" -- "$plugsup" run "$build/examples/hello.wasm" one "two words"
 fi
 
+# ---- hostile text and edges ----
+# Names a fake worker reports hold a C1 control, a bidi override, a NUL:
+# printed escaped, and --json (once "out of memory writing JSON") works.
+expect_grep names_escaped 0 '^  func a\\u{009b}31mred () -> ()\\x1b\[2J$' \
+  -- env PLUGSUP_WORKER="$fake-names" "$plugsup" validate "$fix/outcomes.wasm"
+expect_grep names_escaped_json 0 '"name":"x\\\\u{202e}y"' \
+  -- env PLUGSUP_WORKER="$fake-names" "$plugsup" validate --json "$fix/outcomes.wasm"
+expect_grep huge_fuel_json 0 '"fuel_used":1.8446744073709552e19,' \
+  -- env PLUGSUP_WORKER="$fake-hugefuel" "$plugsup" run --json "$fix/outcomes.wasm"
+# 2e13 ms once wrapped the deadline into the past.
+expect huge_timeout 0 "5" "" -- "$plugsup" run --timeout 20000000000000 --invoke add "$fix/outcomes.wasm" 2 3
+# A reader that leaves early does not kill plugsup with SIGPIPE: the run
+# ends as it would have, with its own status.
+head -c 300000 /dev/zero | tr '\0' x >"$tmp/big.txt"
+expect closed_stdout 0 "0" "" -- sh -c "( '$plugsup' run --input '$tmp/big.txt' '$fix/echo_stdin.wasm'; echo \$? >'$tmp/rc' ) | head -c 10 >/dev/null; cat '$tmp/rc'"
+
 echo "cli_test: $((count - failed)) of $count passed"
 [ "$failed" = 0 ]

@@ -9,12 +9,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "frame.h"
 
 #define REQ PLUGSUP_WORKER_REQUEST_FD
 #define REP PLUGSUP_WORKER_REPLY_FD
+
+static void sleep_forever(void) {
+  for (;;)
+    pause();
+}
 
 static void send_env(Plugsup__Envelope *env) {
   if (frame_write(REP, env, 0) != FRAME_OK)
@@ -58,13 +64,31 @@ static void result(Plugsup__Result *r) {
   send_env(&env);
 }
 
+static void report(Plugsup__ExportInfo **e, size_t n_e,
+                   Plugsup__ImportInfo **im, size_t n_im) {
+  Plugsup__Report rep = PLUGSUP__REPORT__INIT;
+  Plugsup__Envelope env = PLUGSUP__ENVELOPE__INIT;
+  rep.exports = e;
+  rep.n_exports = n_e;
+  rep.imports = im;
+  rep.n_imports = n_im;
+  env.msg_case = PLUGSUP__ENVELOPE__MSG_REPORT;
+  env.report = &rep;
+  send_env(&env);
+}
+
+static ProtobufCBinaryData bytes_of(const char *s, size_t len) {
+  return (ProtobufCBinaryData){len, (uint8_t *)s};
+}
+
 static void raw(const void *data, size_t len) {
   if (write(REP, data, len) != (ssize_t)len)
     exit(52);
 }
 
 /* The honest path: INVOKE returns the sum of its i32 args; START prints
-** its argv and exits with argc; VALIDATE reports one export. */
+** its argv and exits with argc; VALIDATE reports one export in a Report
+** frame and one import in the Result (both are allowed). */
 static void honest(void) {
   hello(FRAME_PROTOCOL_VERSION);
   Plugsup__Envelope *env = read_run();
@@ -72,7 +96,7 @@ static void honest(void) {
   Plugsup__Result r = PLUGSUP__RESULT__INIT;
   Plugsup__Value v = PLUGSUP__VALUE__INIT, *vp = &v;
   Plugsup__ExportInfo e = PLUGSUP__EXPORT_INFO__INIT, *ep = &e;
-  char *imports[] = {"env.f func"};
+  Plugsup__ImportInfo im = PLUGSUP__IMPORT_INFO__INIT, *imp = &im;
   if (run->mode == PLUGSUP__RUN__MODE__START) {
     for (size_t i = 0; i < run->n_argv; i++) {
       output(1, run->argv[i].data, run->argv[i].len);
@@ -91,14 +115,16 @@ static void honest(void) {
     r.n_values = 1;
     r.values = &vp;
   } else {
-    e.name = "add";
+    e.name = bytes_of("add", 3);
     e.kind = "func";
     e.type = "(i32 i32) -> (i32)";
+    report(&ep, 1, NULL, 0);
+    im.module = bytes_of("env", 3);
+    im.name = bytes_of("f", 1);
+    im.kind = "func";
     r.outcome = PLUGSUP__OUTCOME__OK;
-    r.n_exports = 1;
-    r.exports = &ep;
     r.n_imports = 1;
-    r.imports = imports;
+    r.imports = &imp;
   }
   r.fuel_used = 42;
   r.peak_memory_bytes = 65536;
@@ -116,6 +142,187 @@ static void flood(void) {
     output(1, chunk, sizeof chunk);
   Plugsup__Result r = PLUGSUP__RESULT__INIT;
   r.outcome = PLUGSUP__OUTCOME__OK;
+  result(&r);
+}
+
+static void sleep_ms(long ms) {
+  struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
+  while (nanosleep(&t, &t) != 0)
+    ;
+}
+
+/* Thousands of one-byte Output frames in every write, for ever: the
+** pipe never runs dry. */
+static void tiny_flood(void) {
+  static uint8_t buf[60000];
+  Plugsup__Output o = PLUGSUP__OUTPUT__INIT;
+  Plugsup__Envelope env = PLUGSUP__ENVELOPE__INIT;
+  size_t n = 0;
+  o.fd = 1;
+  o.data = (ProtobufCBinaryData){1, (uint8_t *)"x"};
+  env.msg_case = PLUGSUP__ENVELOPE__MSG_OUTPUT;
+  env.output = &o;
+  size_t len = plugsup__envelope__get_packed_size(&env);
+  while (n + 4 + len <= sizeof buf) {
+    buf[n] = (uint8_t)len;
+    buf[n + 1] = buf[n + 2] = buf[n + 3] = 0;
+    plugsup__envelope__pack(&env, buf + n + 4);
+    n += 4 + len;
+  }
+  for (;;)
+    raw(buf, n);
+}
+
+/* A run of export "flood" floods; any other is honest but takes 200 ms. */
+static void slow_or_flood(void) {
+  hello(FRAME_PROTOCOL_VERSION);
+  Plugsup__Envelope *env = read_run();
+  if (!strcmp(env->run->export_name, "flood"))
+    tiny_flood();
+  frame_free(env);
+  sleep_ms(200);
+  Plugsup__Result r = PLUGSUP__RESULT__INIT;
+  r.outcome = PLUGSUP__OUTCOME__OK;
+  result(&r);
+}
+
+/* A Result of empty exports: 2 bytes each on the wire, far more each in
+** memory once unpacked. */
+static void dense(void) {
+  enum { N = 400000 };
+  Plugsup__ExportInfo *e = calloc(1, sizeof *e);
+  Plugsup__ExportInfo **ep = calloc(N, sizeof *ep);
+  Plugsup__Result r = PLUGSUP__RESULT__INIT;
+  if (!e || !ep)
+    exit(54);
+  plugsup__export_info__init(e);
+  for (int i = 0; i < N; i++)
+    ep[i] = e;
+  hello(FRAME_PROTOCOL_VERSION);
+  frame_free(read_run());
+  r.outcome = PLUGSUP__OUTCOME__OK;
+  r.n_exports = N;
+  r.exports = ep;
+  result(&r);
+}
+
+/* Names no terminal should see raw: a C1 control (CSI), a right-to-left
+** override, a NUL with more after it, a backslash, invalid UTF-8, and a
+** name that looks like an escape. */
+static void hostile_names(void) {
+#define NAME(s) {s, sizeof s - 1}
+  static const struct {
+    const char *bytes;
+    size_t len;
+  } names[] = {
+      NAME("a\xc2\x9b" "31mred"), NAME("x\xe2\x80\xaey"), NAME("a\0b"),
+      NAME("a\0c"), NAME("back\\slash"), NAME("bad\xff\xc3"),
+      NAME("a\\x00b"),
+  };
+#undef NAME
+  enum { N = sizeof names / sizeof names[0] };
+  Plugsup__ExportInfo e[N], *ep[N];
+  Plugsup__ImportInfo im = PLUGSUP__IMPORT_INFO__INIT, *imp = &im;
+  Plugsup__Result r = PLUGSUP__RESULT__INIT;
+  for (int i = 0; i < N; i++) {
+    plugsup__export_info__init(&e[i]);
+    e[i].name = bytes_of(names[i].bytes, names[i].len);
+    e[i].kind = "func";
+    e[i].type = "() -> ()\x1b[2J";
+    ep[i] = &e[i];
+  }
+  im.module = bytes_of("m\xe2\x81\xa6", 4);
+  im.name = bytes_of("n\n", 2);
+  im.kind = "func";
+  hello(FRAME_PROTOCOL_VERSION);
+  frame_free(read_run());
+  report(ep, N, &imp, 1);
+  r.outcome = PLUGSUP__OUTCOME__OK;
+  r.message = "trap in \xe2\x80\xae\x07";
+  result(&r);
+}
+
+/* More exports than a module of the plugin's size can hold. */
+static void too_many_exports(void) {
+  enum { N = 1000 };
+  static Plugsup__ExportInfo e[N], *ep[N];
+  for (int i = 0; i < N; i++) {
+    plugsup__export_info__init(&e[i]);
+    e[i].name = bytes_of("f", 1);
+    e[i].kind = "func";
+    ep[i] = &e[i];
+  }
+  hello(FRAME_PROTOCOL_VERSION);
+  frame_free(read_run());
+  report(ep, N, NULL, 0);
+  sleep_forever();
+}
+
+/* Says its stderr was cut, then hangs: the cut must survive the timeout. */
+static void cut_then_hang(void) {
+  Plugsup__Output o = PLUGSUP__OUTPUT__INIT;
+  Plugsup__Envelope env = PLUGSUP__ENVELOPE__INIT;
+  hello(FRAME_PROTOCOL_VERSION);
+  frame_free(read_run());
+  output(2, "err", 3);
+  o.fd = 2;
+  o.truncated = 1;
+  env.msg_case = PLUGSUP__ENVELOPE__MSG_OUTPUT;
+  env.output = &o;
+  send_env(&env);
+  sleep_forever();
+}
+
+/* Leaves a child behind that holds the reply pipe and writes output for
+** ever, and exits without a result while the child is at it. */
+static void orphan(void) {
+  setsid();
+  hello(FRAME_PROTOCOL_VERSION);
+  frame_free(read_run());
+  if (fork() == 0) {
+    static char chunk[4096];
+    memset(chunk, 'y', sizeof chunk);
+    for (;;)
+      output(1, chunk, sizeof chunk);
+  }
+  sleep_ms(50);
+}
+
+/* A protocol the honest worker never breaks, picked by 'how'. */
+static void misbehave(const char *how) {
+  Plugsup__Output o = PLUGSUP__OUTPUT__INIT;
+  Plugsup__SandboxViolation v = PLUGSUP__SANDBOX_VIOLATION__INIT;
+  Plugsup__Envelope env = PLUGSUP__ENVELOPE__INIT;
+  hello(FRAME_PROTOCOL_VERSION);
+  frame_free(read_run());
+  if (!strcmp(how, "emptyoutput")) {
+    o.fd = 1;
+    env.msg_case = PLUGSUP__ENVELOPE__MSG_OUTPUT;
+    env.output = &o;
+    send_env(&env);
+  } else if (!strcmp(how, "twoviolations")) {
+    v.syscall_name = "openat";
+    env.msg_case = PLUGSUP__ENVELOPE__MSG_SANDBOX_VIOLATION;
+    env.sandbox_violation = &v;
+    send_env(&env);
+    send_env(&env);
+  } else if (!strcmp(how, "longnames")) {
+    static char name[4000];
+    Plugsup__ExportInfo e = PLUGSUP__EXPORT_INFO__INIT, *ep = &e;
+    memset(name, 'n', sizeof name);
+    e.name = bytes_of(name, sizeof name);
+    e.kind = "func";
+    report(&ep, 1, NULL, 0);
+  }
+  sleep_forever();
+}
+
+static void huge_fuel(void) {
+  hello(FRAME_PROTOCOL_VERSION);
+  frame_free(read_run());
+  Plugsup__Result r = PLUGSUP__RESULT__INIT;
+  r.outcome = PLUGSUP__OUTCOME__OK;
+  r.fuel_used = UINT64_MAX;
   result(&r);
 }
 
@@ -161,10 +368,6 @@ static void crash(void) {
   raise(SIGSEGV);
 }
 
-static void sleep_forever(void) {
-  for (;;)
-    pause();
-}
 
 int main(int argc, char **argv) {
   const char *slash = strrchr(argv[0], '/');
@@ -200,6 +403,23 @@ int main(int argc, char **argv) {
     close(REQ), hello(FRAME_PROTOCOL_VERSION), sleep(1);
   else if (!strcmp(mode, "exitsetup"))
     return PLUGSUP_WORKER_EXIT_SANDBOX_SETUP;
+  else if (!strcmp(mode, "slowflood"))
+    slow_or_flood();
+  else if (!strcmp(mode, "dense"))
+    dense();
+  else if (!strcmp(mode, "names"))
+    hostile_names();
+  else if (!strcmp(mode, "manyexports"))
+    too_many_exports();
+  else if (!strcmp(mode, "cutthenhang"))
+    cut_then_hang();
+  else if (!strcmp(mode, "orphan"))
+    orphan();
+  else if (!strcmp(mode, "hugefuel"))
+    huge_fuel();
+  else if (!strcmp(mode, "emptyoutput") || !strcmp(mode, "twoviolations") ||
+           !strcmp(mode, "longnames"))
+    misbehave(mode);
   else
     return 99;
   (void)argc;

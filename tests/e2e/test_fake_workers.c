@@ -9,11 +9,15 @@
 
 #define FAKE(mode) E2E_DIR "/fake-worker-" mode
 
+/* Fake workers never read the plugin; its size bounds what a report may
+** claim (a third of it in exports, a quarter in imports). */
+#define FAKE_PLUGIN "a fake plugin, long enough for a few exports"
+
 /* Runs one job on the named fake worker. */
 static plugsup_result *run_fake(const char *worker, plugsup_run_options *o,
                                 uint64_t wall_ms) {
   plugsup_supervisor *s = sup_on(worker, 1, wall_ms);
-  plugsup_plugin *p = plugin_bytes("fake");
+  plugsup_plugin *p = plugin_bytes(FAKE_PLUGIN);
   plugsup_result *r = NULL;
   cr_assert_eq(plugsup_run(s, p, o, &r), PLUGSUP_OK, "%s", plugsup_errmsg());
   plugsup_plugin_free(p);
@@ -147,14 +151,38 @@ Test(fake, violation_frame_names_the_call) {
   plugsup_result_free(r);
 }
 
-Test(fake, output_flood_is_cut_at_the_limit) {
+static size_t streamed_bytes;
+static void count_streamed(void *ud, int fd, const void *data, size_t len) {
+  (void)ud, (void)fd, (void)data;
+  streamed_bytes += len;
+}
+
+/* The worker ignores the limit and sends 6 MB: only the limit reaches the
+** callback and the result, and the worker is killed once it has sent more
+** than a frame beyond it. */
+Test(fake, output_flood_is_cut_at_the_limit_and_killed) {
   plugsup_run_options o = run_opts(PLUGSUP_MODE_START);
   o.limits.output_bytes = 1000;
+  o.on_output = count_streamed;
   plugsup_result *r = run_fake(FAKE("flood"), &o, 5000);
-  expect(r, PLUGSUP_OUTCOME_OK, NULL);
+  expect(r, PLUGSUP_OUTCOME_PROTOCOL_ERROR,
+         "worker sent more than the output limit of 1000 bytes");
   cr_assert_eq(r->out.len, 1000);
+  cr_assert_eq(streamed_bytes, 1000);
   cr_assert(r->out.truncated);
   cr_assert_eq(r->out.data[1000], '\0');
+  plugsup_result_free(r);
+}
+
+/* A worker that says its stderr was cut and then hangs: the cut is
+** reported although the run ends by timeout. */
+Test(fake, cut_stream_is_flagged_after_a_timeout) {
+  plugsup_run_options o = run_opts(PLUGSUP_MODE_START);
+  plugsup_result *r = run_fake(FAKE("cutthenhang"), &o, 300);
+  expect(r, PLUGSUP_OUTCOME_TIMEOUT, "wall-clock limit of 300 ms reached");
+  cr_assert_str_eq(r->err.data, "err");
+  cr_assert(r->err.truncated);
+  cr_assert_not(r->out.truncated);
   plugsup_result_free(r);
 }
 
@@ -176,7 +204,7 @@ Test(fake, host_calls_are_denied) {
 
 Test(fake, wrong_protocol_version) {
   plugsup_result *r = run_mode(FAKE("badversion"));
-  expect(r, PLUGSUP_OUTCOME_PROTOCOL_ERROR, "worker speaks protocol 99, not 1");
+  expect(r, PLUGSUP_OUTCOME_PROTOCOL_ERROR, "worker speaks protocol 99, not 2");
   plugsup_result_free(r);
 }
 
@@ -221,7 +249,7 @@ Test(fake, bad_workers_do_not_disturb_good_ones) {
       {FAKE("garbage"), PLUGSUP_OUTCOME_PROTOCOL_ERROR},
       {FAKE("silent"), PLUGSUP_OUTCOME_TIMEOUT},
       {FAKE("segv"), PLUGSUP_OUTCOME_CRASHED},
-      {FAKE("flood"), PLUGSUP_OUTCOME_OK},
+      {FAKE("flood"), PLUGSUP_OUTCOME_PROTOCOL_ERROR},
       {FAKE("sigsys"), PLUGSUP_OUTCOME_SANDBOX_VIOLATION},
       {FAKE("truncated"), PLUGSUP_OUTCOME_PROTOCOL_ERROR},
   };
@@ -229,7 +257,7 @@ Test(fake, bad_workers_do_not_disturb_good_ones) {
   int fds = open_fd_count();
   plugsup_supervisor *sups[N];
   plugsup_job *jobs[N];
-  plugsup_plugin *p = plugin_bytes("fake");
+  plugsup_plugin *p = plugin_bytes(FAKE_PLUGIN);
   plugsup_run_options o = run_opts(PLUGSUP_MODE_START);
   o.limits.output_bytes = 100;
   for (int i = 0; i < N; i++) {

@@ -94,7 +94,7 @@ Test(frame, blocking_round_trip) {
   cr_assert_eq(frame_write(p[1], &env, 0), FRAME_OK);
   cr_assert_eq(frame_read(p[0], 0, &got), FRAME_OK);
   cr_assert_eq(got->msg_case, PLUGSUP__ENVELOPE__MSG_HELLO);
-  cr_assert_eq(got->hello->protocol_version, 1);
+  cr_assert_eq(got->hello->protocol_version, FRAME_PROTOCOL_VERSION);
   cr_assert_eq(got->hello->namespaces, PLUGSUP__NAMESPACE__NS_NET);
   frame_free(got);
   close(p[1]);

@@ -20,13 +20,13 @@
 #include "frame.h"
 #include "worker_harness.h"
 
-Test(worker, hello_comes_first_with_protocol_version_1) {
+Test(worker, hello_comes_first_with_the_protocol_version) {
   worker_proc w;
   Plugsup__Envelope *hello;
 
   worker_spawn(&w, WORKER_BIN, NULL);
   hello = worker_expect(&w, PLUGSUP__ENVELOPE__MSG_HELLO);
-  cr_assert_eq(hello->hello->protocol_version, 1);
+  cr_assert_eq(hello->hello->protocol_version, 2);
   frame_free(hello);
   /* No Run: the request pipe just closes. */
   worker_close_request(&w);

@@ -123,10 +123,15 @@ static Plugsup__Value val(Plugsup__ValType t, uint64_t bits) {
 
 /* ---- VALIDATE ---- */
 
-static const Plugsup__ExportInfo *find_export(const Plugsup__Result *r, const char *name) {
-  for (size_t i = 0; i < r->n_exports; i++)
-    if (strcmp(r->exports[i]->name, name) == 0)
-      return r->exports[i];
+static bool bytes_are(ProtobufCBinaryData d, const char *s) {
+  return d.len == strlen(s) && memcmp(d.data, s, d.len) == 0;
+}
+
+static const Plugsup__ExportInfo *find_export(const worker_outcome *o,
+                                              const char *name) {
+  for (size_t i = 0; i < o->n_exports; i++)
+    if (bytes_are(worker_export(o, i)->name, name))
+      return worker_export(o, i);
   cr_assert_fail("no export %s", name);
   return NULL;
 }
@@ -139,15 +144,16 @@ Test(run, validate_lists_exports_with_types) {
   run(&rq, &o);
   r = result_of(&o);
   cr_assert_eq(r->outcome, OUTCOME(OK), "%s", r->message);
-  cr_assert_str_eq(find_export(r, "add")->type, "(i32 i32) -> (i32)");
-  cr_assert_str_eq(find_export(r, "add")->kind, "func");
-  cr_assert_str_eq(find_export(r, "wide")->type, "(i64) -> (i64 i32)");
-  cr_assert_str_eq(find_export(r, "mem")->kind, "memory");
-  cr_assert_str_eq(find_export(r, "mem")->type, "min=1 max=2");
-  cr_assert_str_eq(find_export(r, "tab")->type, "funcref min=1 max=10");
-  cr_assert_str_eq(find_export(r, "g")->type, "mut i32");
-  cr_assert_eq(r->n_imports, 0);
-  frame_free(o.end);
+  cr_assert_str_eq(find_export(&o, "add")->type, "(i32 i32) -> (i32)");
+  cr_assert_str_eq(find_export(&o, "add")->kind, "func");
+  cr_assert_str_eq(find_export(&o, "wide")->type, "(i64) -> (i64 i32)");
+  cr_assert_str_eq(find_export(&o, "mem")->kind, "memory");
+  cr_assert_str_eq(find_export(&o, "mem")->type, "min=1 max=2");
+  cr_assert_str_eq(find_export(&o, "tab")->type, "funcref min=1 max=10");
+  cr_assert_str_eq(find_export(&o, "g")->type, "mut i32");
+  cr_assert_eq(r->n_exports, 0, "exports come in Report frames");
+  cr_assert_eq(o.n_imports, 0);
+  worker_outcome_free(&o);
 }
 
 Test(run, validate_lists_imports) {
@@ -158,9 +164,11 @@ Test(run, validate_lists_imports) {
   run(&rq, &o);
   r = result_of(&o);
   cr_assert_eq(r->outcome, OUTCOME(OK));
-  cr_assert_eq(r->n_imports, 1);
-  cr_assert_str_eq(r->imports[0], "env.launch_missiles func");
-  frame_free(o.end);
+  cr_assert_eq(o.n_imports, 1);
+  cr_assert(bytes_are(worker_import(&o, 0)->module, "env"));
+  cr_assert(bytes_are(worker_import(&o, 0)->name, "launch_missiles"));
+  cr_assert_str_eq(worker_import(&o, 0)->kind, "func");
+  worker_outcome_free(&o);
 }
 
 Test(run, malformed_module_is_invalid_module) {
@@ -172,7 +180,7 @@ Test(run, malformed_module_is_invalid_module) {
   r = result_of(&o);
   cr_assert_eq(r->outcome, OUTCOME(INVALID_MODULE));
   cr_assert_str_neq(r->message, "");
-  frame_free(o.end);
+  worker_outcome_free(&o);
 }
 
 /* ---- INVOKE ---- */
@@ -191,7 +199,7 @@ Test(run, invoke_returns_typed_values) {
   cr_assert_eq(r->values[0]->type, I32);
   cr_assert_eq(r->values[0]->bits, 42);
   cr_assert_gt(r->fuel_used, 0);
-  frame_free(o.end);
+  worker_outcome_free(&o);
 }
 
 Test(run, invoke_keeps_float_bits_and_multiple_results) {
@@ -208,13 +216,13 @@ Test(run, invoke_keeps_float_bits_and_multiple_results) {
   r = result_of(&o);
   cr_assert_eq(r->outcome, OUTCOME(OK));
   cr_assert_eq(r->values[0]->bits, 0xfff8000000000123ull);
-  frame_free(o.end);
+  worker_outcome_free(&o);
   run(&rq2, &o);
   r = result_of(&o);
   cr_assert_eq(r->n_values, 2);
   cr_assert_eq(r->values[0]->bits, 0x123456789abcdefull);
   cr_assert_eq(r->values[1]->bits, 0xffffffffull);
-  frame_free(o.end);
+  worker_outcome_free(&o);
 }
 
 Test(run, invoke_with_wrong_arguments_is_bad_request) {
@@ -226,10 +234,10 @@ Test(run, invoke_with_wrong_arguments_is_bad_request) {
                  .args = args + 1, .n_args = 1};
   run(&rq, &o);
   cr_assert_eq(result_of(&o)->outcome, OUTCOME(BAD_REQUEST));
-  frame_free(o.end);
+  worker_outcome_free(&o);
   run(&rq2, &o);
   cr_assert_eq(result_of(&o)->outcome, OUTCOME(BAD_REQUEST));
-  frame_free(o.end);
+  worker_outcome_free(&o);
 }
 
 Test(run, invoke_of_a_missing_or_non_function_export_is_bad_request) {
@@ -240,13 +248,13 @@ Test(run, invoke_of_a_missing_or_non_function_export_is_bad_request) {
   run(&rq, &o);
   cr_assert_eq(result_of(&o)->outcome, OUTCOME(BAD_REQUEST));
   cr_assert_str_eq(result_of(&o)->message, "the module has no export named 'nope'");
-  frame_free(o.end);
+  worker_outcome_free(&o);
   run(&rq2, &o);
   cr_assert_eq(result_of(&o)->outcome, OUTCOME(BAD_REQUEST));
-  frame_free(o.end);
+  worker_outcome_free(&o);
   run(&rq3, &o); /* START without _start */
   cr_assert_eq(result_of(&o)->outcome, OUTCOME(BAD_REQUEST));
-  frame_free(o.end);
+  worker_outcome_free(&o);
 }
 
 Test(run, traps_name_their_kind) {
@@ -258,11 +266,11 @@ Test(run, traps_name_their_kind) {
   run(&rq, &o);
   cr_assert_eq(result_of(&o)->outcome, OUTCOME(TRAP));
   cr_assert_str_eq(result_of(&o)->trap_kind, "unreachable");
-  frame_free(o.end);
+  worker_outcome_free(&o);
   run(&rq2, &o);
   cr_assert_eq(result_of(&o)->outcome, OUTCOME(TRAP));
   cr_assert_str_eq(result_of(&o)->trap_kind, "integer divide by zero");
-  frame_free(o.end);
+  worker_outcome_free(&o);
 }
 
 Test(run, endless_loop_runs_out_of_fuel) {
@@ -272,7 +280,7 @@ Test(run, endless_loop_runs_out_of_fuel) {
   run(&rq, &o);
   cr_assert_eq(result_of(&o)->outcome, OUTCOME(OUT_OF_FUEL));
   cr_assert_geq(result_of(&o)->fuel_used, 100000);
-  frame_free(o.end);
+  worker_outcome_free(&o);
 }
 
 /* No fuel limit: RLIMIT_CPU (--cpu) is what stops the loop, by SIGXCPU. */
@@ -309,7 +317,7 @@ Test(run, memory_grow_stops_at_the_limit) {
   cr_assert_eq(result_of(&o)->outcome, OUTCOME(OK), "%s", result_of(&o)->message);
   cr_assert_eq(result_of(&o)->values[0]->bits, 128, "8 MiB is 128 pages");
   cr_assert_geq(result_of(&o)->peak_memory_bytes, 8u << 20);
-  frame_free(o.end);
+  worker_outcome_free(&o);
 }
 
 /* Growing to 64 MiB page by page: malloc's mmap/mremap paths must all be
@@ -322,7 +330,7 @@ Test(run, memory_churn_stays_inside_the_sandbox) {
   run(&rq, &o);
   cr_assert_eq(result_of(&o)->outcome, OUTCOME(OK), "%s", result_of(&o)->message);
   cr_assert_eq(result_of(&o)->values[0]->bits, 1024);
-  frame_free(o.end);
+  worker_outcome_free(&o);
 }
 
 Test(run, a_module_bigger_than_the_limit_is_refused) {
@@ -331,7 +339,7 @@ Test(run, a_module_bigger_than_the_limit_is_refused) {
   run(&rq, &o);
   cr_assert_neq(result_of(&o)->outcome, OUTCOME(OK));
   cr_assert_str_neq(result_of(&o)->message, "");
-  frame_free(o.end);
+  worker_outcome_free(&o);
 }
 
 Test(run, memory_limit_below_a_page_is_bad_request) {
@@ -340,7 +348,7 @@ Test(run, memory_limit_below_a_page_is_bad_request) {
                 .memory_bytes = 1000};
   run(&rq, &o);
   cr_assert_eq(result_of(&o)->outcome, OUTCOME(BAD_REQUEST));
-  frame_free(o.end);
+  worker_outcome_free(&o);
 }
 
 /* --memory caps the interpreter even if the Run asks for more. */
@@ -353,7 +361,7 @@ Test(run, argv_memory_caps_the_run) {
                 .worker_args = wargs};
   run(&rq, &o);
   cr_assert_eq(result_of(&o)->values[0]->bits, 64, "4 MiB is 64 pages");
-  frame_free(o.end);
+  worker_outcome_free(&o);
 }
 
 /* ---- WASI ---- */
@@ -366,7 +374,7 @@ Test(wasi, stdout_and_stderr_arrive_as_output_frames) {
   cr_assert_str_eq(o.out, "hello\n");
   cr_assert_str_eq(o.err, "oops\n");
   cr_assert_not(result_of(&o)->output_truncated);
-  frame_free(o.end);
+  worker_outcome_free(&o);
 }
 
 Test(wasi, bad_fd_and_bad_iovec_are_errnos) {
@@ -375,11 +383,11 @@ Test(wasi, bad_fd_and_bad_iovec_are_errnos) {
   request rq2 = {.wasm = "wasi_io.wasm", .mode = INVOKE, .export_name = "badiov"};
   run(&rq, &o);
   cr_assert_eq(result_of(&o)->values[0]->bits, 8, "EBADF");
-  frame_free(o.end);
+  worker_outcome_free(&o);
   run(&rq2, &o);
   cr_assert_eq(result_of(&o)->values[0]->bits, 21, "EFAULT");
   cr_assert_eq(o.output_frames, 0);
-  frame_free(o.end);
+  worker_outcome_free(&o);
 }
 
 Test(wasi, stdin_reads_the_input_then_end_of_file) {
@@ -391,7 +399,7 @@ Test(wasi, stdin_reads_the_input_then_end_of_file) {
   cr_assert_eq(result_of(&o)->values[0]->bits, 22);
   cr_assert_str_eq(o.out, "hello, sandboxed world");
   cr_assert_eq(o.output_frames, 4, "reads of 7, 7, 7 and 1 bytes");
-  frame_free(o.end);
+  worker_outcome_free(&o);
 }
 
 Test(wasi, stdin_without_input_is_at_end_of_file) {
@@ -400,7 +408,7 @@ Test(wasi, stdin_without_input_is_at_end_of_file) {
   run(&rq, &o);
   cr_assert_eq(result_of(&o)->values[0]->bits, 0);
   cr_assert_eq(o.output_frames, 0);
-  frame_free(o.end);
+  worker_outcome_free(&o);
 }
 
 Test(wasi, stdin_read_into_a_bad_iovec_is_efault) {
@@ -409,7 +417,7 @@ Test(wasi, stdin_read_into_a_bad_iovec_is_efault) {
                 .export_name = "read_badiov", .input = "abc"};
   run(&rq, &o);
   cr_assert_eq(result_of(&o)->values[0]->bits, 21, "EFAULT");
-  frame_free(o.end);
+  worker_outcome_free(&o);
 }
 
 Test(wasi, output_beyond_the_limit_is_cut_and_reported) {
@@ -421,7 +429,7 @@ Test(wasi, output_beyond_the_limit_is_cut_and_reported) {
   cr_assert_eq(result_of(&o)->outcome, OUTCOME(OK));
   cr_assert_eq(o.out_len, 250);
   cr_assert(result_of(&o)->output_truncated);
-  frame_free(o.end);
+  worker_outcome_free(&o);
 }
 
 Test(wasi, proc_exit_is_exit_with_code) {
@@ -430,7 +438,7 @@ Test(wasi, proc_exit_is_exit_with_code) {
   run(&rq, &o);
   cr_assert_eq(result_of(&o)->outcome, OUTCOME(EXIT));
   cr_assert_eq(result_of(&o)->exit_code, 7);
-  frame_free(o.end);
+  worker_outcome_free(&o);
 }
 
 Test(wasi, argv_reaches_the_plugin) {
@@ -442,10 +450,10 @@ Test(wasi, argv_reaches_the_plugin) {
                  .argv = argv};
   run(&rq, &o);
   cr_assert_eq(result_of(&o)->values[0]->bits, 2 * 1000 + 11);
-  frame_free(o.end);
+  worker_outcome_free(&o);
   run(&rq2, &o);
   cr_assert_eq(result_of(&o)->values[0]->bits, 'z');
-  frame_free(o.end);
+  worker_outcome_free(&o);
 }
 
 Test(wasi, clocks_work_inside_the_sandbox) {
@@ -457,7 +465,7 @@ Test(wasi, clocks_work_inside_the_sandbox) {
     run(&rq, &o);
     cr_assert_eq(result_of(&o)->values[0]->bits, 0, "clock %d errno", (int)id);
     cr_assert_neq(result_of(&o)->values[1]->bits, 0, "clock %d time", (int)id);
-    frame_free(o.end);
+    worker_outcome_free(&o);
   }
 }
 
@@ -468,7 +476,7 @@ static uint64_t random_with(const char *seed) {
                 .seed = seed};
   run(&rq, &o);
   v = result_of(&o)->values[0]->bits;
-  frame_free(o.end);
+  worker_outcome_free(&o);
   return v;
 }
 
@@ -483,10 +491,10 @@ Test(wasi, other_wasi_functions_link_and_say_enosys) {
   request rq2 = {.wasm = "wasi_misc.wasm", .mode = INVOKE, .export_name = "prestat"};
   run(&rq, &o);
   cr_assert_eq(result_of(&o)->values[0]->bits, 52);
-  frame_free(o.end);
+  worker_outcome_free(&o);
   run(&rq2, &o);
   cr_assert_eq(result_of(&o)->values[0]->bits, 8, "EBADF ends the preopen scan");
-  frame_free(o.end);
+  worker_outcome_free(&o);
 }
 
 Test(wasi, unknown_import_module_is_invalid_module) {
@@ -495,7 +503,7 @@ Test(wasi, unknown_import_module_is_invalid_module) {
   run(&rq, &o);
   cr_assert_eq(result_of(&o)->outcome, OUTCOME(INVALID_MODULE));
   cr_assert_str_eq(result_of(&o)->message, "unknown import env.launch_missiles");
-  frame_free(o.end);
+  worker_outcome_free(&o);
 }
 
 Test(wasi, wasi_import_with_the_wrong_type_does_not_link) {
@@ -505,7 +513,7 @@ Test(wasi, wasi_import_with_the_wrong_type_does_not_link) {
   cr_assert_eq(result_of(&o)->outcome, OUTCOME(INVALID_MODULE));
   cr_assert_str_eq(result_of(&o)->message,
                    "wrong type for WASI import wasi_snapshot_preview1.fd_write");
-  frame_free(o.end);
+  worker_outcome_free(&o);
 }
 
 #ifdef WORKER_WASI_C_PROGRAM
@@ -521,10 +529,10 @@ Test(wasi, a_c_program_runs_unchanged) {
   cr_assert_eq(result_of(&o)->outcome, OUTCOME(OK), "%s", result_of(&o)->message);
   cr_assert_str_eq(o.out, "hello from hello with 2 args\n");
   cr_assert_str_eq(o.err, "to stderr\n");
-  frame_free(o.end);
+  worker_outcome_free(&o);
   run(&rq3, &o);
   cr_assert_eq(result_of(&o)->outcome, OUTCOME(EXIT));
   cr_assert_eq(result_of(&o)->exit_code, 3);
-  frame_free(o.end);
+  worker_outcome_free(&o);
 }
 #endif

@@ -118,12 +118,27 @@ static void append(char *buf, size_t *len, size_t cap, const ProtobufCBinaryData
   buf[*len] = 0;
 }
 
+static void keep_report(worker_outcome *o, Plugsup__Envelope *env) {
+  Plugsup__Envelope **grown =
+      realloc(o->reports, (o->n_reports + 1) * sizeof *o->reports);
+  cr_assert_not_null(grown);
+  o->reports = grown;
+  o->reports[o->n_reports++] = env;
+  o->n_exports += env->report->n_exports;
+  o->n_imports += env->report->n_imports;
+}
+
 void worker_collect(worker_proc *w, worker_outcome *o) {
   memset(o, 0, sizeof *o);
   for (;;) {
     Plugsup__Envelope *env = NULL;
-    frame_status s = frame_read(w->reply, 0, &env);
+    /* The worker promises never to send more than FRAME_REPLY_MAX. */
+    frame_status s = frame_read(w->reply, FRAME_REPLY_MAX, &env);
     cr_assert_eq(s, FRAME_OK, "reading a frame: %s", frame_status_message(s));
+    if (env->msg_case == PLUGSUP__ENVELOPE__MSG_REPORT) {
+      keep_report(o, env);
+      continue;
+    }
     if (env->msg_case != PLUGSUP__ENVELOPE__MSG_OUTPUT) {
       cr_assert(env->msg_case == PLUGSUP__ENVELOPE__MSG_RESULT ||
                     env->msg_case == PLUGSUP__ENVELOPE__MSG_SANDBOX_VIOLATION,
@@ -132,10 +147,40 @@ void worker_collect(worker_proc *w, worker_outcome *o) {
       return;
     }
     o->output_frames++;
+    if (env->output->truncated)
+      o->truncated_fds |= 1u << env->output->fd;
     if (env->output->fd == 1)
       append(o->out, &o->out_len, sizeof o->out, &env->output->data);
     else
       append(o->err, &o->err_len, sizeof o->err, &env->output->data);
     frame_free(env);
   }
+}
+
+const Plugsup__ExportInfo *worker_export(const worker_outcome *o, size_t i) {
+  for (size_t r = 0; r < o->n_reports; r++) {
+    if (i < o->reports[r]->report->n_exports)
+      return o->reports[r]->report->exports[i];
+    i -= o->reports[r]->report->n_exports;
+  }
+  cr_assert_fail("no export %zu", i);
+  return NULL;
+}
+
+const Plugsup__ImportInfo *worker_import(const worker_outcome *o, size_t i) {
+  for (size_t r = 0; r < o->n_reports; r++) {
+    if (i < o->reports[r]->report->n_imports)
+      return o->reports[r]->report->imports[i];
+    i -= o->reports[r]->report->n_imports;
+  }
+  cr_assert_fail("no import %zu", i);
+  return NULL;
+}
+
+void worker_outcome_free(worker_outcome *o) {
+  for (size_t r = 0; r < o->n_reports; r++)
+    frame_free(o->reports[r]);
+  free(o->reports);
+  frame_free(o->end);
+  memset(o, 0, sizeof *o);
 }

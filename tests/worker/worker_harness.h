@@ -51,15 +51,24 @@ void worker_send_raw(worker_proc *w, const void *bytes, size_t n);
 void worker_send_run(worker_proc *w, Plugsup__Run__Mode mode, const char *export_name);
 void worker_send_envelope(worker_proc *w, const Plugsup__Envelope *env);
 void worker_close_request(worker_proc *w);
-/* Everything a run sends after Hello: Output gathered per fd, then the
-** Result (or the SandboxViolation that ended it). */
+/* Everything a run sends after Hello: Output gathered per fd, Report
+** frames kept in order, then the Result (or the SandboxViolation that
+** ended it). */
 typedef struct worker_outcome {
   char out[8192], err[8192];
   size_t out_len, err_len;
   int output_frames;
-  Plugsup__Envelope *end;   /* Result or SandboxViolation; caller frees */
+  unsigned truncated_fds;   /* bit 1 << fd: an Output said fd was cut */
+  Plugsup__Envelope **reports;
+  size_t n_reports;
+  size_t n_exports, n_imports; /* over every Report */
+  Plugsup__Envelope *end;   /* Result or SandboxViolation */
 } worker_outcome;
 void worker_collect(worker_proc *w, worker_outcome *o);
+/* The i-th export or import over all Report frames. */
+const Plugsup__ExportInfo *worker_export(const worker_outcome *o, size_t i);
+const Plugsup__ImportInfo *worker_import(const worker_outcome *o, size_t i);
+void worker_outcome_free(worker_outcome *o);
 
 /* Reap; closes our pipe ends; returns the raw wait status. */
 int worker_wait(worker_proc *w);

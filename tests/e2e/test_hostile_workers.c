@@ -1,0 +1,267 @@
+/*
+** test_hostile_workers.c: the supervisor's promises against a worker that
+** attacks it (fake_worker.c): it cannot hold a run past its deadline or
+** hold back other runs, cannot make the supervisor allocate without bound
+** or pass on more output than the limit, cannot get guest text printed
+** raw, and cannot leave processes behind. Also the embedder's side:
+** threads, an ignored SIGCHLD, fork(), deadlines too far to count.
+*/
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+#define FAKE(mode) E2E_DIR "/fake-worker-" mode
+/* Fake workers never read the plugin; its size bounds what a report may
+** claim (a third of it in exports, a quarter in imports, names in all). */
+#define FAKE_PLUGIN                                                         \
+  "a fake plugin, long enough for the few exports and imports that the "   \
+  "fake workers report"
+
+static plugsup_result *run_on(const char *worker, plugsup_mode mode,
+                              uint64_t wall_ms) {
+  plugsup_supervisor *s = sup_on(worker, 1, wall_ms);
+  plugsup_plugin *p = plugin_bytes(FAKE_PLUGIN);
+  plugsup_run_options o = run_opts(mode);
+  plugsup_result *r = NULL;
+  cr_assert_eq(plugsup_run(s, p, &o, &r), PLUGSUP_OK, "%s", plugsup_errmsg());
+  plugsup_plugin_free(p);
+  plugsup_supervisor_free(s);
+  return r;
+}
+
+static void expect(plugsup_result *r, plugsup_outcome want, const char *msg) {
+  cr_assert_eq(r->outcome, want, "outcome %s, expected %s (%s)",
+               plugsup_outcome_name(r->outcome), plugsup_outcome_name(want),
+               r->message);
+  if (msg)
+    cr_assert_str_eq(r->message, msg);
+}
+
+/* ---- fairness and deadlines ---- */
+
+static plugsup_job *submit_invoke(plugsup_supervisor *s, plugsup_plugin *p,
+                                  const char *name) {
+  plugsup_run_options o = run_opts(PLUGSUP_MODE_INVOKE);
+  plugsup_job *job;
+  o.export_name = name;
+  o.limits.output_bytes = 1ull << 40; /* never the reason it ends */
+  cr_assert_eq(plugsup_submit(s, p, &o, &job), PLUGSUP_OK);
+  return job;
+}
+
+/* One worker packs thousands of one-byte Output frames into every write
+** and never stops; four honest 200 ms jobs share its supervisor. The
+** flooder is killed at its deadline (plus a margin for a loaded machine;
+** before, it ran past 60 s), and the others end ok. */
+Test(hostile, flooding_worker_cannot_hold_its_deadline_or_others) {
+  plugsup_supervisor *s = sup_on(FAKE("slowflood"), 5, 1000);
+  plugsup_plugin *p = plugin_bytes(FAKE_PLUGIN);
+  plugsup_job *flood = submit_invoke(s, p, "flood"), *slow[4];
+  for (int i = 0; i < 4; i++)
+    slow[i] = submit_invoke(s, p, "slow");
+  plugsup_result *r;
+  for (int i = 0; i < 4; i++) {
+    cr_assert_eq(plugsup_wait(s, slow[i], &r), PLUGSUP_OK);
+    expect(r, PLUGSUP_OUTCOME_OK, "");
+    plugsup_result_free(r);
+  }
+  cr_assert_eq(plugsup_wait(s, flood, &r), PLUGSUP_OK);
+  expect(r, PLUGSUP_OUTCOME_TIMEOUT, "wall-clock limit of 1000 ms reached");
+  cr_assert_lt(r->wall_usec, 3000000, "took %llu us",
+               (unsigned long long)r->wall_usec);
+  cr_assert_gt(r->out.len, 0);
+  plugsup_result_free(r);
+  plugsup_supervisor_free(s);
+  plugsup_plugin_free(p);
+}
+
+/* ---- allocation bounds ---- */
+
+static long peak_rss_kib(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_maxrss;
+}
+
+/* 400,000 empty exports in one frame under the 1 MiB bound: 2 bytes each
+** on the wire, about 70 each unpacked. Refused before it is unpacked
+** whole; this process (one per test) stays small. */
+Test(hostile, dense_frame_is_refused_without_unpacking_it) {
+  plugsup_result *r = run_on(FAKE("dense"), PLUGSUP_MODE_VALIDATE, 5000);
+  expect(r, PLUGSUP_OUTCOME_PROTOCOL_ERROR,
+         "bad frame from worker: frame unpacks to too much memory");
+  cr_assert_eq(r->export_count, 0);
+  plugsup_result_free(r);
+  cr_assert_lt(peak_rss_kib(), 64 * 1024, "peak %ld KiB", peak_rss_kib());
+}
+
+Test(hostile, report_larger_than_the_module_allows_is_refused) {
+  plugsup_result *r = run_on(FAKE("manyexports"), PLUGSUP_MODE_VALIDATE, 5000);
+  expect(r, PLUGSUP_OUTCOME_PROTOCOL_ERROR,
+         "worker reported more exports or imports than the module can hold");
+  cr_assert_eq(r->export_count, 0);
+  plugsup_result_free(r);
+  r = run_on(FAKE("longnames"), PLUGSUP_MODE_VALIDATE, 5000);
+  expect(r, PLUGSUP_OUTCOME_PROTOCOL_ERROR,
+         "worker reported names longer than the module");
+  plugsup_result_free(r);
+}
+
+Test(hostile, report_for_a_run_that_asked_none_is_refused) {
+  plugsup_result *r = run_on(FAKE("names"), PLUGSUP_MODE_START, 5000);
+  expect(r, PLUGSUP_OUTCOME_PROTOCOL_ERROR,
+         "worker sent a module report for a run that did not ask for one");
+  plugsup_result_free(r);
+}
+
+Test(hostile, frames_an_honest_worker_never_sends) {
+  plugsup_result *r = run_on(FAKE("emptyoutput"), PLUGSUP_MODE_START, 5000);
+  expect(r, PLUGSUP_OUTCOME_PROTOCOL_ERROR,
+         "worker sent an empty Output frame");
+  plugsup_result_free(r);
+  r = run_on(FAKE("twoviolations"), PLUGSUP_MODE_START, 5000);
+  expect(r, PLUGSUP_OUTCOME_PROTOCOL_ERROR,
+         "worker reported a second violation");
+  plugsup_result_free(r);
+}
+
+/* ---- guest text ---- */
+
+Test(hostile, guest_names_and_messages_are_escaped) {
+  plugsup_result *r = run_on(FAKE("names"), PLUGSUP_MODE_VALIDATE, 5000);
+  static const char *const want[] = {
+      "a\\u{009b}31mred", "x\\u{202e}y",    "a\\x00b",  "a\\x00c",
+      "back\\\\slash",    "bad\\xff\\xc3", "a\\\\x00b",
+  };
+  expect(r, PLUGSUP_OUTCOME_OK, "trap in \\u{202e}\\x07");
+  cr_assert_eq(r->export_count, sizeof want / sizeof want[0]);
+  for (size_t i = 0; i < r->export_count; i++) {
+    cr_assert_str_eq(r->exports[i].name, want[i]);
+    cr_assert_str_eq(r->exports[i].type, "() -> ()\\x1b[2J");
+  }
+  cr_assert_eq(r->import_count, 1);
+  cr_assert_str_eq(r->imports[0], "m\\u{2066}.n\\x0a func");
+  plugsup_result_free(r);
+}
+
+/* ---- processes left behind ---- */
+
+/* The worker forks a child that holds the reply pipe and writes for
+** ever, then exits. The supervisor reads a bounded amount, ends the run,
+** and kills the child with the worker's process group. This process is a
+** subreaper here, so the orphan's death comes back to it. */
+Test(hostile, processes_a_worker_leaves_behind_are_killed) {
+  cr_assert_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+  plugsup_result *r = run_on(FAKE("orphan"), PLUGSUP_MODE_START, 10000);
+  expect(r, PLUGSUP_OUTCOME_PROTOCOL_ERROR, NULL);
+  cr_assert_lt(r->wall_usec, 10000000);
+  plugsup_result_free(r);
+  int status;
+  pid_t pid = waitpid(-1, &status, 0);
+  cr_assert_gt(pid, 0, "the orphan was not reparented to us");
+  cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+            "orphan ended with status %#x", status);
+  assert_no_children();
+}
+
+/* ---- the embedder ---- */
+
+typedef struct submitter {
+  plugsup_supervisor *s;
+  plugsup_plugin *p;
+  plugsup_job *job;
+} submitter;
+
+/* Submits and starts the run (wait_any with 0 drives one turn), then the
+** thread ends while the worker runs. */
+static void *submit_and_leave(void *arg) {
+  submitter *t = arg;
+  plugsup_run_options o = run_opts(PLUGSUP_MODE_START);
+  plugsup_job *got;
+  o.limits.wall_ms = 400;
+  cr_assert_eq(plugsup_submit(t->s, t->p, &o, &t->job), PLUGSUP_OK);
+  cr_assert_eq(plugsup_wait_any(t->s, 0, &got), PLUGSUP_ETIMEDOUT);
+  return NULL;
+}
+
+/* A worker's parent-death signal belongs to the thread that forked it:
+** the supervisor's own spawner thread, not the short-lived submitter. */
+Test(hostile, worker_outlives_the_thread_that_submitted_it) {
+  submitter t = {sup_on(REAL_WORKER, 2, 10000), NULL, NULL};
+  FILE *f = fopen(E2E_DIR "/fixtures/spin_start.wasm", "rb");
+  cr_assert_not_null(f);
+  static char buf[4096];
+  size_t n = fread(buf, 1, sizeof buf, f);
+  fclose(f);
+  cr_assert_eq(plugsup_plugin_from_bytes(buf, n, &t.p), PLUGSUP_OK);
+  pthread_t th;
+  cr_assert_eq(pthread_create(&th, NULL, submit_and_leave, &t), 0);
+  cr_assert_eq(pthread_join(th, NULL), 0);
+  plugsup_result *r;
+  cr_assert_eq(plugsup_wait(t.s, t.job, &r), PLUGSUP_OK);
+  expect(r, PLUGSUP_OUTCOME_TIMEOUT, "wall-clock limit of 400 ms reached");
+  plugsup_result_free(r);
+  plugsup_plugin_free(t.p);
+  plugsup_supervisor_free(t.s);
+  assert_no_children();
+}
+
+#define SIGCHLD_MESSAGE                                                     \
+  "this process ignores SIGCHLD (SIG_IGN or SA_NOCLDWAIT): the kernel "    \
+  "would reap workers before the supervisor learns how they ended; "       \
+  "restore the default disposition"
+
+Test(hostile, ignored_sigchld_is_refused_with_a_reason) {
+  plugsup_supervisor *s = sup_on(FAKE("ok"), 1, 2000);
+  signal(SIGCHLD, SIG_IGN);
+  plugsup_config cfg;
+  plugsup_supervisor *none = (void *)1;
+  plugsup_config_init(&cfg);
+  cfg.worker_path = FAKE("ok");
+  cr_assert_eq(plugsup_supervisor_new(&cfg, &none), PLUGSUP_EINVAL);
+  cr_assert_null(none);
+  cr_assert_str_eq(plugsup_errmsg(), SIGCHLD_MESSAGE);
+  /* Made before the change: its runs fail with the same reason. */
+  plugsup_plugin *p = plugin_bytes(FAKE_PLUGIN);
+  plugsup_result *r;
+  cr_assert_eq(plugsup_run(s, p, NULL, &r), PLUGSUP_OK);
+  expect(r, PLUGSUP_OUTCOME_WORKER_FAILED, SIGCHLD_MESSAGE);
+  plugsup_result_free(r);
+  plugsup_plugin_free(p);
+  plugsup_supervisor_free(s);
+}
+
+Test(hostile, supervisor_is_not_usable_after_fork) {
+  plugsup_supervisor *s = sup_on(FAKE("ok"), 1, 2000);
+  plugsup_plugin *p = plugin_bytes(FAKE_PLUGIN);
+  pid_t child = fork();
+  if (child == 0) {
+    plugsup_result *r;
+    int ok = plugsup_run(s, p, NULL, &r) == PLUGSUP_OK &&
+             r->outcome == PLUGSUP_OUTCOME_WORKER_FAILED &&
+             !strcmp(r->message, "this supervisor was made before fork(): "
+                                 "make a new one in the child");
+    _exit(ok ? 0 : 1);
+  }
+  int status;
+  cr_assert_eq(waitpid(child, &status, 0), child);
+  cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  plugsup_plugin_free(p);
+  plugsup_supervisor_free(s);
+}
+
+/* 2e13 ms once wrapped the deadline into the past: the run timed out at
+** once. Too far to count is now no deadline. */
+Test(hostile, deadline_too_far_to_count_is_no_deadline) {
+  plugsup_result *r = run_on(FAKE("ok"), PLUGSUP_MODE_START, 20000000000000ull);
+  expect(r, PLUGSUP_OUTCOME_EXIT, "");
+  plugsup_result_free(r);
+  r = run_on(FAKE("ok"), PLUGSUP_MODE_START, UINT64_MAX);
+  expect(r, PLUGSUP_OUTCOME_EXIT, "");
+  plugsup_result_free(r);
+}
