@@ -1,5 +1,6 @@
 #!/bin/sh
-# run.sh NAME SECONDS: build harness NAME (fuzz_module, fuzz_exec, fuzz_frame) with
+# run.sh NAME SECONDS: build harness NAME (fuzz_module, fuzz_exec, fuzz_frame,
+# fuzz_reply) with
 # clang + libFuzzer + ASan + UBSan in build-fuzz/, then fuzz it for SECONDS
 # from the seed corpus and fuzz/regressions/NAME/.
 #   new inputs:  build-fuzz/fuzz/work/NAME/
@@ -8,7 +9,7 @@
 # Extra arguments go to libFuzzer (e.g. -jobs=2, -max_len=4096).
 set -eu
 if [ $# -lt 2 ]; then
-  echo "usage: fuzz/run.sh fuzz_module|fuzz_exec|fuzz_frame SECONDS [libFuzzer args]" >&2
+  echo "usage: fuzz/run.sh fuzz_module|fuzz_exec|fuzz_frame|fuzz_reply SECONDS [libFuzzer args]" >&2
   exit 2
 fi
 name=$1

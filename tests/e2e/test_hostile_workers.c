@@ -265,3 +265,85 @@ Test(hostile, deadline_too_far_to_count_is_no_deadline) {
   expect(r, PLUGSUP_OUTCOME_EXIT, "");
   plugsup_result_free(r);
 }
+
+/* ---- an honest worker is never refused ---- */
+
+typedef struct wbuf {
+  uint8_t *p;
+  size_t len, cap;
+} wbuf;
+
+static void put(wbuf *b, const void *data, size_t n) {
+  if (b->len + n > b->cap) {
+    b->cap = (b->len + n) * 2;
+    b->p = realloc(b->p, b->cap);
+    cr_assert_not_null(b->p);
+  }
+  memcpy(b->p + b->len, data, n);
+  b->len += n;
+}
+
+static void put_leb(wbuf *b, uint32_t v) {
+  do {
+    uint8_t byte = v & 0x7f;
+    v >>= 7;
+    if (v)
+      byte |= 0x80;
+    put(b, &byte, 1);
+  } while (v);
+}
+
+static void put_section(wbuf *m, uint8_t id, const wbuf *body) {
+  put(m, &id, 1);
+  put_leb(m, (uint32_t)body->len);
+  put(m, body->p, body->len);
+}
+
+/* One function exported under n names of 50 bytes each. */
+static wbuf module_with_exports(uint32_t n) {
+  static const uint8_t head[] = {0, 'a', 's', 'm', 1, 0, 0, 0};
+  static const uint8_t types[] = {1, 0x60, 0, 0}, funcs[] = {1, 0};
+  static const uint8_t code[] = {1, 2, 0, 0x0b};
+  wbuf m = {0}, ex = {0};
+  put(&m, head, sizeof head);
+  put_section(&m, 1, &(wbuf){(uint8_t *)types, sizeof types, 0});
+  put_section(&m, 3, &(wbuf){(uint8_t *)funcs, sizeof funcs, 0});
+  put_leb(&ex, n);
+  for (uint32_t i = 0; i < n; i++) {
+    char name[64];
+    int len = snprintf(name, sizeof name, "export_%06u_%s", i,
+                       "padding_to_make_a_big_module________");
+    put_leb(&ex, (uint32_t)len);
+    put(&ex, name, (size_t)len);
+    put(&ex, (uint8_t[]){0, 0}, 2);
+  }
+  put_section(&m, 7, &ex);
+  put_section(&m, 10, &(wbuf){(uint8_t *)code, sizeof code, 0});
+  free(ex.p);
+  return m;
+}
+
+/* 5 MB, 100,000 exports: once "frame exceeds the size limit", now a
+** report in pieces that arrives whole. */
+Test(hostile, module_with_100000_exports_validates_whole) {
+  wbuf m = module_with_exports(100000);
+  cr_assert_gt(m.len, 5000000);
+  plugsup_supervisor *s = sup_on(REAL_WORKER, 1, 60000);
+  plugsup_plugin *p;
+  plugsup_result *r;
+  cr_assert_eq(plugsup_plugin_from_bytes(m.p, m.len, &p), PLUGSUP_OK);
+  plugsup_run_options o = run_opts(PLUGSUP_MODE_VALIDATE);
+  cr_assert_eq(plugsup_run(s, p, &o, &r), PLUGSUP_OK);
+  expect(r, PLUGSUP_OUTCOME_OK, "");
+  cr_assert_eq(r->export_count, 100000);
+  cr_assert_str_eq(r->exports[0].name,
+                   "export_000000_padding_to_make_a_big_module________");
+  cr_assert_str_eq(r->exports[99999].name,
+                   "export_099999_padding_to_make_a_big_module________");
+  cr_assert_str_eq(r->exports[99999].kind, "func");
+  cr_assert_str_eq(r->exports[99999].type, "() -> ()");
+  plugsup_result_free(r);
+  plugsup_plugin_free(p);
+  plugsup_supervisor_free(s);
+  free(m.p);
+}
