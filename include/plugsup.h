@@ -34,18 +34,34 @@
 ** it is the result's outcome (PLUGSUP_OUTCOME_LIST).
 **
 ** THREADS. A plugsup_supervisor, and every job submitted to it, belongs to
-** one thread at a time: callers that share one serialise all calls on it.
-** Distinct supervisors may be used from distinct threads at once. A
-** plugsup_plugin is immutable and may be shared by many supervisors and
-** threads. Results are plain memory owned by the caller.
+** one thread at a time: callers that share one serialise all calls on it,
+** and may hand it from thread to thread (submit on one, wait on another)
+** even after the first has ended. Each supervisor starts workers from a
+** thread of its own, which lives until plugsup_supervisor_free: a worker
+** dies with the thread that started it, never with the caller's. Distinct
+** supervisors may be used from distinct threads at once. A plugsup_plugin
+** is immutable and may be shared by many supervisors and threads. Results
+** are plain memory owned by the caller. A supervisor does not survive
+** fork(): in the child, runs end as WORKER_FAILED; make a new one there.
 **
 ** SIGNALS AND CHILDREN. The library installs no signal handler and needs no
-** SIGCHLD. It reaps only its own workers, by pid (through a pidfd, so
-** Linux 5.3 or later), and never waits for other children. Writes to a
-** worker's pipe happen with SIGPIPE blocked on the calling thread, and a
-** SIGPIPE raised by them is consumed before the mask is restored, so the
-** embedding program never sees one from plugsup. All descriptors the
-** library opens are close-on-exec.
+** SIGCHLD handler, but SIGCHLD must not be ignored (SIG_IGN or
+** SA_NOCLDWAIT): the kernel would then reap workers before the supervisor
+** learns how they ended, so plugsup_supervisor_new refuses with EINVAL and
+** runs started meanwhile end as WORKER_FAILED, both saying why. It reaps
+** only its own workers, by pid (through a pidfd, so Linux 5.3 or later),
+** and never waits for other children. Writes to a worker's pipe happen
+** with SIGPIPE blocked on the calling thread, and a SIGPIPE raised by them
+** is consumed before the mask is restored, so the embedding program never
+** sees one from plugsup. All descriptors the library opens are
+** close-on-exec.
+**
+** UNTRUSTED TEXT. Every string in a result that came from a worker (names,
+** kinds, types, messages, trap kinds, system call names) is valid UTF-8 in
+** which controls, C1 controls, bidirectional marks and overrides, and
+** invalid bytes are written as escapes (\xNN, \u{XXXX}); in names a
+** backslash is written \\, so distinct names stay distinct. It is safe
+** to print. The plugin's stdout and stderr are its own bytes, unchanged.
 */
 #ifndef PLUGSUP_H
 #define PLUGSUP_H
@@ -112,8 +128,11 @@ PLUGSUP_API const char *plugsup_errmsg(void);
 typedef struct plugsup_limits {
   uint64_t memory_bytes; /* linear memory cap, at most 4 GiB */
   uint64_t fuel;         /* instructions; PLUGSUP_FUEL_UNLIMITED for none */
-  uint64_t wall_ms;      /* wall-clock deadline; then the worker is killed */
-  uint64_t output_bytes; /* stdout plus stderr kept; the rest is cut */
+  uint64_t wall_ms;      /* wall-clock deadline; then the worker is killed.
+                            Beyond about 584 years: no deadline */
+  uint64_t output_bytes; /* stdout plus stderr kept and passed to
+                            on_output; the rest is cut, and a worker that
+                            sends more than 1 MiB past it is killed */
 } plugsup_limits;
 
 /* Appended to only; 'size' tells the library which version it got. */
@@ -276,8 +295,8 @@ typedef struct plugsup_result {
   long syscall_number;        /* SANDBOX_VIOLATION: -1 when unknown */
   const plugsup_value *values; /* OK from INVOKE */
   size_t value_count;
-  plugsup_output out;         /* captured stdout */
-  plugsup_output err;         /* captured stderr */
+  plugsup_output out;         /* captured stdout, at most output_bytes */
+  plugsup_output err;         /* captured stderr, with out */
   uint64_t fuel_used;         /* as reported by the worker; 0 if it died */
   uint64_t peak_memory_bytes; /* peak the worker reports: linear memory
                                  plus the interpreter's own allocations */

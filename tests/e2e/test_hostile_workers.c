@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "wasm_build.h"
 
 #define FAKE(mode) E2E_DIR "/fake-worker-" mode
 /* Fake workers never read the plugin; its size bounds what a report may
@@ -195,10 +196,10 @@ Test(hostile, worker_outlives_the_thread_that_submitted_it) {
   submitter t = {sup_on(REAL_WORKER, 2, 10000), NULL, NULL};
   FILE *f = fopen(E2E_DIR "/fixtures/spin_start.wasm", "rb");
   cr_assert_not_null(f);
-  static char buf[4096];
-  size_t n = fread(buf, 1, sizeof buf, f);
+  static char wasm[4096];
+  size_t n = fread(wasm, 1, sizeof wasm, f);
   fclose(f);
-  cr_assert_eq(plugsup_plugin_from_bytes(buf, n, &t.p), PLUGSUP_OK);
+  cr_assert_eq(plugsup_plugin_from_bytes(wasm, n, &t.p), PLUGSUP_OK);
   pthread_t th;
   cr_assert_eq(pthread_create(&th, NULL, submit_and_leave, &t), 0);
   cr_assert_eq(pthread_join(th, NULL), 0);
@@ -268,57 +269,20 @@ Test(hostile, deadline_too_far_to_count_is_no_deadline) {
 
 /* ---- an honest worker is never refused ---- */
 
-typedef struct wbuf {
-  uint8_t *p;
-  size_t len, cap;
-} wbuf;
-
-static void put(wbuf *b, const void *data, size_t n) {
-  if (b->len + n > b->cap) {
-    b->cap = (b->len + n) * 2;
-    b->p = realloc(b->p, b->cap);
-    cr_assert_not_null(b->p);
-  }
-  memcpy(b->p + b->len, data, n);
-  b->len += n;
-}
-
-static void put_leb(wbuf *b, uint32_t v) {
-  do {
-    uint8_t byte = v & 0x7f;
-    v >>= 7;
-    if (v)
-      byte |= 0x80;
-    put(b, &byte, 1);
-  } while (v);
-}
-
-static void put_section(wbuf *m, uint8_t id, const wbuf *body) {
-  put(m, &id, 1);
-  put_leb(m, (uint32_t)body->len);
-  put(m, body->p, body->len);
-}
-
 /* One function exported under n names of 50 bytes each. */
-static wbuf module_with_exports(uint32_t n) {
-  static const uint8_t head[] = {0, 'a', 's', 'm', 1, 0, 0, 0};
-  static const uint8_t types[] = {1, 0x60, 0, 0}, funcs[] = {1, 0};
-  static const uint8_t code[] = {1, 2, 0, 0x0b};
-  wbuf m = {0}, ex = {0};
-  put(&m, head, sizeof head);
-  put_section(&m, 1, &(wbuf){(uint8_t *)types, sizeof types, 0});
-  put_section(&m, 3, &(wbuf){(uint8_t *)funcs, sizeof funcs, 0});
-  put_leb(&ex, n);
+static buf module_with_exports(uint32_t n) {
+  buf ex = {0};
+  put_u32(&ex, n);
   for (uint32_t i = 0; i < n; i++) {
     char name[64];
     int len = snprintf(name, sizeof name, "export_%06u_%s", i,
                        "padding_to_make_a_big_module________");
-    put_leb(&ex, (uint32_t)len);
+    put_u32(&ex, (uint32_t)len);
     put(&ex, name, (size_t)len);
-    put(&ex, (uint8_t[]){0, 0}, 2);
+    put(&ex, "\0\0", 2); /* func 0 */
   }
-  put_section(&m, 7, &ex);
-  put_section(&m, 10, &(wbuf){(uint8_t *)code, sizeof code, 0});
+  buf m = build((parts){.export = {(const char *)ex.p, ex.n},
+                        .body = B("\x00\x0b")});
   free(ex.p);
   return m;
 }
@@ -326,12 +290,12 @@ static wbuf module_with_exports(uint32_t n) {
 /* 5 MB, 100,000 exports: once "frame exceeds the size limit", now a
 ** report in pieces that arrives whole. */
 Test(hostile, module_with_100000_exports_validates_whole) {
-  wbuf m = module_with_exports(100000);
-  cr_assert_gt(m.len, 5000000);
+  buf m = module_with_exports(100000);
+  cr_assert_gt(m.n, 5000000);
   plugsup_supervisor *s = sup_on(REAL_WORKER, 1, 60000);
   plugsup_plugin *p;
   plugsup_result *r;
-  cr_assert_eq(plugsup_plugin_from_bytes(m.p, m.len, &p), PLUGSUP_OK);
+  cr_assert_eq(plugsup_plugin_from_bytes(m.p, m.n, &p), PLUGSUP_OK);
   plugsup_run_options o = run_opts(PLUGSUP_MODE_VALIDATE);
   cr_assert_eq(plugsup_run(s, p, &o, &r), PLUGSUP_OK);
   expect(r, PLUGSUP_OUTCOME_OK, "");
