@@ -36,22 +36,30 @@ typedef struct worker_options {
   uint64_t memory_bytes;   /* linear memory cap; RLIMIT_AS adds overhead */
   uint64_t cpu_seconds;    /* RLIMIT_CPU; 0 = none */
   int namespaces;          /* try unshare() */
-  int record_fds;          /* fill sandbox_state.open_fds (test builds) */
+  int record;              /* fill sandbox_state's test-only records */
 } worker_options;
 
 /* Fill *out from argv; NULL on success, else a sentence saying what is wrong. */
 const char *worker_parse_args(int argc, char **argv, worker_options *out);
 
+/* The namespaces a test compares with its own: user, net, ipc, mnt, pid. */
+#define SANDBOX_NS_LINKS 5
+
 /* What the sandbox set-up found out, for Hello and for tests. */
 typedef struct sandbox_state {
   pid_t parent;            /* getppid() before the filter forbids it */
   uint32_t namespaces;     /* PLUGSUP__NAMESPACE__* bits entered */
-  /* Open fds just before the filter went on, when record_fds asked:
+  /* Open fds just before the filter went on, when record asked:
   ** 1024 fcntl calls are a tenth of a worker's start-up, so only the
   ** subverted test worker pays for them. */
   int open_fds[16];
   int n_open_fds;
+  /* With record too: readlink of /proc/self/ns/<sandbox_ns_names[i]>
+  ** just before the filter, e.g. "net:[4026531840]". */
+  char ns_links[SANDBOX_NS_LINKS][48];
 } sandbox_state;
+
+extern const char *const sandbox_ns_names[SANDBOX_NS_LINKS];
 
 int sandbox_enter(const worker_options *opt, sandbox_state *st);
 

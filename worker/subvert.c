@@ -89,6 +89,19 @@ static void list_fds(const sandbox_state *sb, Plugsup__Result *res) {
   res->message = worker_strdupf("%s", text);
 }
 
+/* Not a violation: the namespace links read before the filter, joined
+** by spaces in sandbox_ns_names order. */
+static void list_namespaces(const sandbox_state *sb, Plugsup__Result *res) {
+  char text[sizeof sb->ns_links] = "";
+  size_t used = 0;
+
+  for (int i = 0; i < SANDBOX_NS_LINKS && used < sizeof text; i++)
+    used += (size_t)snprintf(text + used, sizeof text - used, "%s%s",
+                             i ? " " : "", sb->ns_links[i]);
+  res->outcome = PLUGSUP__OUTCOME__OK;
+  res->message = worker_strdupf("%s", text);
+}
+
 int worker_subvert(const Plugsup__Run *run, const sandbox_state *sb,
                    Plugsup__Result *res) {
   const char *what;
@@ -100,6 +113,10 @@ int worker_subvert(const Plugsup__Run *run, const sandbox_state *sb,
   what = run->export_name + strlen(SUBVERT_PREFIX);
   if (strcmp(what, "list_fds") == 0) {
     list_fds(sb, res);
+    return 1;
+  }
+  if (strcmp(what, "namespaces") == 0) {
+    list_namespaces(sb, res);
     return 1;
   }
   rc = attempt(what, sb);

@@ -169,7 +169,7 @@ int worker_main(int argc, char **argv, worker_hook hook) {
     fprintf(stderr, "plugsup-worker: %s\n", why);
     return PLUGSUP_WORKER_EXIT_USAGE;
   }
-  opt.record_fds = hook != NULL;
+  opt.record = hook != NULL;
   if ((status = sandbox_enter(&opt, &sb)) != 0)
     return status;
   memset(&w, 0, sizeof w);

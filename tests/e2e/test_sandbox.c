@@ -5,6 +5,7 @@
 ** the call, and the same supervisor must go on serving runs.
 */
 #include <signal.h>
+#include <unistd.h>
 
 #include "helpers.h"
 
@@ -73,3 +74,66 @@ Test(sandbox, write_request_pipe) {
 /* The x32 ABI is killed by the filter's architecture guard before any
 ** handler runs: SIGSYS alone, so the call cannot be named. */
 Test(sandbox, x32_abi) { expect_violation("x32", "unknown"); }
+
+/* ---- what the worker really entered, as /proc/self/ns shows it ---- */
+
+static plugsup_supervisor *sup_namespaces(bool no_namespaces) {
+  plugsup_config cfg;
+  plugsup_supervisor *s = NULL;
+  plugsup_config_init(&cfg);
+  cfg.worker_path = SUBVERTED;
+  cfg.no_namespaces = no_namespaces;
+  cr_assert_eq(plugsup_supervisor_new(&cfg, &s), PLUGSUP_OK, "%s",
+               plugsup_errmsg());
+  return s;
+}
+
+/* The link named 'ns' (e.g. "net:[4026531840]") in the worker's list. */
+static void worker_ns_link(const char *list, const char *ns, char *out,
+                           size_t cap) {
+  char key[16];
+  const char *at, *end;
+  snprintf(key, sizeof key, "%s:[", ns);
+  at = strstr(list, key);
+  cr_assert_not_null(at, "no %s in '%s'", ns, list);
+  end = strchr(at, ' ');
+  snprintf(out, cap, "%.*s", (int)(end ? end - at : (long)strlen(at)), at);
+}
+
+/* A reported bit is a namespace the worker is really in (its inode
+** differs from ours); an unreported one is ours. PID is never reported:
+** the worker cannot enter one without forking. */
+static void expect_namespaces_as_reported(bool no_namespaces) {
+  static const struct {
+    const char *name;
+    unsigned bit;
+  } ns[] = {{"user", PLUGSUP_NS_USER}, {"net", PLUGSUP_NS_NET},
+            {"ipc", PLUGSUP_NS_IPC},   {"mnt", PLUGSUP_NS_MOUNT},
+            {"pid", PLUGSUP_NS_PID}};
+  plugsup_supervisor *s = sup_namespaces(no_namespaces);
+  plugsup_result *r = subvert(s, "namespaces");
+  cr_assert_eq(r->outcome, PLUGSUP_OUTCOME_OK, "%s", r->message);
+  cr_assert_eq(r->namespaces & PLUGSUP_NS_PID, 0u, "reported %#x",
+               r->namespaces);
+  if (no_namespaces)
+    cr_assert_eq(r->namespaces, 0u);
+  for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
+    char path[32], ours[48] = "", theirs[48];
+    snprintf(path, sizeof path, "/proc/self/ns/%s", ns[i].name);
+    cr_assert_gt(readlink(path, ours, sizeof ours - 1), 0);
+    worker_ns_link(r->message, ns[i].name, theirs, sizeof theirs);
+    if (r->namespaces & ns[i].bit)
+      cr_expect_str_neq(theirs, ours, "%s reported, not entered", ns[i].name);
+    else
+      cr_expect_str_eq(theirs, ours, "%s entered, not reported", ns[i].name);
+  }
+  plugsup_result_free(r);
+  plugsup_supervisor_free(s);
+}
+
+Test(sandbox, reported_namespaces_are_the_ones_entered) {
+  expect_namespaces_as_reported(false);
+}
+Test(sandbox, no_namespaces_leaves_the_worker_in_ours) {
+  expect_namespaces_as_reported(true);
+}
