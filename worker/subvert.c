@@ -18,6 +18,7 @@
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "worker.h"
@@ -27,8 +28,15 @@
 int worker_subvert(const Plugsup__Run *run, const sandbox_state *sb,
                    Plugsup__Result *res);
 
+/* The kernel's MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED): another
+** process's CPU clock, named by its pid. */
+static clockid_t cpu_clock_of(pid_t pid) {
+  return (clockid_t)((~(unsigned)pid << 3) | 2u);
+}
+
 static long attempt(const char *what, const sandbox_state *sb) {
   static char buf[16];
+  static struct timespec ts;
   static char *const argv[] = {"/bin/sh", NULL};
   static char *const envp[] = {NULL};
 
@@ -56,6 +64,14 @@ static long attempt(const char *what, const sandbox_state *sb) {
   if (strcmp(what, "mprotect_exec") == 0)
     return syscall(SYS_mprotect, (long)buf & ~4095L, 4096,
                    PROT_READ | PROT_WRITE | PROT_EXEC);
+  /* clockid_t is an int: pass it sign-extended once, zero-extended once. */
+  if (strcmp(what, "clock_pid1") == 0)
+    return syscall(SYS_clock_gettime, (long)cpu_clock_of(1), &ts);
+  if (strcmp(what, "clock_parent") == 0)
+    return syscall(SYS_clock_gettime, (long)(uint32_t)cpu_clock_of(sb->parent),
+                   &ts);
+  if (strcmp(what, "clock_getres_parent") == 0)
+    return syscall(SYS_clock_getres, (long)cpu_clock_of(sb->parent), &ts);
   if (strcmp(what, "write_stdout") == 0)
     return syscall(SYS_write, 1, "x", 1);
   if (strcmp(what, "read_fd0") == 0)
@@ -102,6 +118,26 @@ static void list_namespaces(const sandbox_state *sb, Plugsup__Result *res) {
   res->message = worker_strdupf("%s", text);
 }
 
+/* Not a violation: each clock the filter allows, through the raw system
+** calls (the vDSO would answer most without one). The message lists what
+** clock_gettime and clock_getres returned for each. */
+static void read_clocks(Plugsup__Result *res) {
+  static const clockid_t ids[] = {CLOCK_REALTIME, CLOCK_MONOTONIC,
+                                  CLOCK_PROCESS_CPUTIME_ID,
+                                  CLOCK_THREAD_CPUTIME_ID};
+  char text[64] = "";
+  size_t used = 0;
+  struct timespec ts;
+
+  for (size_t i = 0; i < sizeof ids / sizeof ids[0] && used < sizeof text; i++)
+    used += (size_t)snprintf(text + used, sizeof text - used, "%s%ld/%ld",
+                             i ? " " : "",
+                             syscall(SYS_clock_gettime, (long)ids[i], &ts),
+                             syscall(SYS_clock_getres, (long)ids[i], &ts));
+  res->outcome = PLUGSUP__OUTCOME__OK;
+  res->message = worker_strdupf("%s", text);
+}
+
 int worker_subvert(const Plugsup__Run *run, const sandbox_state *sb,
                    Plugsup__Result *res) {
   const char *what;
@@ -117,6 +153,10 @@ int worker_subvert(const Plugsup__Run *run, const sandbox_state *sb,
   }
   if (strcmp(what, "namespaces") == 0) {
     list_namespaces(sb, res);
+    return 1;
+  }
+  if (strcmp(what, "clocks") == 0) {
+    read_clocks(res);
     return 1;
   }
   rc = attempt(what, sb);

@@ -71,6 +71,26 @@ Test(sandbox, read_stdin) { expect_violation("read_fd0", "read"); }
 Test(sandbox, write_request_pipe) {
   expect_violation("write_request_fd", "write");
 }
+/* Another process's CPU clock (a negative clock id encoding its pid)
+** would let a worker find which pids exist on the host. */
+Test(sandbox, cpu_clock_of_pid_1) { expect_violation("clock_pid1", "clock_gettime"); }
+Test(sandbox, cpu_clock_of_parent) {
+  expect_violation("clock_parent", "clock_gettime");
+}
+Test(sandbox, cpu_clock_resolution_of_parent) {
+  expect_violation("clock_getres_parent", "clock_getres");
+}
+
+/* The four clocks WASI names still answer as system calls. */
+Test(sandbox, allowed_clocks_answer) {
+  plugsup_supervisor *s = sup_on(SUBVERTED, 1, 5000);
+  plugsup_result *r = subvert(s, "clocks");
+  cr_assert_eq(r->outcome, PLUGSUP_OUTCOME_OK, "%s", r->message);
+  cr_assert_str_eq(r->message, "0/0 0/0 0/0 0/0");
+  plugsup_result_free(r);
+  plugsup_supervisor_free(s);
+}
+
 /* The x32 ABI is killed by the filter's architecture guard before any
 ** handler runs: SIGSYS alone, so the call cannot be named. */
 Test(sandbox, x32_abi) { expect_violation("x32", "unknown"); }
