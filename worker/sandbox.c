@@ -41,9 +41,21 @@ static int parse_u64(const char *s, uint64_t *out) {
   return 0;
 }
 
+/* An id a worker may become: not root's 0, and not (uid_t)-1, which
+** setresuid reads as "leave unchanged". */
+static int parse_id(const char *s, uint32_t *out) {
+  uint64_t v;
+  if (parse_u64(s, &v) != 0 || v == 0 || v >= UINT32_MAX)
+    return -1;
+  *out = (uint32_t)v;
+  return 0;
+}
+
 const char *worker_parse_args(int argc, char **argv, worker_options *out) {
   out->memory_bytes = PLUGSUP_WORKER_DEFAULT_MEMORY;
   out->cpu_seconds = 0;
+  out->uid = PLUGSUP_WORKER_DEFAULT_UID;
+  out->gid = PLUGSUP_WORKER_DEFAULT_GID;
   out->namespaces = 1;
   out->record = 0;
   for (int i = 1; i < argc; i++) {
@@ -54,6 +66,12 @@ const char *worker_parse_args(int argc, char **argv, worker_options *out) {
     } else if (strcmp(a, PLUGSUP_WORKER_ARG_CPU) == 0) {
       if (++i == argc || parse_u64(argv[i], &out->cpu_seconds) != 0)
         return "--cpu needs a number of seconds";
+    } else if (strcmp(a, PLUGSUP_WORKER_ARG_UID) == 0) {
+      if (++i == argc || parse_id(argv[i], &out->uid) != 0)
+        return "--uid needs a user id other than 0";
+    } else if (strcmp(a, PLUGSUP_WORKER_ARG_GID) == 0) {
+      if (++i == argc || parse_id(argv[i], &out->gid) != 0)
+        return "--gid needs a group id other than 0";
     } else if (strcmp(a, PLUGSUP_WORKER_ARG_NO_NAMESPACES) == 0) {
       out->namespaces = 0;
     } else {
@@ -138,37 +156,67 @@ static int reset_signals(void) {
 
 /* ---- namespaces ---- */
 
-/* Each namespace on its own, user first: inside a new user namespace the
-** others need no privilege outside it. Entering any of them is a bonus;
-** the seccomp filter is what the worker's safety rests on.
+/* Each namespace on its own, those in 'have' skipped. Entering any of
+** them is a bonus; the seccomp filter is what the worker's safety rests
+** on. They need CAP_SYS_ADMIN: root's, or ours in a new user namespace.
 **
 ** No PID namespace: unshare(CLONE_NEWPID) moves only future children, and
 ** this worker, exec'd once per run, never has any (fork is forbidden), so
 ** it would stay in the host's PID namespace while claiming a new one. The
 ** zygote (a later issue) will put the processes it forks really inside
 ** one; NS_PID stays in the protocol for that. */
-static uint32_t try_namespaces(void) {
+static uint32_t try_namespaces(uint32_t have) {
   static const struct {
     int flag;
     uint32_t bit;
   } order[] = {
-      {CLONE_NEWUSER, PLUGSUP__NAMESPACE__NS_USER},
       {CLONE_NEWNET, PLUGSUP__NAMESPACE__NS_NET},
       {CLONE_NEWIPC, PLUGSUP__NAMESPACE__NS_IPC},
       {CLONE_NEWNS, PLUGSUP__NAMESPACE__NS_MOUNT},
   };
-  uint32_t got = 0;
+  uint32_t got = have;
 
   for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
-    if (unshare(order[i].flag) == 0)
+    if (!(got & order[i].bit) && unshare(order[i].flag) == 0)
       got |= order[i].bit;
   return got;
 }
 
+/* ---- privileges ---- */
+
+/* Root enters the namespaces while it still can (so a kernel that refuses
+** unprivileged user namespaces still gives it the others), then becomes
+** opt->uid:opt->gid. Anyone then tries a user namespace, which gives
+** CAP_SYS_ADMIN over the namespaces still missing, and finally drops
+** every capability, those the user namespace gave included. */
+static int drop_privileges(const worker_options *opt, sandbox_state *st) {
+  int root = creds_is_root(), user_ns = 0;
+
+  if (root < 0)
+    return -1;
+  if (root && opt->namespaces)
+    st->namespaces = try_namespaces(st->namespaces);
+  if (root && creds_leave_root(opt->uid, opt->gid) != 0)
+    return -1;
+  if (opt->namespaces && (user_ns = creds_enter_user_ns()) < 0)
+    return -1;
+  if (user_ns)
+    st->namespaces = try_namespaces(st->namespaces | PLUGSUP__NAMESPACE__NS_USER);
+  return creds_drop_caps();
+}
+
+/* Belt and braces before the filter: whatever went wrong above, a worker
+** that can still act as root or holds a usable capability does not run.
+** (A bounding set is not usable: see creds.c.) */
+static int unprivileged(const sandbox_creds *c) {
+  return c->uid != 0 && c->cap_effective == 0 && c->cap_permitted == 0 &&
+         c->cap_inheritable == 0 && c->cap_ambient == 0;
+}
+
 /* ---- process attributes ---- */
 
-/* After the namespaces: entering a user namespace changes credentials,
-** which clears the parent-death signal and may reset dumpability. */
+/* After every credential change: each one clears the parent-death signal
+** and may reset dumpability. */
 static int restrict_process(void) {
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
     return -1;
@@ -241,17 +289,15 @@ int sandbox_enter(const worker_options *opt, sandbox_state *st) {
   st->parent = getppid();
   if (!fd_is_open(PLUGSUP_WORKER_REQUEST_FD) || !fd_is_open(PLUGSUP_WORKER_REPLY_FD))
     return PLUGSUP_WORKER_EXIT_USAGE;
-  if (reset_signals() != 0 || close_other_fds() != 0 || clearenv() != 0)
-    return PLUGSUP_WORKER_EXIT_SANDBOX_SETUP;
-  if (opt->namespaces)
-    st->namespaces = try_namespaces();
-  if (restrict_process() != 0)
+  if (reset_signals() != 0 || close_other_fds() != 0 || clearenv() != 0 ||
+      drop_privileges(opt, st) != 0 || restrict_process() != 0)
     return PLUGSUP_WORKER_EXIT_SANDBOX_SETUP;
   /* The parent may have died before PDEATHSIG was set: then we were
   ** re-parented and would never get the signal. */
   if (getppid() != st->parent)
     return PLUGSUP_WORKER_EXIT_ORPHANED;
-  if (set_rlimits(opt) != 0)
+  if (set_rlimits(opt) != 0 || creds_read(&st->creds) != 0 ||
+      !unprivileged(&st->creds))
     return PLUGSUP_WORKER_EXIT_SANDBOX_SETUP;
   if (opt->record) {
     record_open_fds(st);

@@ -72,6 +72,17 @@ static long attempt(const char *what, const sandbox_state *sb) {
                    &ts);
   if (strcmp(what, "clock_getres_parent") == 0)
     return syscall(SYS_clock_getres, (long)cpu_clock_of(sb->parent), &ts);
+  /* The filter lets these through (no PROT_EXEC): the kernel must refuse
+  ** them, page 0 below vm.mmap_min_addr without CAP_SYS_RAWIO, locked
+  ** memory beyond RLIMIT_MEMLOCK = 0 without CAP_IPC_LOCK. */
+  if (strcmp(what, "mmap_page0") == 0)
+    return (long)syscall(SYS_mmap, 0, 4096, PROT_READ | PROT_WRITE,
+                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+  if (strcmp(what, "mmap_locked") == 0)
+    return (long)syscall(SYS_mmap, 0, 64L << 20, PROT_READ | PROT_WRITE,
+                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED, -1, 0);
+  if (strcmp(what, "mlock") == 0)
+    return syscall(SYS_mlock, (long)buf & ~4095L, 4096);
   if (strcmp(what, "write_stdout") == 0)
     return syscall(SYS_write, 1, "x", 1);
   if (strcmp(what, "read_fd0") == 0)
@@ -138,6 +149,20 @@ static void read_clocks(Plugsup__Result *res) {
   res->message = worker_strdupf("%s", text);
 }
 
+/* Not a violation: the credentials read back before the filter. */
+static void show_creds(const sandbox_state *sb, Plugsup__Result *res) {
+  const sandbox_creds *c = &sb->creds;
+  res->outcome = PLUGSUP__OUTCOME__OK;
+  res->message = worker_strdupf(
+      "uid %u gid %u same %d groups %u eff %llx prm %llx inh %llx bnd %llx "
+      "amb %llx secbits %x",
+      (unsigned)c->uid, (unsigned)c->gid, c->all_ids_equal, c->groups,
+      (unsigned long long)c->cap_effective, (unsigned long long)c->cap_permitted,
+      (unsigned long long)c->cap_inheritable,
+      (unsigned long long)c->cap_bounding, (unsigned long long)c->cap_ambient,
+      c->securebits);
+}
+
 int worker_subvert(const Plugsup__Run *run, const sandbox_state *sb,
                    Plugsup__Result *res) {
   const char *what;
@@ -153,6 +178,10 @@ int worker_subvert(const Plugsup__Run *run, const sandbox_state *sb,
   }
   if (strcmp(what, "namespaces") == 0) {
     list_namespaces(sb, res);
+    return 1;
+  }
+  if (strcmp(what, "creds") == 0) {
+    show_creds(sb, res);
     return 1;
   }
   if (strcmp(what, "clocks") == 0) {

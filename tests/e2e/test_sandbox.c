@@ -157,3 +157,68 @@ Test(sandbox, reported_namespaces_are_the_ones_entered) {
 Test(sandbox, no_namespaces_leaves_the_worker_in_ours) {
   expect_namespaces_as_reported(true);
 }
+
+/* ---- privileges: what the worker kept, read back before its filter ---- */
+
+/* No uid 0, no group, no capability in any set. As root the worker became
+** nobody (the default --uid/--gid), or nobody inside its user namespace;
+** either way it had CAP_SETPCAP first, so its bounding set is empty and
+** its securebits are locked (0xeb: noroot, no ambient raise, keep-caps
+** off, setuid fixup on, each locked). Without root and without a user
+** namespace it keeps its uid and could not touch either. */
+static void expect_unprivileged(bool no_namespaces) {
+  plugsup_supervisor *s = sup_namespaces(no_namespaces);
+  plugsup_result *r = subvert(s, "creds");
+  unsigned uid, gid, groups, secbits;
+  int same;
+  unsigned long long eff, prm, inh, bnd, amb;
+  cr_assert_eq(r->outcome, PLUGSUP_OUTCOME_OK, "%s", r->message);
+  cr_assert_eq(sscanf(r->message,
+                      "uid %u gid %u same %d groups %u eff %llx prm %llx "
+                      "inh %llx bnd %llx amb %llx secbits %x",
+                      &uid, &gid, &same, &groups, &eff, &prm, &inh, &bnd, &amb,
+                      &secbits),
+               10, "%s", r->message);
+  cr_expect_eq(eff | prm | inh | amb, 0ull, "%s", r->message);
+  cr_expect_eq(same, 1, "%s", r->message);
+  if (geteuid() == 0 || (r->namespaces & PLUGSUP_NS_USER)) {
+    cr_expect_str_eq(r->message, "uid 65534 gid 65534 same 1 groups 0 eff 0 "
+                                 "prm 0 inh 0 bnd 0 amb 0 secbits eb");
+  } else {
+    cr_expect_eq(uid, (unsigned)geteuid(), "%s", r->message);
+    cr_expect_neq(uid, 0u);
+  }
+  plugsup_result_free(r);
+  plugsup_supervisor_free(s);
+}
+
+Test(sandbox, worker_keeps_no_privilege) { expect_unprivileged(false); }
+Test(sandbox, worker_keeps_no_privilege_without_namespaces) {
+  expect_unprivileged(true);
+}
+
+/* The filter allows mmap without PROT_EXEC, so the kernel must refuse
+** what only privilege allows: mapping page 0 (below vm.mmap_min_addr,
+** needs CAP_SYS_RAWIO) and locking 64 MiB (RLIMIT_MEMLOCK is 0, needs
+** CAP_IPC_LOCK). EPERM both, and the filter lets them through, hence
+** "ALLOWED". mlock itself is not on the allow-list. */
+static void expect_refused(const char *what, bool no_namespaces) {
+  char want[96];
+  plugsup_supervisor *s = sup_namespaces(no_namespaces);
+  plugsup_result *r = subvert(s, what);
+  snprintf(want, sizeof want, "ALLOWED: %s returned -1 (errno %d)", what, EPERM);
+  cr_assert_eq(r->outcome, PLUGSUP_OUTCOME_OK, "%s", r->message);
+  cr_assert_str_eq(r->message, want);
+  plugsup_result_free(r);
+  plugsup_supervisor_free(s);
+}
+
+Test(sandbox, page_zero_cannot_be_mapped) {
+  expect_refused("mmap_page0", false);
+  expect_refused("mmap_page0", true);
+}
+Test(sandbox, memory_cannot_be_locked_by_mmap) {
+  expect_refused("mmap_locked", false);
+  expect_refused("mmap_locked", true);
+}
+Test(sandbox, mlock) { expect_violation("mlock", "mlock"); }
