@@ -154,6 +154,16 @@ static int reset_signals(void) {
   return sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+/* ---- session ---- */
+
+/* Out of the supervisor's session and away from its terminal: no job
+** control signal from that terminal reaches the worker, and it has no
+** controlling terminal to push input into. Already leading a session
+** (started by setsid) is just as good. */
+static int new_session(void) {
+  return setsid() >= 0 || getsid(0) == getpid() ? 0 : -1;
+}
+
 /* ---- namespaces ---- */
 
 /* Each namespace on its own, those in 'have' skipped. Entering any of
@@ -232,6 +242,25 @@ static int set_limit(int resource, rlim_t soft, rlim_t hard) {
   return setrlimit(resource, &rl);
 }
 
+/* The C stack stays shallow: wasm calls never recurse in C (exec.c keeps
+** its frames on the heap), host calls that re-enter the interpreter nest
+** at most 32 deep, and the validator keeps block nesting on the heap too.
+** 8 MiB is Linux's default, so nothing that ran before stops running; the
+** limit matters when we inherit an unlimited one, whose stack could grow
+** until RLIMIT_AS, over the heap. Never above the hard limit we got:
+** raising that would need a capability. */
+#define STACK_BYTES (8u << 20)
+
+static int set_stack_limit(void) {
+  struct rlimit rl;
+  rlim_t want = STACK_BYTES;
+  if (getrlimit(RLIMIT_STACK, &rl) != 0)
+    return -1;
+  if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want)
+    want = rl.rlim_max;
+  return set_limit(RLIMIT_STACK, want, want);
+}
+
 static rlim_t address_space(uint64_t memory_bytes) {
   uint64_t as = memory_bytes + PLUGSUP_WORKER_AS_OVERHEAD;
   if (as < memory_bytes || as >= (uint64_t)RLIM_INFINITY)
@@ -245,7 +274,8 @@ static int set_rlimits(const worker_options *opt) {
                 PLUGSUP_WORKER_REPLY_FD + 1) != 0)
     return -1;
   if (set_limit(RLIMIT_FSIZE, 0, 0) != 0 || set_limit(RLIMIT_NPROC, 0, 0) != 0 ||
-      set_limit(RLIMIT_CORE, 0, 0) != 0 || set_limit(RLIMIT_MEMLOCK, 0, 0) != 0)
+      set_limit(RLIMIT_CORE, 0, 0) != 0 || set_limit(RLIMIT_MEMLOCK, 0, 0) != 0 ||
+      set_stack_limit() != 0)
     return -1;
   /* Soft limit: SIGXCPU ends the worker; the hard limit one second on is
   ** SIGKILL in case SIGXCPU somehow does not. */
@@ -290,7 +320,8 @@ int sandbox_enter(const worker_options *opt, sandbox_state *st) {
   if (!fd_is_open(PLUGSUP_WORKER_REQUEST_FD) || !fd_is_open(PLUGSUP_WORKER_REPLY_FD))
     return PLUGSUP_WORKER_EXIT_USAGE;
   if (reset_signals() != 0 || close_other_fds() != 0 || clearenv() != 0 ||
-      drop_privileges(opt, st) != 0 || restrict_process() != 0)
+      new_session() != 0 || drop_privileges(opt, st) != 0 ||
+      restrict_process() != 0)
     return PLUGSUP_WORKER_EXIT_SANDBOX_SETUP;
   /* The parent may have died before PDEATHSIG was set: then we were
   ** re-parented and would never get the signal. */

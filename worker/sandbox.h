@@ -4,7 +4,7 @@
 **
 ** sandbox_enter() runs, in this order (each step's reason is in sandbox.c):
 **   check fds 3 and 4, reset signal mask and dispositions, close every
-**   other fd, clear the environment; as root: namespaces,
+**   other fd, clear the environment, new session; as root: namespaces,
 **   then securebits, bounding set, groups, gid, uid (--uid/--gid); a user
 **   namespace and the others not yet entered; drop every capability;
 **   no-new-privs, not dumpable, die with the parent (and re-check the

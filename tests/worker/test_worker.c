@@ -112,6 +112,8 @@ Test(worker, sandbox_is_visible_in_proc_after_hello) {
   expect_limit(w.pid, "Max core file size", "0 0 bytes");
   expect_limit(w.pid, "Max open files", "5 5 files");
   expect_limit(w.pid, "Max cpu time", "7 8 seconds");
+  expect_limit(w.pid, "Max stack size", "8388608 8388608 bytes");
+  cr_expect_eq(getsid(w.pid), w.pid, "leads its own session");
   if (!WORKER_SANITIZED_BUILD)
     expect_limit(w.pid, "Max address space", "1074790400 1074790400 bytes");
   worker_close_request(&w);
