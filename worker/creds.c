@@ -174,17 +174,28 @@ int creds_drop_caps(void) {
   return caps_clear();
 }
 
-/* Bit n set when prctl says capability n is in the set; stops at the first
-** number the kernel does not know. */
-static uint64_t read_cap_bits(int option, int sub) {
+/* PR_CAPBSET_READ for every capability up to the first number the kernel
+** does not know. */
+static uint64_t read_bounding_set(void) {
   uint64_t bits = 0;
   for (int cap = 0; cap < CAP_SLOTS; cap++) {
-    int on = sub ? prctl(option, sub, cap, 0, 0) : prctl(option, cap, 0, 0, 0);
+    int on = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
     if (on < 0)
       break;
-    if (on)
-      bits |= 1ull << cap;
+    bits |= (uint64_t)(on != 0) << cap;
   }
+  return bits;
+}
+
+/* The kernel keeps the ambient set inside permitted & inheritable (a
+** capability leaving either leaves it too), so only those are asked
+** about: none, once the sets are clear. */
+static uint64_t read_ambient_set(uint64_t candidates) {
+  uint64_t bits = 0;
+  for (int cap = 0; cap < CAP_SLOTS; cap++)
+    if ((candidates >> cap & 1u) &&
+        prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, cap, 0, 0) == 1)
+      bits |= 1ull << cap;
   return bits;
 }
 
@@ -197,8 +208,8 @@ int creds_read(sandbox_creds *c) {
       getresgid(&rg, &c->gid, &sg) != 0 ||
       caps_get(&c->cap_effective, &c->cap_permitted, &c->cap_inheritable) != 0)
     return -1;
-  c->cap_bounding = read_cap_bits(PR_CAPBSET_READ, 0);
-  c->cap_ambient = read_cap_bits(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET);
+  c->cap_bounding = read_bounding_set();
+  c->cap_ambient = read_ambient_set(c->cap_permitted & c->cap_inheritable);
   c->groups = (uint32_t)groups;
   c->securebits = (uint32_t)bits;
   c->all_ids_equal = ru == c->uid && su == c->uid && rg == c->gid && sg == c->gid;
