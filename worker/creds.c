@@ -138,16 +138,26 @@ static int write_map(const char *path, unsigned outside) {
   return write_file(path, line);
 }
 
-/* Setting the ids the map already gave normalises the saved ones too. */
-static int map_and_become_nobody(uid_t uid, gid_t gid) {
-  /* Leaving root made us non-dumpable, which gives /proc/self to root:
-  ** the maps could not be opened. restrict_process() sets it back. */
+/* Leaving root made us non-dumpable, which gives /proc/self to root: the
+** maps could not be opened. Dumpable only while they are written, since
+** meanwhile any process with our uid outside could ptrace us. The kernel
+** requires "deny" before an unprivileged gid_map. */
+static int write_maps(uid_t uid, gid_t gid) {
+  int rc = -1;
   if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0)
     return -1;
-  /* The kernel requires "deny" before an unprivileged gid_map. */
-  if (write_file("/proc/self/setgroups", "deny") != 0 ||
-      write_map("/proc/self/uid_map", uid) != 0 ||
-      write_map("/proc/self/gid_map", gid) != 0)
+  if (write_file("/proc/self/setgroups", "deny") == 0 &&
+      write_map("/proc/self/uid_map", uid) == 0 &&
+      write_map("/proc/self/gid_map", gid) == 0)
+    rc = 0;
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+    return -1;
+  return rc;
+}
+
+/* Setting the ids the map already gave normalises the saved ones too. */
+static int map_and_become_nobody(uid_t uid, gid_t gid) {
+  if (write_maps(uid, gid) != 0)
     return -1;
   if (setresgid(USERNS_ID, USERNS_ID, USERNS_ID) != 0 ||
       setresuid(USERNS_ID, USERNS_ID, USERNS_ID) != 0)

@@ -4,7 +4,9 @@
 **
 ** Every step either succeeds or ends the worker with
 ** PLUGSUP_WORKER_EXIT_SANDBOX_SETUP; only namespaces are best effort,
-** because many kernels and containers refuse them to unprivileged users.
+** because many kernels and containers refuse them to unprivileged users,
+** and so are the bounding set and securebits of a worker that never had
+** CAP_SETPCAP, which cannot change them (creds.c; Hello reports them).
 */
 #define _GNU_SOURCE
 #include "sandbox.h"

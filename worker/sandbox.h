@@ -80,7 +80,8 @@ extern const char *const sandbox_ns_names[SANDBOX_NS_LINKS];
 int sandbox_enter(const worker_options *opt, sandbox_state *st);
 
 /* creds.c: ids, groups, capabilities, the user namespace. 0 or -1 each. */
-/* 1 when the worker has root's rights (a uid 0, or CAP_SETUID/SETGID). */
+/* 1 when the worker has root's rights (a uid 0, or CAP_SETUID/SETGID),
+** 0 when not, -1 when it cannot tell. */
 int creds_is_root(void);
 /* Lock securebits, empty the bounding set, then become uid:gid with no
 ** supplementary group, which clears every capability. */
