@@ -2,7 +2,10 @@
 ** test_sandbox.c: forbidden system calls from inside a real worker
 ** (plugsup-worker-subverted makes them from native code when a Run names
 ** "__subvert:<what>"). Each must be reported as a sandbox violation naming
-** the call, and the same supervisor must go on serving runs.
+** the call, and the same supervisor must go on serving runs. Also what the
+** worker really has, as it recorded it just before its filter: its
+** namespaces, its credentials, the clocks it may read, and calls the
+** filter allows but the kernel must refuse to an unprivileged process.
 */
 #include <signal.h>
 #include <unistd.h>
