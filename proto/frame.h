@@ -136,20 +136,30 @@ void frame_writer_free(frame_writer *w);
 ** The supervisor starts plugsup-worker by fork+exec with an empty
 ** environment, the request pipe's read end on fd 3 and the reply pipe's
 ** write end on fd 4. argv, trusted because the supervisor wrote it:
-**   plugsup-worker [--memory BYTES] [--cpu SECONDS] [--no-namespaces]
+**   plugsup-worker [--memory BYTES] [--cpu SECONDS] [--uid UID] [--gid GID]
+**                  [--no-namespaces]
 ** --memory   the run's linear-memory cap: the interpreter's cap is the lower
 **            of this and Run.limits.memory_bytes, and RLIMIT_AS is this plus
 **            PLUGSUP_WORKER_AS_OVERHEAD (default PLUGSUP_WORKER_DEFAULT_MEMORY)
 ** --cpu      RLIMIT_CPU in seconds (soft; hard is one more); 0 or absent:
 **            none, the supervisor's wall-clock deadline rules
+** --uid, --gid  what a worker started with root's rights (a uid 0, or
+**            CAP_SETUID/CAP_SETGID) becomes before anything else: ids other
+**            than 0 (0 is a usage error); default PLUGSUP_WORKER_DEFAULT_UID
+**            and _GID, nobody and nogroup on Debian. A worker started
+**            without root's rights keeps its ids: it could not change them.
+**            Inside a user namespace the worker is 65534 either way, mapped
+**            to these (or its own) ids outside.
 ** --no-namespaces  skip the best-effort unshare() of namespaces */
 #define PLUGSUP_WORKER_REQUEST_FD 3
 #define PLUGSUP_WORKER_REPLY_FD 4
 #define PLUGSUP_WORKER_ARG_MEMORY "--memory"
 #define PLUGSUP_WORKER_ARG_CPU "--cpu"
-#define PLUGSUP_WORKER_ARG_NO_NAMESPACES "--no-namespaces"
 #define PLUGSUP_WORKER_ARG_UID "--uid"
 #define PLUGSUP_WORKER_ARG_GID "--gid"
+#define PLUGSUP_WORKER_ARG_NO_NAMESPACES "--no-namespaces"
+#define PLUGSUP_WORKER_DEFAULT_UID 65534u
+#define PLUGSUP_WORKER_DEFAULT_GID 65534u
 #define PLUGSUP_WORKER_DEFAULT_MEMORY (256ull << 20)
 /* Address space for code, libc, the Run frame and its unpacked copy, the
 ** decoded and compiled module: RLIMIT_AS = memory + this. */

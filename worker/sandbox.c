@@ -4,7 +4,9 @@
 **
 ** Every step either succeeds or ends the worker with
 ** PLUGSUP_WORKER_EXIT_SANDBOX_SETUP; only namespaces are best effort,
-** because many kernels and containers refuse them to unprivileged users.
+** because many kernels and containers refuse them to unprivileged users,
+** and so are the bounding set and securebits of a worker that never had
+** CAP_SETPCAP, which cannot change them (creds.c; Hello reports them).
 */
 #define _GNU_SOURCE
 #include "sandbox.h"
@@ -15,6 +17,7 @@
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -40,11 +43,23 @@ static int parse_u64(const char *s, uint64_t *out) {
   return 0;
 }
 
+/* An id a worker may become: not root's 0, and not (uid_t)-1, which
+** setresuid reads as "leave unchanged". */
+static int parse_id(const char *s, uint32_t *out) {
+  uint64_t v;
+  if (parse_u64(s, &v) != 0 || v == 0 || v >= UINT32_MAX)
+    return -1;
+  *out = (uint32_t)v;
+  return 0;
+}
+
 const char *worker_parse_args(int argc, char **argv, worker_options *out) {
   out->memory_bytes = PLUGSUP_WORKER_DEFAULT_MEMORY;
   out->cpu_seconds = 0;
+  out->uid = PLUGSUP_WORKER_DEFAULT_UID;
+  out->gid = PLUGSUP_WORKER_DEFAULT_GID;
   out->namespaces = 1;
-  out->record_fds = 0;
+  out->record = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (strcmp(a, PLUGSUP_WORKER_ARG_MEMORY) == 0) {
@@ -53,6 +68,12 @@ const char *worker_parse_args(int argc, char **argv, worker_options *out) {
     } else if (strcmp(a, PLUGSUP_WORKER_ARG_CPU) == 0) {
       if (++i == argc || parse_u64(argv[i], &out->cpu_seconds) != 0)
         return "--cpu needs a number of seconds";
+    } else if (strcmp(a, PLUGSUP_WORKER_ARG_UID) == 0) {
+      if (++i == argc || parse_id(argv[i], &out->uid) != 0)
+        return "--uid needs a user id other than 0";
+    } else if (strcmp(a, PLUGSUP_WORKER_ARG_GID) == 0) {
+      if (++i == argc || parse_id(argv[i], &out->gid) != 0)
+        return "--gid needs a group id other than 0";
     } else if (strcmp(a, PLUGSUP_WORKER_ARG_NO_NAMESPACES) == 0) {
       out->namespaces = 0;
     } else {
@@ -135,35 +156,79 @@ static int reset_signals(void) {
   return sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+/* ---- session ---- */
+
+/* Out of the supervisor's session and away from its terminal: no job
+** control signal from that terminal reaches the worker, and it has no
+** controlling terminal to push input into. Already leading a session
+** (started by setsid) is just as good. */
+static int new_session(void) {
+  return setsid() >= 0 || getsid(0) == getpid() ? 0 : -1;
+}
+
 /* ---- namespaces ---- */
 
-/* Each namespace on its own, user first: inside a new user namespace the
-** others need no privilege outside it. Entering any of them is a bonus;
-** the seccomp filter is what the worker's safety rests on. */
-static uint32_t try_namespaces(void) {
+/* Each namespace on its own, those in 'have' skipped. Entering any of
+** them is a bonus; the seccomp filter is what the worker's safety rests
+** on. They need CAP_SYS_ADMIN: root's, or ours in a new user namespace.
+**
+** No PID namespace: unshare(CLONE_NEWPID) moves only future children, and
+** this worker, exec'd once per run, never has any (fork is forbidden), so
+** it would stay in the host's PID namespace while claiming a new one. The
+** zygote (a later issue) will put the processes it forks really inside
+** one; NS_PID stays in the protocol for that. */
+static uint32_t try_namespaces(uint32_t have) {
   static const struct {
     int flag;
     uint32_t bit;
   } order[] = {
-      {CLONE_NEWUSER, PLUGSUP__NAMESPACE__NS_USER},
       {CLONE_NEWNET, PLUGSUP__NAMESPACE__NS_NET},
       {CLONE_NEWIPC, PLUGSUP__NAMESPACE__NS_IPC},
       {CLONE_NEWNS, PLUGSUP__NAMESPACE__NS_MOUNT},
-      /* Applies to children only; with fork forbidden, a second wall. */
-      {CLONE_NEWPID, PLUGSUP__NAMESPACE__NS_PID},
   };
-  uint32_t got = 0;
+  uint32_t got = have;
 
   for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
-    if (unshare(order[i].flag) == 0)
+    if (!(got & order[i].bit) && unshare(order[i].flag) == 0)
       got |= order[i].bit;
   return got;
 }
 
+/* ---- privileges ---- */
+
+/* Root enters the namespaces while it still can (so a kernel that refuses
+** unprivileged user namespaces still gives it the others), then becomes
+** opt->uid:opt->gid. Anyone then tries a user namespace, which gives
+** CAP_SYS_ADMIN over the namespaces still missing, and finally drops
+** every capability, those the user namespace gave included. */
+static int drop_privileges(const worker_options *opt, sandbox_state *st) {
+  int root = creds_is_root(), user_ns = 0;
+
+  if (root < 0)
+    return -1;
+  if (root && opt->namespaces)
+    st->namespaces = try_namespaces(st->namespaces);
+  if (root && creds_leave_root(opt->uid, opt->gid) != 0)
+    return -1;
+  if (opt->namespaces && (user_ns = creds_enter_user_ns()) < 0)
+    return -1;
+  if (user_ns)
+    st->namespaces = try_namespaces(st->namespaces | PLUGSUP__NAMESPACE__NS_USER);
+  return creds_drop_caps();
+}
+
+/* Belt and braces before the filter: whatever went wrong above, a worker
+** that can still act as root or holds a usable capability does not run.
+** (A bounding set is not usable: see creds.c.) */
+static int unprivileged(const sandbox_creds *c) {
+  return c->uid != 0 && c->cap_effective == 0 && c->cap_permitted == 0 &&
+         c->cap_inheritable == 0 && c->cap_ambient == 0;
+}
+
 /* ---- process attributes ---- */
 
-/* After the namespaces: entering a user namespace changes credentials,
-** which clears the parent-death signal and may reset dumpability. */
+/* After every credential change: each one clears the parent-death signal
+** and may reset dumpability. */
 static int restrict_process(void) {
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
     return -1;
@@ -179,6 +244,25 @@ static int set_limit(int resource, rlim_t soft, rlim_t hard) {
   return setrlimit(resource, &rl);
 }
 
+/* The C stack stays shallow: wasm calls never recurse in C (exec.c keeps
+** its frames on the heap), host calls that re-enter the interpreter nest
+** at most 32 deep, and the validator keeps block nesting on the heap too.
+** 8 MiB is Linux's default, so nothing that ran before stops running; the
+** limit matters when we inherit an unlimited one, whose stack could grow
+** until RLIMIT_AS, over the heap. Never above the hard limit we got:
+** raising that would need a capability. */
+#define STACK_BYTES (8u << 20)
+
+static int set_stack_limit(void) {
+  struct rlimit rl;
+  rlim_t want = STACK_BYTES;
+  if (getrlimit(RLIMIT_STACK, &rl) != 0)
+    return -1;
+  if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want)
+    want = rl.rlim_max;
+  return set_limit(RLIMIT_STACK, want, want);
+}
+
 static rlim_t address_space(uint64_t memory_bytes) {
   uint64_t as = memory_bytes + PLUGSUP_WORKER_AS_OVERHEAD;
   if (as < memory_bytes || as >= (uint64_t)RLIM_INFINITY)
@@ -192,7 +276,8 @@ static int set_rlimits(const worker_options *opt) {
                 PLUGSUP_WORKER_REPLY_FD + 1) != 0)
     return -1;
   if (set_limit(RLIMIT_FSIZE, 0, 0) != 0 || set_limit(RLIMIT_NPROC, 0, 0) != 0 ||
-      set_limit(RLIMIT_CORE, 0, 0) != 0 || set_limit(RLIMIT_MEMLOCK, 0, 0) != 0)
+      set_limit(RLIMIT_CORE, 0, 0) != 0 || set_limit(RLIMIT_MEMLOCK, 0, 0) != 0 ||
+      set_stack_limit() != 0)
     return -1;
   /* Soft limit: SIGXCPU ends the worker; the hard limit one second on is
   ** SIGKILL in case SIGXCPU somehow does not. */
@@ -217,25 +302,40 @@ static void record_open_fds(sandbox_state *st) {
       st->open_fds[st->n_open_fds++] = fd;
 }
 
+const char *const sandbox_ns_names[SANDBOX_NS_LINKS] = {"user", "net", "ipc",
+                                                        "mnt", "pid"};
+
+/* An unreadable link stays "": the test that reads it fails, not the run. */
+static void record_namespaces(sandbox_state *st) {
+  for (int i = 0; i < SANDBOX_NS_LINKS; i++) {
+    char path[32];
+    ssize_t n;
+    snprintf(path, sizeof path, "/proc/self/ns/%s", sandbox_ns_names[i]);
+    n = readlink(path, st->ns_links[i], sizeof st->ns_links[i] - 1);
+    st->ns_links[i][n > 0 ? n : 0] = '\0';
+  }
+}
+
 int sandbox_enter(const worker_options *opt, sandbox_state *st) {
   memset(st, 0, sizeof *st);
   st->parent = getppid();
   if (!fd_is_open(PLUGSUP_WORKER_REQUEST_FD) || !fd_is_open(PLUGSUP_WORKER_REPLY_FD))
     return PLUGSUP_WORKER_EXIT_USAGE;
-  if (reset_signals() != 0 || close_other_fds() != 0 || clearenv() != 0)
-    return PLUGSUP_WORKER_EXIT_SANDBOX_SETUP;
-  if (opt->namespaces)
-    st->namespaces = try_namespaces();
-  if (restrict_process() != 0)
+  if (reset_signals() != 0 || close_other_fds() != 0 || clearenv() != 0 ||
+      new_session() != 0 || drop_privileges(opt, st) != 0 ||
+      restrict_process() != 0)
     return PLUGSUP_WORKER_EXIT_SANDBOX_SETUP;
   /* The parent may have died before PDEATHSIG was set: then we were
   ** re-parented and would never get the signal. */
   if (getppid() != st->parent)
     return PLUGSUP_WORKER_EXIT_ORPHANED;
-  if (set_rlimits(opt) != 0)
+  if (set_rlimits(opt) != 0 || creds_read(&st->creds) != 0 ||
+      !unprivileged(&st->creds))
     return PLUGSUP_WORKER_EXIT_SANDBOX_SETUP;
-  if (opt->record_fds)
+  if (opt->record) {
     record_open_fds(st);
+    record_namespaces(st);
+  }
   if (seccomp_install(PLUGSUP_WORKER_REPLY_FD) != 0)
     return PLUGSUP_WORKER_EXIT_SANDBOX_SETUP;
   return 0;

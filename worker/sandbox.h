@@ -4,9 +4,12 @@
 **
 ** sandbox_enter() runs, in this order (each step's reason is in sandbox.c):
 **   check fds 3 and 4, reset signal mask and dispositions, close every
-**   other fd, clear the environment, try namespaces, no-new-privs,
-**   not dumpable, die with the parent (and re-check the parent), rlimits,
-**   SIGSYS reporter, seccomp filters.
+**   other fd, clear the environment, new session; as root: namespaces,
+**   then securebits, bounding set, groups, gid, uid (--uid/--gid); a user
+**   namespace and the others not yet entered; drop every capability;
+**   no-new-privs, not dumpable, die with the parent (and re-check the
+**   parent), rlimits, read back the credentials, SIGSYS reporter, seccomp
+**   filters.
 ** It returns 0, or a PLUGSUP_WORKER_EXIT_* status for main() to exit with.
 **
 ** Sanitizer builds (WORKER_SANITIZED, keyed on AddressSanitizer): keep fd
@@ -35,25 +38,62 @@
 typedef struct worker_options {
   uint64_t memory_bytes;   /* linear memory cap; RLIMIT_AS adds overhead */
   uint64_t cpu_seconds;    /* RLIMIT_CPU; 0 = none */
+  uint32_t uid, gid;       /* what a worker started as root becomes */
   int namespaces;          /* try unshare() */
-  int record_fds;          /* fill sandbox_state.open_fds (test builds) */
+  int record;              /* fill sandbox_state's test-only records */
 } worker_options;
 
 /* Fill *out from argv; NULL on success, else a sentence saying what is wrong. */
 const char *worker_parse_args(int argc, char **argv, worker_options *out);
 
+/* The namespaces a test compares with its own: user, net, ipc, mnt, pid. */
+#define SANDBOX_NS_LINKS 5
+
+/* The credentials read back just before the filter: facts for Hello. */
+typedef struct sandbox_creds {
+  uid_t uid;               /* effective ids, as seen inside the worker's */
+  gid_t gid;               /* user namespace when it entered one */
+  int all_ids_equal;       /* real and saved ids are the effective ones */
+  uint32_t groups;         /* how many supplementary groups */
+  uint64_t cap_effective, cap_permitted, cap_inheritable; /* bit n: cap n */
+  uint64_t cap_bounding, cap_ambient;
+  uint32_t securebits;     /* PR_GET_SECUREBITS */
+} sandbox_creds;
+
 /* What the sandbox set-up found out, for Hello and for tests. */
 typedef struct sandbox_state {
   pid_t parent;            /* getppid() before the filter forbids it */
   uint32_t namespaces;     /* PLUGSUP__NAMESPACE__* bits entered */
-  /* Open fds just before the filter went on, when record_fds asked:
+  sandbox_creds creds;
+  /* Open fds just before the filter went on, when record asked:
   ** 1024 fcntl calls are a tenth of a worker's start-up, so only the
   ** subverted test worker pays for them. */
   int open_fds[16];
   int n_open_fds;
+  /* With record too: readlink of /proc/self/ns/<sandbox_ns_names[i]>
+  ** just before the filter, e.g. "net:[4026531840]". */
+  char ns_links[SANDBOX_NS_LINKS][48];
 } sandbox_state;
 
+extern const char *const sandbox_ns_names[SANDBOX_NS_LINKS];
+
 int sandbox_enter(const worker_options *opt, sandbox_state *st);
+
+/* creds.c: ids, groups, capabilities, the user namespace. 0 or -1 each. */
+/* 1 when the worker has root's rights (a uid 0, or CAP_SETUID/SETGID),
+** 0 when not, -1 when it cannot tell. */
+int creds_is_root(void);
+/* Lock securebits, empty the bounding set, then become uid:gid with no
+** supplementary group, which clears every capability. */
+int creds_leave_root(uint32_t uid, uint32_t gid);
+/* 1: in a new user namespace as its unprivileged USERNS_ID, mapped to our
+** ids outside; 0: the kernel refused one (best effort); -1: entered but
+** could not be set up, which is fatal. */
+int creds_enter_user_ns(void);
+/* Lock securebits and empty the bounding set where CAP_SETPCAP allows it,
+** then clear the ambient, effective, permitted and inheritable sets. */
+int creds_drop_caps(void);
+int creds_read(sandbox_creds *c);
 
 /* seccomp.c: the filters and the SIGSYS reporter. Returns 0 or -1. */
 int seccomp_install(int reply_fd);

@@ -14,9 +14,10 @@
 **      mmap         (prot & PROT_EXEC) == 0
 **      mprotect     (prot & PROT_EXEC) == 0
 **      munmap, mremap, brk, madvise         (malloc and linear memory)
-**      clock_gettime, clock_getres, gettimeofday
-**                                   (the vDSO falls back to them on some
-**                                    clock sources, e.g. in VMs)
+**      clock_gettime, clock_getres   clock id (low 32 bits) is one of
+**                   REALTIME, MONOTONIC, PROCESS_CPUTIME_ID, THREAD_CPUTIME_ID
+**      gettimeofday (the vDSO falls back to these on some clock sources,
+**                    e.g. in VMs; the CPU clocks are always system calls)
 **      exit, exit_group
 **    Anything else hits the default action, SCMP_ACT_TRAP: the kernel
 **    raises SIGSYS with the call's number in si_syscall.
@@ -45,6 +46,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "frame.h"
@@ -177,9 +179,29 @@ static int allow_sanitizer(scmp_filter_ctx ctx) {
   return 0;
 }
 
+/* Only the clocks WASI names (wasi.c): nothing else in the worker reads a
+** clock (no time(), no timed waits; ASan's runtime reads MONOTONIC and
+** REALTIME). A negative clockid_t names another process's CPU clock
+** (its pid is encoded in the id), so any clock would let a worker probe
+** which pids exist on the host. clockid_t is an int: the kernel reads the
+** low 32 bits of the register, whatever the caller left above them, so
+** the comparison masks to exactly those bits. */
+static int allow_clocks(scmp_filter_ctx ctx) {
+  static const int calls[] = {SCMP_SYS(clock_gettime), SCMP_SYS(clock_getres)};
+  static const clockid_t ids[] = {CLOCK_REALTIME, CLOCK_MONOTONIC,
+                                  CLOCK_PROCESS_CPUTIME_ID,
+                                  CLOCK_THREAD_CPUTIME_ID};
+  for (size_t c = 0; c < sizeof calls / sizeof calls[0]; c++)
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
+      if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, calls[c], 1,
+                           SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu,
+                                   (scmp_datum_t)ids[i])) != 0)
+        return -1;
+  return 0;
+}
+
 static int allow_rest(scmp_filter_ctx ctx) {
-  static const int plain[] = {SCMP_SYS(clock_gettime), SCMP_SYS(clock_getres),
-                              SCMP_SYS(gettimeofday), SCMP_SYS(exit),
+  static const int plain[] = {SCMP_SYS(gettimeofday), SCMP_SYS(exit),
                               SCMP_SYS(exit_group)};
   for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
     if (allow(ctx, plain[i]) != 0)
@@ -197,7 +219,8 @@ static int load_allow_list(int reply_fd) {
   if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) != 0)
     goto done;
   if (allow_pipes(ctx, reply_fd) != 0 || allow_memory(ctx) != 0 ||
-      allow_rest(ctx) != 0 || allow_sanitizer(ctx) != 0)
+      allow_clocks(ctx) != 0 || allow_rest(ctx) != 0 ||
+      allow_sanitizer(ctx) != 0)
     goto done;
   rc = seccomp_load(ctx) == 0 ? 0 : -1;
 done:

@@ -5,8 +5,11 @@
 ** its finished sandbox, do what a compromised worker would: a forbidden
 ** system call straight from native code. Each must end in a
 ** SandboxViolation frame and death by SIGSYS (or, for foreign ABIs, death
-** by SIGSYS alone). If a call comes back, the sandbox has a hole: the
-** Result says so (outcome OK, "ALLOWED: ..."), and the tests fail on it.
+** by SIGSYS alone). If a call comes back, the Result says so (outcome
+** OK, "ALLOWED: ... returned R (errno E)"): a hole, unless the test
+** expects the kernel itself to refuse the call (mmap of page 0, say).
+** A few names are reports instead (the 'reports' table): what the
+** sandbox looked like from inside just before the filter went on.
 */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,6 +21,7 @@
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "worker.h"
@@ -27,8 +31,15 @@
 int worker_subvert(const Plugsup__Run *run, const sandbox_state *sb,
                    Plugsup__Result *res);
 
+/* The kernel's MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED): another
+** process's CPU clock, named by its pid. */
+static clockid_t cpu_clock_of(pid_t pid) {
+  return (clockid_t)((~(unsigned)pid << 3) | 2u);
+}
+
 static long attempt(const char *what, const sandbox_state *sb) {
   static char buf[16];
+  static struct timespec ts;
   static char *const argv[] = {"/bin/sh", NULL};
   static char *const envp[] = {NULL};
 
@@ -56,6 +67,25 @@ static long attempt(const char *what, const sandbox_state *sb) {
   if (strcmp(what, "mprotect_exec") == 0)
     return syscall(SYS_mprotect, (long)buf & ~4095L, 4096,
                    PROT_READ | PROT_WRITE | PROT_EXEC);
+  /* clockid_t is an int: pass it sign-extended once, zero-extended once. */
+  if (strcmp(what, "clock_pid1") == 0)
+    return syscall(SYS_clock_gettime, (long)cpu_clock_of(1), &ts);
+  if (strcmp(what, "clock_parent") == 0)
+    return syscall(SYS_clock_gettime, (long)(uint32_t)cpu_clock_of(sb->parent),
+                   &ts);
+  if (strcmp(what, "clock_getres_parent") == 0)
+    return syscall(SYS_clock_getres, (long)cpu_clock_of(sb->parent), &ts);
+  /* The filter lets these through (no PROT_EXEC): the kernel must refuse
+  ** them, page 0 below vm.mmap_min_addr without CAP_SYS_RAWIO, locked
+  ** memory beyond RLIMIT_MEMLOCK = 0 without CAP_IPC_LOCK. */
+  if (strcmp(what, "mmap_page0") == 0)
+    return (long)syscall(SYS_mmap, 0, 4096, PROT_READ | PROT_WRITE,
+                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+  if (strcmp(what, "mmap_locked") == 0)
+    return (long)syscall(SYS_mmap, 0, 64L << 20, PROT_READ | PROT_WRITE,
+                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED, -1, 0);
+  if (strcmp(what, "mlock") == 0)
+    return syscall(SYS_mlock, (long)buf & ~4095L, 4096);
   if (strcmp(what, "write_stdout") == 0)
     return syscall(SYS_write, 1, "x", 1);
   if (strcmp(what, "read_fd0") == 0)
@@ -89,6 +119,65 @@ static void list_fds(const sandbox_state *sb, Plugsup__Result *res) {
   res->message = worker_strdupf("%s", text);
 }
 
+/* Not a violation: the namespace links read before the filter, joined
+** by spaces in sandbox_ns_names order. */
+static void list_namespaces(const sandbox_state *sb, Plugsup__Result *res) {
+  char text[sizeof sb->ns_links] = "";
+  size_t used = 0;
+
+  for (int i = 0; i < SANDBOX_NS_LINKS && used < sizeof text; i++)
+    used += (size_t)snprintf(text + used, sizeof text - used, "%s%s",
+                             i ? " " : "", sb->ns_links[i]);
+  res->outcome = PLUGSUP__OUTCOME__OK;
+  res->message = worker_strdupf("%s", text);
+}
+
+/* Not a violation: each clock the filter allows, through the raw system
+** calls (the vDSO would answer most without one). The message lists what
+** clock_gettime and clock_getres returned for each. */
+static void read_clocks(const sandbox_state *sb, Plugsup__Result *res) {
+  static const clockid_t ids[] = {CLOCK_REALTIME, CLOCK_MONOTONIC,
+                                  CLOCK_PROCESS_CPUTIME_ID,
+                                  CLOCK_THREAD_CPUTIME_ID};
+  char text[64] = "";
+  size_t used = 0;
+  struct timespec ts;
+
+  (void)sb;
+  for (size_t i = 0; i < sizeof ids / sizeof ids[0] && used < sizeof text; i++)
+    used += (size_t)snprintf(text + used, sizeof text - used, "%s%ld/%ld",
+                             i ? " " : "",
+                             syscall(SYS_clock_gettime, (long)ids[i], &ts),
+                             syscall(SYS_clock_getres, (long)ids[i], &ts));
+  res->outcome = PLUGSUP__OUTCOME__OK;
+  res->message = worker_strdupf("%s", text);
+}
+
+/* Not a violation: the credentials read back before the filter. */
+static void show_creds(const sandbox_state *sb, Plugsup__Result *res) {
+  const sandbox_creds *c = &sb->creds;
+  res->outcome = PLUGSUP__OUTCOME__OK;
+  res->message = worker_strdupf(
+      "uid %u gid %u same %d groups %u eff %llx prm %llx inh %llx bnd %llx "
+      "amb %llx secbits %x",
+      (unsigned)c->uid, (unsigned)c->gid, c->all_ids_equal, c->groups,
+      (unsigned long long)c->cap_effective, (unsigned long long)c->cap_permitted,
+      (unsigned long long)c->cap_inheritable,
+      (unsigned long long)c->cap_bounding, (unsigned long long)c->cap_ambient,
+      c->securebits);
+}
+
+/* Reports, not attacks: what the sandbox looked like from inside. */
+static const struct {
+  const char *name;
+  void (*report)(const sandbox_state *sb, Plugsup__Result *res);
+} reports[] = {
+    {"list_fds", list_fds},
+    {"namespaces", list_namespaces},
+    {"creds", show_creds},
+    {"clocks", read_clocks},
+};
+
 int worker_subvert(const Plugsup__Run *run, const sandbox_state *sb,
                    Plugsup__Result *res) {
   const char *what;
@@ -98,10 +187,11 @@ int worker_subvert(const Plugsup__Run *run, const sandbox_state *sb,
       strncmp(run->export_name, SUBVERT_PREFIX, strlen(SUBVERT_PREFIX)) != 0)
     return 0;
   what = run->export_name + strlen(SUBVERT_PREFIX);
-  if (strcmp(what, "list_fds") == 0) {
-    list_fds(sb, res);
-    return 1;
-  }
+  for (size_t i = 0; i < sizeof reports / sizeof reports[0]; i++)
+    if (strcmp(what, reports[i].name) == 0) {
+      reports[i].report(sb, res);
+      return 1;
+    }
   rc = attempt(what, sb);
   if (rc == -2 && errno == ENOENT) {
     res->outcome = PLUGSUP__OUTCOME__BAD_REQUEST;

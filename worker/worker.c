@@ -125,12 +125,20 @@ void worker_result_free(Plugsup__Result *res) {
   res->message = (char *)protobuf_c_empty_string;
 }
 
-static int send_hello(worker_ctx *w, uint32_t namespaces) {
+static int send_hello(worker_ctx *w, const sandbox_state *sb) {
   Plugsup__Hello hello = PLUGSUP__HELLO__INIT;
   Plugsup__Envelope env = PLUGSUP__ENVELOPE__INIT;
 
   hello.protocol_version = FRAME_PROTOCOL_VERSION;
-  hello.namespaces = namespaces;
+  hello.namespaces = sb->namespaces;
+  hello.uid = (uint32_t)sb->creds.uid;
+  hello.gid = (uint32_t)sb->creds.gid;
+  hello.groups = sb->creds.groups;
+  hello.cap_effective = sb->creds.cap_effective;
+  hello.cap_permitted = sb->creds.cap_permitted;
+  hello.cap_inheritable = sb->creds.cap_inheritable;
+  hello.cap_bounding = sb->creds.cap_bounding;
+  hello.cap_ambient = sb->creds.cap_ambient;
   env.msg_case = PLUGSUP__ENVELOPE__MSG_HELLO;
   env.hello = &hello;
   return worker_send(w, &env);
@@ -164,7 +172,7 @@ static int serve(worker_ctx *w, const sandbox_state *sb, worker_hook hook) {
   Plugsup__Result res = PLUGSUP__RESULT__INIT;
   int status = PLUGSUP_WORKER_EXIT_OK;
 
-  if (send_hello(w, sb->namespaces) != 0)
+  if (send_hello(w, sb) != 0)
     return PLUGSUP_WORKER_EXIT_REPLY_IO;
   if ((status = read_run(&req)) != 0)
     return status;
@@ -195,7 +203,7 @@ int worker_main(int argc, char **argv, worker_hook hook) {
     fprintf(stderr, "plugsup-worker: %s\n", why);
     return PLUGSUP_WORKER_EXIT_USAGE;
   }
-  opt.record_fds = hook != NULL;
+  opt.record = hook != NULL;
   if ((status = sandbox_enter(&opt, &sb)) != 0)
     return status;
   memset(&w, 0, sizeof w);

@@ -2,9 +2,13 @@
 ** test_sandbox.c: forbidden system calls from inside a real worker
 ** (plugsup-worker-subverted makes them from native code when a Run names
 ** "__subvert:<what>"). Each must be reported as a sandbox violation naming
-** the call, and the same supervisor must go on serving runs.
+** the call, and the same supervisor must go on serving runs. Also what the
+** worker really has, as it recorded it just before its filter: its
+** namespaces, its credentials, the clocks it may read, and calls the
+** filter allows but the kernel must refuse to an unprivileged process.
 */
 #include <signal.h>
+#include <unistd.h>
 
 #include "helpers.h"
 
@@ -70,6 +74,154 @@ Test(sandbox, read_stdin) { expect_violation("read_fd0", "read"); }
 Test(sandbox, write_request_pipe) {
   expect_violation("write_request_fd", "write");
 }
+/* Another process's CPU clock (a negative clock id encoding its pid)
+** would let a worker find which pids exist on the host. */
+Test(sandbox, cpu_clock_of_pid_1) { expect_violation("clock_pid1", "clock_gettime"); }
+Test(sandbox, cpu_clock_of_parent) {
+  expect_violation("clock_parent", "clock_gettime");
+}
+Test(sandbox, cpu_clock_resolution_of_parent) {
+  expect_violation("clock_getres_parent", "clock_getres");
+}
+
+/* The four clocks WASI names still answer as system calls. */
+Test(sandbox, allowed_clocks_answer) {
+  plugsup_supervisor *s = sup_on(SUBVERTED, 1, 5000);
+  plugsup_result *r = subvert(s, "clocks");
+  cr_assert_eq(r->outcome, PLUGSUP_OUTCOME_OK, "%s", r->message);
+  cr_assert_str_eq(r->message, "0/0 0/0 0/0 0/0");
+  plugsup_result_free(r);
+  plugsup_supervisor_free(s);
+}
+
 /* The x32 ABI is killed by the filter's architecture guard before any
 ** handler runs: SIGSYS alone, so the call cannot be named. */
 Test(sandbox, x32_abi) { expect_violation("x32", "unknown"); }
+
+/* ---- what the worker really entered, as /proc/self/ns shows it ---- */
+
+static plugsup_supervisor *sup_namespaces(bool no_namespaces) {
+  plugsup_config cfg;
+  plugsup_supervisor *s = NULL;
+  plugsup_config_init(&cfg);
+  cfg.worker_path = SUBVERTED;
+  cfg.no_namespaces = no_namespaces;
+  cr_assert_eq(plugsup_supervisor_new(&cfg, &s), PLUGSUP_OK, "%s",
+               plugsup_errmsg());
+  return s;
+}
+
+/* The link named 'ns' (e.g. "net:[4026531840]") in the worker's list. */
+static void worker_ns_link(const char *list, const char *ns, char *out,
+                           size_t cap) {
+  char key[16];
+  const char *at, *end;
+  snprintf(key, sizeof key, "%s:[", ns);
+  at = strstr(list, key);
+  cr_assert_not_null(at, "no %s in '%s'", ns, list);
+  end = strchr(at, ' ');
+  snprintf(out, cap, "%.*s", (int)(end ? end - at : (long)strlen(at)), at);
+}
+
+/* A reported bit is a namespace the worker is really in (its inode
+** differs from ours); an unreported one is ours. PID is never reported:
+** the worker cannot enter one without forking. */
+static void expect_namespaces_as_reported(bool no_namespaces) {
+  static const struct {
+    const char *name;
+    unsigned bit;
+  } ns[] = {{"user", PLUGSUP_NS_USER}, {"net", PLUGSUP_NS_NET},
+            {"ipc", PLUGSUP_NS_IPC},   {"mnt", PLUGSUP_NS_MOUNT},
+            {"pid", PLUGSUP_NS_PID}};
+  plugsup_supervisor *s = sup_namespaces(no_namespaces);
+  plugsup_result *r = subvert(s, "namespaces");
+  cr_assert_eq(r->outcome, PLUGSUP_OUTCOME_OK, "%s", r->message);
+  cr_assert_eq(r->namespaces & PLUGSUP_NS_PID, 0u, "reported %#x",
+               r->namespaces);
+  if (no_namespaces)
+    cr_assert_eq(r->namespaces, 0u);
+  for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
+    char path[32], ours[48] = "", theirs[48];
+    snprintf(path, sizeof path, "/proc/self/ns/%s", ns[i].name);
+    cr_assert_gt(readlink(path, ours, sizeof ours - 1), 0);
+    worker_ns_link(r->message, ns[i].name, theirs, sizeof theirs);
+    if (r->namespaces & ns[i].bit)
+      cr_expect_str_neq(theirs, ours, "%s reported, not entered", ns[i].name);
+    else
+      cr_expect_str_eq(theirs, ours, "%s entered, not reported", ns[i].name);
+  }
+  plugsup_result_free(r);
+  plugsup_supervisor_free(s);
+}
+
+Test(sandbox, reported_namespaces_are_the_ones_entered) {
+  expect_namespaces_as_reported(false);
+}
+Test(sandbox, no_namespaces_leaves_the_worker_in_ours) {
+  expect_namespaces_as_reported(true);
+}
+
+/* ---- privileges: what the worker kept, read back before its filter ---- */
+
+/* No uid 0, no group, no capability in any set. As root the worker became
+** nobody (the default --uid/--gid), or nobody inside its user namespace;
+** either way it had CAP_SETPCAP first, so its bounding set is empty and
+** its securebits are locked (0xeb: noroot, no ambient raise, keep-caps
+** off, setuid fixup on, each locked). Without root and without a user
+** namespace it keeps its uid and could not touch either. */
+static void expect_unprivileged(bool no_namespaces) {
+  plugsup_supervisor *s = sup_namespaces(no_namespaces);
+  plugsup_result *r = subvert(s, "creds");
+  unsigned uid, gid, groups, secbits;
+  int same;
+  unsigned long long eff, prm, inh, bnd, amb;
+  cr_assert_eq(r->outcome, PLUGSUP_OUTCOME_OK, "%s", r->message);
+  cr_assert_eq(sscanf(r->message,
+                      "uid %u gid %u same %d groups %u eff %llx prm %llx "
+                      "inh %llx bnd %llx amb %llx secbits %x",
+                      &uid, &gid, &same, &groups, &eff, &prm, &inh, &bnd, &amb,
+                      &secbits),
+               10, "%s", r->message);
+  cr_expect_eq(eff | prm | inh | amb, 0ull, "%s", r->message);
+  cr_expect_eq(same, 1, "%s", r->message);
+  if (geteuid() == 0 || (r->namespaces & PLUGSUP_NS_USER)) {
+    cr_expect_str_eq(r->message, "uid 65534 gid 65534 same 1 groups 0 eff 0 "
+                                 "prm 0 inh 0 bnd 0 amb 0 secbits eb");
+  } else {
+    cr_expect_eq(uid, (unsigned)geteuid(), "%s", r->message);
+    cr_expect_neq(uid, 0u);
+  }
+  plugsup_result_free(r);
+  plugsup_supervisor_free(s);
+}
+
+Test(sandbox, worker_keeps_no_privilege) { expect_unprivileged(false); }
+Test(sandbox, worker_keeps_no_privilege_without_namespaces) {
+  expect_unprivileged(true);
+}
+
+/* The filter allows mmap without PROT_EXEC, so the kernel must refuse
+** what only privilege allows: mapping page 0 (below vm.mmap_min_addr,
+** needs CAP_SYS_RAWIO) and locking 64 MiB (RLIMIT_MEMLOCK is 0, needs
+** CAP_IPC_LOCK). EPERM both, and the filter lets them through, hence
+** "ALLOWED". mlock itself is not on the allow-list. */
+static void expect_refused(const char *what, bool no_namespaces) {
+  char want[96];
+  plugsup_supervisor *s = sup_namespaces(no_namespaces);
+  plugsup_result *r = subvert(s, what);
+  snprintf(want, sizeof want, "ALLOWED: %s returned -1 (errno %d)", what, EPERM);
+  cr_assert_eq(r->outcome, PLUGSUP_OUTCOME_OK, "%s", r->message);
+  cr_assert_str_eq(r->message, want);
+  plugsup_result_free(r);
+  plugsup_supervisor_free(s);
+}
+
+Test(sandbox, page_zero_cannot_be_mapped) {
+  expect_refused("mmap_page0", false);
+  expect_refused("mmap_page0", true);
+}
+Test(sandbox, memory_cannot_be_locked_by_mmap) {
+  expect_refused("mmap_locked", false);
+  expect_refused("mmap_locked", true);
+}
+Test(sandbox, mlock) { expect_violation("mlock", "mlock"); }

@@ -112,8 +112,85 @@ Test(worker, sandbox_is_visible_in_proc_after_hello) {
   expect_limit(w.pid, "Max core file size", "0 0 bytes");
   expect_limit(w.pid, "Max open files", "5 5 files");
   expect_limit(w.pid, "Max cpu time", "7 8 seconds");
+  expect_limit(w.pid, "Max stack size", "8388608 8388608 bytes");
+  cr_expect_eq(getsid(w.pid), w.pid, "leads its own session");
   if (!WORKER_SANITIZED_BUILD)
     expect_limit(w.pid, "Max address space", "1074790400 1074790400 bytes");
+  worker_close_request(&w);
+  cr_assert_eq(worker_wait(&w), WORKER_EXITED(PLUGSUP_WORKER_EXIT_PROTOCOL));
+}
+
+/* ---- credentials: Hello's facts, and /proc's view from outside ---- */
+
+static void expect_status(pid_t pid, const char *key, const char *want) {
+  char got[128];
+  cr_assert(proc_line(pid, "status", key, got, sizeof got), "no %s", key);
+  squeeze(got);
+  cr_expect_str_eq(got, want, "%s '%s', wanted '%s'", key, got, want);
+}
+
+/* Started as root with --uid/--gid, the worker is those ids outside with
+** no group and every capability set empty; Hello says the same from
+** inside: 65534 in its user namespace, the given ids without one. */
+static void expect_dropped(const char *const *args) {
+  worker_proc w;
+  Plugsup__Envelope *env;
+  const Plugsup__Hello *h;
+  int in_user_ns;
+
+  if (geteuid() != 0)
+    cr_skip_test("the worker only changes ids when started as root");
+  worker_spawn(&w, WORKER_BIN, args);
+  env = worker_expect(&w, PLUGSUP__ENVELOPE__MSG_HELLO);
+  h = env->hello;
+  in_user_ns = (h->namespaces & PLUGSUP__NAMESPACE__NS_USER) != 0;
+  cr_expect_eq(h->uid, in_user_ns ? 65534u : 4242u);
+  cr_expect_eq(h->gid, in_user_ns ? 65534u : 4243u);
+  cr_expect_eq(h->groups, 0u);
+  cr_expect_eq(h->cap_effective, 0u);
+  cr_expect_eq(h->cap_permitted, 0u);
+  cr_expect_eq(h->cap_inheritable, 0u);
+  cr_expect_eq(h->cap_bounding, 0u);
+  cr_expect_eq(h->cap_ambient, 0u);
+  frame_free(env);
+  expect_status(w.pid, "Uid:", "4242 4242 4242 4242");
+  expect_status(w.pid, "Gid:", "4243 4243 4243 4243");
+  expect_status(w.pid, "Groups:", "");
+  expect_status(w.pid, "CapInh:", "0000000000000000");
+  expect_status(w.pid, "CapPrm:", "0000000000000000");
+  expect_status(w.pid, "CapEff:", "0000000000000000");
+  expect_status(w.pid, "CapBnd:", "0000000000000000");
+  expect_status(w.pid, "CapAmb:", "0000000000000000");
+  worker_close_request(&w);
+  cr_assert_eq(worker_wait(&w), WORKER_EXITED(PLUGSUP_WORKER_EXIT_PROTOCOL));
+}
+
+Test(worker, root_becomes_the_given_ids_with_no_capability) {
+  const char *args[] = {"--uid", "4242", "--gid", "4243", NULL};
+  expect_dropped(args);
+}
+
+Test(worker, root_becomes_the_given_ids_without_namespaces) {
+  const char *args[] = {"--uid", "4242", "--gid", "4243", "--no-namespaces",
+                        NULL};
+  expect_dropped(args);
+}
+
+/* No --uid/--gid: nobody and nogroup. */
+Test(worker, root_becomes_nobody_by_default) {
+  worker_proc w;
+  const char *args[] = {"--no-namespaces", NULL};
+  Plugsup__Envelope *env;
+
+  if (geteuid() != 0)
+    cr_skip_test("the worker only changes ids when started as root");
+  worker_spawn(&w, WORKER_BIN, args);
+  env = worker_expect(&w, PLUGSUP__ENVELOPE__MSG_HELLO);
+  cr_expect_eq(env->hello->uid, 65534u);
+  cr_expect_eq(env->hello->gid, 65534u);
+  frame_free(env);
+  expect_status(w.pid, "Uid:", "65534 65534 65534 65534");
+  expect_status(w.pid, "Gid:", "65534 65534 65534 65534");
   worker_close_request(&w);
   cr_assert_eq(worker_wait(&w), WORKER_EXITED(PLUGSUP_WORKER_EXIT_PROTOCOL));
 }
@@ -269,6 +346,27 @@ Test(worker, bad_argv_is_a_usage_error) {
   worker_spawn(&w, WORKER_BIN, args);
   worker_expect_eof(&w);
   cr_assert_eq(worker_wait(&w), WORKER_EXITED(PLUGSUP_WORKER_EXIT_USAGE));
+}
+
+static void expect_usage_error(const char *const *args) {
+  worker_proc w;
+  worker_spawn(&w, WORKER_BIN, args);
+  worker_expect_eof(&w);
+  cr_assert_eq(worker_wait(&w), WORKER_EXITED(PLUGSUP_WORKER_EXIT_USAGE));
+}
+
+/* Root is never a worker's id; (uid_t)-1 would mean "unchanged". */
+Test(worker, root_or_invalid_ids_are_a_usage_error) {
+  const char *uid0[] = {"--uid", "0", NULL};
+  const char *gid0[] = {"--gid", "0", NULL};
+  const char *uid_max[] = {"--uid", "4294967295", NULL};
+  const char *gid_text[] = {"--gid", "nogroup", NULL};
+  const char *uid_missing[] = {"--uid", NULL};
+  expect_usage_error(uid0);
+  expect_usage_error(gid0);
+  expect_usage_error(uid_max);
+  expect_usage_error(gid_text);
+  expect_usage_error(uid_missing);
 }
 
 Test(worker, missing_pipes_are_a_usage_error) {

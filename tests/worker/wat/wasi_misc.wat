@@ -1,4 +1,4 @@
-;; proc_exit, args, clocks, random, and an unimplemented WASI call.
+;; proc_exit, args, clocks and their resolution, random, and an unimplemented WASI call.
 (module
   (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
   (import "wasi_snapshot_preview1" "args_sizes_get"
@@ -7,6 +7,8 @@
     (func $args_get (param i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "clock_time_get"
     (func $clock (param i32 i64 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "clock_res_get"
+    (func $clock_res (param i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "random_get"
     (func $random (param i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "path_open"
@@ -27,6 +29,10 @@
   ;; errno of clock_time_get(id), and the time is non-zero
   (func (export "clock") (param i32) (result i32 i64)
     (call $clock (local.get 0) (i64.const 1) (i32.const 8))
+    (i64.load (i32.const 8)))
+  ;; errno of clock_res_get(id), and the resolution is non-zero
+  (func (export "clock_res") (param i32) (result i32 i64)
+    (call $clock_res (local.get 0) (i32.const 8))
     (i64.load (i32.const 8)))
   (func (export "random") (result i64)
     (drop (call $random (i32.const 16) (i32.const 8)))
