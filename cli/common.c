@@ -308,12 +308,14 @@ void cli_print_stats(const plugsup_result *r) {
           "plugsup stats:\n"
           "  outcome      %s\n"
           "  fuel used    %" PRIu64 "\n"
-          "  peak memory  %" PRIu64 " bytes (linear memory)\n"
+          "  peak memory  %" PRIu64 " bytes (interpreter)\n"
           "  max rss      %" PRIu64 " bytes (worker process)\n"
           "  cpu time     %.3f ms\n"
           "  wall time    %.3f ms\n"
-          "  namespaces   %s\n",
+          "  namespaces   %s\n"
+          "  worker       uid %u, gid %u, capabilities %#" PRIx64 "\n",
           plugsup_outcome_name(r->outcome), r->fuel_used,
           r->peak_memory_bytes, r->max_rss_bytes, ms(r->cpu_usec),
-          ms(r->wall_usec), ns);
+          ms(r->wall_usec), ns, r->worker_uid, r->worker_gid,
+          r->worker_capabilities);
 }

@@ -98,6 +98,10 @@ static json_t *result_json(const plugsup_result *r) {
       namespaces_json(r->namespaces));
   if (!o)
     return NULL;
+  json_object_set_new(o, "worker_uid", json_integer(r->worker_uid));
+  json_object_set_new(o, "worker_gid", json_integer(r->worker_gid));
+  json_object_set_new(o, "worker_capabilities",
+                      count_json(r->worker_capabilities));
   if (r->outcome == PLUGSUP_OUTCOME_EXIT)
     json_object_set_new(o, "exit_code", json_integer(r->exit_code));
   if (r->outcome == PLUGSUP_OUTCOME_TRAP)

@@ -309,6 +309,12 @@ typedef struct plugsup_result {
   size_t import_count;
   unsigned namespaces;        /* PLUGSUP_NS_* bits the worker entered, as
                                  its hello said; 0 if it never said hello */
+  unsigned worker_uid;        /* the worker's ids, as its hello said (inside
+                                 its user namespace when it entered one) */
+  unsigned worker_gid;
+  uint64_t worker_capabilities; /* capabilities the worker kept (effective,
+                                   permitted, inheritable or ambient; bit n
+                                   = capability n), as its hello said: 0 */
 } plugsup_result;
 
 PLUGSUP_API void plugsup_result_free(plugsup_result *res);

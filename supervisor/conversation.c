@@ -132,6 +132,10 @@ static void on_hello(plugsup_job *job, const Plugsup__Hello *h) {
   }
   job->hello_seen = true;
   job->namespaces = h->namespaces & SUP_NS_ALL;
+  job->uid = h->uid;
+  job->gid = h->gid;
+  job->capabilities = h->cap_effective | h->cap_permitted |
+                      h->cap_inheritable | h->cap_ambient;
   if (h->protocol_version != FRAME_PROTOCOL_VERSION) {
     sup_job_kill(job, KILL_PROTOCOL, "worker speaks protocol %u, not %u",
                  h->protocol_version, FRAME_PROTOCOL_VERSION);

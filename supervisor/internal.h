@@ -25,8 +25,6 @@
 /* How long a worker may linger after its Result before it is killed. */
 #define SUP_EXIT_GRACE_MS 500
 #define SUP_DEFAULT_IN_FLIGHT 8
-/* nobody/nogroup on Debian, used when the names cannot be resolved. */
-#define SUP_FALLBACK_ID 65534u
 /* WASI errno for "not permitted by capabilities": every host call that
 ** the policy does not grant is answered with it. */
 #define SUP_WASI_ENOTCAPABLE 76
@@ -118,6 +116,8 @@ struct plugsup_job {
   bool writing;          /* writer holds a frame not yet sent */
   bool hello_seen, result_seen;
   unsigned namespaces;   /* from the hello */
+  unsigned uid, gid;     /* from the hello */
+  uint64_t capabilities; /* from the hello: every set but the bounding */
   uint64_t start_ns, deadline_ns;
   uint64_t output_received; /* stdout + stderr bytes the worker sent,
                                kept or not */

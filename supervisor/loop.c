@@ -95,7 +95,7 @@ static const char *worker_path(const plugsup_config *cfg) {
 }
 
 /* Workers of a root supervisor run as an unprivileged user: the
-** config's, else nobody/nogroup, else 65534. */
+** config's, else nobody/nogroup, else the worker's default (65534). */
 static void worker_ids(const plugsup_config *cfg, plugsup_supervisor *s) {
   s->drop_ids = geteuid() == 0;
   if (!s->drop_ids)
@@ -104,10 +104,10 @@ static void worker_ids(const plugsup_config *cfg, plugsup_supervisor *s) {
   const struct group *gr = cfg->worker_gid ? NULL : getgrnam("nogroup");
   s->worker_uid = cfg->worker_uid ? cfg->worker_uid
                   : pw && pw->pw_uid ? (unsigned)pw->pw_uid
-                                     : SUP_FALLBACK_ID;
+                                     : PLUGSUP_WORKER_DEFAULT_UID;
   s->worker_gid = cfg->worker_gid ? cfg->worker_gid
                   : gr && gr->gr_gid ? (unsigned)gr->gr_gid
-                                     : SUP_FALLBACK_ID;
+                                     : PLUGSUP_WORKER_DEFAULT_GID;
 }
 
 plugsup_status plugsup_supervisor_new(const plugsup_config *cfg,

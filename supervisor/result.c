@@ -349,6 +349,9 @@ void sup_job_finish(plugsup_job *job, int status) {
   classify(job, status, job->res);
   move_report(job, job->res);
   job->res->namespaces = job->namespaces;
+  job->res->worker_uid = job->uid;
+  job->res->worker_gid = job->gid;
+  job->res->worker_capabilities = job->capabilities;
   move_output(&job->out, &job->res->out);
   move_output(&job->err, &job->res->err);
 }

@@ -311,3 +311,59 @@ Test(hostile, module_with_100000_exports_validates_whole) {
   plugsup_supervisor_free(s);
   free(m.p);
 }
+
+/* The result says who the worker was: as root, nobody with nothing. */
+Test(hostile, result_names_the_workers_ids_and_capabilities) {
+  for (int no_ns = 0; no_ns < 2; no_ns++) {
+    plugsup_config cfg;
+    plugsup_supervisor *s;
+    plugsup_plugin *p;
+    plugsup_result *r;
+    plugsup_config_init(&cfg);
+    cfg.worker_path = REAL_WORKER;
+    cfg.no_namespaces = no_ns;
+    cr_assert_eq(plugsup_supervisor_new(&cfg, &s), PLUGSUP_OK);
+    cr_assert_eq(plugsup_plugin_load_file(E2E_DIR "/fixtures/outcomes.wasm",
+                                          &p), PLUGSUP_OK);
+    plugsup_run_options o = run_opts(PLUGSUP_MODE_VALIDATE);
+    cr_assert_eq(plugsup_run(s, p, &o, &r), PLUGSUP_OK);
+    expect(r, PLUGSUP_OUTCOME_OK, "");
+    cr_assert_eq(r->worker_capabilities, 0);
+    if (geteuid() == 0 || (r->namespaces & PLUGSUP_NS_USER)) {
+      cr_assert_eq(r->worker_uid, 65534);
+      cr_assert_eq(r->worker_gid, 65534);
+    } else {
+      cr_assert_eq(r->worker_uid, geteuid());
+    }
+    plugsup_result_free(r);
+    plugsup_plugin_free(p);
+    plugsup_supervisor_free(s);
+  }
+}
+
+/* plugsup_config.worker_uid/gid reach the worker (seen without a user
+** namespace, which would show 65534 inside). */
+Test(hostile, configured_worker_ids_are_used) {
+  if (geteuid() != 0)
+    cr_skip_test("needs root: only root workers change their ids");
+  plugsup_config cfg;
+  plugsup_supervisor *s;
+  plugsup_plugin *p;
+  plugsup_result *r;
+  plugsup_config_init(&cfg);
+  cfg.worker_path = REAL_WORKER;
+  cfg.no_namespaces = true;
+  cfg.worker_uid = 4242;
+  cfg.worker_gid = 4243;
+  cr_assert_eq(plugsup_supervisor_new(&cfg, &s), PLUGSUP_OK);
+  cr_assert_eq(plugsup_plugin_load_file(E2E_DIR "/fixtures/outcomes.wasm", &p),
+               PLUGSUP_OK);
+  plugsup_run_options o = run_opts(PLUGSUP_MODE_VALIDATE);
+  cr_assert_eq(plugsup_run(s, p, &o, &r), PLUGSUP_OK);
+  expect(r, PLUGSUP_OUTCOME_OK, "");
+  cr_assert_eq(r->worker_uid, 4242);
+  cr_assert_eq(r->worker_gid, 4243);
+  plugsup_result_free(r);
+  plugsup_plugin_free(p);
+  plugsup_supervisor_free(s);
+}
