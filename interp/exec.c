@@ -80,6 +80,11 @@ static interp_trap grow_stack(interp_store *s, size_t need, bool *nomem) {
     cap = s->cfg.max_stack_slots;
   uint64_t *p = ialloc_grow(&s->alloc, s->stack, s->stack_cap, cap,
                             sizeof(uint64_t));
+  if (p == NULL && cap > need) {
+    /* Doubling may be refused near the memory budget: take what is due. */
+    cap = need;
+    p = ialloc_grow(&s->alloc, s->stack, s->stack_cap, cap, sizeof(uint64_t));
+  }
   if (p == NULL) {
     *nomem = true;
     return INTERP_TRAP_VALUE_STACK_EXHAUSTED;
@@ -99,6 +104,12 @@ static interp_trap grow_frames(interp_store *s, bool *nomem) {
     cap = s->cfg.max_call_depth;
   rt_frame *p = ialloc_grow(&s->alloc, s->frames, s->frames_cap, cap,
                             sizeof(rt_frame));
+  if (p == NULL && cap > s->depth + 2) {
+    /* As for the value stack: near the budget, one more frame at a time. */
+    cap = s->depth + 2;
+    p = ialloc_grow(&s->alloc, s->frames, s->frames_cap, cap,
+                    sizeof(rt_frame));
+  }
   if (p == NULL) {
     *nomem = true;
     return INTERP_TRAP_CALL_STACK_EXHAUSTED;
@@ -137,7 +148,7 @@ static interp_status call_host(interp_store *s, interp_func *f,
   size_t n = (size_t)t->nparams + t->nresults;
   interp_status st = INTERP_NOMEM;
   if (n > 16 && (vals = ialloc_array(&s->alloc, n, sizeof *vals)) == NULL)
-    return ip_fail(err, INTERP_NOMEM, "out of memory calling a host function");
+    return ialloc_fail(&s->alloc, err, "calling a host function");
   for (uint32_t i = 0; i < t->nparams; i++)
     slot_to_value(s->stack[base + i], t->vtypes[i], &vals[i]);
   for (uint32_t i = 0; i < t->nresults; i++)
@@ -787,9 +798,10 @@ trapped:
   s->depth = entry_depth;
   s->fuel = fuel;
   if (nomem)
-    return ip_fail(err, INTERP_NOMEM, "out of memory growing the %s stack",
-                   trap == INTERP_TRAP_CALL_STACK_EXHAUSTED ? "call"
-                                                            : "value");
+    return ialloc_fail(&s->alloc, err,
+                       trap == INTERP_TRAP_CALL_STACK_EXHAUSTED
+                           ? "growing the call stack"
+                           : "growing the value stack");
   if (trap_index >= 0) {
     ip_fail(err, INTERP_TRAP, "%s %u", interp_trap_message(trap),
             (unsigned)trap_index);
@@ -819,7 +831,7 @@ interp_status rt_invoke(interp_store *s, interp_func *f, uint64_t *slots,
     return ip_trap(err, INTERP_TRAP_CALL_STACK_EXHAUSTED);
   interp_trap trap = grow_stack(s, base + n + 1, &nomem);
   if (trap != INTERP_TRAP_NONE)
-    return nomem ? ip_fail(err, INTERP_NOMEM, "out of memory for the stack")
+    return nomem ? ialloc_fail(&s->alloc, err, "for the stack")
                  : ip_trap(err, trap);
   if (s->depth + 1 >= s->cfg.max_call_depth)
     return ip_trap(err, INTERP_TRAP_CALL_STACK_EXHAUSTED);

@@ -120,6 +120,12 @@ typedef struct interp_config {
   uint32_t max_stack_slots;   /* value stack, 8-byte slots; 0 = 1,048,576 */
   interp_alloc_fn alloc;      /* NULL = malloc/realloc/free */
   void *alloc_ud;
+  /* Memory budget: every byte the store allocates counts (linear memory,
+  ** tables, globals, the value and call stacks, modules and their compiled
+  ** code, the store itself); 0 = no budget. Going over it fails as running
+  ** out of memory would: INTERP_NOMEM at load or instantiation, -1 from
+  ** memory.grow and table.grow, INTERP_NOMEM when a stack must grow. */
+  uint64_t max_bytes;
 } interp_config;
 
 typedef struct interp_store interp_store;
