@@ -78,6 +78,12 @@ void ialloc_free_array(ialloc *a, void *p, size_t n, size_t size) {
   ialloc_free(a, p, n * size);
 }
 
+size_t ialloc_room(const ialloc *a, size_t size) {
+  if (a->limit == 0)
+    return SIZE_MAX / size;
+  return (size_t)((a->limit - a->live) / size);
+}
+
 interp_status ialloc_fail(const ialloc *a, interp_error *err,
                           const char *doing) {
   if (a->over_limit)

@@ -42,6 +42,10 @@ void ialloc_free(ialloc *a, void *p, size_t size);
 /* Free an array of n items of 'size' (pairs with ialloc_array). */
 void ialloc_free_array(ialloc *a, void *p, size_t n, size_t size);
 
+/* How many more items of 'size' the limit allows now (SIZE_MAX / size
+** without a limit). */
+size_t ialloc_room(const ialloc *a, size_t size);
+
 /* Record INTERP_NOMEM in err (may be NULL) for a failed allocation while
 ** 'doing' ("instantiating"): "out of memory instantiating", plus the limit
 ** when it was the limit that said no. Returns INTERP_NOMEM. */

@@ -85,6 +85,18 @@ static uint64_t table_grow_fuel(const interp_table *t, uint32_t delta) {
 
 /* ---- stacks ---- */
 
+/* The capacity to try when growing a stack of 'have' items to 'failed'
+** was refused. Near the budget, half of the room left: the stack closes in
+** on the budget in a few reallocations, not one frame per call (which
+** copies the whole stack each time). If the allocator itself said no,
+** just what is due. */
+static size_t fallback_cap(const ialloc *a, size_t have, size_t need,
+                           size_t failed, size_t size) {
+  size_t room = ialloc_room(a, size) / 2;
+  size_t cap = room < failed - have ? have + room : need;
+  return cap > need ? cap : need;
+}
+
 /* Make room for 'need' value slots; a trap kind or NONE. On NOMEM sets
 ** *nomem. */
 static interp_trap grow_stack(interp_store *s, size_t need, bool *nomem) {
@@ -100,8 +112,7 @@ static interp_trap grow_stack(interp_store *s, size_t need, bool *nomem) {
   uint64_t *p = ialloc_grow(&s->alloc, s->stack, s->stack_cap, cap,
                             sizeof(uint64_t));
   if (p == NULL && cap > need) {
-    /* Doubling may be refused near the memory budget: take what is due. */
-    cap = need;
+    cap = fallback_cap(&s->alloc, s->stack_cap, need, cap, sizeof(uint64_t));
     p = ialloc_grow(&s->alloc, s->stack, s->stack_cap, cap, sizeof(uint64_t));
   }
   if (p == NULL) {
@@ -124,8 +135,8 @@ static interp_trap grow_frames(interp_store *s, bool *nomem) {
   rt_frame *p = ialloc_grow(&s->alloc, s->frames, s->frames_cap, cap,
                             sizeof(rt_frame));
   if (p == NULL && cap > s->depth + 2) {
-    /* As for the value stack: near the budget, one more frame at a time. */
-    cap = s->depth + 2;
+    cap = fallback_cap(&s->alloc, s->frames_cap, s->depth + 2, cap,
+                       sizeof(rt_frame));
     p = ialloc_grow(&s->alloc, s->frames, s->frames_cap, cap,
                     sizeof(rt_frame));
   }

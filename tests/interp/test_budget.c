@@ -80,7 +80,7 @@ static uint8_t *globals_module(uint32_t n, size_t *len) {
 /* ---- tables ---- */
 
 Test(budget_tables, growing_100_tables_stops_at_the_budget_not_at_their_max) {
-  const uint64_t limit = 64 * MIB, step = 65536;
+  const uint64_t limit = 64 * MIB, step = 1 << 20; /* 8 MiB of slots */
   interp_store *s = store((interp_config){.max_bytes = limit});
   interp_instance *in = instance(s, "budget_many_tables");
   /* Each table may reach 10,000,000 elements (80 MB); all of them together
@@ -89,10 +89,11 @@ Test(budget_tables, growing_100_tables_stops_at_the_budget_not_at_their_max) {
   cr_assert_leq(total * sizeof(void *), limit);
   cr_assert_gt((total + step) * sizeof(void *), limit - MIB,
                "only %llu elements", (unsigned long long)total);
+  cr_assert_eq(total % step, 0);
   cr_assert_leq(peak(s), limit);
-  /* The budget is shared: less than one step (512 KiB, 8 pages) is left
+  /* The budget is shared: less than one step (8 MiB, 128 pages) is left
   ** for linear memory too. */
-  cr_assert_eq(call_i32(s, in, "grow_memory", 8), (uint32_t)-1);
+  cr_assert_eq(call_i32(s, in, "grow_memory", 128), (uint32_t)-1);
   interp_store_free(s);
 }
 
@@ -165,6 +166,35 @@ Test(budget_stacks, deep_recursion_under_a_small_budget_is_nomem) {
   cr_assert_leq(peak(s), 4 * MIB);
   /* the store runs on: shallow recursion still fits */
   cr_assert_eq(call_i32(s, in, "depth", 1000), 1000);
+  interp_store_free(s);
+}
+
+/* realloc, counting the calls that allocate or resize. */
+static void *counting_alloc(void *ud, void *p, size_t osize, size_t nsize) {
+  (void)osize;
+  if (nsize == 0) {
+    free(p);
+    return NULL;
+  }
+  ++*(unsigned long *)ud;
+  return realloc(p, nsize);
+}
+
+Test(budget_stacks, stacks_close_in_on_the_budget_in_few_reallocations) {
+  unsigned long calls = 0;
+  interp_store *s = store((interp_config){.max_bytes = 4 * MIB,
+                                          .max_call_depth = 1000000,
+                                          .max_stack_slots = 1 << 24,
+                                          .alloc = counting_alloc,
+                                          .alloc_ud = &calls});
+  interp_instance *in = instance(s, "exec_deep_recursion");
+  unsigned long before = calls;
+  interp_value a = i32v(900000), r;
+  interp_error err;
+  cr_assert_eq(interp_call(s, func(in, "depth"), &a, 1, &r, 1, &err),
+               INTERP_NOMEM);
+  /* Growing by one frame per call near the budget took tens of thousands. */
+  cr_assert_lt(calls - before, 100, "%lu allocator calls", calls - before);
   interp_store_free(s);
 }
 
