@@ -19,6 +19,18 @@ static void teardown(void) { plugsup_supervisor_free(sup); }
 
 TestSuite(memory_budget, .init = setup, .fini = teardown);
 
+/* The worker stayed near the limit. Not in a sanitized build: ASan's
+** shadow memory and its quarantine of freed blocks (256 MiB) make the
+** worker's RSS say nothing about the interpreter there. */
+static void expect_rss_bounded(const plugsup_result *r) {
+#ifdef __SANITIZE_ADDRESS__
+  (void)r;
+#else
+  cr_assert_lt(r->max_rss_bytes, LIMIT + OVERHEAD, "max RSS %llu",
+               (unsigned long long)r->max_rss_bytes);
+#endif
+}
+
 static plugsup_result *run_with(const char *path, plugsup_run_options *o) {
   plugsup_plugin *p = NULL;
   plugsup_result *r = NULL;
@@ -46,8 +58,7 @@ Test(memory_budget, tables_grown_until_failure_stay_inside_the_limit) {
   cr_assert_gt(slots + 8 * MIB, LIMIT - MIB, "only %llu bytes of slots",
                (unsigned long long)slots);
   cr_assert_leq(r->peak_memory_bytes, LIMIT);
-  cr_assert_lt(r->max_rss_bytes, LIMIT + OVERHEAD, "max RSS %llu",
-               (unsigned long long)r->max_rss_bytes);
+  expect_rss_bounded(r);
   plugsup_result_free(r);
 }
 
@@ -60,7 +71,6 @@ Test(memory_budget, tables_that_need_more_than_the_limit_end_out_of_memory) {
   cr_assert_str_eq(r->message, "out of memory instantiating: over the limit "
                                "of 67108864 bytes");
   cr_assert_leq(r->peak_memory_bytes, LIMIT);
-  cr_assert_lt(r->max_rss_bytes, LIMIT + OVERHEAD, "max RSS %llu",
-               (unsigned long long)r->max_rss_bytes);
+  expect_rss_bounded(r);
   plugsup_result_free(r);
 }
