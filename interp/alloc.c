@@ -2,6 +2,7 @@
 ** alloc.c: counting front end of the store allocator.
 */
 #include "alloc.h"
+#include "error.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -19,14 +20,24 @@ static void *default_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
 void ialloc_init(ialloc *a, interp_alloc_fn fn, void *ud) {
   a->fn = fn ? fn : default_alloc;
   a->ud = fn ? ud : NULL;
+  a->limit = 0;
   a->live = 0;
   a->peak = 0;
+  a->over_limit = false;
 }
 
+/* 'live' never exceeds a set limit, so 'limit - live' cannot wrap. The
+** check comes before fn: a refused block is never allocated. */
 static void *resize(ialloc *a, void *p, size_t osize, size_t nsize) {
-  void *q = a->fn(a->ud, p, osize, nsize);
-  if (q == NULL && nsize != 0)
+  if (a->limit && nsize > osize && nsize - osize > a->limit - a->live) {
+    a->over_limit = true;
     return NULL;
+  }
+  void *q = a->fn(a->ud, p, osize, nsize);
+  if (q == NULL && nsize != 0) {
+    a->over_limit = false;
+    return NULL;
+  }
   a->live = a->live - osize + nsize;
   if (a->live > a->peak)
     a->peak = a->live;
@@ -65,4 +76,19 @@ void ialloc_free(ialloc *a, void *p, size_t size) {
 
 void ialloc_free_array(ialloc *a, void *p, size_t n, size_t size) {
   ialloc_free(a, p, n * size);
+}
+
+size_t ialloc_room(const ialloc *a, size_t size) {
+  if (a->limit == 0)
+    return SIZE_MAX / size;
+  return (size_t)((a->limit - a->live) / size);
+}
+
+interp_status ialloc_fail(const ialloc *a, interp_error *err,
+                          const char *doing) {
+  if (a->over_limit)
+    return ip_fail(err, INTERP_NOMEM,
+                   "out of memory %s: over the limit of %llu bytes", doing,
+                   (unsigned long long)a->limit);
+  return ip_fail(err, INTERP_NOMEM, "out of memory %s", doing);
 }

@@ -51,7 +51,7 @@ typedef struct dec {
 } dec;
 
 static bool fail_nomem(dec *d) {
-  ip_fail(d->err, INTERP_NOMEM, "out of memory while decoding the module");
+  ialloc_fail(d->m->alloc, d->err, "while decoding the module");
   return false;
 }
 

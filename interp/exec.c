@@ -64,7 +64,38 @@ static interp_trap table_fill(interp_table *t, uint32_t i, void *ref,
   return INTERP_TRAP_NONE;
 }
 
+/* Fuel for bulk work beyond the instruction's own unit (interp.h,
+** INTERP_FUEL_BULK_BYTES): per byte, per table slot, per page grown. A
+** grow past the maximum fails without work and is charged nothing. */
+#define TABLE_ELEMS_PER_FUEL (INTERP_FUEL_BULK_BYTES / 8)
+
+static uint64_t bytes_fuel(uint32_t n) { return n / INTERP_FUEL_BULK_BYTES; }
+
+static uint64_t elems_fuel(uint32_t n) { return n / TABLE_ELEMS_PER_FUEL; }
+
+static uint64_t memory_grow_fuel(const interp_memory *m, uint32_t delta) {
+  if ((uint64_t)m->pages + delta > m->max_pages)
+    return 0;
+  return (uint64_t)delta * (65536 / INTERP_FUEL_BULK_BYTES);
+}
+
+static uint64_t table_grow_fuel(const interp_table *t, uint32_t delta) {
+  return (uint64_t)t->size + delta > t->max ? 0 : elems_fuel(delta);
+}
+
 /* ---- stacks ---- */
+
+/* The capacity to try when growing a stack of 'have' items to 'failed'
+** was refused. Near the budget, half of the room left: the stack closes in
+** on the budget in a few reallocations, not one frame per call (which
+** copies the whole stack each time). If the allocator itself said no,
+** just what is due. */
+static size_t fallback_cap(const ialloc *a, size_t have, size_t need,
+                           size_t failed, size_t size) {
+  size_t room = ialloc_room(a, size) / 2;
+  size_t cap = room < failed - have ? have + room : need;
+  return cap > need ? cap : need;
+}
 
 /* Make room for 'need' value slots; a trap kind or NONE. On NOMEM sets
 ** *nomem. */
@@ -80,6 +111,10 @@ static interp_trap grow_stack(interp_store *s, size_t need, bool *nomem) {
     cap = s->cfg.max_stack_slots;
   uint64_t *p = ialloc_grow(&s->alloc, s->stack, s->stack_cap, cap,
                             sizeof(uint64_t));
+  if (p == NULL && cap > need) {
+    cap = fallback_cap(&s->alloc, s->stack_cap, need, cap, sizeof(uint64_t));
+    p = ialloc_grow(&s->alloc, s->stack, s->stack_cap, cap, sizeof(uint64_t));
+  }
   if (p == NULL) {
     *nomem = true;
     return INTERP_TRAP_VALUE_STACK_EXHAUSTED;
@@ -99,6 +134,12 @@ static interp_trap grow_frames(interp_store *s, bool *nomem) {
     cap = s->cfg.max_call_depth;
   rt_frame *p = ialloc_grow(&s->alloc, s->frames, s->frames_cap, cap,
                             sizeof(rt_frame));
+  if (p == NULL && cap > s->depth + 2) {
+    cap = fallback_cap(&s->alloc, s->frames_cap, s->depth + 2, cap,
+                       sizeof(rt_frame));
+    p = ialloc_grow(&s->alloc, s->frames, s->frames_cap, cap,
+                    sizeof(rt_frame));
+  }
   if (p == NULL) {
     *nomem = true;
     return INTERP_TRAP_CALL_STACK_EXHAUSTED;
@@ -137,12 +178,12 @@ static interp_status call_host(interp_store *s, interp_func *f,
   size_t n = (size_t)t->nparams + t->nresults;
   interp_status st = INTERP_NOMEM;
   if (n > 16 && (vals = ialloc_array(&s->alloc, n, sizeof *vals)) == NULL)
-    return ip_fail(err, INTERP_NOMEM, "out of memory calling a host function");
+    return ialloc_fail(&s->alloc, err, "calling a host function");
   for (uint32_t i = 0; i < t->nparams; i++)
     slot_to_value(s->stack[base + i], t->vtypes[i], &vals[i]);
   for (uint32_t i = 0; i < t->nresults; i++)
     slot_to_value(0, t->vtypes[t->nparams + i], &vals[t->nparams + i]);
-  interp_caller caller = {s, inst, 0, {0}};
+  interp_caller caller = {.store = s, .inst = inst};
   st = f->host(&caller, f->ud, vals, vals + t->nparams);
   if (st == INTERP_OK) {
     for (uint32_t i = 0; i < t->nresults; i++)
@@ -153,6 +194,8 @@ static interp_status call_host(interp_store *s, interp_func *f,
       err->exit_code = caller.exit_code;
       ip_fail(err, INTERP_EXIT, "exit with code %d", (int)caller.exit_code);
     }
+  } else if (st == INTERP_TRAP && caller.trap == INTERP_TRAP_OUT_OF_FUEL) {
+    ip_trap(err, INTERP_TRAP_OUT_OF_FUEL);
   } else if (st == INTERP_TRAP) {
     if (err == NULL || err->status != INTERP_TRAP) {
       ip_fail(err, INTERP_TRAP, "%s",
@@ -191,6 +234,21 @@ interp_status interp_caller_exit(interp_caller *caller, int32_t code) {
   if (caller)
     caller->exit_code = code;
   return INTERP_EXIT;
+}
+
+/* The loop wrote its fuel register to the store before the host call and
+** reads it back after, so charging the store is charging the run. */
+interp_status interp_caller_charge(interp_caller *caller, uint64_t fuel) {
+  if (caller == NULL)
+    return INTERP_BAD_ARGS;
+  interp_store *s = caller->store;
+  if (s->fuel < fuel) {
+    s->fuel = 0;
+    caller->trap = INTERP_TRAP_OUT_OF_FUEL;
+    return INTERP_TRAP;
+  }
+  s->fuel -= fuel;
+  return INTERP_OK;
 }
 
 /* ---- the loop ---- */
@@ -540,6 +598,7 @@ enter:
   }
   OP(TABLE_SIZE, 3, R(1) = inst->tables[ip[2]]->size)
   CASE(TABLE_GROW) {
+    FUEL(table_grow_fuel(inst->tables[ip[2]], U32(4)));
     int64_t r = rt_table_grow(s, inst->tables[ip[2]], U32(4),
                               (void *)(uintptr_t)R(3));
     R(1) = (uint32_t)r;
@@ -547,6 +606,7 @@ enter:
     NEXT();
   }
   CASE(TABLE_FILL) {
+    FUEL(elems_fuel(U32(4)));
     if ((trap = table_fill(inst->tables[ip[1]], U32(2),
                            (void *)(uintptr_t)R(3), U32(4))))
       goto trapped;
@@ -554,6 +614,7 @@ enter:
     NEXT();
   }
   CASE(TABLE_COPY) {
+    FUEL(elems_fuel(U32(5)));
     if ((trap = table_copy(inst->tables[ip[1]], inst->tables[ip[2]], U32(3),
                            U32(4), U32(5))))
       goto trapped;
@@ -561,6 +622,7 @@ enter:
     NEXT();
   }
   CASE(TABLE_INIT) {
+    FUEL(elems_fuel(U32(5)));
     if ((trap = rt_table_init(inst->tables[ip[1]], &inst->elems[ip[2]],
                               U32(3), U32(4), U32(5))))
       goto trapped;
@@ -578,6 +640,7 @@ enter:
   STORE_OPS(STORE_RI)
   OP(MEMORY_SIZE, 2, R(1) = inst->mem->pages)
   CASE(MEMORY_GROW) {
+    FUEL(memory_grow_fuel(inst->mem, U32(2)));
     R(1) = (uint32_t)rt_memory_grow(s, inst->mem, U32(2));
     RELOAD_MEM();
     ip += 3;
@@ -585,6 +648,7 @@ enter:
   }
   CASE(MEMORY_FILL) {
     uint32_t d = U32(1), n = U32(3);
+    FUEL(bytes_fuel(n));
     if ((uint64_t)d + n > msize)
       TRAP(INTERP_TRAP_MEMORY_OOB);
     if (n)
@@ -594,6 +658,7 @@ enter:
   }
   CASE(MEMORY_COPY) {
     uint32_t d = U32(1), src = U32(2), n = U32(3);
+    FUEL(bytes_fuel(n));
     if ((uint64_t)d + n > msize || (uint64_t)src + n > msize)
       TRAP(INTERP_TRAP_MEMORY_OOB);
     if (n)
@@ -603,6 +668,7 @@ enter:
   }
   CASE(MEMORY_INIT) {
     uint32_t seg = ip[1];
+    FUEL(bytes_fuel(U32(4)));
     if ((trap = rt_memory_init(inst->mem, inst->mod->datas[seg].bytes,
                                inst->data_len[seg], U32(2), U32(3), U32(4))))
       goto trapped;
@@ -787,9 +853,10 @@ trapped:
   s->depth = entry_depth;
   s->fuel = fuel;
   if (nomem)
-    return ip_fail(err, INTERP_NOMEM, "out of memory growing the %s stack",
-                   trap == INTERP_TRAP_CALL_STACK_EXHAUSTED ? "call"
-                                                            : "value");
+    return ialloc_fail(&s->alloc, err,
+                       trap == INTERP_TRAP_CALL_STACK_EXHAUSTED
+                           ? "growing the call stack"
+                           : "growing the value stack");
   if (trap_index >= 0) {
     ip_fail(err, INTERP_TRAP, "%s %u", interp_trap_message(trap),
             (unsigned)trap_index);
@@ -819,7 +886,7 @@ interp_status rt_invoke(interp_store *s, interp_func *f, uint64_t *slots,
     return ip_trap(err, INTERP_TRAP_CALL_STACK_EXHAUSTED);
   interp_trap trap = grow_stack(s, base + n + 1, &nomem);
   if (trap != INTERP_TRAP_NONE)
-    return nomem ? ip_fail(err, INTERP_NOMEM, "out of memory for the stack")
+    return nomem ? ialloc_fail(&s->alloc, err, "for the stack")
                  : ip_trap(err, trap);
   if (s->depth + 1 >= s->cfg.max_call_depth)
     return ip_trap(err, INTERP_TRAP_CALL_STACK_EXHAUSTED);

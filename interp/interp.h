@@ -120,6 +120,12 @@ typedef struct interp_config {
   uint32_t max_stack_slots;   /* value stack, 8-byte slots; 0 = 1,048,576 */
   interp_alloc_fn alloc;      /* NULL = malloc/realloc/free */
   void *alloc_ud;
+  /* Memory budget: every byte the store allocates counts (linear memory,
+  ** tables, globals, the value and call stacks, modules and their compiled
+  ** code, the store itself); 0 = no budget. Going over it fails as running
+  ** out of memory would: INTERP_NOMEM at load or instantiation, -1 from
+  ** memory.grow and table.grow, INTERP_NOMEM when a stack must grow. */
+  uint64_t max_bytes;
 } interp_config;
 
 typedef struct interp_store interp_store;
@@ -212,9 +218,17 @@ typedef struct interp_extern {
   } of;
 } interp_extern;
 
+/* Fuel: one unit per Wasm instruction, and for bulk work (memory.fill,
+** memory.copy, memory.init, host calls that copy) one more per this many
+** bytes, charged before the work. Table bulk ops charge one per 8
+** elements (8-byte slots: the same bytes); memory.grow charges the
+** bytes it zeroes. docs/interp.md, "Fuel", says why these numbers. */
+#define INTERP_FUEL_BULK_BYTES 64
+
 /* Host functions. 'caller' gives access to the calling instance's memory.
 ** Return INTERP_OK, or INTERP_TRAP / INTERP_EXIT after saying why through
-** interp_caller_trap / interp_caller_exit; the call then unwinds. */
+** interp_caller_trap / interp_caller_exit / interp_caller_charge; the call
+** then unwinds. */
 typedef struct interp_caller interp_caller;
 typedef interp_status (*interp_host_fn)(interp_caller *caller, void *ud,
                                         const interp_value *args,
@@ -228,6 +242,12 @@ interp_status interp_host_func_new(interp_store *store,
 interp_memory *interp_caller_memory(interp_caller *caller);
 interp_status interp_caller_trap(interp_caller *caller, const char *message);
 interp_status interp_caller_exit(interp_caller *caller, int32_t code);
+/* Charge 'fuel' units for work the host function is about to do on the
+** guest's behalf (copies, per-item checks), before doing it. INTERP_OK,
+** or INTERP_TRAP when the budget cannot pay: the fuel left is then 0 and
+** the host function should return that status as it is, without doing
+** the work; the call ends as INTERP_TRAP_OUT_OF_FUEL. */
+interp_status interp_caller_charge(interp_caller *caller, uint64_t fuel);
 
 interp_status interp_memory_new(interp_store *store, interp_limits limits,
                                 interp_memory **out);

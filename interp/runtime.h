@@ -143,6 +143,7 @@ struct interp_caller {
   interp_store *store;
   interp_instance *inst;
   int32_t exit_code;
+  interp_trap trap;          /* OUT_OF_FUEL after a charge failed */
   char message[200];
 };
 

@@ -33,6 +33,7 @@ interp_status interp_store_new(const interp_config *cfg, interp_store **out) {
     c.max_stack_slots = 1048576;
   ialloc a;
   ialloc_init(&a, c.alloc, c.alloc_ud);
+  a.limit = c.max_bytes;
   interp_store *s = ialloc_array(&a, 1, sizeof *s);
   if (s == NULL)
     return INTERP_NOMEM;
@@ -193,13 +194,13 @@ static interp_status back_end(interp_store *s, module_rec *rec,
   if (m->ntypes) {
     rec->types = ialloc_array(&s->alloc, m->ntypes, sizeof *rec->types);
     if (rec->types == NULL)
-      return ip_fail(err, INTERP_NOMEM, "out of memory loading the module");
+      return ialloc_fail(&s->alloc, err, "loading the module");
   }
   for (uint32_t i = 0; i < m->ntypes; i++) {
     const mod_functype *t = &m->types[i];
     rec->types[i] = rt_type_intern(s, t->nparams, t->nresults, t->types);
     if (rec->types[i] == NULL)
-      return ip_fail(err, INTERP_NOMEM, "out of memory loading the module");
+      return ialloc_fail(&s->alloc, err, "loading the module");
   }
   for (uint32_t i = 0; i < m->nfuncs - m->nimported_funcs; i++) {
     interp_status st = compile_func(m, i, err);
@@ -218,7 +219,7 @@ interp_status interp_module_load(interp_store *s, const uint8_t *bytes,
   *out = NULL;
   module_rec *rec = ialloc_array(&s->alloc, 1, sizeof *rec);
   if (rec == NULL)
-    return ip_fail(err, INTERP_NOMEM, "out of memory loading the module");
+    return ialloc_fail(&s->alloc, err, "loading the module");
   rec->m.alloc = &s->alloc;
   interp_status st = mod_decode(&rec->m, bytes, len, err);
   if (st == INTERP_OK)
@@ -226,7 +227,7 @@ interp_status interp_module_load(interp_store *s, const uint8_t *bytes,
   if (st == INTERP_OK)
     st = back_end(s, rec, err);
   if (st == INTERP_OK && (st = add_module(s, rec)) != INTERP_OK)
-    ip_fail(err, st, "out of memory loading the module");
+    ialloc_fail(&s->alloc, err, "loading the module");
   if (st != INTERP_OK)
     goto fail;
   *out = &rec->m;
@@ -791,7 +792,7 @@ interp_status interp_instantiate(interp_store *s, const interp_module *m,
   *out = NULL;
   interp_instance *in = ialloc_array(&s->alloc, 1, sizeof *in);
   if (in == NULL)
-    return ip_fail(err, INTERP_NOMEM, "out of memory instantiating");
+    return ialloc_fail(&s->alloc, err, "instantiating");
   in->mod = m;
   in->types = module_rec_of(m)->types;
   in->next = s->instances;
@@ -800,14 +801,14 @@ interp_status interp_instantiate(interp_store *s, const interp_module *m,
   if (st == INTERP_OK)
     st = link_imports(s, in, resolve, ud, err);
   else
-    ip_fail(err, st, "out of memory instantiating");
+    ialloc_fail(&s->alloc, err, "instantiating");
   if (st != INTERP_OK)
     return st;
   if ((st = define_all(s, in, err)) != INTERP_OK ||
       (st = init_segments(s, in)) != INTERP_OK)
     return err && err->status == st
                ? st
-               : ip_fail(err, st, "out of memory instantiating");
+               : ialloc_fail(&s->alloc, err, "instantiating");
   in->mem = m->nmemories ? in->memories[0] : &s->no_memory;
   if ((st = run_segments(s, in, err)) != INTERP_OK)
     return st;
@@ -874,7 +875,7 @@ interp_status interp_call(interp_store *s, interp_func *f,
   uint64_t small[32], *slots = small;
   size_t n = t->nparams > t->nresults ? t->nparams : t->nresults;
   if (n > 32 && (slots = ialloc_array(&s->alloc, n, sizeof *slots)) == NULL)
-    return ip_fail(err, INTERP_NOMEM, "out of memory calling");
+    return ialloc_fail(&s->alloc, err, "calling");
   for (uint32_t i = 0; i < nargs; i++)
     slots[i] = bits_of_value(&args[i]);
   st = rt_invoke(s, f, slots, err);

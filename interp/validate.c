@@ -68,7 +68,7 @@ static bool invalid(vctx *v, const char *fmt, ...) {
 }
 
 static bool nomem(vctx *v) {
-  ip_fail(v->err, INTERP_NOMEM, "out of memory while validating the module");
+  ialloc_fail(v->m->alloc, v->err, "while validating the module");
   return false;
 }
 

@@ -391,6 +391,7 @@ static int open_store(run_state *rs) {
 
   memset(&cfg, 0, sizeof cfg);
   cfg.max_memory_pages = memory_pages(rs->w, l);
+  cfg.max_bytes = (uint64_t)cfg.max_memory_pages * WASM_PAGE; /* all of it */
   if (cfg.max_memory_pages == 0) {
     /* 0 would mean "the default" to the interpreter: never that. */
     set_outcome(rs->res, PLUGSUP__OUTCOME__BAD_REQUEST,

@@ -4,6 +4,12 @@
 ** Pointers from the plugin are checked against its memory before use
 ** (EFAULT otherwise); nothing here trusts a length. All values in linear
 ** memory are little-endian, whatever the host is.
+**
+** A call whose work grows with a size (iovecs, bytes, arguments) pays
+** fuel for it before doing it (charge_items, charge_bytes): one unit per
+** item, as an interpreted load and check would cost, and the
+** interpreter's bulk rate per byte copied. Out of fuel, the call returns
+** the interpreter's trap untouched and does nothing.
 */
 #define _GNU_SOURCE
 #include "wasi.h"
@@ -81,6 +87,18 @@ static interp_status ret_errno(interp_value *results, uint32_t e) {
   return INTERP_OK;
 }
 
+/* Fuel for 'items' iovecs or arguments walked, and for 'bytes' copied. */
+static interp_status charge_items(interp_caller *c, uint64_t items) {
+  return interp_caller_charge(c, items);
+}
+
+static interp_status charge_bytes(interp_caller *c, uint64_t bytes) {
+  return interp_caller_charge(c, bytes / INTERP_FUEL_BULK_BYTES);
+}
+
+/* random_get: one unit per 8 bytes, one xoshiro256** step each. */
+#define RANDOM_BYTES_PER_FUEL 8
+
 #define ARG_I32(i) (args[i].of.i32)
 #define ARG_I64(i) (args[i].of.i64)
 #define HOST_FN(name)                                                      \
@@ -104,6 +122,9 @@ static int argv_sizes(const Plugsup__Run *run, uint32_t *count, uint32_t *bytes)
 HOST_FN(wasi_args_sizes_get) {
   wasi_env *env = ud;
   uint32_t n, bytes, e;
+  interp_status st = charge_items(c, env->run->n_argv);
+  if (st != INTERP_OK)
+    return st;
   if (argv_sizes(env->run, &n, &bytes) != 0)
     return ret_errno(results, WASI_EOVERFLOW);
   e = store_u32(c, ARG_I32(0), n);
@@ -116,12 +137,17 @@ HOST_FN(wasi_args_get) {
   wasi_env *env = ud;
   uint32_t n, bytes, at = ARG_I32(1);
   uint8_t *ptrs, *buf;
+  interp_status st = charge_items(c, env->run->n_argv);
+  if (st != INTERP_OK)
+    return st;
   if (argv_sizes(env->run, &n, &bytes) != 0)
     return ret_errno(results, WASI_EOVERFLOW);
   ptrs = mem_at(c, ARG_I32(0), (uint64_t)n * 4);
   buf = mem_at(c, at, bytes);
   if (ptrs == NULL || buf == NULL)
     return ret_errno(results, WASI_EFAULT);
+  if ((st = charge_bytes(c, bytes)) != INTERP_OK)
+    return st;
   for (uint32_t i = 0; i < n; i++) {
     const ProtobufCBinaryData *a = &env->run->argv[i];
     put_u32(ptrs + 4 * i, at);
@@ -168,12 +194,11 @@ static uint32_t check_iovs(interp_caller *c, uint32_t iovs, uint32_t n,
 }
 
 /* The iovec array of an fd_write or fd_read (fd, iovs, n, result pointer)
-** once every buffer and the result pointer lie inside memory; else NULL
-** and the errno in *e. */
+** once every buffer and the result pointer lie inside memory, with the
+** bytes they hold in *total; else NULL and the errno in *e. */
 static const uint8_t *checked_iovs(interp_caller *c, const interp_value *args,
-                                   uint32_t *e) {
-  uint64_t total;
-  if ((*e = check_iovs(c, ARG_I32(1), ARG_I32(2), &total)) != 0)
+                                   uint64_t *total, uint32_t *e) {
+  if ((*e = check_iovs(c, ARG_I32(1), ARG_I32(2), total)) != 0)
     return NULL;
   if (mem_at(c, ARG_I32(3), 4) == NULL) {
     *e = WASI_EFAULT;
@@ -185,12 +210,18 @@ static const uint8_t *checked_iovs(interp_caller *c, const interp_value *args,
 HOST_FN(wasi_fd_write) {
   wasi_env *env = ud;
   uint32_t fd = ARG_I32(0), n = ARG_I32(2), total = 0, e;
+  uint64_t bytes;
   const uint8_t *v;
+  interp_status st;
 
   if (!is_stdio(env, fd) || fd == 0)
     return ret_errno(results, WASI_EBADF);
-  if ((v = checked_iovs(c, args, &e)) == NULL)
+  if ((st = charge_items(c, n)) != INTERP_OK)
+    return st;
+  if ((v = checked_iovs(c, args, &bytes, &e)) == NULL)
     return ret_errno(results, e);
+  if ((st = charge_bytes(c, bytes)) != INTERP_OK)
+    return st;
   for (uint32_t i = 0; i < n; i++) {
     uint32_t len = get_u32(v + 8 * i + 4);
     if (worker_output(env->w, fd, mem_at(c, get_u32(v + 8 * i), len), len) != 0)
@@ -206,12 +237,18 @@ HOST_FN(wasi_fd_read) {
   wasi_env *env = ud;
   const ProtobufCBinaryData *in = &env->run->input;
   uint32_t n = ARG_I32(2), got = 0, e;
+  uint64_t room, unread = in->len - env->input_pos;
   const uint8_t *v;
+  interp_status st;
 
   if (ARG_I32(0) != 0 || !is_stdio(env, 0))
     return ret_errno(results, WASI_EBADF);
-  if ((v = checked_iovs(c, args, &e)) == NULL)
+  if ((st = charge_items(c, n)) != INTERP_OK)
+    return st;
+  if ((v = checked_iovs(c, args, &room, &e)) == NULL)
     return ret_errno(results, e);
+  if ((st = charge_bytes(c, room < unread ? room : unread)) != INTERP_OK)
+    return st;
   for (uint32_t i = 0; i < n && env->input_pos < in->len; i++) {
     size_t left = in->len - env->input_pos;
     uint32_t len = get_u32(v + 8 * i + 4);
@@ -329,8 +366,11 @@ HOST_FN(wasi_random_get) {
   wasi_env *env = ud;
   uint32_t len = ARG_I32(1);
   uint8_t *p = mem_at(c, ARG_I32(0), len);
+  interp_status st;
   if (p == NULL)
     return ret_errno(results, WASI_EFAULT);
+  if ((st = interp_caller_charge(c, len / RANDOM_BYTES_PER_FUEL)) != INTERP_OK)
+    return st;
   for (uint32_t i = 0; i < len; i += 8) {
     uint8_t word[8];
     put_u64(word, prng_next(env->prng));
