@@ -159,6 +159,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                        .max_table_elems = MAX_ELEMS,
                        .max_call_depth = MAX_DEPTH,
                        .max_stack_slots = MAX_SLOTS,
+                       /* Below the heap's cap, so the budget refuses first
+                       ** and its own paths are fuzzed. */
+                       .max_bytes = (uint64_t)48 << 20,
                        .alloc = fuzz_alloc, .alloc_ud = &heap};
   linker l = {NULL, NULL, 0};
   if (interp_store_new(&cfg, &l.store) != INTERP_OK)

@@ -207,7 +207,32 @@ static const uint8_t *checked_iovs(interp_caller *c, const interp_value *args,
   return mem_at(c, ARG_I32(1), (uint64_t)ARG_I32(2) * 8);
 }
 
+/* Small buffers of one fd_write are gathered into few Output frames:
+** a million one-byte iovecs must not cost a million frames. */
+typedef struct gather {
+  uint8_t buf[64u << 10];
+  size_t len;
+} gather;
+
+static int gather_flush(worker_ctx *w, uint32_t fd, gather *g) {
+  int rc = g->len ? worker_output(w, fd, g->buf, g->len) : 0;
+  g->len = 0;
+  return rc;
+}
+
+static int gather_add(worker_ctx *w, uint32_t fd, gather *g,
+                      const uint8_t *data, size_t len) {
+  if (g->len + len > sizeof g->buf && gather_flush(w, fd, g) != 0)
+    return -1;
+  if (len >= sizeof g->buf)
+    return worker_output(w, fd, data, len);
+  memcpy(g->buf + g->len, data, len);
+  g->len += len;
+  return 0;
+}
+
 HOST_FN(wasi_fd_write) {
+  static gather g; /* the worker runs one plugin on one thread */
   wasi_env *env = ud;
   uint32_t fd = ARG_I32(0), n = ARG_I32(2), total = 0, e;
   uint64_t bytes;
@@ -224,10 +249,12 @@ HOST_FN(wasi_fd_write) {
     return st;
   for (uint32_t i = 0; i < n; i++) {
     uint32_t len = get_u32(v + 8 * i + 4);
-    if (worker_output(env->w, fd, mem_at(c, get_u32(v + 8 * i), len), len) != 0)
+    if (gather_add(env->w, fd, &g, mem_at(c, get_u32(v + 8 * i), len), len) != 0)
       return interp_caller_trap(c, "the reply pipe to the supervisor failed");
     total += len;
   }
+  if (gather_flush(env->w, fd, &g) != 0)
+    return interp_caller_trap(c, "the reply pipe to the supervisor failed");
   return ret_errno(results, store_u32(c, ARG_I32(3), total));
 }
 

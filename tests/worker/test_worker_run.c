@@ -523,6 +523,19 @@ Test(wasi_fuel, fd_write_with_8000_iovecs_pays_one_unit_each) {
   worker_outcome_free(&o);
 }
 
+/* The worker gathers them: one Output frame, not 8000. */
+Test(wasi, many_small_iovecs_go_out_as_one_frame) {
+  worker_outcome o;
+  run_fuel("one_byte_iovecs", 8000, 0, &o);
+  cr_assert_eq(result_of(&o)->outcome, OUTCOME(OK), "%s",
+               result_of(&o)->message);
+  cr_assert_eq(o.output_frames, 1);
+  cr_assert_eq(o.out_len, 8000);
+  cr_assert_eq(o.out[0], 'x');
+  cr_assert_eq(o.out[7999], 'x');
+  worker_outcome_free(&o);
+}
+
 Test(wasi_fuel, fd_write_pays_per_64_bytes_before_writing_any) {
   worker_outcome o;
   run_fuel("big_write", 64000, 900, &o);
