@@ -254,8 +254,11 @@ static bool read_import_desc(dec *d, mod_import *imp) {
 static bool decode_imports(dec *d) {
   uint32_t n;
   interp_module *m = d->m;
-  if (!rd_u32(&d->r, &n) ||
-      !alloc_items(d, n, sizeof *m->imports, (void **)&m->imports,
+  if (!rd_u32(&d->r, &n))
+    return false;
+  if (n > INTERP_MAX_IMPORTS)
+    return fail_at(d, rd_offset(&d->r), "too many imports");
+  if (!alloc_items(d, n, sizeof *m->imports, (void **)&m->imports,
                    &m->nimports))
     return false;
   for (uint32_t i = 0; i < n; i++) {
@@ -503,8 +506,11 @@ static bool decode_exports(dec *d) {
   interp_module *m = d->m;
   uint32_t n;
   uint8_t kind;
-  if (!rd_u32(&d->r, &n) ||
-      !alloc_items(d, n, sizeof *m->exports, (void **)&m->exports,
+  if (!rd_u32(&d->r, &n))
+    return false;
+  if (n > INTERP_MAX_EXPORTS)
+    return fail_at(d, rd_offset(&d->r), "too many exports");
+  if (!alloc_items(d, n, sizeof *m->exports, (void **)&m->exports,
                    &m->nexports))
     return false;
   for (uint32_t i = 0; i < n; i++) {

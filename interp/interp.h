@@ -218,6 +218,12 @@ typedef struct interp_extern {
   } of;
 } interp_extern;
 
+/* Implementation limits (the same as V8's): a module with more imports or
+** exports is malformed ("too many imports", "too many exports"). They keep
+** a description of any module bounded. */
+#define INTERP_MAX_IMPORTS 100000u
+#define INTERP_MAX_EXPORTS 100000u
+
 /* Fuel: one unit per Wasm instruction, and for bulk work (memory.fill,
 ** memory.copy, memory.init, host calls that copy) one more per this many
 ** bytes, charged before the work. Table bulk ops charge one per 8

@@ -159,8 +159,10 @@ static bool add_export(plugsup_job *job, const Plugsup__ExportInfo *e) {
 }
 
 /* A wasm export takes at least 3 bytes of the module (name length, kind,
-** index) and an import at least 4, and no name is longer than the module:
-** a report that claims more cannot describe the plugin it was given. */
+** index) and an import at least 4, no name is longer than the module, and
+** the interpreter allows at most FRAME_REPORT_MAX_* of each: a report that
+** claims more cannot describe the plugin it was given. So a report costs
+** at most about 4 times the module's size in text, plus its entries. */
 const char *sup_job_add_report(plugsup_job *job,
                                Plugsup__ExportInfo *const *exports,
                                size_t n_exports,
@@ -170,7 +172,9 @@ const char *sup_job_add_report(plugsup_job *job,
   if (job->req.mode != PLUGSUP_MODE_VALIDATE && (n_exports || n_imports))
     return "worker sent a module report for a run that did not ask for one";
   if (job->n_exports + n_exports > module_len / 3 ||
-      job->n_imports + n_imports > module_len / 4)
+      job->n_imports + n_imports > module_len / 4 ||
+      job->n_exports + n_exports > FRAME_REPORT_MAX_EXPORTS ||
+      job->n_imports + n_imports > FRAME_REPORT_MAX_IMPORTS)
     return "worker reported more exports or imports than the module can hold";
   for (size_t i = 0; i < n_exports; i++)
     job->report_bytes += exports[i]->name.len;

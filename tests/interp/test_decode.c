@@ -4,11 +4,13 @@
 ** wording, which the message must start with.
 */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "module.h"
 #include "opcodes.h"
+#include "wasm_build.h"
 
 #define HDR "\0asm\1\0\0\0"
 /* Type section: one type [] -> []. */
@@ -45,14 +47,14 @@ typedef struct result {
 } result;
 
 /* Decode, check that mod_free gives every byte back, and report. */
-static result decode_with(const void *bytes, size_t len, budget *b) {
+static result decode_with(const void *data, size_t len, budget *b) {
   result r;
   ialloc a;
   interp_module m;
   ialloc_init(&a, budget_alloc, b);
   memset(&m, 0, sizeof m);
   m.alloc = &a;
-  r.status = mod_decode(&m, bytes, len, &r.err);
+  r.status = mod_decode(&m, data, len, &r.err);
   mod_free(&m);
   cr_assert_eq(a.live, 0, "mod_free leaked %llu bytes",
                (unsigned long long)a.live);
@@ -60,8 +62,8 @@ static result decode_with(const void *bytes, size_t len, budget *b) {
   return r;
 }
 
-static result decode(const void *bytes, size_t len) {
-  return decode_with(bytes, len, NULL);
+static result decode(const void *data, size_t len) {
+  return decode_with(data, len, NULL);
 }
 
 #define DECODE(lit) decode(lit, sizeof(lit) - 1)
@@ -479,3 +481,38 @@ Test(decode, deep_nesting_needs_no_recursion) {
   expect_ok(decode(mod, len));
   free(mod);
 }
+
+/* ---- implementation limits ---- */
+
+/* n exports of function 0, named by number, or n function imports. */
+static buf many_entries(uint32_t n, bool exports) {
+  buf v = {0};
+  put_u32(&v, n);
+  for (uint32_t i = 0; i < n; i++) {
+    char name[16];
+    int len = snprintf(name, sizeof name, "%u", i);
+    if (!exports)
+      put(&v, "\x01m", 2);
+    put_u32(&v, (uint32_t)len);
+    put(&v, name, (size_t)len);
+    put(&v, "\0\0", 2); /* func 0, or type 0 */
+  }
+  bytes section = {(const char *)v.p, v.n};
+  buf m = build(exports ? (parts){.export = section, .body = B("\x00\x0b")}
+                        : (parts){.import = section});
+  free(v.p);
+  return m;
+}
+
+static void expect_entry_limit(bool exports) {
+  buf at = many_entries(INTERP_MAX_EXPORTS, exports);
+  buf over = many_entries(INTERP_MAX_EXPORTS + 1, exports);
+  expect_ok(decode(at.p, at.n));
+  expect_malformed(decode(over.p, over.n),
+                   exports ? "too many exports" : "too many imports");
+  free(at.p);
+  free(over.p);
+}
+
+Test(decode, at_most_100000_exports) { expect_entry_limit(true); }
+Test(decode, at_most_100000_imports) { expect_entry_limit(false); }
