@@ -222,13 +222,12 @@ static void on_frame(plugsup_job *job, Plugsup__Envelope *env) {
   frame_free(env);
 }
 
-bool sup_job_readable(plugsup_job *job, uint64_t max_bytes,
-                      unsigned max_frames) {
+unsigned sup_job_readable(plugsup_job *job, uint64_t max_bytes,
+                          unsigned max_frames) {
   uint64_t stop = job->reader.bytes_in + max_bytes;
   unsigned frames = 0;
-  while (job->rep_fd >= 0 && job->killed == KILL_NONE) {
-    if (job->reader.bytes_in >= stop || frames == max_frames)
-      return frame_reader_buffered(&job->reader) > 0;
+  while (job->rep_fd >= 0 && job->killed == KILL_NONE &&
+         job->reader.bytes_in < stop && frames < max_frames) {
     Plugsup__Envelope *env = NULL;
     frame_status st = frame_reader_feed(&job->reader, job->rep_fd, &env);
     if (st == FRAME_OK) {
@@ -237,18 +236,18 @@ bool sup_job_readable(plugsup_job *job, uint64_t max_bytes,
       continue;
     }
     if (st == FRAME_AGAIN)
-      return false;
+      break;
     if (st == FRAME_EOF) {
       /* The worker closed its end: nothing more to read; the pidfd will
       ** say when it is gone. */
       close(job->rep_fd);
       job->rep_fd = -1;
-      return false;
+      break;
     }
     sup_job_kill(job, KILL_PROTOCOL, "bad frame from worker: %s",
                  frame_status_message(st));
   }
-  return false;
+  return frames;
 }
 
 void sup_job_writable(plugsup_job *job) {

@@ -268,15 +268,29 @@ static void add_pfd(plugsup_supervisor *s, size_t *n, plugsup_job *job,
   (*n)++;
 }
 
-/* Poll's timeout: the caller's, shortened to the nearest deadline; 0
-** when a reader holds frames that poll cannot see. */
+/* A job whose reading clock is ahead of now waits; its pipe is not
+** polled meanwhile. */
+static bool job_paced(const plugsup_job *job, uint64_t now) {
+  return job->read_clock_ns > now;
+}
+
+static bool job_reading(const plugsup_job *j) {
+  return j->rep_fd >= 0 && j->killed == KILL_NONE;
+}
+
+/* Poll's timeout: the caller's, shortened to the nearest deadline or end
+** of a pause in reading; 0 when a reader holds frames that poll cannot
+** see. */
 static int poll_timeout(const plugsup_supervisor *s, int timeout_ms) {
   uint64_t now = sup_now_ns();
   for (plugsup_job *j = s->running.head; j; j = j->next) {
-    if (j->rep_fd >= 0 && j->killed == KILL_NONE &&
-        frame_reader_buffered(&j->reader))
+    bool paced = job_reading(j) && job_paced(j, now);
+    if (job_reading(j) && !paced && frame_reader_buffered(&j->reader))
       return 0;
-    uint64_t left = j->deadline_ns > now ? j->deadline_ns - now : 0;
+    uint64_t until = paced && j->read_clock_ns < j->deadline_ns
+                         ? j->read_clock_ns
+                         : j->deadline_ns;
+    uint64_t left = until > now ? until - now : 0;
     /* Round up, so poll never wakes just before the deadline. */
     uint64_t ms = (left + 999999u) / 1000000u;
     if (timeout_ms < 0 || ms < (uint64_t)timeout_ms)
@@ -287,9 +301,10 @@ static int poll_timeout(const plugsup_supervisor *s, int timeout_ms) {
 
 static size_t fill_pfds(plugsup_supervisor *s) {
   size_t n = 0;
+  uint64_t now = sup_now_ns();
   for (plugsup_job *j = s->running.head; j; j = j->next) {
     add_pfd(s, &n, j, j->pidfd, POLLIN);
-    if (j->rep_fd >= 0 && j->killed == KILL_NONE)
+    if (job_reading(j) && !job_paced(j, now))
       add_pfd(s, &n, j, j->rep_fd, POLLIN);
     if (j->writing && j->killed == KILL_NONE)
       add_pfd(s, &n, j, j->req_fd, POLLOUT);
@@ -308,10 +323,20 @@ static void job_exited(plugsup_job *job) {
   job_done(job, status, true);
 }
 
-/* One turn's share of reading: bounded, so that every job and every
-** deadline gets its turn however fast one worker writes. */
+
+/* One turn's share of reading: bounded in frames and bytes, so that every
+** job and every deadline gets its turn however fast one worker writes,
+** and paced, so that a flood of tiny frames costs a bounded slice of the
+** supervisor's CPU (SUP_FRAME_COST_NS). */
 static void job_read_turn(plugsup_job *job) {
-  sup_job_readable(job, SUP_TURN_BYTES, SUP_TURN_FRAMES);
+  uint64_t now = sup_now_ns();
+  job->read_turn = job->sup->turn;
+  if (job_paced(job, now))
+    return;
+  if (job->read_clock_ns + SUP_READ_BURST_NS < now)
+    job->read_clock_ns = now - SUP_READ_BURST_NS;
+  unsigned n = sup_job_readable(job, SUP_TURN_BYTES, SUP_TURN_FRAMES);
+  job->read_clock_ns += (uint64_t)n * SUP_FRAME_COST_NS;
 }
 
 static void handle_events(plugsup_supervisor *s, size_t n) {
@@ -329,15 +354,13 @@ static void handle_events(plugsup_supervisor *s, size_t n) {
   }
 }
 
-/* Frames already in a reader's buffer: poll said nothing of them. */
-static void handle_buffered(plugsup_supervisor *s, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    plugsup_job *j = s->pfd_jobs[i];
-    if (s->pfds[i].fd == j->rep_fd && !s->pfds[i].revents &&
-        j->state == JOB_RUNNING && j->rep_fd >= 0 &&
-        j->killed == KILL_NONE && frame_reader_buffered(&j->reader))
+/* Frames already in a reader's buffer: poll said nothing of them. A job
+** read from this turn waits for the next. */
+static void handle_buffered(plugsup_supervisor *s) {
+  for (plugsup_job *j = s->running.head; j; j = j->next)
+    if (j->read_turn != s->turn && job_reading(j) &&
+        frame_reader_buffered(&j->reader))
       job_read_turn(j);
-  }
 }
 
 static void enforce_deadlines(plugsup_supervisor *s) {
@@ -351,6 +374,7 @@ static void enforce_deadlines(plugsup_supervisor *s) {
 /* One pass; returns early (false) only if poll failed for a reason other
 ** than a signal, which cannot happen with valid descriptors. */
 static bool sup_step(plugsup_supervisor *s, int timeout_ms) {
+  s->turn++;
   start_queued(s);
   if (!s->running.count)
     return true; /* every job ended at once, e.g. the worker is missing */
@@ -360,7 +384,7 @@ static bool sup_step(plugsup_supervisor *s, int timeout_ms) {
     return false;
   if (rc > 0)
     handle_events(s, n);
-  handle_buffered(s, n);
+  handle_buffered(s);
   enforce_deadlines(s);
   start_queued(s);
   return true;

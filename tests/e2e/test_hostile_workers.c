@@ -75,7 +75,12 @@ Test(hostile, flooding_worker_cannot_hold_its_deadline_or_others) {
   expect(r, PLUGSUP_OUTCOME_TIMEOUT, "wall-clock limit of 1000 ms reached");
   cr_assert_lt(r->wall_usec, 3000000, "took %llu us",
                (unsigned long long)r->wall_usec);
+  /* Reading is paced (SUP_FRAME_COST_NS): at most one frame, here one
+  ** byte, per 2 us, after a burst of 10 ms worth. Before, this worker got
+  ** all of a core: 7 million frames in 2 s. */
   cr_assert_gt(r->out.len, 0);
+  cr_assert_leq(r->out.len, r->wall_usec / 2 + 5000 + 64, "%zu frames read",
+                r->out.len);
   plugsup_result_free(r);
   plugsup_supervisor_free(s);
   plugsup_plugin_free(p);
