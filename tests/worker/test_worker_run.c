@@ -432,6 +432,8 @@ Test(wasi, output_beyond_the_limit_is_cut_and_reported) {
   cr_assert_eq(result_of(&o)->outcome, OUTCOME(OK));
   cr_assert_eq(o.out_len, 250);
   cr_assert(result_of(&o)->output_truncated);
+  /* Said at once too, in an Output frame, for stdout only. */
+  cr_assert_eq(o.truncated_fds, 1u << 1);
   worker_outcome_free(&o);
 }
 

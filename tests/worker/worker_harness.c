@@ -113,6 +113,8 @@ int worker_wait(worker_proc *w) {
 
 static void append(char *buf, size_t *len, size_t cap, const ProtobufCBinaryData *d) {
   size_t n = d->len < cap - 1 - *len ? d->len : cap - 1 - *len;
+  if (n == 0)
+    return; /* a frame that only says the stream was cut has no data */
   memcpy(buf + *len, d->data, n);
   *len += n;
   buf[*len] = 0;
