@@ -220,9 +220,13 @@ typedef struct interp_extern {
 
 /* Implementation limits (the same as V8's): a module with more imports or
 ** exports is malformed ("too many imports", "too many exports"). They keep
-** a description of any module bounded. */
+** a description of any module, and any call's results, bounded. */
 #define INTERP_MAX_IMPORTS 100000u
 #define INTERP_MAX_EXPORTS 100000u
+/* ... and a function type with more parameters or results ("too many
+** parameters", "too many results"). */
+#define INTERP_MAX_PARAMS 1000u
+#define INTERP_MAX_RESULTS 1000u
 
 /* Fuel: one unit per Wasm instruction, and for bulk work (memory.fill,
 ** memory.copy, memory.init, host calls that copy) one more per this many

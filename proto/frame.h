@@ -36,6 +36,8 @@
 ** pieces: the interpreter's own limits (the worker checks they agree). */
 #define FRAME_REPORT_MAX_EXPORTS 100000u
 #define FRAME_REPORT_MAX_IMPORTS 100000u
+/* The most values a Result may carry: a function's results. */
+#define FRAME_RESULT_MAX_VALUES 1000u
 #define FRAME_DECODE_SLACK (64u << 10)
 #define FRAME_DECODE_ALLOC_COST 8u
 

@@ -105,7 +105,10 @@ static bool copy_values(plugsup_result *r, const Plugsup__Result *w) {
   return true;
 }
 
+/* At most a function's results, each of a known type. */
 static bool values_typed(const Plugsup__Result *w) {
+  if (w->n_values > FRAME_RESULT_MAX_VALUES)
+    return false;
   for (size_t i = 0; i < w->n_values; i++)
     if (w->values[i]->type < PLUGSUP__VAL_TYPE__I32 ||
         w->values[i]->type > PLUGSUP__VAL_TYPE__EXTERNREF)

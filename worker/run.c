@@ -141,7 +141,8 @@ static char *externtype_text(const interp_externtype *t) {
 /* ---- VALIDATE: exports and imports, in Report frames ---- */
 
 _Static_assert(INTERP_MAX_EXPORTS == FRAME_REPORT_MAX_EXPORTS &&
-                   INTERP_MAX_IMPORTS == FRAME_REPORT_MAX_IMPORTS,
+                   INTERP_MAX_IMPORTS == FRAME_REPORT_MAX_IMPORTS &&
+                   INTERP_MAX_RESULTS == FRAME_RESULT_MAX_VALUES,
                "the supervisor accepts every report the interpreter allows");
 
 /* Entries go out in batches that stay below FRAME_REPLY_MAX however many

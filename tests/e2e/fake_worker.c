@@ -317,6 +317,24 @@ static void misbehave(const char *how) {
   sleep_forever();
 }
 
+/* One value more than any function can return. */
+static void many_values(void) {
+  enum { N = 1001 };
+  static Plugsup__Value v[N], *vp[N];
+  Plugsup__Result r = PLUGSUP__RESULT__INIT;
+  for (int i = 0; i < N; i++) {
+    plugsup__value__init(&v[i]);
+    v[i].type = PLUGSUP__VAL_TYPE__I32;
+    vp[i] = &v[i];
+  }
+  hello(FRAME_PROTOCOL_VERSION);
+  frame_free(read_run());
+  r.outcome = PLUGSUP__OUTCOME__OK;
+  r.n_values = N;
+  r.values = vp;
+  result(&r);
+}
+
 static void huge_fuel(void) {
   hello(FRAME_PROTOCOL_VERSION);
   frame_free(read_run());
@@ -417,6 +435,8 @@ int main(int argc, char **argv) {
     orphan();
   else if (!strcmp(mode, "hugefuel"))
     huge_fuel();
+  else if (!strcmp(mode, "manyvalues"))
+    many_values();
   else if (!strcmp(mode, "emptyoutput") || !strcmp(mode, "twoviolations") ||
            !strcmp(mode, "longnames"))
     misbehave(mode);

@@ -29,6 +29,7 @@ static plugsup_result *run_on(const char *worker, plugsup_mode mode,
   plugsup_plugin *p = plugin_bytes(FAKE_PLUGIN);
   plugsup_run_options o = run_opts(mode);
   plugsup_result *r = NULL;
+  o.export_name = "f";
   cr_assert_eq(plugsup_run(s, p, &o, &r), PLUGSUP_OK, "%s", plugsup_errmsg());
   plugsup_plugin_free(p);
   plugsup_supervisor_free(s);
@@ -115,6 +116,13 @@ Test(hostile, report_larger_than_the_module_allows_is_refused) {
   r = run_on(FAKE("longnames"), PLUGSUP_MODE_VALIDATE, 5000);
   expect(r, PLUGSUP_OUTCOME_PROTOCOL_ERROR,
          "worker reported names longer than the module");
+  plugsup_result_free(r);
+}
+
+Test(hostile, more_values_than_a_function_returns_are_refused) {
+  plugsup_result *r = run_on(FAKE("manyvalues"), PLUGSUP_MODE_INVOKE, 5000);
+  expect(r, PLUGSUP_OUTCOME_PROTOCOL_ERROR, "worker sent a malformed result");
+  cr_assert_eq(r->value_count, 0);
   plugsup_result_free(r);
 }
 

@@ -516,3 +516,32 @@ static void expect_entry_limit(bool exports) {
 
 Test(decode, at_most_100000_exports) { expect_entry_limit(true); }
 Test(decode, at_most_100000_imports) { expect_entry_limit(false); }
+
+/* A type with n i32 parameters (or results) and none of the other. */
+static buf wide_type(uint32_t n, bool results) {
+  buf t = {0};
+  put(&t, "\x01\x60", 2);
+  if (results)
+    put(&t, "\x00", 1);
+  put_u32(&t, n);
+  for (uint32_t i = 0; i < n; i++)
+    put(&t, "\x7f", 1);
+  if (!results)
+    put(&t, "\x00", 1);
+  buf m = build((parts){.type = {(const char *)t.p, t.n}});
+  free(t.p);
+  return m;
+}
+
+static void expect_arity_limit(bool results) {
+  buf at = wide_type(INTERP_MAX_PARAMS, results);
+  buf over = wide_type(INTERP_MAX_PARAMS + 1, results);
+  expect_ok(decode(at.p, at.n));
+  expect_malformed(decode(over.p, over.n),
+                   results ? "too many results" : "too many parameters");
+  free(at.p);
+  free(over.p);
+}
+
+Test(decode, at_most_1000_parameters) { expect_arity_limit(false); }
+Test(decode, at_most_1000_results) { expect_arity_limit(true); }
