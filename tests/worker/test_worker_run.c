@@ -581,6 +581,19 @@ Test(wasi, unknown_import_module_is_invalid_module) {
   worker_outcome_free(&o);
 }
 
+/* Cut at 64 bytes before the two-byte character, never inside it; the
+** NUL is written out, and what follows it kept. */
+Test(wasi, guest_names_in_messages_are_cut_on_a_character) {
+  worker_outcome o;
+  request rq = {.wasm = "awkward_import.wasm", .mode = START};
+  run(&rq, &o);
+  cr_assert_eq(result_of(&o)->outcome, OUTCOME(INVALID_MODULE));
+  cr_assert_str_eq(result_of(&o)->message,
+                   "unknown import e\\x00v.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                   "aaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+  worker_outcome_free(&o);
+}
+
 Test(wasi, wasi_import_with_the_wrong_type_does_not_link) {
   worker_outcome o;
   request rq = {.wasm = "wrong_wasi_type.wasm", .mode = START};
