@@ -202,10 +202,6 @@ static bool read_functype(dec *d, mod_functype *out) {
   }
   if (!read_valtypes(d, &np, &params) || !read_valtypes(d, &nr, &results))
     return false;
-  if (np > INTERP_MAX_PARAMS)
-    return rd_fail(&d->r, "too many parameters");
-  if (nr > INTERP_MAX_RESULTS)
-    return rd_fail(&d->r, "too many results");
   if (np + (uint64_t)nr == 0)
     return true;
   out->types = ialloc_malloc(d->m->alloc, (size_t)np + nr);

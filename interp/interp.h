@@ -223,8 +223,8 @@ typedef struct interp_extern {
 ** a description of any module, and any call's results, bounded. */
 #define INTERP_MAX_IMPORTS 100000u
 #define INTERP_MAX_EXPORTS 100000u
-/* ... and a function type with more parameters or results ("too many
-** parameters", "too many results"). */
+/* ... and a function type with more parameters or results is invalid
+** ("type N has more than 1000 parameters or results"). */
 #define INTERP_MAX_PARAMS 1000u
 #define INTERP_MAX_RESULTS 1000u
 

@@ -19,9 +19,11 @@
 #include "module.h"
 #include "reader.h"
 
-/* Implementation limits: parameters or results of one function type (as
-** the major engines), and operand stack height within one function. */
-#define MAX_ARITY 1000u
+/* Implementation limits: parameters or results of one function type
+** (INTERP_MAX_PARAMS, INTERP_MAX_RESULTS, as the major engines), and
+** operand stack height within one function. */
+_Static_assert(INTERP_MAX_PARAMS == INTERP_MAX_RESULTS, "one arity limit");
+#define MAX_ARITY INTERP_MAX_PARAMS
 #define MAX_STACK_HEIGHT (1u << 20)
 
 #define MAX_MEMORY_PAGES 65536u

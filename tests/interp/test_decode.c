@@ -521,29 +521,3 @@ Test(decode, at_most_100000_imports) {
   expect_limit(many_entries(INTERP_MAX_IMPORTS, false),
                many_entries(INTERP_MAX_IMPORTS + 1, false), "too many imports");
 }
-
-/* A type with n i32 parameters (or results) and none of the other. */
-static buf wide_type(uint32_t n, bool results) {
-  buf t = {0};
-  put(&t, "\x01\x60", 2);
-  if (results)
-    put(&t, "\x00", 1);
-  put_u32(&t, n);
-  for (uint32_t i = 0; i < n; i++)
-    put(&t, "\x7f", 1);
-  if (!results)
-    put(&t, "\x00", 1);
-  buf m = build((parts){.type = {(const char *)t.p, t.n}});
-  free(t.p);
-  return m;
-}
-
-Test(decode, at_most_1000_parameters) {
-  expect_limit(wide_type(INTERP_MAX_PARAMS, false),
-               wide_type(INTERP_MAX_PARAMS + 1, false), "too many parameters");
-}
-
-Test(decode, at_most_1000_results) {
-  expect_limit(wide_type(INTERP_MAX_RESULTS, true),
-               wide_type(INTERP_MAX_RESULTS + 1, true), "too many results");
-}
