@@ -176,11 +176,21 @@ Test(hostile, processes_a_worker_leaves_behind_are_killed) {
   expect(r, PLUGSUP_OUTCOME_PROTOCOL_ERROR, NULL);
   cr_assert_lt(r->wall_usec, 10000000);
   plugsup_result_free(r);
-  int status;
-  pid_t pid = waitpid(-1, &status, 0);
-  cr_assert_gt(pid, 0, "the orphan was not reparented to us");
-  cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
-            "orphan ended with status %#x", status);
+  /* Every descendant the worker left must end, the flooding child by our
+  ** SIGKILL. Reap until none is left: under ASan, CI once saw a second
+  ** one still alive just after the first was reaped (the sanitized fake
+  ** worker's exit-time helper, as far as we can tell). */
+  int killed = 0, status;
+  for (int tries = 0; tries < 500; tries++) {
+    pid_t pid = waitpid(-1, &status, WNOHANG);
+    if (pid < 0)
+      break;
+    if (pid > 0 && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+      killed++;
+    if (pid == 0)
+      usleep(10000);
+  }
+  cr_assert_gt(killed, 0, "the orphan was not killed, or not reparented");
   assert_no_children();
 }
 
