@@ -22,12 +22,19 @@ cmake -S "$root" -B "$build" -DCMAKE_C_COMPILER=clang \
       -DPLUGSUP_FUZZ=ON -DPLUGSUP_SANITIZE=ON \
       -DPLUGSUP_TESTS=OFF -DPLUGSUP_BENCH=OFF >/dev/null
 cmake --build "$build" --target "$name" -j2
-[ -d "$build/fuzz/corpus" ] || cmake --build "$build" --target fuzz_corpus
 
 work=$build/fuzz/work/$name
 findings=$build/fuzz/findings/$name
 mkdir -p "$work" "$findings"
-set -- "$work" "$build/fuzz/corpus" "$@"
+# The module corpus seeds the harnesses that read modules; the stream
+# harnesses start from their regressions/ (a module read as a frame
+# stream claims a body of megabytes: 50 inputs a second, no fuzzing).
+case $name in
+  fuzz_frame|fuzz_reply) set -- "$work" "$@" ;;
+  *)
+    [ -d "$build/fuzz/corpus" ] || cmake --build "$build" --target fuzz_corpus
+    set -- "$work" "$build/fuzz/corpus" "$@" ;;
+esac
 [ -d "$root/fuzz/regressions/$name" ] && set -- "$@" "$root/fuzz/regressions/$name"
 
 # The first folder receives new inputs; the others are read only.
