@@ -42,7 +42,9 @@
 ** supervisors may be used from distinct threads at once. A plugsup_plugin
 ** is immutable and may be shared by many supervisors and threads. Results
 ** are plain memory owned by the caller. A supervisor does not survive
-** fork(): in the child, runs end as WORKER_FAILED; make a new one there.
+** fork(): in the child, submitting and waiting fail with EINVAL (its
+** workers and pipes are the parent's), and plugsup_supervisor_free only
+** releases memory; make a new supervisor there.
 **
 ** SIGNALS AND CHILDREN. The library installs no signal handler and needs no
 ** SIGCHLD handler, but SIGCHLD must not be ignored (SIG_IGN or

@@ -187,6 +187,15 @@ void plugsup_supervisor_free(plugsup_supervisor *s) {
   free(s);
 }
 
+/* fork() copies the supervisor's memory and fds but not its spawner
+** thread, and its workers stay the parent's: a child may only free it. */
+static plugsup_status check_owner(const plugsup_supervisor *s) {
+  if (getpid() != s->owner)
+    return sup_fail(PLUGSUP_EINVAL, "this supervisor was made before "
+                    "fork(): make a new one in the child");
+  return PLUGSUP_OK;
+}
+
 static const plugsup_run_options default_options = {
     .size = sizeof(plugsup_run_options), .mode = PLUGSUP_MODE_START};
 
@@ -198,6 +207,8 @@ plugsup_status plugsup_submit(plugsup_supervisor *s, plugsup_plugin *plugin,
   *out = NULL;
   if (!s || !plugin)
     return sup_fail(PLUGSUP_EINVAL, "plugsup_submit: NULL argument");
+  if (check_owner(s) != PLUGSUP_OK)
+    return PLUGSUP_EINVAL;
   plugsup_job *job = calloc(1, sizeof *job);
   if (!job)
     return sup_fail(PLUGSUP_ENOMEM, "cannot allocate a job");
@@ -427,6 +438,8 @@ plugsup_status plugsup_wait(plugsup_supervisor *s, plugsup_job *job,
   *out = NULL;
   if (!s || !job || job->sup != s)
     return sup_fail(PLUGSUP_EINVAL, "plugsup_wait: no such job");
+  if (check_owner(s) != PLUGSUP_OK)
+    return PLUGSUP_EINVAL;
   while (job->state != JOB_DONE)
     if (!sup_step(s, -1))
       return loop_failed();
@@ -440,6 +453,8 @@ plugsup_status plugsup_wait_any(plugsup_supervisor *s, int timeout_ms,
   *out = NULL;
   if (!s)
     return sup_fail(PLUGSUP_EINVAL, "plugsup_wait_any: supervisor is NULL");
+  if (check_owner(s) != PLUGSUP_OK)
+    return PLUGSUP_EINVAL;
   uint64_t start = sup_now_ns();
   bool polled = false;
   for (;;) {

@@ -243,7 +243,9 @@ plugsup_status sup_spawner_start(plugsup_supervisor *s) {
 
 void sup_spawner_stop(plugsup_supervisor *s) {
   sup_spawner *sp = &s->spawner;
-  if (!sp->running)
+  /* A child of fork() has no spawner thread to stop (and its copy of the
+  ** lock may be held): it only lets go of the memory. */
+  if (!sp->running || getpid() != s->owner)
     return;
   pthread_mutex_lock(&sp->lock);
   sp->quit = true;
@@ -260,12 +262,6 @@ bool sup_spawn(plugsup_job *job) {
   sup_spawner *sp = &job->sup->spawner;
   job->why[0] = '\0';
   job->pid = 0;
-  /* fork() copies only the calling thread: no spawner in the child. */
-  if (getpid() != job->sup->owner) {
-    snprintf(job->why, sizeof job->why, "this supervisor was made before "
-             "fork(): make a new one in the child");
-    return false;
-  }
   pthread_mutex_lock(&sp->lock);
   sp->request = job;
   sp->finished = false;
@@ -324,9 +320,10 @@ static bool wait_worker(plugsup_job *job, int *status, plugsup_result *res) {
 }
 
 /* While the worker is not reaped its pid names no other process, and a
-** process group with its number exists only if the worker made it. */
+** process group with its number exists only if the worker made it. In a
+** child of fork() the worker is not ours: its parent's supervisor owns it. */
 void sup_signal_worker(plugsup_job *job) {
-  if (job->pid <= 0)
+  if (job->pid <= 0 || getpid() != job->sup->owner)
     return;
   kill(-job->pid, SIGKILL);
   kill(job->pid, SIGKILL);
@@ -335,7 +332,7 @@ void sup_signal_worker(plugsup_job *job) {
 bool sup_reap(plugsup_job *job, int *status, plugsup_result *res) {
   /* The worker is gone; anything still in its process group is what it
   ** left behind. */
-  if (job->pid > 0)
+  if (job->pid > 0 && getpid() == job->sup->owner)
     kill(-job->pid, SIGKILL);
   bool ok = wait_worker(job, status, res);
   sup_close_fds(job);
