@@ -26,6 +26,7 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) {
 }
 
 #define CLI_MAX_MEMORY (4ull << 30)
+#define CLI_MIN_MEMORY (64u << 10) /* one wasm page */
 
 enum { OPT_INVOKE = 256, OPT_TIMEOUT, OPT_MEMORY, OPT_FUEL, OPT_OUTPUT,
        OPT_STATS, OPT_JSON, OPT_NO_NAMESPACES, OPT_INPUT, OPT_HELP };
@@ -56,6 +57,8 @@ static int take_value(const char *cmd, int opt, const char *arg, cli_opts *o) {
     bad = cli_parse_size(arg, &o->limits.memory_bytes);
     if (!bad && o->limits.memory_bytes > CLI_MAX_MEMORY)
       bad = "at most 4G, all a 32-bit memory can address";
+    if (!bad && o->limits.memory_bytes < CLI_MIN_MEMORY)
+      bad = "at least 64K, one wasm page";
     break;
   case OPT_FUEL:
     name = "--fuel";

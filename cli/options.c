@@ -53,15 +53,16 @@ const char *cli_parse_size(const char *s, uint64_t *out) {
   return want;
 }
 
+/* A bare number is seconds, as for timeout(1), curl and nsjail. */
 const char *cli_parse_duration(const char *s, uint64_t *out) {
-  static const char want[] = "expected milliseconds, or a number with ms, s or m";
+  static const char want[] = "expected seconds, or a number with ms, s or m";
   const char *end;
   if (!parse_digits(s, out, &end))
     return want;
-  uint64_t by = strcmp(end, "") == 0 || strcmp(end, "ms") == 0 ? 1
-                : strcmp(end, "s") == 0                        ? 1000
-                : strcmp(end, "m") == 0                        ? 60000
-                                                               : 0;
+  uint64_t by = strcmp(end, "ms") == 0                         ? 1
+                : strcmp(end, "") == 0 || strcmp(end, "s") == 0 ? 1000
+                : strcmp(end, "m") == 0                         ? 60000
+                                                                : 0;
   if (!by)
     return want;
   if (!scale(out, by))

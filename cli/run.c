@@ -22,7 +22,7 @@ static void run_help(void) {
       "  --invoke NAME     call export NAME; each VALUE is parsed by the type of\n"
       "                    its parameter (5, -1, 0x10, 2.5, nan, inf, null), or\n"
       "                    typed as TYPE:VALUE (i32:5); results print one per line\n"
-      "  --timeout T       wall-clock limit: milliseconds, or with ms, s or m\n"
+      "  --timeout T       wall-clock limit: seconds, or with ms, s or m\n"
       "                    (default 10s); the worker is then killed\n"
       "  --memory N        linear memory cap in bytes, with K, M or G (default 256M)\n"
       "  --fuel N          instruction budget (default: unlimited)\n"

@@ -53,7 +53,7 @@ expect missing_plugin 170 "" "plugsup run: missing the plugin file (PLUGIN.wasm)
 $usage_hint" -- "$plugsup" run
 expect bad_memory 170 "" "plugsup run: bad --memory value '12x': expected bytes, with an optional K, M or G suffix
 $usage_hint" -- "$plugsup" run --memory 12x "$fix/outcomes.wasm"
-expect bad_timeout 170 "" "plugsup run: bad --timeout value '1.5s': expected milliseconds, or a number with ms, s or m
+expect bad_timeout 170 "" "plugsup run: bad --timeout value '1.5s': expected seconds, or a number with ms, s or m
 $usage_hint" -- "$plugsup" run --timeout 1.5s "$fix/outcomes.wasm"
 expect zero_timeout 170 "" "plugsup run: bad --timeout value '0': must be more than zero
 $usage_hint" -- "$plugsup" run --timeout 0 "$fix/outcomes.wasm"
@@ -165,7 +165,11 @@ expect_grep names_escaped_json 0 '"name":"x\\\\u{202e}y"' \
 expect_grep huge_fuel_json 0 '"fuel_used":1.8446744073709552e19,' \
   -- env PLUGSUP_WORKER="$fake-hugefuel" "$plugsup" run --json "$fix/outcomes.wasm"
 # 2e13 ms once wrapped the deadline into the past.
-expect huge_timeout 0 "5" "" -- "$plugsup" run --timeout 20000000000000 --invoke add "$fix/outcomes.wasm" 2 3
+expect huge_timeout 0 "5" "" -- "$plugsup" run --timeout 20000000000000ms --invoke add "$fix/outcomes.wasm" 2 3
+expect bare_timeout_is_seconds 161 "" "plugsup: timeout: wall-clock limit of 1000 ms reached" \
+  -- "$plugsup" run --timeout 1 "$fix/spin_start.wasm"
+expect memory_below_a_page 170 "" "plugsup run: bad --memory value '1': at least 64K, one wasm page
+$usage_hint" -- "$plugsup" run --memory 1 "$fix/outcomes.wasm"
 # A reader that leaves early does not kill plugsup with SIGPIPE: the run
 # ends as it would have, with its own status.
 head -c 300000 /dev/zero | tr '\0' x >"$tmp/big.txt"

@@ -581,6 +581,17 @@ Test(wasi, unknown_import_module_is_invalid_module) {
   worker_outcome_free(&o);
 }
 
+/* Before an export of a reactor is invoked, its _initialize runs. */
+Test(run, reactor_is_initialized_before_an_invoke) {
+  worker_outcome o;
+  request rq = {.wasm = "reactor.wasm", .mode = INVOKE, .export_name = "ready"};
+  run(&rq, &o);
+  cr_assert_eq(result_of(&o)->outcome, OUTCOME(OK), "%s",
+               result_of(&o)->message);
+  cr_assert_eq(result_of(&o)->values[0]->bits, 42);
+  worker_outcome_free(&o);
+}
+
 /* Cut at 64 bytes before the two-byte character, never inside it; the
 ** NUL is written out, and what follows it kept. */
 Test(wasi, guest_names_in_messages_are_cut_on_a_character) {
