@@ -443,6 +443,23 @@ static void record_stats(run_state *rs) {
   rs->res->peak_memory_bytes = st.peak_bytes;
 }
 
+/* A WASI reactor's _initialize (C constructors, Rust statics) runs before
+** any export is invoked, as wasmtime does. 0, or -1 with the result set. */
+static int initialize_reactor(run_state *rs) {
+  interp_extern ext;
+  interp_error err;
+  interp_value none[1];
+  if (rs->run->mode != PLUGSUP__RUN__MODE__INVOKE ||
+      strcmp(rs->run->export_name, "_initialize") == 0 ||
+      interp_instance_export(rs->instance, "_initialize", 11, &ext) != INTERP_OK ||
+      ext.kind != INTERP_EXTERN_FUNC)
+    return 0;
+  if (interp_call(rs->store, ext.of.func, none, 0, none, 0, &err) == INTERP_OK)
+    return 0;
+  set_failure(rs->res, &err);
+  return -1;
+}
+
 static void run_mode(run_state *rs) {
   interp_func *f;
   if (load_module(rs) != 0)
@@ -454,7 +471,8 @@ static void run_mode(run_state *rs) {
       rs->res->outcome = PLUGSUP__OUTCOME__OK;
     return;
   }
-  if (instantiate(rs) != 0 || (f = find_func(rs)) == NULL)
+  if (instantiate(rs) != 0 || (f = find_func(rs)) == NULL ||
+      initialize_reactor(rs) != 0)
     return;
   call_func(rs, f);
 }
