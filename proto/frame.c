@@ -218,7 +218,7 @@ static io_result reader_take(frame_reader *r, int fd, uint8_t *p, size_t want,
     r->ahead_off += *got;
     return IO_DONE;
   }
-  if (r->ahead != NULL && r->ahead_len == 0 && want < FRAME_READAHEAD) {
+  if (r->ahead != NULL && want < FRAME_READAHEAD) {
     *got = 0; /* the refill above read end of file */
     return IO_DONE;
   }

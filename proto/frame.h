@@ -32,14 +32,14 @@
 ** frame of empty sub-messages, 2 bytes on the wire and 64 unpacked, is
 ** refused. */
 #define FRAME_DECODE_RATIO 16u
+#define FRAME_DECODE_SLACK (64u << 10)
+#define FRAME_DECODE_ALLOC_COST 8u
 /* The most exports and imports a VALIDATE report may list, in all its
 ** pieces: the interpreter's own limits (the worker checks they agree). */
 #define FRAME_REPORT_MAX_EXPORTS 100000u
 #define FRAME_REPORT_MAX_IMPORTS 100000u
 /* The most values a Result may carry: a function's results. */
 #define FRAME_RESULT_MAX_VALUES 1000u
-#define FRAME_DECODE_SLACK (64u << 10)
-#define FRAME_DECODE_ALLOC_COST 8u
 
 #define FRAME_STATUS_LIST(X)                                              \
   X(FRAME_OK, "ok")                                                       \

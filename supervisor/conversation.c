@@ -85,8 +85,9 @@ static void on_output(plugsup_job *job, const Plugsup__Output *o) {
     job->req.on_output(job->req.userdata, (int)o->fd, o->data.data, kept);
   if (nomem)
     sup_job_kill(job, KILL_PROTOCOL, "out of memory capturing output");
-  else if (job->output_received >
-           job->req.limits.output_bytes + FRAME_REPLY_MAX)
+  else if (job->output_received > job->req.limits.output_bytes &&
+           job->output_received - job->req.limits.output_bytes >
+               FRAME_REPLY_MAX)
     sup_job_kill(job, KILL_PROTOCOL,
                  "worker sent more than the output limit of %llu bytes",
                  (unsigned long long)job->req.limits.output_bytes);

@@ -207,8 +207,9 @@ plugsup_status plugsup_submit(plugsup_supervisor *s, plugsup_plugin *plugin,
   *out = NULL;
   if (!s || !plugin)
     return sup_fail(PLUGSUP_EINVAL, "plugsup_submit: NULL argument");
-  if (check_owner(s) != PLUGSUP_OK)
-    return PLUGSUP_EINVAL;
+  plugsup_status st = check_owner(s);
+  if (st != PLUGSUP_OK)
+    return st;
   plugsup_job *job = calloc(1, sizeof *job);
   if (!job)
     return sup_fail(PLUGSUP_ENOMEM, "cannot allocate a job");
@@ -219,10 +220,9 @@ plugsup_status plugsup_submit(plugsup_supervisor *s, plugsup_plugin *plugin,
   job->plugin = plugin;
   frame_reader_init(&job->reader, FRAME_REPLY_MAX);
   job->res = sup_result_alloc();
-  plugsup_status st =
-      job->res && frame_reader_readahead(&job->reader) == FRAME_OK
-          ? PLUGSUP_OK
-          : sup_fail(PLUGSUP_ENOMEM, "cannot allocate a job");
+  st = job->res && frame_reader_readahead(&job->reader) == FRAME_OK
+           ? PLUGSUP_OK
+           : sup_fail(PLUGSUP_ENOMEM, "cannot allocate a job");
   if (st == PLUGSUP_OK)
     st = sup_request_copy(&job->req, opts ? opts : &default_options,
                           &s->limits);
@@ -334,7 +334,6 @@ static void job_exited(plugsup_job *job) {
   job_done(job, status, true);
 }
 
-
 /* One turn's share of reading: bounded in frames and bytes, so that every
 ** job and every deadline gets its turn however fast one worker writes,
 ** and paced, so that a flood of tiny frames costs a bounded slice of the
@@ -438,8 +437,9 @@ plugsup_status plugsup_wait(plugsup_supervisor *s, plugsup_job *job,
   *out = NULL;
   if (!s || !job || job->sup != s)
     return sup_fail(PLUGSUP_EINVAL, "plugsup_wait: no such job");
-  if (check_owner(s) != PLUGSUP_OK)
-    return PLUGSUP_EINVAL;
+  plugsup_status st = check_owner(s);
+  if (st != PLUGSUP_OK)
+    return st;
   while (job->state != JOB_DONE)
     if (!sup_step(s, -1))
       return loop_failed();
@@ -453,8 +453,9 @@ plugsup_status plugsup_wait_any(plugsup_supervisor *s, int timeout_ms,
   *out = NULL;
   if (!s)
     return sup_fail(PLUGSUP_EINVAL, "plugsup_wait_any: supervisor is NULL");
-  if (check_owner(s) != PLUGSUP_OK)
-    return PLUGSUP_EINVAL;
+  plugsup_status st = check_owner(s);
+  if (st != PLUGSUP_OK)
+    return st;
   uint64_t start = sup_now_ns();
   bool polled = false;
   for (;;) {

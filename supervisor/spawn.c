@@ -167,14 +167,13 @@ static bool spawn_now(plugsup_job *job) {
   }
   worker_argv a;
   build_argv(job, &a);
-  char **argv = a.argv;
   pipes p;
   if (!make_pipes(&p)) {
     snprintf(job->why, sizeof job->why, "cannot create pipes: %s",
              strerror(errno));
     goto fail;
   }
-  int rc = spawn_process(&job->pid, job->sup->worker_path, &p, argv);
+  int rc = spawn_process(&job->pid, job->sup->worker_path, &p, a.argv);
   if (rc) {
     snprintf(job->why, sizeof job->why, "cannot start worker '%s': %s",
              job->sup->worker_path, strerror(rc));
@@ -210,10 +209,7 @@ static void *spawner_main(void *arg) {
       pthread_cond_wait(&sp->wake, &sp->lock);
     if (sp->quit)
       break;
-    plugsup_job *job = sp->request;
-    bool ok = spawn_now(job);
-    if (!ok && !job->why[0])
-      snprintf(job->why, sizeof job->why, "cannot start a worker");
+    spawn_now(sp->request);
     sp->request = NULL;
     sp->finished = true;
     pthread_cond_signal(&sp->done);

@@ -146,9 +146,12 @@ _Static_assert(INTERP_MAX_EXPORTS == FRAME_REPORT_MAX_EXPORTS &&
                "the supervisor accepts every report the interpreter allows");
 
 /* Entries go out in batches that stay below FRAME_REPLY_MAX however many
-** there are; names point into the module, only type texts are copied. */
+** there are; names point into the module, only type texts are copied. The
+** largest entry is an import of two names cut at WORKER_TEXT_MAX (an
+** export has one name and a type text under 512 bytes), plus its kind
+** and the protobuf tags and lengths. */
 #define REPORT_BATCH 1024u
-#define REPORT_ENTRY_MAX (WORKER_TEXT_MAX + 1024u)
+#define REPORT_ENTRY_MAX (2 * WORKER_TEXT_MAX + 1024u)
 
 typedef struct report_batch {
   worker_ctx *w;

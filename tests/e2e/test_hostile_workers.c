@@ -87,6 +87,24 @@ Test(hostile, flooding_worker_cannot_hold_its_deadline_or_others) {
   plugsup_plugin_free(p);
 }
 
+/* An embedder that means "no limit" says so with the largest count: the
+** one-frame margin past it must not wrap (it once killed an honest run
+** after 1 MiB). */
+Test(hostile, largest_output_limit_is_no_limit) {
+  plugsup_supervisor *s = sup_on(FAKE("flood"), 1, 5000);
+  plugsup_plugin *p = plugin_bytes(FAKE_PLUGIN);
+  plugsup_run_options o = run_opts(PLUGSUP_MODE_START);
+  plugsup_result *r;
+  o.limits.output_bytes = UINT64_MAX;
+  cr_assert_eq(plugsup_run(s, p, &o, &r), PLUGSUP_OK);
+  expect(r, PLUGSUP_OUTCOME_OK, "");
+  cr_assert_eq(r->out.len, 100 * 60000);
+  cr_assert_not(r->out.truncated);
+  plugsup_result_free(r);
+  plugsup_plugin_free(p);
+  plugsup_supervisor_free(s);
+}
+
 /* ---- allocation bounds ---- */
 
 static long peak_rss_kib(void) {
@@ -261,6 +279,27 @@ Test(hostile, ignored_sigchld_is_refused_with_a_reason) {
   plugsup_supervisor_free(s);
 }
 
+/* SIGCHLD ignored after the worker started: the kernel reaps it, and
+** the run says so rather than guessing how it ended. */
+Test(hostile, worker_reaped_by_the_kernel_is_reported_as_lost) {
+  plugsup_supervisor *s = sup_on(FAKE("slowflood"), 1, 5000);
+  plugsup_plugin *p = plugin_bytes(FAKE_PLUGIN);
+  plugsup_run_options o = run_opts(PLUGSUP_MODE_INVOKE);
+  plugsup_job *job, *got;
+  plugsup_result *r;
+  o.export_name = "slow"; /* 200 ms */
+  cr_assert_eq(plugsup_submit(s, p, &o, &job), PLUGSUP_OK);
+  cr_assert_eq(plugsup_wait_any(s, 0, &got), PLUGSUP_ETIMEDOUT);
+  signal(SIGCHLD, SIG_IGN);
+  cr_assert_eq(plugsup_wait(s, job, &r), PLUGSUP_OK);
+  expect(r, PLUGSUP_OUTCOME_WORKER_FAILED,
+         "the worker's exit status was lost: this process ignores SIGCHLD "
+         "(SIG_IGN or SA_NOCLDWAIT), so the kernel reaped it");
+  plugsup_result_free(r);
+  plugsup_plugin_free(p);
+  plugsup_supervisor_free(s);
+}
+
 Test(hostile, supervisor_is_not_usable_after_fork) {
   plugsup_supervisor *s = sup_on(FAKE("silent"), 2, 1000);
   plugsup_plugin *p = plugin_bytes(FAKE_PLUGIN);
@@ -352,22 +391,66 @@ Test(hostile, module_with_100000_exports_validates_whole) {
   free(m.p);
 }
 
+/* Imports whose module and name are up to 4 KiB each, sized so that the
+** worker's first Report piece fills up to the last byte it may: it must
+** still fit the 1 MiB frame bound. With a bound counted for one name per
+** entry it overran by about 1 KiB, and the report could not be sent. */
+Test(hostile, report_of_imports_with_the_longest_names_arrives_whole) {
+  enum { N = 128, LEN = 4096, SHORT = 3104 };
+  static char longname[LEN];
+  memset(longname, 'm', LEN);
+  buf im = {0};
+  put_u32(&im, N);
+  for (int i = 0; i < N; i++) {
+    uint32_t name_len = i == N - 2 ? SHORT : LEN;
+    put_u32(&im, LEN);
+    put(&im, longname, LEN);
+    put_u32(&im, name_len);
+    put(&im, longname, name_len);
+    put(&im, "\0\0", 2); /* func of type 0 */
+  }
+  buf m = build((parts){.import = {(const char *)im.p, im.n}});
+  free(im.p);
+  plugsup_supervisor *s = sup_on(REAL_WORKER, 1, 60000);
+  plugsup_plugin *p;
+  plugsup_result *r;
+  cr_assert_eq(plugsup_plugin_from_bytes(m.p, m.n, &p), PLUGSUP_OK);
+  plugsup_run_options o = run_opts(PLUGSUP_MODE_VALIDATE);
+  cr_assert_eq(plugsup_run(s, p, &o, &r), PLUGSUP_OK);
+  expect(r, PLUGSUP_OUTCOME_OK, "");
+  cr_assert_eq(r->import_count, N);
+  cr_assert_eq(strlen(r->imports[N - 2]), LEN + SHORT + strlen(". func"));
+  cr_assert_eq(strlen(r->imports[N - 1]), 2 * LEN + strlen(". func"));
+  plugsup_result_free(r);
+  plugsup_plugin_free(p);
+  plugsup_supervisor_free(s);
+  free(m.p);
+}
+
+/* A VALIDATE run of outcomes.wasm on the real worker, under cfg. */
+static plugsup_result *validate_on(plugsup_config *cfg) {
+  plugsup_supervisor *s;
+  plugsup_plugin *p;
+  plugsup_result *r;
+  cfg->worker_path = REAL_WORKER;
+  cr_assert_eq(plugsup_supervisor_new(cfg, &s), PLUGSUP_OK);
+  cr_assert_eq(plugsup_plugin_load_file(E2E_DIR "/fixtures/outcomes.wasm", &p),
+               PLUGSUP_OK);
+  plugsup_run_options o = run_opts(PLUGSUP_MODE_VALIDATE);
+  cr_assert_eq(plugsup_run(s, p, &o, &r), PLUGSUP_OK);
+  expect(r, PLUGSUP_OUTCOME_OK, "");
+  plugsup_plugin_free(p);
+  plugsup_supervisor_free(s);
+  return r;
+}
+
 /* The result says who the worker was: as root, nobody with nothing. */
 Test(hostile, result_names_the_workers_ids_and_capabilities) {
   for (int no_ns = 0; no_ns < 2; no_ns++) {
     plugsup_config cfg;
-    plugsup_supervisor *s;
-    plugsup_plugin *p;
-    plugsup_result *r;
     plugsup_config_init(&cfg);
-    cfg.worker_path = REAL_WORKER;
     cfg.no_namespaces = no_ns;
-    cr_assert_eq(plugsup_supervisor_new(&cfg, &s), PLUGSUP_OK);
-    cr_assert_eq(plugsup_plugin_load_file(E2E_DIR "/fixtures/outcomes.wasm",
-                                          &p), PLUGSUP_OK);
-    plugsup_run_options o = run_opts(PLUGSUP_MODE_VALIDATE);
-    cr_assert_eq(plugsup_run(s, p, &o, &r), PLUGSUP_OK);
-    expect(r, PLUGSUP_OUTCOME_OK, "");
+    plugsup_result *r = validate_on(&cfg);
     cr_assert_eq(r->worker_capabilities, 0);
     if (geteuid() == 0 || (r->namespaces & PLUGSUP_NS_USER)) {
       cr_assert_eq(r->worker_uid, 65534);
@@ -376,8 +459,6 @@ Test(hostile, result_names_the_workers_ids_and_capabilities) {
       cr_assert_eq(r->worker_uid, geteuid());
     }
     plugsup_result_free(r);
-    plugsup_plugin_free(p);
-    plugsup_supervisor_free(s);
   }
 }
 
@@ -387,23 +468,12 @@ Test(hostile, configured_worker_ids_are_used) {
   if (geteuid() != 0)
     cr_skip_test("needs root: only root workers change their ids");
   plugsup_config cfg;
-  plugsup_supervisor *s;
-  plugsup_plugin *p;
-  plugsup_result *r;
   plugsup_config_init(&cfg);
-  cfg.worker_path = REAL_WORKER;
   cfg.no_namespaces = true;
   cfg.worker_uid = 4242;
   cfg.worker_gid = 4243;
-  cr_assert_eq(plugsup_supervisor_new(&cfg, &s), PLUGSUP_OK);
-  cr_assert_eq(plugsup_plugin_load_file(E2E_DIR "/fixtures/outcomes.wasm", &p),
-               PLUGSUP_OK);
-  plugsup_run_options o = run_opts(PLUGSUP_MODE_VALIDATE);
-  cr_assert_eq(plugsup_run(s, p, &o, &r), PLUGSUP_OK);
-  expect(r, PLUGSUP_OUTCOME_OK, "");
+  plugsup_result *r = validate_on(&cfg);
   cr_assert_eq(r->worker_uid, 4242);
   cr_assert_eq(r->worker_gid, 4243);
   plugsup_result_free(r);
-  plugsup_plugin_free(p);
-  plugsup_supervisor_free(s);
 }
