@@ -185,6 +185,58 @@ PLUGSUP_API plugsup_status plugsup_plugin_from_bytes(const void *bytes,
 /* Drops the caller's reference; jobs that use the plugin keep theirs. */
 PLUGSUP_API void plugsup_plugin_free(plugsup_plugin *plugin);
 
+/* ---- policies: what a run may touch ----------------------------------- */
+
+/* Deny by default: a run without a policy, or with an empty one, sees no
+** file, no environment variable and no wall clock. Capabilities, limits
+** and the JSON format are in docs/policy.md. Build a policy, then give it
+** to runs: a run keeps a reference, so the caller may free it at once, but
+** must not change it while runs that use it are queued or running. Like a
+** plugin, a policy in use may be shared by many supervisors and threads. */
+typedef struct plugsup_policy plugsup_policy;
+
+PLUGSUP_API plugsup_status plugsup_policy_new(plugsup_policy **out);
+PLUGSUP_API void plugsup_policy_free(plugsup_policy *policy);
+
+/* Grants one capability string: "fs:read:/srv/data/**",
+** "fs:write:/tmp/out/*.json", "env:AWS_*", "clock", "random",
+** "network:outbound:api.example.com:443", "exec:git" (network and exec
+** are parsed and shown, not yet enforced). EINVAL, errmsg naming the
+** fault, for one that does not parse. */
+PLUGSUP_API plugsup_status plugsup_policy_allow(plugsup_policy *policy,
+                                                const char *capability);
+
+/* Preopens the host directory host_dir for the plugin as guest_path
+** (NULL: host_dir as written), read-only or read-write beneath it, like
+** wasmtime's --dir. ENOENT if host_dir is not a directory now, EINVAL for
+** a guest path that is not absolute (or "."). */
+PLUGSUP_API plugsup_status plugsup_policy_add_dir(plugsup_policy *policy,
+                                                  const char *host_dir,
+                                                  const char *guest_path,
+                                                  bool writable);
+
+/* The plugin sees NAME=value; value NULL: the value NAME has in this
+** process now (none: the plugin sees nothing, and that is not an error).
+** EINVAL for an empty name or one with '='. */
+PLUGSUP_API plugsup_status plugsup_policy_set_env(plugsup_policy *policy,
+                                                  const char *name,
+                                                  const char *value);
+
+/* Adds everything a JSON policy grants and limits (docs/policy.md).
+** EINVAL with errmsg "FILE:LINE:COLUMN: FIELD.PATH: what is wrong";
+** ENOENT/EACCES/EIO for a file that cannot be read. */
+PLUGSUP_API plugsup_status plugsup_policy_load_file(plugsup_policy *policy,
+                                                    const char *path);
+PLUGSUP_API plugsup_status plugsup_policy_load_json(plugsup_policy *policy,
+                                                    const char *source_name,
+                                                    const char *json,
+                                                    size_t len);
+
+/* The policy in words, one capability or limit per line, in the grammar
+** plugsup_policy_allow takes: malloc'd, freed by the caller; NULL when out
+** of memory. */
+PLUGSUP_API char *plugsup_policy_describe(const plugsup_policy *policy);
+
 /* ---- values ----------------------------------------------------------- */
 
 typedef enum plugsup_valtype {
@@ -229,6 +281,13 @@ typedef enum plugsup_mode {
 typedef void plugsup_output_fn(void *userdata, int fd, const void *data,
                                size_t len);
 
+/* Called, like on_output, with one decision of the broker as one line of
+** JSON without its newline, e.g.
+**   {"call":"path_open","fd":3,"path":"a.txt","access":"read",
+**    "decision":"granted","capability":"fs:read:/srv/**"}
+** docs/policy.md lists the fields. Guest text in it is JSON-escaped. */
+typedef void plugsup_audit_fn(void *userdata, const char *json_line);
+
 /* Appended to only. Zero-initialise, then set size = sizeof(*opts). */
 typedef struct plugsup_run_options {
   size_t size;
@@ -246,6 +305,12 @@ typedef struct plugsup_run_options {
                                   stdin, copied; then end of file. NULL with
                                   input_len 0: stdin is empty */
   size_t input_len;
+  const plugsup_policy *policy; /* what the run may touch; NULL: nothing */
+  plugsup_audit_fn *on_audit;  /* every host-call decision; NULL: none */
+  bool input_from_fd;          /* stdin is a stream read from input_fd (a
+                                  pipe, tty or file the caller keeps open
+                                  until the run ends); input is ignored */
+  int input_fd;
 } plugsup_run_options;
 
 /* How a run ended. */
@@ -317,6 +382,10 @@ typedef struct plugsup_result {
   uint64_t worker_capabilities; /* capabilities the worker kept (effective,
                                    permitted, inheritable or ambient; bit n
                                    = capability n), as its hello said: 0 */
+  uint64_t host_calls;        /* host calls the supervisor answered */
+  uint64_t host_denials;      /* of which refused by the policy or a limit */
+  uint64_t bytes_read;        /* from files and stdin streams, for the plugin */
+  uint64_t bytes_written;     /* to files, for the plugin */
 } plugsup_result;
 
 PLUGSUP_API void plugsup_result_free(plugsup_result *res);

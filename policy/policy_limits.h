@@ -14,6 +14,12 @@ typedef struct policy_limits {
   uint64_t wall_ms;        /* wall-clock deadline */
   uint64_t output_bytes;   /* stdout + stderr kept per run */
   uint64_t host_calls;     /* host calls per run; 0 = unlimited */
+  uint64_t bytes_read;     /* from files and stdin streams; 0 = unlimited */
+  uint64_t bytes_written;  /* to files; 0 = unlimited */
+  uint64_t file_size;      /* largest size a written file may reach;
+                              0 = unlimited */
+  uint64_t open_files;     /* descriptors open at once, preopens included;
+                              0 = the broker's own bound */
 } policy_limits;
 
 #define POLICY_DEFAULT_MEMORY_BYTES (256ull << 20)

@@ -16,7 +16,7 @@
 
 #include "plugsup.pb-c.h"
 
-#define FRAME_PROTOCOL_VERSION 2
+#define FRAME_PROTOCOL_VERSION 3
 #define FRAME_HEADER_BYTES 4
 /* Default bound for a frame: a Run carries the whole module. */
 #define FRAME_DEFAULT_MAX (64u << 20)

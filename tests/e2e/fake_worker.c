@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "frame.h"
+#include "hostcall.h"
 
 #define REQ PLUGSUP_WORKER_REQUEST_FD
 #define REP PLUGSUP_WORKER_REPLY_FD
@@ -364,7 +365,7 @@ static void host_call(void) {
   hello(FRAME_PROTOCOL_VERSION);
   frame_free(read_run());
   c.id = 9;
-  c.name = "wasi:path_open";
+  c.op = HC_PATH_OPEN; /* no arguments: malformed, but never granted */
   env.msg_case = PLUGSUP__ENVELOPE__MSG_HOST_CALL;
   env.host_call = &c;
   send_env(&env);

@@ -204,7 +204,7 @@ Test(fake, host_calls_are_denied) {
 
 Test(fake, wrong_protocol_version) {
   plugsup_result *r = run_mode(FAKE("badversion"));
-  expect(r, PLUGSUP_OUTCOME_PROTOCOL_ERROR, "worker speaks protocol 99, not 2");
+  expect(r, PLUGSUP_OUTCOME_PROTOCOL_ERROR, "worker speaks protocol 99, not 3");
   plugsup_result_free(r);
 }
 

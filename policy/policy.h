@@ -1,0 +1,128 @@
+/*
+** policy.h: what one plugin run may touch, and the decisions over it.
+**
+** A policy is a list of grants (capabilities in one grammar, shared by the
+** command line and the JSON format: docs/policy.md), preopened
+** directories, explicit environment variables, and limits. Everything
+** here is pure: no file is read, no path is looked up, no variable is
+** read from the process. The supervisor does the I/O and asks here.
+**
+** Paths handed to the decision functions are host paths, absolute and
+** lexically clean ("/srv/data/a.txt": no "." or ".." parts, no "//", no
+** trailing '/'), as the supervisor computes them beneath a preopened
+** directory.
+*/
+#ifndef PLUGSUP_POLICY_H
+#define PLUGSUP_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "policy_limits.h"
+
+/* The capability kinds, in the grammar's spelling. */
+#define POLICY_CAP_LIST(X)                                                \
+  X(POLICY_CAP_FS_READ, "fs:read")            /* fs:read:GLOB */          \
+  X(POLICY_CAP_FS_WRITE, "fs:write")          /* fs:write:GLOB */         \
+  X(POLICY_CAP_ENV, "env")                    /* env:PATTERN */           \
+  X(POLICY_CAP_NETWORK, "network:outbound")   /* network:outbound:H:P */  \
+  X(POLICY_CAP_EXEC, "exec")                  /* exec:COMMAND */          \
+  X(POLICY_CAP_CLOCK, "clock")                                            \
+  X(POLICY_CAP_RANDOM, "random")
+
+typedef enum policy_cap_kind {
+#define POLICY_X_(kind, text) kind,
+  POLICY_CAP_LIST(POLICY_X_)
+#undef POLICY_X_
+  POLICY_CAP_COUNT
+} policy_cap_kind;
+
+/* What an operation needs from the grants on its path. */
+typedef enum policy_access {
+  POLICY_READ = 1,   /* open for reading, list, stat, readlink */
+  POLICY_WRITE = 2,  /* open for writing, O_CREAT, O_TRUNC, unlink, rename
+                        and link destinations, set times and sizes */
+  POLICY_MKDIR = 4   /* create a directory: write, unless the policy
+                        forbids directory creation */
+} policy_access;
+
+/* A directory the plugin sees at start (fd 3 onwards, in this order). */
+typedef struct policy_preopen {
+  const char *host;  /* absolute, clean; a directory when the run starts,
+                        or a file whose parent is preopened instead */
+  const char *guest; /* what fd_prestat_dir_name says, e.g. "/data" */
+} policy_preopen;
+
+typedef struct policy_env_var {
+  const char *name;
+  const char *value; /* NULL: take the host's value when the run starts */
+} policy_env_var;
+
+typedef struct policy policy;
+
+/* NULL when out of memory. */
+policy *policy_new(void);
+void policy_free(policy *p);
+
+/* The functions that add to a policy return 0, or -1 with a sentence in
+** err (at most errlen bytes, NUL-terminated) saying what is wrong, e.g.
+** "capability 'fs:rea:/x': unknown kind 'fs:rea'", or "out of memory". */
+
+/* One capability string: "fs:read:/etc/**", "env:AWS_*", "clock", ... */
+int policy_allow(policy *p, const char *cap, char *err, size_t errlen);
+/* A preopened directory: host must be absolute and clean (the supervisor
+** makes it so); guest absolute, or "." as wasmtime allows. Grants
+** fs:read:HOST/** and, when writable, fs:write:HOST/**. */
+int policy_add_dir(policy *p, const char *host, const char *guest,
+                   bool writable, char *err, size_t errlen);
+/* An environment variable the plugin sees (value NULL: the host's). */
+int policy_set_env(policy *p, const char *name, const char *value, char *err,
+                   size_t errlen);
+/* Everything a JSON policy says, added to p. source names the text in
+** messages: "SOURCE:LINE:COLUMN: FIELD.PATH: what is wrong". On failure p
+** is unchanged. */
+int policy_parse_json(policy *p, const char *source, const char *text,
+                      size_t len, char *err, size_t errlen);
+
+/* ---- what the policy holds ---- */
+
+/* Preopens: those of policy_add_dir and JSON dirs, then one per distinct
+** root of the fs: grants (the longest leading part of the glob without a
+** wildcard, guest path = host path), in the order they were added. */
+size_t policy_preopen_count(const policy *p);
+const policy_preopen *policy_preopen_at(const policy *p, size_t i);
+
+size_t policy_env_count(const policy *p);
+const policy_env_var *policy_env_at(const policy *p, size_t i);
+
+/* The limits the policy sets; 0 fields are "not set here". */
+const policy_limits *policy_get_limits(const policy *p);
+
+/* A fresh empty directory, made for each run and removed after it, is
+** preopened as this guest path ("/tmp"); NULL when not granted. */
+const char *policy_tmpdir(const policy *p);
+
+/* The policy as text, one grant or limit per line, in the capability
+** grammar: malloc'd, NULL when out of memory. */
+char *policy_describe(const policy *p);
+
+/* ---- decisions ---- */
+
+/* Whether access to host_path is granted. Either way, cap (capacity
+** caplen) receives a capability string: the grant that allows it, or the
+** one that would have ("fs:write:/srv/out/a.txt"). */
+bool policy_may_access(const policy *p, const char *host_path,
+                       policy_access access, char *cap, size_t caplen);
+
+/* Whether the plugin may see the host's variable name, by an env:
+** pattern or an explicit variable; cap as above. */
+bool policy_may_env(const policy *p, const char *name, char *cap,
+                    size_t caplen);
+
+bool policy_has(const policy *p, policy_cap_kind kind); /* clock, random */
+
+/* The grammar's name of a kind, e.g. "fs:read". */
+const char *policy_cap_name(policy_cap_kind kind);
+
+#endif
