@@ -198,11 +198,12 @@ typedef struct plugsup_policy plugsup_policy;
 PLUGSUP_API plugsup_status plugsup_policy_new(plugsup_policy **out);
 PLUGSUP_API void plugsup_policy_free(plugsup_policy *policy);
 
-/* Grants one capability string: "fs:read:/srv/data/**",
-** "fs:write:/tmp/out/*.json", "env:AWS_*", "clock", "random",
-** "network:outbound:api.example.com:443", "exec:git" (network and exec
-** are parsed and shown, not yet enforced). EINVAL, errmsg naming the
-** fault, for one that does not parse. */
+/* Grants one capability string (network and exec are parsed and shown,
+** not yet enforced). EINVAL, errmsg naming the fault, for one that does
+** not parse. Examples (as // lines: a glob would nest a comment):
+*/
+// "fs:read:/srv/data/**"  "fs:write:/tmp/out/*.json"  "env:AWS_*"
+// "clock"  "random"  "network:outbound:api.example.com:443"  "exec:git"
 PLUGSUP_API plugsup_status plugsup_policy_allow(plugsup_policy *policy,
                                                 const char *capability);
 
@@ -284,7 +285,7 @@ typedef void plugsup_output_fn(void *userdata, int fd, const void *data,
 /* Called, like on_output, with one decision of the broker as one line of
 ** JSON without its newline, e.g.
 **   {"call":"path_open","fd":3,"path":"a.txt","access":"read",
-**    "decision":"granted","capability":"fs:read:/srv/**"}
+**    "decision":"granted","capability":"fs:read:/srv"}
 ** docs/policy.md lists the fields. Guest text in it is JSON-escaped. */
 typedef void plugsup_audit_fn(void *userdata, const char *json_line);
 

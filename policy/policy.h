@@ -69,11 +69,12 @@ void policy_free(policy *p);
 ** err (at most errlen bytes, NUL-terminated) saying what is wrong, e.g.
 ** "capability 'fs:rea:/x': unknown kind 'fs:rea'", or "out of memory". */
 
-/* One capability string: "fs:read:/etc/**", "env:AWS_*", "clock", ... */
+/* One capability string, e.g. "env:AWS_*", "clock", or fs:read: and a
+** glob (docs/policy.md). */
 int policy_allow(policy *p, const char *cap, char *err, size_t errlen);
 /* A preopened directory: host must be absolute and clean (the supervisor
-** makes it so); guest absolute, or "." as wasmtime allows. Grants
-** fs:read:HOST/** and, when writable, fs:write:HOST/**. */
+** makes it so); guest absolute, or "." as wasmtime allows. Grants read
+** (and, when writable, write) on HOST and everything beneath it. */
 int policy_add_dir(policy *p, const char *host, const char *guest,
                    bool writable, char *err, size_t errlen);
 /* An environment variable the plugin sees (value NULL: the host's). */
