@@ -71,6 +71,17 @@ struct plugsup_plugin {
 
 void sup_plugin_ref(plugsup_plugin *p);
 
+/* ---- policies (policies.c) ---- */
+
+struct plugsup_policy {
+  atomic_uint refs;
+  struct policy *rules; /* policy/policy.h */
+};
+
+/* Jobs hold a reference from submit to free; the last unref frees. */
+void sup_policy_ref(const plugsup_policy *p);
+void sup_policy_unref(const plugsup_policy *p);
+
 /* ---- jobs ---- */
 
 typedef enum sup_job_state { JOB_QUEUED, JOB_RUNNING, JOB_DONE } sup_job_state;
