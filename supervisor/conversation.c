@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "broker.h"
 #include "internal.h"
 
 void sup_job_kill(plugsup_job *job, sup_kill_reason why, const char *fmt,
@@ -95,26 +96,33 @@ static void on_output(plugsup_job *job, const Plugsup__Output *o) {
 
 /* ---- host calls ---- */
 
-/* Deny by default: no capability is granted yet, so every request for
-** the world is answered "not capable". */
-static void on_host_call(plugsup_job *job, const Plugsup__HostCall *call) {
-  if (job->writing) {
-    sup_job_kill(job, KILL_PROTOCOL,
-                 "worker sent a host call before its last one was answered");
-    return;
-  }
-  Plugsup__HostReply reply = PLUGSUP__HOST_REPLY__INIT;
+void sup_job_reply(plugsup_job *job, const Plugsup__HostReply *reply) {
   Plugsup__Envelope env = PLUGSUP__ENVELOPE__INIT;
-  reply.id = call->id;
-  reply.error = SUP_WASI_ENOTCAPABLE;
   env.msg_case = PLUGSUP__ENVELOPE__MSG_HOST_REPLY;
-  env.host_reply = &reply;
+  env.host_reply = (Plugsup__HostReply *)reply;
   if (frame_writer_start(&job->writer, &env, FRAME_DEFAULT_MAX) != FRAME_OK) {
     sup_job_kill(job, KILL_PROTOCOL, "cannot answer a host call");
     return;
   }
   job->writing = true;
   sup_job_writable(job);
+}
+
+/* The broker answers at once, or keeps the call (taken out of env) until
+** it can. A worker waits for each answer: a second call before it is a
+** protocol error. */
+static void on_host_call(plugsup_job *job, Plugsup__Envelope *env) {
+  if (job->writing || sup_broker_pending(job)) {
+    sup_job_kill(job, KILL_PROTOCOL,
+                 "worker sent a host call before its last one was answered");
+    return;
+  }
+  Plugsup__HostCall *call = env->host_call;
+  sup_broker_call(job, call);
+  if (sup_broker_pending(job)) {
+    env->host_call = NULL;
+    env->msg_case = PLUGSUP__ENVELOPE__MSG__NOT_SET;
+  }
 }
 
 /* ---- frames ---- */
@@ -211,7 +219,7 @@ static void on_frame(plugsup_job *job, Plugsup__Envelope *env) {
   else if (c == PLUGSUP__ENVELOPE__MSG_OUTPUT)
     on_output(job, env->output);
   else if (c == PLUGSUP__ENVELOPE__MSG_HOST_CALL)
-    on_host_call(job, env->host_call);
+    on_host_call(job, env);
   else if (c == PLUGSUP__ENVELOPE__MSG_REPORT)
     on_report(job, env->report);
   else if (c == PLUGSUP__ENVELOPE__MSG_RESULT)

@@ -114,6 +114,14 @@ typedef struct sup_request {
   void *userdata;
   uint8_t *input;
   size_t input_len;
+  const plugsup_policy *policy; /* a reference, or NULL: nothing granted */
+  plugsup_audit_fn *on_audit;
+  int input_fd;                 /* a stdin stream, or -1 */
+  char **env;                   /* "NAME=VALUE", as the plugin sees them */
+  size_t nenv;
+  char **env_denied;            /* host variables the policy kept back,
+                                   for the audit (only with on_audit) */
+  size_t nenv_denied;
 } sup_request;
 
 typedef struct sup_list {
@@ -159,6 +167,7 @@ struct plugsup_job {
   long violation_number;
   sup_buf out, err;
   plugsup_result *res;       /* set once state is JOB_DONE */
+  struct sup_broker *broker; /* while running: host calls (broker.h) */
 };
 
 /* Workers are started by one thread that lives as long as the
@@ -186,9 +195,14 @@ struct plugsup_supervisor {
   sup_spawner spawner;
   sup_list queued, running, done; /* done: finished, not yet reported */
   uint64_t turn;                  /* passes of the loop so far */
-  struct pollfd *pfds;            /* 3 per running job */
+  struct pollfd *pfds;            /* SUP_PFDS_PER_JOB per running job */
   plugsup_job **pfd_jobs;
+  uint8_t *broker_data;           /* the broker's scratch, made on first */
+  uint64_t *broker_values;        /* use: one host call at a time */
 };
+
+/* pidfd, reply pipe, request pipe, and what a pending host call waits on */
+#define SUP_PFDS_PER_JOB 4
 
 
 /* ---- requests (request.c) ---- */
@@ -242,6 +256,9 @@ void sup_job_kill(plugsup_job *job, sup_kill_reason why, const char *fmt, ...)
 
 /* Fills job->res from the job's state and the worker's wait status. */
 void sup_job_finish(plugsup_job *job, int wait_status);
+/* Sends a HostReply to the job's worker. */
+void sup_job_reply(plugsup_job *job, const Plugsup__HostReply *reply);
+
 /* Fills job->res for a worker that could not be started ('why'). */
 void sup_job_spawn_failed(plugsup_job *job);
 plugsup_result *sup_result_alloc(void);

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "broker.h"
 #include "internal.h"
 #include "policy_limits.h"
 
@@ -139,8 +140,10 @@ plugsup_status plugsup_supervisor_new(const plugsup_config *cfg,
                                         : SUP_DEFAULT_IN_FLIGHT;
   s->no_namespaces = cfg->no_namespaces;
   s->worker_path = strdup(path);
-  s->pfds = calloc((size_t)s->max_in_flight * 3, sizeof *s->pfds);
-  s->pfd_jobs = calloc((size_t)s->max_in_flight * 3, sizeof *s->pfd_jobs);
+  s->pfds = calloc((size_t)s->max_in_flight * SUP_PFDS_PER_JOB,
+                   sizeof *s->pfds);
+  s->pfd_jobs = calloc((size_t)s->max_in_flight * SUP_PFDS_PER_JOB,
+                       sizeof *s->pfd_jobs);
   if (!s->worker_path || !s->pfds || !s->pfd_jobs) {
     plugsup_supervisor_free(s);
     return sup_fail(PLUGSUP_ENOMEM, "cannot allocate a supervisor");
@@ -159,6 +162,7 @@ static void job_free(plugsup_job *job) {
   list_remove(job);
   if (job->pid > 0 || job->req_fd >= 0 || job->rep_fd >= 0)
     sup_kill_and_reap(job);
+  sup_broker_close(job);
   frame_reader_free(&job->reader);
   frame_writer_free(&job->writer);
   if (job->result)
@@ -184,6 +188,8 @@ void plugsup_supervisor_free(plugsup_supervisor *s) {
   free(s->worker_path);
   free(s->pfds);
   free(s->pfd_jobs);
+  free(s->broker_data);
+  free(s->broker_values);
   free(s);
 }
 
@@ -245,6 +251,7 @@ static void job_done(plugsup_job *job, int status, bool started) {
     sup_job_finish(job, status);
   else
     sup_job_spawn_failed(job);
+  sup_broker_close(job);
   job->state = JOB_DONE;
   move_to(&job->sup->done, job);
 }
@@ -261,7 +268,7 @@ static void job_start(plugsup_job *job) {
   job->deadline_ns = deadline_after(job->start_ns, job->req.limits.wall_ms);
   job->state = JOB_RUNNING;
   move_to(&job->sup->running, job);
-  if (!sup_spawn(job))
+  if (!sup_broker_open(job) || !sup_spawn(job))
     job_done(job, 0, false);
 }
 
@@ -301,6 +308,8 @@ static int poll_timeout(const plugsup_supervisor *s, int timeout_ms) {
     uint64_t until = paced && j->read_clock_ns < j->deadline_ns
                          ? j->read_clock_ns
                          : j->deadline_ns;
+    if (sup_broker_wake_ns(j) < until)
+      until = sup_broker_wake_ns(j);
     uint64_t left = until > now ? until - now : 0;
     /* Round up, so poll never wakes just before the deadline. */
     uint64_t ms = (left + 999999u) / 1000000u;
@@ -319,6 +328,8 @@ static size_t fill_pfds(plugsup_supervisor *s) {
       add_pfd(s, &n, j, j->rep_fd, POLLIN);
     if (j->writing && j->killed == KILL_NONE)
       add_pfd(s, &n, j, j->req_fd, POLLOUT);
+    if (sup_broker_wait_fd(j) >= 0 && j->killed == KILL_NONE)
+      add_pfd(s, &n, j, sup_broker_wait_fd(j), POLLIN);
   }
   return n;
 }
@@ -361,7 +372,17 @@ static void handle_events(plugsup_supervisor *s, size_t n) {
       job_read_turn(j);
     else if (s->pfds[i].fd == j->req_fd)
       sup_job_writable(j);
+    else if (s->pfds[i].fd == sup_broker_wait_fd(j))
+      sup_broker_resume(j);
   }
+}
+
+/* Host calls waiting for their time (poll_oneoff timeouts). */
+static void wake_host_calls(plugsup_supervisor *s) {
+  uint64_t now = sup_now_ns();
+  for (plugsup_job *j = s->running.head; j; j = j->next)
+    if (sup_broker_wake_ns(j) <= now)
+      sup_broker_resume(j);
 }
 
 /* Frames already in a reader's buffer: poll said nothing of them. A job
@@ -395,6 +416,7 @@ static bool sup_step(plugsup_supervisor *s, int timeout_ms) {
   if (rc > 0)
     handle_events(s, n);
   handle_buffered(s);
+  wake_host_calls(s);
   enforce_deadlines(s);
   start_queued(s);
   return true;

@@ -7,6 +7,9 @@
 #include <sys/random.h>
 
 #include "internal.h"
+#include "policy.h"
+
+extern char **environ;
 
 static uint64_t pick(uint64_t asked, uint64_t dflt) {
   return asked ? asked : dflt;
@@ -46,6 +49,83 @@ static bool copy_input(sup_request *dst, const plugsup_run_options *o) {
   return true;
 }
 
+/* ---- the environment ---- */
+
+static bool push(char ***list, size_t *n, const char *name, size_t len,
+                 const char *value) {
+  char **l = realloc(*list, (*n + 1) * sizeof *l);
+  if (!l)
+    return false;
+  *list = l;
+  size_t vlen = value ? strlen(value) : 0;
+  char *s = malloc(len + vlen + 2);
+  if (!s)
+    return false;
+  memcpy(s, name, len);
+  s[len] = '\0';
+  if (value) {
+    s[len] = '=';
+    memcpy(s + len + 1, value, vlen + 1);
+  }
+  l[(*n)++] = s;
+  return true;
+}
+
+static bool has_name(char *const *list, size_t n, const char *name,
+                     size_t len) {
+  for (size_t i = 0; i < n; i++)
+    if (strncmp(list[i], name, len) == 0 && list[i][len] == '=')
+      return true;
+  return false;
+}
+
+/* What the plugin sees: the policy's explicit variables (a NULL value is
+** the host's, if it has one), then the host's variables its env:
+** patterns grant. The host's others are noted for the audit. */
+static bool copy_env(sup_request *dst, const policy *rules) {
+  size_t n = rules ? policy_env_count(rules) : 0;
+  for (size_t i = 0; i < n; i++) {
+    const policy_env_var *v = policy_env_at(rules, i);
+    const char *value = v->value ? v->value : getenv(v->name);
+    size_t len = strlen(v->name);
+    if (value && !has_name(dst->env, dst->nenv, v->name, len) &&
+        !push(&dst->env, &dst->nenv, v->name, len, value))
+      return false;
+  }
+  for (char **e = environ; e && *e; e++) {
+    const char *eq = strchr(*e, '=');
+    char name[256], cap[300];
+    size_t len = eq ? (size_t)(eq - *e) : strlen(*e);
+    if (!eq || len >= sizeof name || has_name(dst->env, dst->nenv, *e, len))
+      continue;
+    memcpy(name, *e, len);
+    name[len] = '\0';
+    if (rules && policy_may_env(rules, name, cap, sizeof cap)) {
+      if (!push(&dst->env, &dst->nenv, name, len, eq + 1))
+        return false;
+    } else if (dst->on_audit &&
+               !push(&dst->env_denied, &dst->nenv_denied, name, len, NULL)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/* Run options' limits, else the policy's, else the supervisor's. */
+static void pick_limits(sup_request *dst, const plugsup_limits *asked,
+                        const policy *rules, const plugsup_limits *dflt) {
+  const policy_limits *pl = rules ? policy_get_limits(rules) : NULL;
+  plugsup_limits from = pl ? (plugsup_limits){pl->memory_bytes, pl->fuel,
+                                              pl->wall_ms, pl->output_bytes}
+                           : (plugsup_limits){0, 0, 0, 0};
+  dst->limits.memory_bytes = pick(asked->memory_bytes,
+                                  pick(from.memory_bytes, dflt->memory_bytes));
+  dst->limits.fuel = pick(asked->fuel, pick(from.fuel, dflt->fuel));
+  dst->limits.wall_ms = pick(asked->wall_ms, pick(from.wall_ms, dflt->wall_ms));
+  dst->limits.output_bytes = pick(asked->output_bytes,
+                                  pick(from.output_bytes, dflt->output_bytes));
+}
+
 static plugsup_status check_options(const plugsup_run_options *o) {
   if (o->size < sizeof *o)
     return sup_fail(PLUGSUP_EINVAL, "plugsup_run_options.size is %zu, "
@@ -64,6 +144,9 @@ static plugsup_status check_options(const plugsup_run_options *o) {
     if (o->args[i].type < PLUGSUP_I32 || o->args[i].type > PLUGSUP_EXTERNREF)
       return sup_fail(PLUGSUP_EINVAL, "argument %zu has unknown type %d", i,
                       (int)o->args[i].type);
+  if (o->input_from_fd && o->input_fd < 0)
+    return sup_fail(PLUGSUP_EINVAL, "input_from_fd is set but input_fd is "
+                    "%d", o->input_fd);
   return PLUGSUP_OK;
 }
 
@@ -75,12 +158,17 @@ plugsup_status sup_request_copy(sup_request *dst, const plugsup_run_options *o,
     return st;
   dst->mode = o->mode;
   dst->on_output = o->on_output;
+  dst->on_audit = o->on_audit;
   dst->userdata = o->userdata;
-  dst->limits.memory_bytes = pick(o->limits.memory_bytes, defaults->memory_bytes);
-  dst->limits.fuel = pick(o->limits.fuel, defaults->fuel);
-  dst->limits.wall_ms = pick(o->limits.wall_ms, defaults->wall_ms);
-  dst->limits.output_bytes = pick(o->limits.output_bytes, defaults->output_bytes);
-  bool ok = copy_argv(dst, o) && copy_args(dst, o) && copy_input(dst, o);
+  dst->input_fd = o->input_from_fd ? o->input_fd : -1;
+  const policy *rules = o->policy ? o->policy->rules : NULL;
+  pick_limits(dst, &o->limits, rules, defaults);
+  if (o->policy) {
+    sup_policy_ref(o->policy);
+    dst->policy = o->policy;
+  }
+  bool ok = copy_argv(dst, o) && copy_args(dst, o) &&
+            (o->input_from_fd || copy_input(dst, o)) && copy_env(dst, rules);
   if (ok && o->mode == PLUGSUP_MODE_INVOKE)
     ok = (dst->export_name = strdup(o->export_name)) != NULL;
   if (!ok) {
@@ -90,7 +178,17 @@ plugsup_status sup_request_copy(sup_request *dst, const plugsup_run_options *o,
   return PLUGSUP_OK;
 }
 
+static void free_list(char **l, size_t n) {
+  for (size_t i = 0; l && i < n; i++)
+    free(l[i]);
+  free(l);
+}
+
 void sup_request_free(sup_request *r) {
+  free_list(r->env, r->nenv);
+  free_list(r->env_denied, r->nenv_denied);
+  if (r->policy)
+    sup_policy_unref(r->policy);
   for (size_t i = 0; r->argv && i < r->argc; i++)
     free(r->argv[i]);
   free(r->argv);
@@ -111,6 +209,7 @@ typedef struct run_frame {
   Plugsup__Value *values;
   Plugsup__Value **value_ptrs;
   ProtobufCBinaryData *argv;
+  ProtobufCBinaryData *vars;
   uint8_t seed[32];
 } run_frame;
 
@@ -177,6 +276,18 @@ static bool fill_argv(run_frame *f, const sup_request *r) {
   return true;
 }
 
+static bool fill_env(run_frame *f, const sup_request *r) {
+  if (r->nenv == 0)
+    return true;
+  if (!(f->vars = calloc(r->nenv, sizeof *f->vars)))
+    return false;
+  for (size_t i = 0; i < r->nenv; i++)
+    f->vars[i] = (ProtobufCBinaryData){strlen(r->env[i]), (uint8_t *)r->env[i]};
+  f->run.n_env = r->nenv;
+  f->run.env = f->vars;
+  return true;
+}
+
 static bool run_frame_build(run_frame *f, const plugsup_job *job) {
   const sup_request *r = &job->req;
   memset(f, 0, sizeof *f);
@@ -192,21 +303,27 @@ static bool run_frame_build(run_frame *f, const plugsup_job *job) {
   f->run.limits = &f->limits;
   if (r->export_name)
     f->run.export_name = r->export_name;
-  /* A seed the plugin cannot predict; a short read only weakens the
-  ** plugin's own randomness, never the sandbox, so it is not fatal. */
-  if (getrandom(f->seed, sizeof f->seed, GRND_NONBLOCK) != sizeof f->seed)
+  /* With the random capability, a seed the plugin cannot predict (a short
+  ** read only weakens the plugin's own randomness, never the sandbox);
+  ** without it, a fixed one: the same numbers on every run. */
+  bool entropy = r->policy && policy_has(r->policy->rules, POLICY_CAP_RANDOM);
+  if (!entropy ||
+      getrandom(f->seed, sizeof f->seed, GRND_NONBLOCK) != sizeof f->seed)
     memset(f->seed, 0, sizeof f->seed);
   f->run.random_seed = (ProtobufCBinaryData){sizeof f->seed, f->seed};
   f->run.input = (ProtobufCBinaryData){r->input_len, r->input};
+  f->run.stdin_stream = r->input_fd >= 0;
+  f->run.clock = r->policy && policy_has(r->policy->rules, POLICY_CAP_CLOCK);
   f->env.msg_case = PLUGSUP__ENVELOPE__MSG_RUN;
   f->env.run = &f->run;
-  return fill_values(f, r) && fill_argv(f, r);
+  return fill_values(f, r) && fill_argv(f, r) && fill_env(f, r);
 }
 
 static void run_frame_free(run_frame *f) {
   free(f->values);
   free(f->value_ptrs);
   free(f->argv);
+  free(f->vars);
 }
 
 size_t sup_request_frame_size(const plugsup_job *job) {

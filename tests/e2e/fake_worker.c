@@ -358,17 +358,44 @@ static void violation(void) {
   raise(SIGSYS);
 }
 
-/* Asks the host for something, and exits with the errno it got back. */
-static void host_call(void) {
+static Plugsup__Value *int_value(Plugsup__Value *v, int type, uint64_t bits) {
+  plugsup__value__init(v);
+  v->type = type;
+  v->bits = bits;
+  return v;
+}
+
+/* Asks the host to open a path beneath fd 3 (how: "ok", or a way to break
+** the contract), and exits with the errno it got back. */
+static void host_call(const char *how) {
   Plugsup__HostCall c = PLUGSUP__HOST_CALL__INIT;
   Plugsup__Envelope env = PLUGSUP__ENVELOPE__INIT, *reply = NULL;
+  Plugsup__Value v[6], *args[6];
+  static const char types[] = "iiiIIi";
+  for (int i = 0; i < 6; i++)
+    args[i] = int_value(&v[i], types[i] == 'I' ? PLUGSUP__VAL_TYPE__I64
+                                                : PLUGSUP__VAL_TYPE__I32,
+                        i == 0 ? 3 : 0);
   hello(FRAME_PROTOCOL_VERSION);
   frame_free(read_run());
   c.id = 9;
-  c.op = HC_PATH_OPEN; /* no arguments: malformed, but never granted */
+  c.op = !strcmp(how, "badop") ? 999 : HC_PATH_OPEN;
+  c.n_args = !strcmp(how, "fewargs") ? 2 : 6;
+  c.args = args;
+  if (!strcmp(how, "widearg"))
+    v[0].bits = 1ull << 40; /* an i32 that is not one */
+  if (!strcmp(how, "twocalls")) { /* fd_read(0, 16): waits for stdin */
+    c.op = HC_FD_READ;
+    c.n_args = 2;
+    v[0].bits = 0;
+    v[1].bits = 16;
+  }
+  c.data = (ProtobufCBinaryData){1, (uint8_t *)"x"};
   env.msg_case = PLUGSUP__ENVELOPE__MSG_HOST_CALL;
   env.host_call = &c;
   send_env(&env);
+  if (!strcmp(how, "twocalls"))
+    send_env(&env), sleep_forever();
   if (frame_read(REQ, 0, &reply) != FRAME_OK ||
       reply->msg_case != PLUGSUP__ENVELOPE__MSG_HOST_REPLY ||
       reply->host_reply->id != 9)
@@ -414,8 +441,8 @@ int main(int argc, char **argv) {
     flood();
   else if (!strcmp(mode, "linger"))
     honest(), sleep_forever();
-  else if (!strcmp(mode, "hostcall"))
-    host_call();
+  else if (!strncmp(mode, "hostcall-", 9))
+    host_call(mode + 9);
   else if (!strcmp(mode, "badversion"))
     hello(99), sleep_forever();
   else if (!strcmp(mode, "closepipe"))

@@ -195,11 +195,46 @@ Test(fake, lingering_worker_is_killed_and_its_result_kept) {
   plugsup_result_free(r);
 }
 
-Test(fake, host_calls_are_denied) {
-  plugsup_result *r = run_mode(FAKE("hostcall"));
+/* Without a policy there is no preopened directory: fd 3 is not open. */
+Test(fake, host_calls_without_a_policy_find_nothing_open) {
+  plugsup_result *r = run_mode(FAKE("hostcall-ok"));
   expect(r, PLUGSUP_OUTCOME_EXIT, NULL);
-  cr_assert_eq(r->exit_code, 76); /* WASI ENOTCAPABLE */
+  cr_assert_eq(r->exit_code, 8); /* WASI EBADF */
+  cr_assert_eq(r->host_calls, 1);
   plugsup_result_free(r);
+}
+
+Test(fake, host_call_that_does_not_exist_is_a_protocol_error) {
+  plugsup_result *r = run_mode(FAKE("hostcall-badop"));
+  expect(r, PLUGSUP_OUTCOME_PROTOCOL_ERROR,
+         "worker sent host call 999, which does not exist");
+  plugsup_result_free(r);
+}
+
+Test(fake, host_call_with_wrong_arguments_is_a_protocol_error) {
+  plugsup_result *r = run_mode(FAKE("hostcall-fewargs"));
+  expect(r, PLUGSUP_OUTCOME_PROTOCOL_ERROR,
+         "worker sent a malformed path_open call");
+  plugsup_result_free(r);
+  r = run_mode(FAKE("hostcall-widearg"));
+  expect(r, PLUGSUP_OUTCOME_PROTOCOL_ERROR,
+         "worker sent a malformed path_open call");
+  plugsup_result_free(r);
+}
+
+/* The first call waits for a stdin stream that has nothing yet. */
+Test(fake, second_host_call_before_the_answer_is_a_protocol_error) {
+  int in[2];
+  cr_assert_eq(pipe(in), 0);
+  plugsup_run_options o = run_opts(PLUGSUP_MODE_START);
+  o.input_from_fd = true;
+  o.input_fd = in[0];
+  plugsup_result *r = run_fake(FAKE("hostcall-twocalls"), &o, 5000);
+  expect(r, PLUGSUP_OUTCOME_PROTOCOL_ERROR,
+         "worker sent a host call before its last one was answered");
+  plugsup_result_free(r);
+  close(in[0]);
+  close(in[1]);
 }
 
 Test(fake, wrong_protocol_version) {
