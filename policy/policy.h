@@ -112,13 +112,30 @@ char *policy_describe(const policy *p);
 
 /* Whether access to host_path is granted. Either way, cap (capacity
 ** caplen) receives a capability string: the grant that allows it, or the
-** one that would have ("fs:write:/srv/out/a.txt"). */
+** one that would have ("fs:write:/srv/out/a.txt"). access may combine
+** bits (READ | WRITE for O_RDWR): all are needed, and write covers read.
+** Details of the answer (docs/policy.md, "Decisions"):
+**   - a preopen from policy_add_dir answers with its line,
+**     "dir:/srv/x::/x" or "ro-dir:/srv/x";
+**   - MKDIR under fs:no-mkdir is refused with cap "fs:no-mkdir": no grant
+**     would allow it;
+**   - a path that is not absolute and clean, or an access of 0 or of
+**     unknown bits, is refused with cap "" (a bug of the caller). */
 bool policy_may_access(const policy *p, const char *host_path,
                        policy_access access, char *cap, size_t caplen);
 
 /* Whether the plugin may see the host's variable name, by an env:
 ** pattern or an explicit variable; cap as above. */
 bool policy_may_env(const policy *p, const char *name, char *cap,
+                    size_t caplen);
+
+/* Whether access beneath the run's temporary directory (policy_tmpdir) is
+** granted: everything there is, when the policy has one, but MKDIR not
+** under fs:no-mkdir. cap receives "tmp:/tmp" (the guest path), or
+** "fs:no-mkdir" for a refused MKDIR. The broker asks this, not
+** policy_may_access, for paths beneath that directory: its host path is
+** made per run and no grant names it. */
+bool policy_may_tmp(const policy *p, policy_access access, char *cap,
                     size_t caplen);
 
 bool policy_has(const policy *p, policy_cap_kind kind); /* clock, random */

@@ -1,0 +1,113 @@
+/*
+** policy_internal.h: what the files of policy/ share. Names start with pol_.
+*/
+#ifndef PLUGSUP_POLICY_INTERNAL_H
+#define PLUGSUP_POLICY_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "policy.h"
+
+/* Longest path or capability accepted: PATH_MAX, so a grant can name any
+** path the kernel can, and no input makes matching slow. */
+#define POL_MAX_TEXT 4096
+
+/* One capability, as policy_allow took it. */
+typedef struct pol_grant {
+  policy_cap_kind kind;
+  char *text;      /* canonical: the glob normalised, the short network
+                      form spelled out; what describe prints */
+  const char *arg; /* inside text: what follows the kind and its ':' */
+} pol_grant;
+
+/* A preopen from policy_add_dir (the first member, so that a pointer to
+** one is a policy_preopen pointer for policy_preopen_at). */
+typedef struct pol_dir {
+  policy_preopen po; /* host and guest malloc'd */
+  bool writable;
+} pol_dir;
+
+#define POL_VEC(type) \
+  struct {            \
+    type *at;         \
+    size_t n, cap;    \
+  }
+
+struct policy {
+  POL_VEC(pol_grant) grants;
+  POL_VEC(pol_dir) dirs;
+  POL_VEC(policy_preopen) roots; /* of fs: grants; guest == host */
+  POL_VEC(policy_env_var) env;
+  policy_limits limits;          /* 0: not set */
+  char *tmp_guest;               /* NULL: no temporary directory */
+  bool no_mkdir;                 /* fs:no-mkdir: writes, but no mkdir */
+};
+
+/* Makes room for one more element in a POL_VEC; false when out of memory. */
+#define POL_GROW(vec) pol_grow((void **)&(vec).at, &(vec).cap, (vec).n, \
+                               sizeof *(vec).at)
+bool pol_grow(void **at, size_t *cap, size_t n, size_t elem);
+
+/* snprintf into err, if there is one; returns -1 for "return pol_err(...)". */
+int pol_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* ---- paths and patterns (glob.c) ---- */
+
+/* A malloc'd copy of an absolute path with "//", "." parts and a trailing
+** '/' removed; NULL with *why set for a relative path, a ".." part or a
+** path too long ("out of memory" when so). */
+char *pol_path_clean(const char *path, const char **why);
+/* Whether path is absolute and clean as pol_path_clean makes it. */
+bool pol_path_is_clean(const char *path);
+/* A static phrase saying what is wrong with glob (clean, absolute), or
+** NULL: '**' must be a whole component. */
+const char *pol_glob_check(const char *glob);
+/* Whether the clean absolute path matches glob: '*' and '?' within one
+** component, '**' any number of components, zero included. */
+bool pol_glob_match(const char *glob, const char *path);
+/* The length of glob's root: its longest leading run of components
+** without a wildcard ("/srv/data/x*" -> 9, "/srv/data"; "/x*" -> 1). */
+size_t pol_glob_root(const char *glob);
+/* Whether path is dir or beneath it (both clean). */
+bool pol_path_within(const char *path, const char *dir);
+/* Whether name matches pattern, '*' matching any run of characters. */
+bool pol_env_match(const char *pattern, const char *name);
+
+/* ---- policy lines (capability.c) ---- */
+
+/* Adds one policy line (a capability, or a setting: dir:, ro-dir:, tmp:,
+** limit:, fs:no-mkdir) to p; -1 with the bare reason in why, e.g.
+** "unknown kind 'fs:rea'" (policy_allow puts the line in front). */
+int pol_apply_line(policy *p, const char *line, char *why, size_t whylen);
+/* Adds a grant of kind whose argument is arg, or -1 with the bare reason. */
+int pol_add_grant(policy *p, policy_cap_kind kind, const char *arg,
+                  char *why, size_t whylen);
+/* Sets a limit by its name ("memory", "wall_time", ...) from its text; -1
+** with the reason; an unknown name says so. */
+int pol_set_limit(policy *p, const char *name, const char *value, char *why,
+                  size_t whylen);
+/* Whether name is a limit's name. */
+bool pol_is_limit(const char *name);
+/* Sets the temporary directory's guest path (absolute). */
+int pol_set_tmp(policy *p, const char *guest, char *why, size_t whylen);
+/* Appends the describe lines of the settings and limits to a buffer. */
+typedef struct pol_text {
+  char *s;
+  size_t len, cap;
+  bool failed; /* out of memory */
+} pol_text;
+void pol_text_add(pol_text *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void pol_describe_limits(const policy *p, pol_text *t);
+
+/* ---- the object (policy.c) ---- */
+
+/* A deep copy of p, NULL when out of memory: policy_parse_json works on
+** one and swaps it in only when the whole text is good. */
+policy *pol_clone(const policy *p);
+/* Exchanges what a and b hold. */
+void pol_swap(policy *a, policy *b);
+
+#endif
