@@ -8,15 +8,21 @@
 ** pick the run's mode and output limit, and the rest is the reply stream
 ** of one job: it goes through a pipe into the supervisor's own frame
 ** handling (conversation.c) and result building (result.c), and every
-** string of the result must then be safe to print. Contract violations
-** abort, so libFuzzer (or replay_main.c) reports the input.
+** string of the result must then be safe to print. With bit 4 set the run
+** has a policy (a read-only directory of fixtures and a temporary
+** directory) and its host calls reach the broker (broker*.c), which must
+** never let a file appear outside the temporary directory. Contract
+** violations abort, so libFuzzer (or replay_main.c) reports the input.
 */
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "broker.h"
 #include "fuzz_common.h"
 #include "internal.h"
 
@@ -150,6 +156,44 @@ static plugsup_supervisor *supervisor(void) {
   return s;
 }
 
+/* A read-only directory with a file, a subdirectory and a symlink out,
+** made once, that the fuzzed worker may ask about; and the number of
+** entries it must keep (nothing may be created or removed there). */
+static const char ro_dir[] = "/tmp/plugsup-fuzz-ro";
+
+static int entries(const char *dir) {
+  DIR *d = opendir(dir);
+  int n = 0;
+  while (d && readdir(d))
+    n++;
+  if (d)
+    closedir(d);
+  return n;
+}
+
+static plugsup_policy *fuzz_policy(void) {
+  static plugsup_policy *p;
+  static const char json[] =
+      "{\"filesystem\": {\"tmp\": true}, \"limits\": {\"bytes_written\": "
+      "65536, \"host_calls\": 4096, \"open_files\": 16}}";
+  if (p)
+    return p;
+  mkdir(ro_dir, 0755);
+  FILE *f = fopen("/tmp/plugsup-fuzz-ro/file.txt", "w");
+  if (f) {
+    fputs("fixture\n", f);
+    fclose(f);
+  }
+  mkdir("/tmp/plugsup-fuzz-ro/sub", 0755);
+  symlink("/etc/passwd", "/tmp/plugsup-fuzz-ro/out");
+  check(plugsup_policy_new(&p) == PLUGSUP_OK &&
+            plugsup_policy_add_dir(p, ro_dir, "/ro", false) == PLUGSUP_OK &&
+            plugsup_policy_load_json(p, "fuzz", json, sizeof json - 1) ==
+                PLUGSUP_OK,
+        "policy");
+  return p;
+}
+
 static void fuzz_stream(uint8_t how, const uint8_t *data, size_t size) {
   static const plugsup_mode modes[] = {PLUGSUP_MODE_START, PLUGSUP_MODE_INVOKE,
                                        PLUGSUP_MODE_VALIDATE,
@@ -160,6 +204,10 @@ static void fuzz_stream(uint8_t how, const uint8_t *data, size_t size) {
   plugsup_result *r;
   plugsup_run_options o = {.size = sizeof o, .mode = modes[how & 3],
                            .export_name = "f"};
+  bool brokered = how & 0x10;
+  if (brokered)
+    o.policy = fuzz_policy();
+  int before = brokered ? entries(ro_dir) : 0;
   int fds[2], req[2];
   check(plugsup_plugin_from_bytes(plugin_text, 64u << (how >> 2 & 3), &p) ==
             PLUGSUP_OK, "plugin");
@@ -176,11 +224,19 @@ static void fuzz_stream(uint8_t how, const uint8_t *data, size_t size) {
   job->rep_fd = fds[0];
   job->req_fd = req[1];
   job->deadline_ns = UINT64_MAX;
-  while (job->rep_fd >= 0 && job->killed == KILL_NONE)
+  check(sup_broker_open(job), "broker");
+  while (job->rep_fd >= 0 && job->killed == KILL_NONE) {
     sup_job_readable(job, SUP_TURN_BYTES, SUP_TURN_FRAMES);
+    /* A call kept waiting is woken as the loop would, at once. */
+    if (sup_broker_pending(job))
+      sup_broker_resume(job);
+  }
   sup_close_fds(job);
   close(req[0]);
   sup_job_finish(job, 0);
+  sup_broker_close(job);
+  check(!brokered || entries(ro_dir) == before,
+        "a read-only grant was written to");
   job->state = JOB_DONE;
   check(plugsup_job_take(job, &r) == PLUGSUP_OK, "take");
   check_result(r);

@@ -72,22 +72,22 @@ int64_t broker_fd_alloc(plugsup_job *job) {
 
 bool broker_may_access(sup_broker *b, const char *host_path,
                        policy_access access, char *cap, size_t caplen) {
+  char scratch[8];
   size_t n = b->tmpdir ? strlen(b->tmpdir) : 0;
-  if (n && strncmp(host_path, b->tmpdir, n) == 0 &&
-      (host_path[n] == '\0' || host_path[n] == '/')) {
-    if (cap)
-      snprintf(cap, caplen, "tmp");
-    return true;
+  if (!cap) {
+    cap = scratch;
+    caplen = sizeof scratch;
   }
   if (!b->rules) {
-    if (cap)
-      snprintf(cap, caplen, "fs:%s:%s", access == POLICY_READ ? "read" : "write",
-               host_path);
+    snprintf(cap, caplen, "fs:%s:%s", access == POLICY_READ ? "read" : "write",
+             host_path);
     return false;
   }
-  char scratch[8];
-  return policy_may_access(b->rules, host_path, access, cap ? cap : scratch,
-                           cap ? caplen : sizeof scratch);
+  /* The run's own directory: no grant names its host path. */
+  if (n && strncmp(host_path, b->tmpdir, n) == 0 &&
+      (host_path[n] == '\0' || host_path[n] == '/'))
+    return policy_may_tmp(b->rules, access, cap, caplen);
+  return policy_may_access(b->rules, host_path, access, cap, caplen);
 }
 
 static void audit_limit(plugsup_job *job, const char *call, const char *which,
