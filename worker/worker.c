@@ -98,10 +98,11 @@ int worker_call_broken(worker_ctx *w, unsigned op, const char *fmt, ...) {
 static int check_values(worker_ctx *w, unsigned op, const Plugsup__HostReply *r,
                         const char *types, size_t max_reps, int exact) {
   size_t per = strlen(types), reps = per ? r->n_values / per : 0;
-  if ((per == 0 && r->n_values != 0) || (per && r->n_values % per != 0) ||
-      reps > max_reps || (exact && reps != max_reps))
+  if (per == 0 ? r->n_values != 0
+               : r->n_values % per != 0 || reps > max_reps ||
+                     (exact && reps != max_reps))
     return worker_call_broken(w, op, "the reply has %zu values, not %s",
-                              r->n_values, exact ? types : "5 per event");
+                              r->n_values, !exact ? "5 per event" : per ? types : "none");
   for (size_t i = 0; i < r->n_values; i++) {
     char want = types[i % per];
     Plugsup__ValType t = want == 'I' ? PLUGSUP__VAL_TYPE__I64 : PLUGSUP__VAL_TYPE__I32;
