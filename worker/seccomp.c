@@ -18,6 +18,8 @@
 **                   REALTIME, MONOTONIC, PROCESS_CPUTIME_ID, THREAD_CPUTIME_ID
 **      gettimeofday (the vDSO falls back to these on some clock sources,
 **                    e.g. in VMs; the CPU clocks are always system calls)
+**      clock_nanosleep  clock id (low 32 bits) is MONOTONIC: poll_oneoff
+**                   sleeps here when it waits only for clocks
 **      exit, exit_group
 **    Anything else hits the default action, SCMP_ACT_TRAP: the kernel
 **    raises SIGSYS with the call's number in si_syscall.
@@ -200,6 +202,18 @@ static int allow_clocks(scmp_filter_ctx ctx) {
   return 0;
 }
 
+/* poll_oneoff on clocks alone sleeps in the worker (wasi_poll.c), on the
+** monotonic clock only. Harmless: waiting touches nothing outside the
+** process and tells no more than the clocks the worker may already read;
+** the supervisor's wall-clock deadline still ends a worker that sleeps
+** too long. The clock id is checked as allow_clocks does, so no other
+** process's CPU clock can be probed through it. */
+static int allow_sleep(scmp_filter_ctx ctx) {
+  return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clock_nanosleep), 1,
+                          SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu,
+                                  (scmp_datum_t)CLOCK_MONOTONIC));
+}
+
 static int allow_rest(scmp_filter_ctx ctx) {
   static const int plain[] = {SCMP_SYS(gettimeofday), SCMP_SYS(exit),
                               SCMP_SYS(exit_group)};
@@ -219,7 +233,7 @@ static int load_allow_list(int reply_fd) {
   if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) != 0)
     goto done;
   if (allow_pipes(ctx, reply_fd) != 0 || allow_memory(ctx) != 0 ||
-      allow_clocks(ctx) != 0 || allow_rest(ctx) != 0 ||
+      allow_clocks(ctx) != 0 || allow_sleep(ctx) != 0 || allow_rest(ctx) != 0 ||
       allow_sanitizer(ctx) != 0)
     goto done;
   rc = seccomp_load(ctx) == 0 ? 0 : -1;

@@ -1,6 +1,6 @@
 /*
-** worker.c: the worker's conversation: Hello, one Run, Output while it
-** runs, one Result.
+** worker.c: the worker's conversation: Hello, one Run, Output and host
+** calls while it runs, one Result.
 */
 #include "worker.h"
 
@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "hostcall.h"
 
 /* Output frames stay far below the frame bound and the pipe's patience. */
 #define OUTPUT_CHUNK (256u << 10)
@@ -64,6 +66,111 @@ int worker_output(worker_ctx *w, uint32_t fd, const uint8_t *data, size_t len) {
       return -1;
   }
   return w->reply_failed ? -1 : 0;
+}
+
+/* ---- host calls ---- */
+
+/* notcapable, the last WASI errno: a HostReply's error is 0..this. */
+#define WASI_ERRNO_LAST 76
+/* What one poll_oneoff event carries (proto/hostcall.h). */
+#define POLL_EVENT_VALUES "IiiIi"
+
+static int vbroken(worker_ctx *w, unsigned op, const char *fmt, va_list ap) {
+  const hostcall_desc *d = hostcall_describe(op);
+  int n = snprintf(w->call_error, sizeof w->call_error, "host call %s: ",
+                   d != NULL ? d->name : "?");
+  if (n > 0 && (size_t)n < sizeof w->call_error)
+    vsnprintf(w->call_error + n, sizeof w->call_error - (size_t)n, fmt, ap);
+  w->request_failed = 1;
+  return -1;
+}
+
+int worker_call_broken(worker_ctx *w, unsigned op, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vbroken(w, op, fmt, ap);
+  va_end(ap);
+  return -1;
+}
+
+/* The values of a successful reply: 'types' repeated, at most max_reps
+** times (exactly, when exact). */
+static int check_values(worker_ctx *w, unsigned op, const Plugsup__HostReply *r,
+                        const char *types, size_t max_reps, int exact) {
+  size_t per = strlen(types), reps = per ? r->n_values / per : 0;
+  if (per == 0 ? r->n_values != 0
+               : r->n_values % per != 0 || reps > max_reps ||
+                     (exact && reps != max_reps))
+    return worker_call_broken(w, op, "the reply has %zu values, not %s",
+                              r->n_values, !exact ? "5 per event" : per ? types : "none");
+  for (size_t i = 0; i < r->n_values; i++) {
+    char want = types[i % per];
+    Plugsup__ValType t = want == 'I' ? PLUGSUP__VAL_TYPE__I64 : PLUGSUP__VAL_TYPE__I32;
+    if (r->values[i]->type != t)
+      return worker_call_broken(w, op, "value %zu is not an %s", i,
+                                want == 'I' ? "I64" : "I32");
+    if (want == 'i' && r->values[i]->bits > UINT32_MAX)
+      return worker_call_broken(w, op, "value %zu (I32) has bits above 32", i);
+  }
+  return 0;
+}
+
+static int check_reply(worker_ctx *w, const worker_call *call,
+                       const hostcall_desc *d, const Plugsup__Envelope *env) {
+  const Plugsup__HostReply *r = env->host_reply;
+  if (env->msg_case != PLUGSUP__ENVELOPE__MSG_HOST_REPLY)
+    return worker_call_broken(w, call->op, "envelope case %d came, not a HostReply",
+                              (int)env->msg_case);
+  if (r->id != w->calls)
+    return worker_call_broken(w, call->op, "the reply has id %llu, the call %llu",
+                              (unsigned long long)r->id,
+                              (unsigned long long)w->calls);
+  if (r->error < 0 || r->error > WASI_ERRNO_LAST)
+    return worker_call_broken(w, call->op, "errno %d is not a WASI errno", (int)r->error);
+  if (r->error != 0)
+    return r->n_values == 0 ? 0
+                            : worker_call_broken(w, call->op, "an errno with %zu values",
+                                                 r->n_values);
+  if (r->data.len > call->data_max)
+    return worker_call_broken(w, call->op, "%zu bytes of data, %zu asked",
+                              r->data.len, call->data_max);
+  if (strcmp(d->results, "*") == 0)
+    return check_values(w, call->op, r, POLL_EVENT_VALUES, call->n_args / 5, 0);
+  return check_values(w, call->op, r, d->results, 1, 1);
+}
+
+int worker_host_call(worker_ctx *w, const worker_call *call,
+                     Plugsup__Envelope **reply) {
+  Plugsup__HostCall hc = PLUGSUP__HOST_CALL__INIT;
+  Plugsup__Envelope env = PLUGSUP__ENVELOPE__INIT;
+  const hostcall_desc *d = hostcall_describe(call->op);
+  frame_status s;
+
+  *reply = NULL;
+  if (w->request_failed)
+    return -1; /* call_error still says why */
+  if (d == NULL)
+    return worker_call_broken(w, call->op, "op %u has no row", call->op);
+  hc.id = ++w->calls;
+  hc.op = call->op;
+  hc.n_args = call->n_args;
+  hc.args = call->args;
+  hc.data = call->data;
+  hc.data2 = call->data2;
+  env.msg_case = PLUGSUP__ENVELOPE__MSG_HOST_CALL;
+  env.host_call = &hc;
+  if (worker_send(w, &env) != 0)
+    return worker_call_broken(w, call->op, "the reply pipe failed");
+  /* A reply is at most HOSTCALL_IO_MAX bytes and 5 values per poll
+  ** subscription: well inside the bound of every worker frame. */
+  s = frame_read(w->request_fd, FRAME_REPLY_MAX, reply);
+  if (s != FRAME_OK)
+    return worker_call_broken(w, call->op, "no reply: %s", frame_status_message(s));
+  if (check_reply(w, call, d, *reply) == 0)
+    return 0;
+  frame_free(*reply);
+  *reply = NULL;
+  return -1;
 }
 
 size_t worker_utf8_cut(const char *s, size_t len, size_t max) {
@@ -160,8 +267,8 @@ static int send_result(worker_ctx *w, Plugsup__Result *res) {
 
 /* Read the one request. A broken stream ends the worker quietly: whoever
 ** sent it is not listening for answers we can trust it to parse. */
-static int read_run(Plugsup__Envelope **out) {
-  frame_status s = frame_read(PLUGSUP_WORKER_REQUEST_FD, FRAME_DEFAULT_MAX, out);
+static int read_run(worker_ctx *w, Plugsup__Envelope **out) {
+  frame_status s = frame_read(w->request_fd, FRAME_DEFAULT_MAX, out);
   if (s == FRAME_OK)
     return 0;
   return s == FRAME_NOMEM ? PLUGSUP_WORKER_EXIT_NOMEM : PLUGSUP_WORKER_EXIT_PROTOCOL;
@@ -174,7 +281,7 @@ static int serve(worker_ctx *w, const sandbox_state *sb, worker_hook hook) {
 
   if (send_hello(w, sb) != 0)
     return PLUGSUP_WORKER_EXIT_REPLY_IO;
-  if ((status = read_run(&req)) != 0)
+  if ((status = read_run(w, &req)) != 0)
     return status;
   if (req->msg_case != PLUGSUP__ENVELOPE__MSG_RUN) {
     res.outcome = PLUGSUP__OUTCOME__BAD_REQUEST;
@@ -186,6 +293,9 @@ static int serve(worker_ctx *w, const sandbox_state *sb, worker_hook hook) {
   }
   if (send_result(w, &res) != 0 && status == PLUGSUP_WORKER_EXIT_OK)
     status = PLUGSUP_WORKER_EXIT_REPLY_IO;
+  /* The Result said why; the status says whose fault it was. */
+  else if (w->request_failed && status == PLUGSUP_WORKER_EXIT_OK)
+    status = PLUGSUP_WORKER_EXIT_PROTOCOL;
   worker_result_free(&res);
   frame_free(req);
   return status;
@@ -208,6 +318,7 @@ int worker_main(int argc, char **argv, worker_hook hook) {
     return status;
   memset(&w, 0, sizeof w);
   w.reply_fd = PLUGSUP_WORKER_REPLY_FD;
+  w.request_fd = PLUGSUP_WORKER_REQUEST_FD;
   w.memory_cap = opt.memory_bytes;
   return serve(&w, &sb, hook);
 }

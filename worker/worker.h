@@ -4,7 +4,8 @@
 ** Lifecycle of one worker (one plugin run):
 **   worker_main    parse argv, enter the sandbox (sandbox.h), say Hello,
 **                  read one Run, run it (run.c), send one Result, exit.
-** While it runs, host functions send Output frames through worker_output.
+** While it runs, host functions send Output frames through worker_output
+** and forward what needs the world through worker_host_call.
 */
 #ifndef PLUGSUP_WORKER_H
 #define PLUGSUP_WORKER_H
@@ -18,12 +19,18 @@
 /* The state one run shares between the frame loop and the host functions. */
 typedef struct worker_ctx {
   int reply_fd;
+  int request_fd;            /* HostReply frames arrive here */
   uint64_t memory_cap;       /* --memory: the interpreter never gets more */
   uint64_t output_limit;     /* Run.limits.output_bytes; 0 = no cap here */
   uint64_t output_sent;      /* bytes of Output sent so far */
   unsigned output_truncated; /* bit 1 << fd: output to fd was dropped at
                                 the cap (and the supervisor told so) */
   int reply_failed;          /* a frame could not be written: stop */
+  uint64_t calls;            /* HostCalls sent; the last one's id */
+  int request_failed;        /* the request stream broke or a HostReply
+                                broke the contract: no more host calls,
+                                and the worker exits _PROTOCOL */
+  char call_error[160];      /* why, for the trap that ends the run */
 } worker_ctx;
 
 /* Longest text the worker puts in a message or a report name. */
@@ -36,6 +43,32 @@ int worker_send(worker_ctx *w, const Plugsup__Envelope *env);
 /* Send plugin output for fd 1 or 2, cut at the output cap. Returns 0, or
 ** -1 when the reply pipe failed. Bytes beyond the cap count as written. */
 int worker_output(worker_ctx *w, uint32_t fd, const uint8_t *data, size_t len);
+
+/* One forwarded host call (proto/hostcall.h): the op, its argument
+** Values in the row's order, the byte strings it sends, and how many
+** bytes of HostReply.data it accepts. */
+typedef struct worker_call {
+  unsigned op;
+  Plugsup__Value **args;
+  size_t n_args;
+  ProtobufCBinaryData data, data2;
+  size_t data_max;
+} worker_call;
+
+/* Send call as a HostCall frame with the next id, then block on the
+** request pipe for its HostReply. 0 with *reply set (free it with
+** frame_free) once the reply keeps the contract: the same id, a WASI
+** errno, no values with an errno, and on success the row's values
+** (count and types; poll_oneoff: 5 per event, no more events than
+** subscriptions) and at most data_max bytes of data. Else -1, with
+** w->call_error saying why and w->request_failed set: nothing the
+** supervisor sends after that can be trusted to be in step. */
+int worker_host_call(worker_ctx *w, const worker_call *call,
+                     Plugsup__Envelope **reply);
+/* A reply that kept the row but broke what the call asked (e.g. more
+** bytes written than sent): -1, as worker_host_call fails. */
+int worker_call_broken(worker_ctx *w, unsigned op, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Test builds only (plugsup-worker-subverted): a hook that may take over a
 ** Run before the interpreter sees it. Returns 1 if it filled *res. */

@@ -120,17 +120,41 @@ static void append(char *buf, size_t *len, size_t cap, const ProtobufCBinaryData
   buf[*len] = 0;
 }
 
-static void keep_report(worker_outcome *o, Plugsup__Envelope *env) {
-  Plugsup__Envelope **grown =
-      realloc(o->reports, (o->n_reports + 1) * sizeof *o->reports);
+static void keep(Plugsup__Envelope ***list, size_t *n, Plugsup__Envelope *env) {
+  Plugsup__Envelope **grown = realloc(*list, (*n + 1) * sizeof **list);
   cr_assert_not_null(grown);
-  o->reports = grown;
-  o->reports[o->n_reports++] = env;
+  *list = grown;
+  grown[(*n)++] = env;
+}
+
+static void keep_report(worker_outcome *o, Plugsup__Envelope *env) {
+  keep(&o->reports, &o->n_reports, env);
   o->n_exports += env->report->n_exports;
   o->n_imports += env->report->n_imports;
 }
 
+/* The broker's reply goes out at once: the worker waits for it. */
+static void answer(worker_proc *w, worker_outcome *o, Plugsup__Envelope *call,
+                   worker_broker_fn broker, void *ud) {
+  Plugsup__HostReply reply = PLUGSUP__HOST_REPLY__INIT;
+  Plugsup__Envelope env = PLUGSUP__ENVELOPE__INIT;
+
+  cr_assert_not_null(broker, "unexpected host call, op %u",
+                     call->host_call->op);
+  keep(&o->calls, &o->n_calls, call);
+  reply.id = call->host_call->id;
+  broker(ud, call->host_call, &reply);
+  env.msg_case = PLUGSUP__ENVELOPE__MSG_HOST_REPLY;
+  env.host_reply = &reply;
+  worker_send_envelope(w, &env);
+}
+
 void worker_collect(worker_proc *w, worker_outcome *o) {
+  worker_collect_brokered(w, o, NULL, NULL);
+}
+
+void worker_collect_brokered(worker_proc *w, worker_outcome *o,
+                             worker_broker_fn broker, void *ud) {
   memset(o, 0, sizeof *o);
   for (;;) {
     Plugsup__Envelope *env = NULL;
@@ -139,6 +163,10 @@ void worker_collect(worker_proc *w, worker_outcome *o) {
     cr_assert_eq(s, FRAME_OK, "reading a frame: %s", frame_status_message(s));
     if (env->msg_case == PLUGSUP__ENVELOPE__MSG_REPORT) {
       keep_report(o, env);
+      continue;
+    }
+    if (env->msg_case == PLUGSUP__ENVELOPE__MSG_HOST_CALL) {
+      answer(w, o, env, broker, ud);
       continue;
     }
     if (env->msg_case != PLUGSUP__ENVELOPE__MSG_OUTPUT) {
@@ -179,10 +207,18 @@ const Plugsup__ImportInfo *worker_import(const worker_outcome *o, size_t i) {
   return NULL;
 }
 
+const Plugsup__HostCall *worker_call(const worker_outcome *o, size_t i) {
+  cr_assert_lt(i, o->n_calls, "host call %zu of %zu", i, o->n_calls);
+  return o->calls[i]->host_call;
+}
+
 void worker_outcome_free(worker_outcome *o) {
   for (size_t r = 0; r < o->n_reports; r++)
     frame_free(o->reports[r]);
   free(o->reports);
+  for (size_t c = 0; c < o->n_calls; c++)
+    frame_free(o->calls[c]);
+  free(o->calls);
   frame_free(o->end);
   memset(o, 0, sizeof *o);
 }

@@ -51,9 +51,16 @@ void worker_send_raw(worker_proc *w, const void *bytes, size_t n);
 void worker_send_run(worker_proc *w, Plugsup__Run__Mode mode, const char *export_name);
 void worker_send_envelope(worker_proc *w, const Plugsup__Envelope *env);
 void worker_close_request(worker_proc *w);
+/* The test as the supervisor's broker: called for each HostCall with a
+** reply whose id is the call's and whose error is 0; it fills in the
+** rest (or breaks the contract on purpose). NULL: a HostCall fails the
+** test. */
+typedef void (*worker_broker_fn)(void *ud, const Plugsup__HostCall *call,
+                                 Plugsup__HostReply *reply);
 /* Everything a run sends after Hello: Output gathered per fd, Report
-** frames kept in order, then the Result (or the SandboxViolation that
-** ended it). */
+** frames kept in order, HostCall frames kept in order (each answered by
+** the broker), then the Result (or the SandboxViolation that ended
+** it). */
 typedef struct worker_outcome {
   char out[8192], err[8192];
   size_t out_len, err_len;
@@ -62,9 +69,15 @@ typedef struct worker_outcome {
   Plugsup__Envelope **reports;
   size_t n_reports;
   size_t n_exports, n_imports; /* over every Report */
+  Plugsup__Envelope **calls; /* HostCall frames */
+  size_t n_calls;
   Plugsup__Envelope *end;   /* Result or SandboxViolation */
 } worker_outcome;
 void worker_collect(worker_proc *w, worker_outcome *o);
+void worker_collect_brokered(worker_proc *w, worker_outcome *o,
+                             worker_broker_fn broker, void *ud);
+/* The i-th HostCall of the run. */
+const Plugsup__HostCall *worker_call(const worker_outcome *o, size_t i);
 /* The i-th export or import over all Report frames. */
 const Plugsup__ExportInfo *worker_export(const worker_outcome *o, size_t i);
 const Plugsup__ImportInfo *worker_import(const worker_outcome *o, size_t i);
