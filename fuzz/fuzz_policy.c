@@ -56,9 +56,11 @@ static void same_access(const policy *p, const policy *q, const char *path) {
           "the described policy decides a path otherwise");
     check(strcmp(c1, c2) == 0, "the described policy names another grant");
   }
-  check(policy_may_env(p, path + 1, NULL, 0) ==
-            policy_may_env(q, path + 1, NULL, 0),
+  char e1[8400], e2[8400];
+  check(policy_may_env(p, path + 1, e1, sizeof e1) ==
+            policy_may_env(q, path + 1, e2, sizeof e2),
         "the described policy decides a variable otherwise");
+  check(strcmp(e1, e2) == 0, "the described policy names another variable");
 }
 
 /* Paths to ask about: each preopen, beneath it, and every line of the

@@ -328,3 +328,15 @@ Test(policy_decisions, empty_policy_describes_as_nothing_and_grants_nothing) {
   cr_assert_not(policy_has(p, POLICY_CAP_CLOCK));
   policy_free(p);
 }
+
+Test(policy_decisions, reads_name_a_read_grant_before_a_write_grant) {
+  /* Describe lists fs:read before fs:write, so a policy rebuilt from it
+  ** must name the same grant: found by fuzz_policy. */
+  policy *p = POLICY("fs:write:/srv/**", "fs:read:/**");
+  char cap[64];
+  cr_assert(policy_may_access(p, "/srv/a", POLICY_READ, cap, sizeof cap));
+  cr_assert_str_eq(cap, "fs:read:/**");
+  cr_assert(policy_may_access(p, "/srv/a", POLICY_WRITE, cap, sizeof cap));
+  cr_assert_str_eq(cap, "fs:write:/srv/**");
+  policy_free(p);
+}
