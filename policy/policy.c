@@ -136,9 +136,11 @@ static int dir_paths(const char *host, const char *guest, char **h, char **g,
     return pol_err(err, errlen, "host path '%s' must be absolute", host);
   if (!(*h = pol_path_clean(host, &bad)))
     return pol_err(err, errlen, "host path '%s': %s", host, bad);
-  /* "::" separates host from guest in dir: lines and --dir. */
-  if (strstr(*h, "::"))
-    return pol_err(err, errlen, "host path '%s' cannot contain '::'", host);
+  /* "::" separates host from guest in dir: lines and --dir, at its first
+  ** occurrence: a host ending in ':' would move it. */
+  if (strstr(*h, "::") || (*h)[strlen(*h) - 1] == ':')
+    return pol_err(err, errlen, "host path '%s' cannot contain '::' or end "
+                   "with ':'", host);
   if (strcmp(guest, ".") == 0)
     *g = strdup(".");
   else if (guest[0] != '/')
