@@ -35,6 +35,13 @@ enum {
 #undef X
 };
 
+/* The commands, as bits: each option says which take it. */
+typedef enum cli_cmd {
+  CLI_CMD_RUN = 1,
+  CLI_CMD_VALIDATE = 2,
+  CLI_CMD_POLICY = 4
+} cli_cmd;
+
 typedef struct cli_opts {
   const char *invoke;   /* --invoke NAME, or NULL for _start */
   plugsup_limits limits;
@@ -43,7 +50,11 @@ typedef struct cli_opts {
   const char *input_path; /* --input FILE, "-" for stdin */
   char *input;          /* its bytes, read by cli_read_input */
   size_t input_len;
-  const char *plugin;   /* path */
+  plugsup_policy *policy; /* from --dir, --ro-dir, --env, --allow and
+                             --policy, in their order; NULL if none */
+  const char *policy_file; /* --policy FILE */
+  int audit_fd;         /* --audit: where decisions go; -1 for none */
+  const char *plugin;   /* path (plugsup policy: the FILE, or NULL) */
   char **rest;          /* plugin arguments or values */
   int nrest;
 } cli_opts;
@@ -51,12 +62,17 @@ typedef struct cli_opts {
 /* Subcommands: each returns plugsup's exit status. */
 int cli_run(int argc, char **argv);
 int cli_validate(int argc, char **argv);
+int cli_policy(int argc, char **argv);
 
 /* Shared by the subcommands (common.c). */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-int cli_parse_common(const char *cmd, int argc, char **argv, cli_opts *o,
-                     bool allow_run_options, void (*help)(void));
+/* Parses the options 'which' takes into o, then the plugin path (optional
+** for 'plugsup policy'). -1 to go on, or the exit status to end with;
+** either way the caller ends with cli_opts_free. */
+int cli_parse_common(const char *cmd, cli_cmd which, int argc, char **argv,
+                     cli_opts *o, void (*help)(void));
+void cli_opts_free(cli_opts *o);
 /* A supervisor with the worker found beside the plugsup binary, in the
 ** installed libexec dir, or at $PLUGSUP_WORKER; NULL after a message. */
 plugsup_supervisor *cli_supervisor(const cli_opts *o);

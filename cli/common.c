@@ -3,6 +3,7 @@
 ** the worker, loading the plugin, and reporting how a run ended.
 */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -25,24 +26,52 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) {
   return CLI_EXIT_USAGE;
 }
 
-#define CLI_MAX_MEMORY (4ull << 30)
-#define CLI_MIN_MEMORY (64u << 10) /* one wasm page */
+/* Every option: its enum name, spelling, whether it takes a value, and
+** the commands that take it. */
+#define R CLI_CMD_RUN
+#define V CLI_CMD_VALIDATE
+#define P CLI_CMD_POLICY
+#define CLI_OPTION_LIST(X)                                  \
+  X(OPT_INVOKE, "invoke", required_argument, R)             \
+  X(OPT_TIMEOUT, "timeout", required_argument, R | V)       \
+  X(OPT_MEMORY, "memory", required_argument, R | V)         \
+  X(OPT_FUEL, "fuel", required_argument, R)                 \
+  X(OPT_OUTPUT, "max-output", required_argument, R)         \
+  X(OPT_STATS, "stats", no_argument, R)                     \
+  X(OPT_JSON, "json", no_argument, R | V)                   \
+  X(OPT_NO_NAMESPACES, "no-namespaces", no_argument, R | V) \
+  X(OPT_INPUT, "input", required_argument, R)               \
+  X(OPT_DIR, "dir", required_argument, R | P)               \
+  X(OPT_RO_DIR, "ro-dir", required_argument, R | P)         \
+  X(OPT_ENV, "env", required_argument, R | P)               \
+  X(OPT_ALLOW, "allow", required_argument, R | P)           \
+  X(OPT_POLICY, "policy", required_argument, R | P)         \
+  X(OPT_AUDIT, "audit", required_argument, R)               \
+  X(OPT_HELP, "help", no_argument, R | V | P)
 
-enum { OPT_INVOKE = 256, OPT_TIMEOUT, OPT_MEMORY, OPT_FUEL, OPT_OUTPUT,
-       OPT_STATS, OPT_JSON, OPT_NO_NAMESPACES, OPT_INPUT, OPT_HELP };
+enum {
+  OPT_FIRST_ = 255,
+#define X(name, text, arg, cmds) name,
+  CLI_OPTION_LIST(X)
+#undef X
+};
 
 static const struct option long_opts[] = {
-    {"invoke", required_argument, NULL, OPT_INVOKE},
-    {"timeout", required_argument, NULL, OPT_TIMEOUT},
-    {"memory", required_argument, NULL, OPT_MEMORY},
-    {"fuel", required_argument, NULL, OPT_FUEL},
-    {"max-output", required_argument, NULL, OPT_OUTPUT},
-    {"stats", no_argument, NULL, OPT_STATS},
-    {"json", no_argument, NULL, OPT_JSON},
-    {"no-namespaces", no_argument, NULL, OPT_NO_NAMESPACES},
-    {"input", required_argument, NULL, OPT_INPUT},
-    {"help", no_argument, NULL, OPT_HELP},
+#define X(name, text, arg, cmds) {text, arg, NULL, name},
+    CLI_OPTION_LIST(X)
+#undef X
     {NULL, 0, NULL, 0}};
+
+static const unsigned option_cmds[] = {
+#define X(name, text, arg, cmds) cmds,
+    CLI_OPTION_LIST(X)
+#undef X
+};
+#undef R
+#undef V
+#undef P
+
+static const char *const cmd_names[] = {"run", "validate", "policy"};
 
 /* Parses one option's value into its field; 0 or a usage exit status. */
 static int take_value(const char *cmd, int opt, const char *arg, cli_opts *o) {
@@ -50,23 +79,19 @@ static int take_value(const char *cmd, int opt, const char *arg, cli_opts *o) {
   switch (opt) {
   case OPT_TIMEOUT:
     name = "--timeout";
-    bad = cli_parse_duration(arg, &o->limits.wall_ms);
+    bad = policy_parse_duration(arg, &o->limits.wall_ms);
     break;
   case OPT_MEMORY:
     name = "--memory";
-    bad = cli_parse_size(arg, &o->limits.memory_bytes);
-    if (!bad && o->limits.memory_bytes > CLI_MAX_MEMORY)
-      bad = "at most 4G, all a 32-bit memory can address";
-    if (!bad && o->limits.memory_bytes < CLI_MIN_MEMORY)
-      bad = "at least 64K, one wasm page";
+    bad = policy_parse_memory(arg, &o->limits.memory_bytes);
     break;
   case OPT_FUEL:
     name = "--fuel";
-    bad = cli_parse_count(arg, &o->limits.fuel);
+    bad = policy_parse_count(arg, &o->limits.fuel);
     break;
   case OPT_OUTPUT:
     name = "--max-output";
-    bad = cli_parse_size(arg, &o->limits.output_bytes);
+    bad = policy_parse_size(arg, &o->limits.output_bytes);
     break;
   }
   if (bad)
@@ -74,22 +99,111 @@ static int take_value(const char *cmd, int opt, const char *arg, cli_opts *o) {
   return 0;
 }
 
-static const char *option_name(int opt) {
-  for (const struct option *lo = long_opts; lo->name; lo++)
-    if (lo->val == opt)
-      return lo->name;
-  return "?";
+/* "option '--allow' is only for 'plugsup run' and 'plugsup policy'". */
+static int not_for(const char *cmd, int opt) {
+  char list[96];
+  size_t used = 0;
+  for (size_t i = 0; i < 3; i++)
+    if (option_cmds[opt - OPT_FIRST_ - 1] & (1u << i))
+      used += (size_t)snprintf(list + used, sizeof list - used, "%s'plugsup %s'",
+                               used ? " and " : "", cmd_names[i]);
+  return cli_usage_error(cmd, "option '--%s' is only for %s",
+                         long_opts[opt - OPT_FIRST_ - 1].name, list);
 }
 
-static bool run_only(int opt) {
-  return opt == OPT_INVOKE || opt == OPT_FUEL || opt == OPT_OUTPUT ||
-         opt == OPT_STATS || opt == OPT_INPUT;
+/* --dir HOST[::GUEST], split as wasmtime does, at the first "::". */
+static plugsup_status grant_dir(plugsup_policy *p, const char *arg,
+                                bool writable) {
+  const char *sep = strstr(arg, "::");
+  char *host = sep ? strndup(arg, (size_t)(sep - arg)) : strdup(arg);
+  if (!host)
+    return PLUGSUP_ENOMEM;
+  plugsup_status s = plugsup_policy_add_dir(p, host, sep ? sep + 2 : NULL,
+                                            writable);
+  free(host);
+  return s;
+}
+
+/* --env NAME=VALUE, or --env NAME for the value NAME has here. */
+static plugsup_status grant_env(plugsup_policy *p, const char *arg) {
+  const char *eq = strchr(arg, '=');
+  char *name = eq ? strndup(arg, (size_t)(eq - arg)) : strdup(arg);
+  if (!name)
+    return PLUGSUP_ENOMEM;
+  plugsup_status s = plugsup_policy_set_env(p, name, eq ? eq + 1 : NULL);
+  free(name);
+  return s;
+}
+
+/* --audit FILE: appended to, created private; '-' is stderr. */
+static int open_audit(const char *cmd, const char *path, cli_opts *o) {
+  if (o->audit_fd >= 0)
+    return cli_usage_error(cmd, "option '--audit' can be given only once");
+  o->audit_fd = strcmp(path, "-") == 0
+                    ? STDERR_FILENO
+                    : open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+                           0600);
+  if (o->audit_fd < 0)
+    return cli_usage_error(cmd, "cannot open audit file '%s': %s", path,
+                           strerror(errno));
+  return 0;
+}
+
+/* A grant option, into the one policy of the run (made at the first). */
+static int take_grant(const char *cmd, int opt, const char *arg, cli_opts *o) {
+  plugsup_status s = PLUGSUP_OK;
+  if (opt == OPT_POLICY && o->policy_file)
+    return cli_usage_error(cmd, "option '--policy' can be given only once");
+  if (!o->policy && plugsup_policy_new(&o->policy) != PLUGSUP_OK) {
+    fprintf(stderr, "plugsup: out of memory\n");
+    return CLI_EXIT_SYSTEM;
+  }
+  if (opt == OPT_DIR || opt == OPT_RO_DIR)
+    s = grant_dir(o->policy, arg, opt == OPT_DIR);
+  else if (opt == OPT_ENV)
+    s = grant_env(o->policy, arg);
+  else if (opt == OPT_ALLOW)
+    s = plugsup_policy_allow(o->policy, arg);
+  else if ((o->policy_file = arg))
+    s = plugsup_policy_load_file(o->policy, arg);
+  if (s == PLUGSUP_ENOMEM) {
+    fprintf(stderr, "plugsup: out of memory\n");
+    return CLI_EXIT_SYSTEM;
+  }
+  return s == PLUGSUP_OK ? 0 : cli_usage_error(cmd, "%s", plugsup_errmsg());
+}
+
+static bool is_grant(int opt) {
+  return opt == OPT_DIR || opt == OPT_RO_DIR || opt == OPT_ENV ||
+         opt == OPT_ALLOW || opt == OPT_POLICY;
+}
+
+/* One option of getopt_long; 0, or the exit status to end with. */
+static int take_option(const char *cmd, int opt, cli_opts *o) {
+  if (opt == OPT_INVOKE)
+    o->invoke = optarg;
+  else if (opt == OPT_STATS)
+    o->stats = true;
+  else if (opt == OPT_JSON)
+    o->json = true;
+  else if (opt == OPT_NO_NAMESPACES)
+    o->no_namespaces = true;
+  else if (opt == OPT_INPUT)
+    o->input_path = optarg;
+  else if (opt == OPT_AUDIT)
+    return open_audit(cmd, optarg, o);
+  else if (is_grant(opt))
+    return take_grant(cmd, opt, optarg, o);
+  else
+    return take_value(cmd, opt, optarg, o);
+  return 0;
 }
 
 /* Returns -1 to go on, or the exit status to end with (help: 0). */
-int cli_parse_common(const char *cmd, int argc, char **argv, cli_opts *o,
-                     bool allow_run_options, void (*help)(void)) {
+int cli_parse_common(const char *cmd, cli_cmd which, int argc, char **argv,
+                     cli_opts *o, void (*help)(void)) {
   memset(o, 0, sizeof *o);
+  o->audit_fd = -1;
   opterr = 0;
   optind = 1;
   int opt, rc;
@@ -104,28 +218,24 @@ int cli_parse_common(const char *cmd, int argc, char **argv, cli_opts *o,
       help();
       return 0;
     }
-    if (!allow_run_options && run_only(opt))
-      return cli_usage_error(cmd, "option '--%s' is only for 'plugsup run'",
-                             option_name(opt));
-    if (opt == OPT_INVOKE)
-      o->invoke = optarg;
-    else if (opt == OPT_STATS)
-      o->stats = true;
-    else if (opt == OPT_JSON)
-      o->json = true;
-    else if (opt == OPT_NO_NAMESPACES)
-      o->no_namespaces = true;
-    else if (opt == OPT_INPUT)
-      o->input_path = optarg;
-    else if ((rc = take_value(cmd, opt, optarg, o)))
+    if (!(option_cmds[opt - OPT_FIRST_ - 1] & which))
+      return not_for(cmd, opt);
+    if ((rc = take_option(cmd, opt, o)))
       return rc;
   }
-  if (optind >= argc)
+  if (optind >= argc && which != CLI_CMD_POLICY)
     return cli_usage_error(cmd, "missing the plugin file (PLUGIN.wasm)");
-  o->plugin = argv[optind];
-  o->rest = argv + optind + 1;
-  o->nrest = argc - optind - 1;
+  o->plugin = optind < argc ? argv[optind] : NULL;
+  o->rest = argv + optind + (optind < argc);
+  o->nrest = argc - optind - (optind < argc);
   return -1;
+}
+
+void cli_opts_free(cli_opts *o) {
+  plugsup_policy_free(o->policy);
+  if (o->audit_fd > STDERR_FILENO)
+    close(o->audit_fd);
+  free(o->input);
 }
 
 /* ---- the worker and the plugin ---- */
@@ -316,9 +426,12 @@ void cli_print_stats(const plugsup_result *r) {
           "  cpu time     %.3f ms\n"
           "  wall time    %.3f ms\n"
           "  namespaces   %s\n"
-          "  worker       uid %u, gid %u, capabilities %#" PRIx64 "\n",
+          "  worker       uid %u, gid %u, capabilities %#" PRIx64 "\n"
+          "  host calls   %" PRIu64 ", of which %" PRIu64 " denied\n"
+          "  file bytes   %" PRIu64 " read, %" PRIu64 " written\n",
           plugsup_outcome_name(r->outcome), r->fuel_used,
           r->peak_memory_bytes, r->max_rss_bytes, ms(r->cpu_usec),
           ms(r->wall_usec), ns, r->worker_uid, r->worker_gid,
-          r->worker_capabilities);
+          r->worker_capabilities, r->host_calls, r->host_denials,
+          r->bytes_read, r->bytes_written);
 }

@@ -102,6 +102,10 @@ static json_t *result_json(const plugsup_result *r) {
   json_object_set_new(o, "worker_gid", json_integer(r->worker_gid));
   json_object_set_new(o, "worker_capabilities",
                       count_json(r->worker_capabilities));
+  json_object_set_new(o, "host_calls", count_json(r->host_calls));
+  json_object_set_new(o, "host_denials", count_json(r->host_denials));
+  json_object_set_new(o, "bytes_read", count_json(r->bytes_read));
+  json_object_set_new(o, "bytes_written", count_json(r->bytes_written));
   if (r->outcome == PLUGSUP_OUTCOME_EXIT)
     json_object_set_new(o, "exit_code", json_integer(r->exit_code));
   if (r->outcome == PLUGSUP_OUTCOME_TRAP)

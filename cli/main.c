@@ -16,6 +16,7 @@ static void usage(FILE *out) {
           "commands:\n"
           "  run        run a WASI command, or call an export (--invoke)\n"
           "  validate   decode and validate a module; list exports, imports\n"
+          "  policy     check a policy and print what it grants\n"
           "\n"
           "'plugsup <command> --help' describes each command.\n"
           "\n"
@@ -50,6 +51,8 @@ int main(int argc, char **argv) {
     return cli_run(argc - 1, argv + 1);
   if (argc >= 2 && strcmp(argv[1], "validate") == 0)
     return cli_validate(argc - 1, argv + 1);
+  if (argc >= 2 && strcmp(argv[1], "policy") == 0)
+    return cli_policy(argc - 1, argv + 1);
   if (argc >= 2)
     fprintf(stderr, "plugsup: unknown command '%s'\n", argv[1]);
   usage(stderr);

@@ -1,6 +1,7 @@
 /*
-** options.c: strict parsing of command-line values. Every value is
-** checked whole: "10x", "", "-1" and overflow are errors, never zero.
+** options.c: strict parsing of wasm values on the command line. Every
+** value is checked whole. Sizes, durations and counts are parsed by
+** policy/policy_units.c, the rules policy files follow too.
 */
 #include "options.h"
 
@@ -10,72 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Digits only, no sign, no overflow; *end is what follows them. */
-static bool parse_digits(const char *s, uint64_t *out, const char **end) {
-  uint64_t v = 0;
-  const char *p = s;
-  for (; *p >= '0' && *p <= '9'; p++) {
-    uint64_t d = (uint64_t)(*p - '0');
-    if (v > (UINT64_MAX - d) / 10)
-      return false;
-    v = v * 10 + d;
-  }
-  *out = v;
-  *end = p;
-  return p != s;
-}
-
-static bool scale(uint64_t *v, uint64_t by) {
-  if (*v > UINT64_MAX / by)
-    return false;
-  *v *= by;
-  return true;
-}
-
-const char *cli_parse_size(const char *s, uint64_t *out) {
-  static const char want[] = "expected bytes, with an optional K, M or G suffix";
-  static const struct {
-    const char *suffix;
-    uint64_t by;
-  } units[] = {{"", 1},         {"K", 1u << 10}, {"k", 1u << 10},
-               {"M", 1u << 20}, {"G", 1u << 30}, {"KiB", 1u << 10},
-               {"MiB", 1u << 20}, {"GiB", 1u << 30}};
-  const char *end;
-  if (!parse_digits(s, out, &end))
-    return want;
-  for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-    if (strcmp(end, units[i].suffix) == 0) {
-      if (!scale(out, units[i].by))
-        return "too large";
-      return *out ? NULL : "must be more than zero";
-    }
-  return want;
-}
-
-/* A bare number is seconds, as for timeout(1), curl and nsjail. */
-const char *cli_parse_duration(const char *s, uint64_t *out) {
-  static const char want[] = "expected seconds, or a number with ms, s or m";
-  const char *end;
-  if (!parse_digits(s, out, &end))
-    return want;
-  uint64_t by = strcmp(end, "ms") == 0                         ? 1
-                : strcmp(end, "") == 0 || strcmp(end, "s") == 0 ? 1000
-                : strcmp(end, "m") == 0                         ? 60000
-                                                                : 0;
-  if (!by)
-    return want;
-  if (!scale(out, by))
-    return "too large";
-  return *out ? NULL : "must be more than zero";
-}
-
-const char *cli_parse_count(const char *s, uint64_t *out) {
-  const char *end;
-  if (!parse_digits(s, out, &end) || *end)
-    return "expected a positive whole number";
-  return *out ? NULL : "must be more than zero";
-}
 
 /* ---- wasm types and values ---- */
 

@@ -1,6 +1,6 @@
 /*
-** options.h: parsing the plugsup command line's values: sizes, durations,
-** counts, and wasm values typed by an export's signature.
+** options.h: parsing the plugsup command line's values: wasm values typed
+** by an export's signature; sizes, durations and counts (policy_units.h).
 */
 #ifndef PLUGSUP_CLI_OPTIONS_H
 #define PLUGSUP_CLI_OPTIONS_H
@@ -10,15 +10,9 @@
 
 #include "plugsup.h"
 
-/* Each returns NULL on success, else a static phrase saying what was
-** expected, for "bad --memory value 'x': <phrase>". */
-
-/* Bytes: digits with an optional K, M or G suffix (powers of 1024). */
-const char *cli_parse_size(const char *s, uint64_t *out);
-/* Milliseconds: digits with an optional ms, s or m suffix; ms by default. */
-const char *cli_parse_duration(const char *s, uint64_t *out);
-/* A positive count: digits only. */
-const char *cli_parse_count(const char *s, uint64_t *out);
+/* Sizes, durations and counts: policy_parse_size, _memory, _duration and
+** _count, shared with policy files. */
+#include "policy_units.h"
 
 /* The parameter and result types of a function type written by the worker
 ** as "(i32 i64) -> (f32)". False if the text is not of that shape. */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -31,12 +32,24 @@ static void run_help(void) {
       "  --max-output N    stdout plus stderr kept, with K, M or G (default 1M)\n"
       "  --input FILE      what the plugin reads from stdin ('-': plugsup's own\n"
       "                    stdin, read to its end first); default: empty\n"
-      "  --stats           print outcome, fuel, peak memory, CPU and wall time\n"
-      "                    to stderr\n"
+      "  --stats           print outcome, fuel, peak memory, CPU and wall time,\n"
+      "                    host calls and file bytes to stderr\n"
       "  --json            print one JSON object for the run on stdout instead\n"
       "                    of the plugin's output\n"
       "  --no-namespaces   do not put the worker in new namespaces (faster;\n"
       "                    the seccomp filter still applies)\n"
+      "\n"
+      "What the plugin may touch (nothing by default; docs/policy.md):\n"
+      "  --dir HOST[::GUEST]     preopen directory HOST, read-write, as GUEST\n"
+      "                          (default: HOST as written)\n"
+      "  --ro-dir HOST[::GUEST]  the same, read-only\n"
+      "  --env NAME=VALUE        the plugin sees NAME=VALUE\n"
+      "  --env NAME              the plugin sees NAME with its value here\n"
+      "  --allow CAPABILITY      grant a capability: fs:read:GLOB,\n"
+      "                          fs:write:GLOB, env:PATTERN, clock, random, ...\n"
+      "  --policy FILE           a JSON policy (once)\n"
+      "  --audit FILE            append every host-call decision to FILE as a\n"
+      "                          line of JSON ('-': stderr)\n"
       "  -h, --help        this text\n"
       "\n"
       "The exit status is the plugin's own exit code (0-124); see 'plugsup\n"
@@ -58,11 +71,18 @@ static void validate_help(void) {
       "  -h, --help        this text\n");
 }
 
+/* Where a run's callbacks write: the plugin's output to plugsup's own,
+** decisions to the --audit file. */
+typedef struct cli_sinks {
+  bool gone[3]; /* a stream whose reader has gone: written no more */
+  int audit_fd; /* -1: no --audit */
+} cli_sinks;
+
 /* Streams the plugin's output as it arrives. Once a stream fails (its
 ** reader has gone: EPIPE, SIGPIPE being ignored) nothing more is written
 ** to it; the run goes on regardless. */
 static void pass_output(void *userdata, int fd, const void *data, size_t len) {
-  bool *gone = userdata;
+  bool *gone = ((cli_sinks *)userdata)->gone;
   const char *p = data;
   while (len > 0 && !gone[fd]) {
     ssize_t n = write(fd, p, len);
@@ -74,6 +94,25 @@ static void pass_output(void *userdata, int fd, const void *data, size_t len) {
     }
     p += n;
     len -= (size_t)n;
+  }
+}
+
+/* One decision per line. The line and its newline go out in one writev,
+** so that lines of runs appending to the same file never interleave. A
+** log that cannot be written is said once; the run goes on. */
+static void write_audit(void *userdata, const char *json_line) {
+  cli_sinks *sinks = userdata;
+  struct iovec iov[2] = {{(void *)json_line, strlen(json_line)},
+                         {(void *)"\n", 1}};
+  ssize_t n;
+  if (sinks->audit_fd < 0)
+    return;
+  while ((n = writev(sinks->audit_fd, iov, 2)) < 0 && errno == EINTR)
+    ;
+  if (n < (ssize_t)(iov[0].iov_len + 1)) {
+    fprintf(stderr, "plugsup: cannot write the audit log: %s\n",
+            n < 0 ? strerror(errno) : "short write");
+    sinks->audit_fd = -1;
   }
 }
 
@@ -89,11 +128,14 @@ static void options_for(const cli_opts *o, plugsup_mode mode,
     ro->input = o->input;
     ro->input_len = o->input_len;
   }
-  if (!o->json) {
-    static bool gone[3];
+  static cli_sinks sinks;
+  sinks.audit_fd = o->audit_fd;
+  ro->userdata = &sinks;
+  ro->policy = o->policy;
+  if (o->audit_fd >= 0)
+    ro->on_audit = write_audit;
+  if (!o->json)
     ro->on_output = pass_output;
-    ro->userdata = gone;
-  }
 }
 
 static plugsup_result *execute(plugsup_supervisor *sup, plugsup_plugin *plg,
@@ -255,16 +297,15 @@ static int with_plugin(const cli_opts *o,
 
 int cli_run(int argc, char **argv) {
   cli_opts o;
-  int rc = cli_parse_common("run", argc, argv, &o, true, run_help);
-  if (rc >= 0)
-    return rc;
-  if (o.invoke && o.nrest > CLI_MAX_TYPES)
-    return cli_usage_error("run", "at most %d values can be passed",
-                           CLI_MAX_TYPES);
-  if (o.input_path && !cli_read_input(&o))
-    return CLI_EXIT_SYSTEM;
-  rc = with_plugin(&o, o.invoke ? invoke : start);
-  free(o.input);
+  int rc = cli_parse_common("run", CLI_CMD_RUN, argc, argv, &o, run_help);
+  if (rc < 0 && o.invoke && o.nrest > CLI_MAX_TYPES)
+    rc = cli_usage_error("run", "at most %d values can be passed",
+                         CLI_MAX_TYPES);
+  if (rc < 0 && o.input_path && !cli_read_input(&o))
+    rc = CLI_EXIT_SYSTEM;
+  if (rc < 0)
+    rc = with_plugin(&o, o.invoke ? invoke : start);
+  cli_opts_free(&o);
   return rc;
 }
 
@@ -278,11 +319,13 @@ static int validate(plugsup_supervisor *sup, plugsup_plugin *plg,
 
 int cli_validate(int argc, char **argv) {
   cli_opts o;
-  int rc = cli_parse_common("validate", argc, argv, &o, false, validate_help);
-  if (rc >= 0)
-    return rc;
-  if (o.nrest > 0)
-    return cli_usage_error("validate", "unexpected argument '%s' after the "
-                           "plugin file", o.rest[0]);
-  return with_plugin(&o, validate);
+  int rc = cli_parse_common("validate", CLI_CMD_VALIDATE, argc, argv, &o,
+                            validate_help);
+  if (rc < 0 && o.nrest > 0)
+    rc = cli_usage_error("validate", "unexpected argument '%s' after the "
+                         "plugin file", o.rest[0]);
+  if (rc < 0)
+    rc = with_plugin(&o, validate);
+  cli_opts_free(&o);
+  return rc;
 }

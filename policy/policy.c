@@ -136,9 +136,11 @@ static int dir_paths(const char *host, const char *guest, char **h, char **g,
     return pol_err(err, errlen, "host path '%s' must be absolute", host);
   if (!(*h = pol_path_clean(host, &bad)))
     return pol_err(err, errlen, "host path '%s': %s", host, bad);
-  /* "::" separates host from guest in dir: lines and --dir. */
-  if (strstr(*h, "::"))
-    return pol_err(err, errlen, "host path '%s' cannot contain '::'", host);
+  /* "::" separates host from guest in dir: lines and --dir, at its first
+  ** occurrence: a host ending in ':' would move it. */
+  if (strstr(*h, "::") || (*h)[strlen(*h) - 1] == ':')
+    return pol_err(err, errlen, "host path '%s' cannot contain '::' or end "
+                   "with ':'", host);
   if (strcmp(guest, ".") == 0)
     *g = strdup(".");
   else if (guest[0] != '/')
@@ -333,16 +335,18 @@ static bool find_fs_grant(const policy *p, const char *path, bool write,
       return true;
     }
   }
-  for (size_t i = 0; i < p->grants.n; i++) {
-    const pol_grant *g = &p->grants.at[i];
-    /* fs:write implies fs:read of the same paths. */
-    bool kind_ok = g->kind == POLICY_CAP_FS_WRITE ||
-                   (g->kind == POLICY_CAP_FS_READ && !write);
-    if (kind_ok && pol_glob_match(g->arg, path)) {
-      put(cap, caplen, g->text);
-      return true;
+  /* fs:write implies fs:read of the same paths. Grants are tried in
+  ** describe's order (fs:read, then fs:write), so that a policy rebuilt
+  ** from its description names the same grant. */
+  for (int k = write ? POLICY_CAP_FS_WRITE : POLICY_CAP_FS_READ;
+       k <= POLICY_CAP_FS_WRITE; k++)
+    for (size_t i = 0; i < p->grants.n; i++) {
+      const pol_grant *g = &p->grants.at[i];
+      if (g->kind == (policy_cap_kind)k && pol_glob_match(g->arg, path)) {
+        put(cap, caplen, g->text);
+        return true;
+      }
     }
-  }
   return false;
 }
 
@@ -383,12 +387,7 @@ bool policy_may_env(const policy *p, const char *name, char *cap,
   put(cap, caplen, "");
   if (!*name || strchr(name, '='))
     return false;
-  for (size_t i = 0; i < p->env.n; i++)
-    if (strcmp(p->env.at[i].name, name) == 0) {
-      if (cap && caplen)
-        snprintf(cap, caplen, "env:%s", name);
-      return true;
-    }
+  /* Patterns, then explicit variables: describe's order. */
   for (size_t i = 0; i < p->grants.n; i++) {
     const pol_grant *g = &p->grants.at[i];
     if (g->kind == POLICY_CAP_ENV && pol_env_match(g->arg, name)) {
@@ -396,7 +395,10 @@ bool policy_may_env(const policy *p, const char *name, char *cap,
       return true;
     }
   }
+  bool explicit = false;
+  for (size_t i = 0; i < p->env.n && !explicit; i++)
+    explicit = strcmp(p->env.at[i].name, name) == 0;
   if (cap && caplen)
     snprintf(cap, caplen, "env:%s", name);
-  return false;
+  return explicit;
 }

@@ -70,7 +70,9 @@ void policy_free(policy *p);
 ** "capability 'fs:rea:/x': unknown kind 'fs:rea'", or "out of memory". */
 
 /* One capability string, e.g. "env:AWS_*", "clock", or fs:read: and a
-** glob (docs/policy.md). */
+** glob (docs/policy.md). Also takes the settings lines that share the
+** grammar (dir:HOST[::GUEST], ro-dir:, tmp:GUEST, fs:no-mkdir,
+** limit:NAME:VALUE), so that every line of policy_describe reads back. */
 int policy_allow(policy *p, const char *cap, char *err, size_t errlen);
 /* A preopened directory: host must be absolute and clean (the supervisor
 ** makes it so); guest absolute, or "." as wasmtime allows. Grants read

@@ -74,6 +74,58 @@ $usage_hint" -- "$plugsup" run --invoke add "$fix/outcomes.wasm" 2
 expect invoke_value 170 "" "plugsup run: argument 1 'x' is not a valid i32: expected a 32-bit integer
 $usage_hint" -- "$plugsup" run --invoke add "$fix/outcomes.wasm" x 3
 
+# ---- grants: usage errors with exact messages, and plugsup policy ----
+: >"$tmp/file.txt"
+expect grant_missing_dir 170 "" "plugsup run: cannot grant '$tmp/nodir': No such file or directory
+$usage_hint" -- "$plugsup" run --dir "$tmp/nodir" "$fix/outcomes.wasm"
+expect grant_not_a_dir 170 "" "plugsup run: cannot grant '$tmp/file.txt': not a directory
+$usage_hint" -- "$plugsup" run --ro-dir "$tmp/file.txt" "$fix/outcomes.wasm"
+expect grant_relative_guest 170 "" "plugsup run: guest path 'data' must be absolute
+$usage_hint" -- "$plugsup" run --dir "$tmp::data" "$fix/outcomes.wasm"
+expect grant_bad_capability 170 "" "plugsup run: capability 'fs:rea:/x': unknown kind 'fs:rea'
+$usage_hint" -- "$plugsup" run --allow fs:rea:/x "$fix/outcomes.wasm"
+expect grant_bad_env 170 "" "plugsup run: bad variable name '': it must be non-empty, without '='
+$usage_hint" -- "$plugsup" run --env =x "$fix/outcomes.wasm"
+printf '{\n  "filesystem": {"reed": []}\n}\n' >"$tmp/typo.json"
+printf '{}' >"$tmp/empty.json"
+expect grant_bad_policy 170 "" "plugsup run: $tmp/typo.json:2:18: filesystem.reed: unknown field (known: read, write, tmp, max_file_size, create_directories)
+$usage_hint" -- "$plugsup" run --policy "$tmp/typo.json" "$fix/outcomes.wasm"
+expect grant_missing_policy 170 "" "plugsup run: cannot open policy '$tmp/none.json': No such file or directory
+$usage_hint" -- "$plugsup" run --policy "$tmp/none.json" "$fix/outcomes.wasm"
+expect grant_policy_twice 170 "" "plugsup run: option '--policy' can be given only once
+$usage_hint" -- "$plugsup" run --policy "$tmp/empty.json" --policy "$tmp/empty.json" "$fix/outcomes.wasm"
+expect audit_unopenable 170 "" "plugsup run: cannot open audit file '$tmp/nodir/audit.log': No such file or directory
+$usage_hint" -- "$plugsup" run --audit "$tmp/nodir/audit.log" "$fix/outcomes.wasm"
+expect audit_twice 170 "" "plugsup run: option '--audit' can be given only once
+$usage_hint" -- "$plugsup" run --audit - --audit - "$fix/outcomes.wasm"
+expect grant_not_for_validate 170 "" "plugsup validate: option '--allow' is only for 'plugsup run' and 'plugsup policy'
+Try 'plugsup validate --help'." -- "$plugsup" validate --allow clock "$fix/outcomes.wasm"
+expect run_with_grants 0 "5" "" -- "$plugsup" run --dir "$tmp" --ro-dir "$tmp::/ro" --env HOME \
+  --env MODE=test --allow clock --audit "$tmp/audit.log" --invoke add "$fix/outcomes.wasm" 2 3
+expect audit_file_is_private 0 "600" "" -- stat -c %a "$tmp/audit.log"
+printf '{"capabilities": ["fs:read:/etc/**", "network:outbound:80,443", "exec:systemctl", "env:AWS_*"],\n "limits": {"memory": "64M", "wall_time": 5}}\n' >"$tmp/caps.json"
+expect policy_describe 0 "ro-dir:$tmp::/ro
+fs:read:/etc/**
+env:AWS_*
+env:HOME
+network:outbound:*:80,443
+exec:systemctl
+clock
+limit:memory:64M
+limit:wall_time:5s" "" -- "$plugsup" policy --ro-dir "$tmp::/ro" --env HOME=x --allow clock "$tmp/caps.json"
+expect policy_describe_reads_back 0 "$("$plugsup" policy "$tmp/caps.json")" "" \
+  -- sh -c "'$plugsup' policy \$('$plugsup' policy '$tmp/caps.json' | sed 's/^/--allow /')"
+expect policy_bad_file 170 "" "plugsup policy: $tmp/typo.json:2:18: filesystem.reed: unknown field (known: read, write, tmp, max_file_size, create_directories)
+Try 'plugsup policy --help'." -- "$plugsup" policy "$tmp/typo.json"
+expect policy_nothing 170 "" "plugsup policy: missing the policy: FILE, --policy, --allow, --dir, --ro-dir or --env
+Try 'plugsup policy --help'." -- "$plugsup" policy
+expect policy_file_twice 170 "" "plugsup policy: give the policy file once: FILE or --policy
+Try 'plugsup policy --help'." -- "$plugsup" policy --policy "$tmp/caps.json" "$tmp/caps.json"
+expect policy_extra 170 "" "plugsup policy: unexpected argument 'x' after the policy file
+Try 'plugsup policy --help'." -- "$plugsup" policy "$tmp/caps.json" x
+expect policy_run_option 170 "" "plugsup policy: option '--fuel' is only for 'plugsup run'
+Try 'plugsup policy --help'." -- "$plugsup" policy --fuel 5 --allow clock
+
 # ---- plugsup's own failures: status 169 ----
 expect missing_file 169 "" "plugsup: cannot open '$tmp/nope.wasm': No such file or directory" \
   -- "$plugsup" run "$tmp/nope.wasm"
@@ -115,6 +167,10 @@ expect protocol 168 "" "plugsup: protocol error: bad frame from worker: frame is
   -- env PLUGSUP_WORKER="$fake-garbage" "$plugsup" run "$fix/outcomes.wasm"
 expect_grep validate_ok 0 "^  func add (i32 i32) -> (i32)$" -- "$plugsup" validate "$fix/outcomes.wasm"
 expect_grep stats 0 "^  outcome      ok$" -- "$plugsup" run --stats --invoke add "$fix/outcomes.wasm" 1 2
+expect_grep stats_host_calls 0 "^  host calls   0, of which 0 denied$" -- "$plugsup" run --stats --invoke add "$fix/outcomes.wasm" 1 2
+expect_grep stats_file_bytes 0 "^  file bytes   0 read, 0 written$" -- "$plugsup" run --stats --invoke add "$fix/outcomes.wasm" 1 2
+expect_grep json_host_calls 0 '"host_calls":0,"host_denials":0,"bytes_read":0,"bytes_written":0' \
+  -- "$plugsup" run --json --invoke add "$fix/outcomes.wasm" 1 2
 expect_grep json 7 '^{"outcome":"exit","message":"",.*"exit_code":7}$' \
   -- "$plugsup" run --json --invoke exit7 "$fix/outcomes.wasm"
 # ---- --input: the plugin's stdin ----

@@ -8,47 +8,47 @@
 
 Test(cli_options, sizes) {
   uint64_t v;
-  cr_assert_null(cli_parse_size("4096", &v));
+  cr_assert_null(policy_parse_size("4096", &v));
   cr_assert_eq(v, 4096);
-  cr_assert_null(cli_parse_size("64K", &v));
+  cr_assert_null(policy_parse_size("64K", &v));
   cr_assert_eq(v, 65536);
-  cr_assert_null(cli_parse_size("16M", &v));
+  cr_assert_null(policy_parse_size("16M", &v));
   cr_assert_eq(v, 16u << 20);
-  cr_assert_null(cli_parse_size("2G", &v));
+  cr_assert_null(policy_parse_size("2G", &v));
   cr_assert_eq(v, 2ull << 30);
-  cr_assert_str_eq(cli_parse_size("12x", &v),
+  cr_assert_str_eq(policy_parse_size("12x", &v),
                    "expected bytes, with an optional K, M or G suffix");
-  cr_assert_not_null(cli_parse_size("", &v));
-  cr_assert_not_null(cli_parse_size("-1", &v));
-  cr_assert_not_null(cli_parse_size("M", &v));
-  cr_assert_str_eq(cli_parse_size("0", &v), "must be more than zero");
-  cr_assert_str_eq(cli_parse_size("99999999999999999999", &v),
+  cr_assert_not_null(policy_parse_size("", &v));
+  cr_assert_not_null(policy_parse_size("-1", &v));
+  cr_assert_not_null(policy_parse_size("M", &v));
+  cr_assert_str_eq(policy_parse_size("0", &v), "must be more than zero");
+  cr_assert_str_eq(policy_parse_size("99999999999999999999", &v),
                    "expected bytes, with an optional K, M or G suffix");
-  cr_assert_str_eq(cli_parse_size("99999999999G", &v), "too large");
+  cr_assert_str_eq(policy_parse_size("99999999999G", &v), "too large");
 }
 
 Test(cli_options, durations) {
   uint64_t v;
-  cr_assert_null(cli_parse_duration("5", &v));
+  cr_assert_null(policy_parse_duration("5", &v));
   cr_assert_eq(v, 5000, "a bare number is seconds");
-  cr_assert_null(cli_parse_duration("250ms", &v));
+  cr_assert_null(policy_parse_duration("250ms", &v));
   cr_assert_eq(v, 250);
-  cr_assert_null(cli_parse_duration("3s", &v));
+  cr_assert_null(policy_parse_duration("3s", &v));
   cr_assert_eq(v, 3000);
-  cr_assert_null(cli_parse_duration("2m", &v));
+  cr_assert_null(policy_parse_duration("2m", &v));
   cr_assert_eq(v, 120000);
-  cr_assert_not_null(cli_parse_duration("1.5s", &v));
-  cr_assert_not_null(cli_parse_duration("5h", &v));
-  cr_assert_str_eq(cli_parse_duration("0s", &v), "must be more than zero");
+  cr_assert_not_null(policy_parse_duration("1.5s", &v));
+  cr_assert_not_null(policy_parse_duration("5h", &v));
+  cr_assert_str_eq(policy_parse_duration("0s", &v), "must be more than zero");
 }
 
 Test(cli_options, counts) {
   uint64_t v;
-  cr_assert_null(cli_parse_count("1000000", &v));
+  cr_assert_null(policy_parse_count("1000000", &v));
   cr_assert_eq(v, 1000000);
-  cr_assert_str_eq(cli_parse_count("1e6", &v),
+  cr_assert_str_eq(policy_parse_count("1e6", &v),
                    "expected a positive whole number");
-  cr_assert_str_eq(cli_parse_count("0", &v), "must be more than zero");
+  cr_assert_str_eq(policy_parse_count("0", &v), "must be more than zero");
 }
 
 Test(cli_options, function_types) {

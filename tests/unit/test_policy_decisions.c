@@ -174,7 +174,9 @@ Test(policy_decisions, dir_paths_are_checked) {
   cr_assert_eq(policy_add_dir(p, "/srv", "x", false, err, sizeof err), -1);
   cr_assert_str_eq(err, "guest path 'x' must be absolute");
   cr_assert_eq(policy_add_dir(p, "/a::b", "/x", false, err, sizeof err), -1);
-  cr_assert_str_eq(err, "host path '/a::b' cannot contain '::'");
+  cr_assert_str_eq(err, "host path '/a::b' cannot contain '::' or end with ':'");
+  cr_assert_eq(policy_add_dir(p, "/tmp:", "/x", false, err, sizeof err), -1,
+               "dir:/tmp:::/x would read back as host /tmp: found by fuzz_policy");
   cr_assert_eq(policy_add_dir(p, "/a/../b", "/x", false, err, sizeof err), -1);
   cr_assert_str_eq(err, "host path '/a/../b': '..' is not allowed in a path");
   cr_assert_eq(policy_add_dir(p, "/srv/", ".", false, err, sizeof err), 0);
@@ -326,5 +328,17 @@ Test(policy_decisions, empty_policy_describes_as_nothing_and_grants_nothing) {
   cr_assert_not(may(p, "/", POLICY_READ));
   cr_assert_not(policy_may_env(p, "HOME", NULL, 0));
   cr_assert_not(policy_has(p, POLICY_CAP_CLOCK));
+  policy_free(p);
+}
+
+Test(policy_decisions, reads_name_a_read_grant_before_a_write_grant) {
+  /* Describe lists fs:read before fs:write, so a policy rebuilt from it
+  ** must name the same grant: found by fuzz_policy. */
+  policy *p = POLICY("fs:write:/srv/**", "fs:read:/**");
+  char cap[64];
+  cr_assert(policy_may_access(p, "/srv/a", POLICY_READ, cap, sizeof cap));
+  cr_assert_str_eq(cap, "fs:read:/**");
+  cr_assert(policy_may_access(p, "/srv/a", POLICY_WRITE, cap, sizeof cap));
+  cr_assert_str_eq(cap, "fs:write:/srv/**");
   policy_free(p);
 }

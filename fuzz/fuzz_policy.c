@@ -1,0 +1,134 @@
+/*
+** fuzz_policy.c: policy text as a user (or a generator of policies) may
+** write it, through the pure parsers of policy/ and the decisions.
+**
+** Input: byte 0 even: the rest is a JSON policy for policy_parse_json;
+** odd: the rest is policy lines, one per '\n', for policy_allow. Then:
+**   - a refusal has a message, and a refused JSON text changed nothing;
+**   - describe's lines are all accepted by policy_allow, and the policy
+**     they make describes the same and decides the same, for paths and
+**     names taken from the policy and from the input.
+** Contract violations abort, so libFuzzer (or replay_main.c) reports the
+** input.
+*/
+#define _GNU_SOURCE
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void check(int ok, const char *what) {
+  if (!ok) {
+    fprintf(stderr, "fuzz_policy: contract broken: %s\n", what);
+    abort();
+  }
+}
+
+/* Applies each '\n'-separated line of text to p. */
+static void apply_lines(policy *p, const char *text, size_t len) {
+  char err[512];
+  for (size_t i = 0; i < len;) {
+    size_t n = 0;
+    while (i + n < len && text[i + n] != '\n')
+      n++;
+    char *line = strndup(text + i, n);
+    check(line != NULL, "out of memory");
+    err[0] = '\0';
+    if (policy_allow(p, line, err, sizeof err) < 0)
+      check(strncmp(err, "capability '", 12) == 0, "refusal without a message");
+    free(line);
+    i += n + 1;
+  }
+}
+
+static void same_access(const policy *p, const policy *q, const char *path) {
+  static const policy_access access[] = {POLICY_READ, POLICY_WRITE,
+                                         POLICY_MKDIR,
+                                         POLICY_READ | POLICY_WRITE};
+  for (size_t a = 0; a < 4; a++) {
+    char c1[8400], c2[8400];
+    check(policy_may_access(p, path, access[a], c1, sizeof c1) ==
+              policy_may_access(q, path, access[a], c2, sizeof c2),
+          "the described policy decides a path otherwise");
+    check(strcmp(c1, c2) == 0, "the described policy names another grant");
+  }
+  char e1[8400], e2[8400];
+  check(policy_may_env(p, path + 1, e1, sizeof e1) ==
+            policy_may_env(q, path + 1, e2, sizeof e2),
+        "the described policy decides a variable otherwise");
+  check(strcmp(e1, e2) == 0, "the described policy names another variable");
+}
+
+/* Paths to ask about: each preopen, beneath it, and every line of the
+** input that starts with '/'. */
+static void same_decisions(const policy *p, const policy *q, const char *text,
+                           size_t len) {
+  char path[8200];
+  same_access(p, q, "/");
+  for (size_t i = 0; i < policy_preopen_count(p); i++) {
+    const policy_preopen *po = policy_preopen_at(p, i);
+    same_access(p, q, po->host);
+    snprintf(path, sizeof path, "%s/a.txt", strcmp(po->host, "/") ? po->host : "");
+    same_access(p, q, path);
+  }
+  for (size_t i = 0; i < len;) {
+    size_t n = 0;
+    while (i + n < len && text[i + n] != '\n' && text[i + n] != '"')
+      n++;
+    if (text[i] == '/' && n < sizeof path) {
+      memcpy(path, text + i, n);
+      path[n] = '\0';
+      same_access(p, q, path);
+    }
+    i += n + 1;
+  }
+  check(policy_has(p, POLICY_CAP_CLOCK) == policy_has(q, POLICY_CAP_CLOCK),
+        "clock differs");
+  check(memcmp(policy_get_limits(p), policy_get_limits(q),
+               sizeof(policy_limits)) == 0, "limits differ");
+}
+
+static void round_trip(const policy *p, const char *text, size_t len) {
+  char *described = policy_describe(p), *save = NULL;
+  check(described != NULL, "describe failed");
+  char *copy = strdup(described), err[512];
+  policy *q = policy_new();
+  check(copy && q, "out of memory");
+  for (char *line = strtok_r(copy, "\n", &save); line;
+       line = strtok_r(NULL, "\n", &save))
+    check(policy_allow(q, line, err, sizeof err) == 0,
+          "a line of describe is refused");
+  char *again = policy_describe(q);
+  check(again && strcmp(again, described) == 0, "describe does not round-trip");
+  same_decisions(p, q, text, len);
+  free(again);
+  free(copy);
+  free(described);
+  policy_free(q);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  if (size < 1 || size > (64u << 10))
+    return 0;
+  const char *text = (const char *)data + 1;
+  size_t len = size - 1;
+  policy *p = policy_new();
+  char err[1024];
+  check(p && policy_allow(p, "clock", err, sizeof err) == 0, "setup");
+  if (data[0] & 1) {
+    apply_lines(p, text, len);
+  } else if (policy_parse_json(p, "fuzz", text, len, err, sizeof err) < 0) {
+    char *d = policy_describe(p);
+    check(strncmp(err, "fuzz:", 5) == 0 || strcmp(err, "out of memory") == 0,
+          "JSON refusal without its position");
+    check(d && strcmp(d, "clock\n") == 0, "a refused policy changed");
+    free(d);
+  }
+  round_trip(p, text, len);
+  policy_free(p);
+  return 0;
+}
