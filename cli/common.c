@@ -86,6 +86,13 @@ static bool run_only(int opt) {
          opt == OPT_STATS || opt == OPT_INPUT;
 }
 
+/* True when the option just read took a separate "--" as its value:
+** "--" only ever ends the options (write --opt=-- to mean the text). */
+static bool took_end_of_options(char **argv, int next) {
+  return optarg && next >= 2 && optarg == argv[next - 1] &&
+         strcmp(optarg, "--") == 0;
+}
+
 /* Returns -1 to go on, or the exit status to end with (help: 0). */
 int cli_parse_common(const char *cmd, int argc, char **argv, cli_opts *o,
                      bool allow_run_options, void (*help)(void)) {
@@ -93,13 +100,17 @@ int cli_parse_common(const char *cmd, int argc, char **argv, cli_opts *o,
   opterr = 0;
   optind = 1;
   int opt, rc;
-  /* '+': options end at the plugin path; what follows is the plugin's. */
+  /* '+': options end at the plugin path, or at "--"; what follows is the
+  ** plugin and its arguments. */
   while ((opt = getopt_long(argc, argv, "+:h", long_opts, NULL)) != -1) {
     if (opt == '?')
       return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
     if (opt == ':')
       return cli_usage_error(cmd, "option '%s' needs a value",
                              argv[optind - 1]);
+    if (took_end_of_options(argv, optind))
+      return cli_usage_error(cmd, "option '%s' needs a value ('--' ends the "
+                             "options)", argv[optind - 2]);
     if (opt == 'h' || opt == OPT_HELP) {
       help();
       return 0;
