@@ -371,7 +371,9 @@ typedef struct plugsup_result {
   uint64_t max_rss_bytes;     /* peak resident set of the worker process */
   uint64_t cpu_usec;          /* user + system time of the worker (wait4) */
   uint64_t wall_usec;         /* from spawn to reap */
-  const plugsup_export *exports; /* VALIDATE */
+  const plugsup_export *exports; /* VALIDATE: OK, or INVALID_MODULE for a
+                                    module that decoded but whose imports
+                                    do not link */
   size_t export_count;
   const char *const *imports; /* VALIDATE: "module.name kind" */
   size_t import_count;

@@ -339,9 +339,12 @@ void sup_job_free_report(plugsup_job *job) {
 }
 
 /* Only a report the run ended well after is shown: every string in it is
-** whole then (a failed copy kills the worker). */
+** whole then (a failed copy kills the worker). A module whose imports do
+** not link ends well too: the worker reported it whole, then refused it,
+** and its imports say what it asked for. */
 static void move_report(plugsup_job *job, plugsup_result *r) {
-  if (r->outcome != PLUGSUP_OUTCOME_OK)
+  if (r->outcome != PLUGSUP_OUTCOME_OK &&
+      r->outcome != PLUGSUP_OUTCOME_INVALID_MODULE)
     return;
   r->exports = job->exports;
   r->export_count = job->n_exports;

@@ -43,7 +43,7 @@ expect invoke_after_dashes 0 "5" "" -- "$plugsup" run --invoke add -- "$fix/outc
 unlinkable="plugsup: invalid module: unknown import env.launch_missiles"
 expect run_refuses_an_unlinkable_module 166 "" "$unlinkable" -- "$plugsup" run "$fix/unlinkable.wasm"
 expect validate_refuses_an_unlinkable_module 166 "" "$unlinkable" -- "$plugsup" validate "$fix/unlinkable.wasm"
-expect_grep validate_json_is_not_valid 166 '"outcome":"invalid_module","message":"unknown import env.launch_missiles",.*"valid":false' \
+expect_grep validate_json_is_not_valid_and_lists_the_imports 166 '"outcome":"invalid_module","message":"unknown import env.launch_missiles",.*"valid":false,.*"imports":\["env.launch_missiles func"\]' \
   -- "$plugsup" validate --json "$fix/unlinkable.wasm"
 expect invoke_refuses_an_unlinkable_module 166 "" "$unlinkable" \
   -- "$plugsup" run --invoke _start "$fix/unlinkable.wasm"
