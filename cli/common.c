@@ -251,6 +251,23 @@ fail:
   return false;
 }
 
+/* ---- output limits ---- */
+
+uint64_t cli_output_limit(const cli_opts *o) {
+  if (o->limits.output_bytes)
+    return o->limits.output_bytes;
+  return o->json ? CLI_JSON_OUTPUT_DEFAULT : UINT64_MAX;
+}
+
+void cli_report_cut(const plugsup_result *r, uint64_t limit) {
+  const plugsup_output *streams[] = {&r->out, &r->err};
+  const char *names[] = {"stdout", "stderr"};
+  for (size_t i = 0; i < 2; i++)
+    if (streams[i]->truncated)
+      fprintf(stderr, "plugsup: %s was cut: the plugin's output reached the "
+              "--max-output limit of %" PRIu64 " bytes\n", names[i], limit);
+}
+
 /* ---- outcomes ---- */
 
 static const struct {

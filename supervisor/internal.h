@@ -144,6 +144,9 @@ struct plugsup_job {
   uint64_t read_turn;     /* the loop's turn it was last read in */
   uint64_t output_received; /* stdout + stderr bytes the worker sent,
                                kept or not */
+  uint64_t output_passed;   /* of which within the limit: kept (unless
+                               stream-only) and given to on_output */
+  bool output_stream_only;  /* plugsup_run_options.output_stream_only */
   sup_kill_reason killed;
   bool status_lost;      /* wait4 found no child: SIGCHLD was ignored */
   char why[256];

@@ -226,6 +226,8 @@ plugsup_status plugsup_submit(plugsup_supervisor *s, plugsup_plugin *plugin,
   if (st == PLUGSUP_OK)
     st = sup_request_copy(&job->req, opts ? opts : &default_options,
                           &s->limits);
+  if (st == PLUGSUP_OK)
+    job->output_stream_only = opts && opts->output_stream_only;
   if (st == PLUGSUP_OK && sup_request_frame_size(job) > FRAME_DEFAULT_MAX)
     st = sup_fail(PLUGSUP_ETOOBIG, "the plugin, its arguments and its input "
                   "exceed the %u bytes a worker accepts",

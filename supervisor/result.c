@@ -221,8 +221,6 @@ static void from_result(plugsup_result *r, const Plugsup__Result *w) {
   r->exit_code = w->exit_code;
   r->fuel_used = w->fuel_used;
   r->peak_memory_bytes = w->peak_memory_bytes;
-  if (w->output_truncated)
-    r->out.truncated = r->err.truncated = true;
   if (r->outcome == PLUGSUP_OUTCOME_TRAP)
     r->trap_kind = prose(w->trap_kind);
   r->message = prose(w->message);
@@ -364,6 +362,11 @@ void sup_job_finish(plugsup_job *job, int status) {
   job->res->worker_capabilities = job->capabilities;
   move_output(&job->out, &job->res->out);
   move_output(&job->err, &job->res->err);
+  /* Each stream that was cut said so in an Output frame of its own; the
+  ** Result's one flag stands in for both only when neither did. */
+  if (job->result && job->result->output_truncated &&
+      !job->res->out.truncated && !job->res->err.truncated)
+    job->res->out.truncated = job->res->err.truncated = true;
 }
 
 void sup_job_spawn_failed(plugsup_job *job) {

@@ -39,6 +39,33 @@ arg 1: --
 arg 2: --json" "" -- "$plugsup" run "$hello" -- --json
 expect invoke_after_dashes 0 "5" "" -- "$plugsup" run --invoke add -- "$fix/outcomes.wasm" 2 3
 
+# ---- output: whole unless --max-output, and a cut is said ----
+# 20 MB to stdout and 3 MB to stderr arrive whole, and the status is the
+# plugin's (the byte counts come from wc, the status from the subshell).
+expect stdout_20mb_arrives_whole 0 "20000000
+0" "" -- sh -c "( '$plugsup' run '$writer' 20000000; echo \$? >'$tmp/rc' ) | wc -c; cat '$tmp/rc'"
+expect stderr_3mb_arrives_whole 0 "3000000" "" \
+  -- sh -c "'$plugsup' run '$writer' 0 3000000 2>&1 >/dev/null | wc -c"
+x1k=$(head -c 1024 /dev/zero | tr '\0' x)
+cut_stdout="plugsup: stdout was cut: the plugin's output reached the --max-output limit of 1024 bytes"
+expect max_output_cuts_stdout_and_says_so 0 "$x1k" "$cut_stdout" \
+  -- "$plugsup" run --max-output 1K "$writer" 5000
+expect max_output_counts_both_streams 0 "$(head -c 600 /dev/zero | tr '\0' x)" "$(head -c 424 /dev/zero | tr '\0' y)plugsup: stderr was cut: the plugin's output reached the --max-output limit of 1024 bytes" \
+  -- "$plugsup" run --max-output 1K "$writer" 600 600
+expect output_under_the_limit_is_not_cut 0 "$x1k" "" \
+  -- "$plugsup" run --max-output 1K "$writer" 1024
+expect cut_is_said_after_a_timeout 161 "$x1k" "$cut_stdout
+plugsup: timeout: wall-clock limit of 300 ms reached" \
+  -- "$plugsup" run --max-output 1K --timeout 300ms "$writer" 5000 0 spin
+expect_grep json_has_the_cut_output 0 "\"stdout\":\"x\{1024\}\",\"stdout_truncated\":true,\"stderr\":\"\",\"stderr_truncated\":false," \
+  -- "$plugsup" run --json --max-output 1K "$writer" 5000
+expect_grep json_also_says_the_cut_on_stderr 0 "^$cut_stdout\$" \
+  -- "$plugsup" run --json --max-output 1K "$writer" 5000
+expect_grep json_keeps_1m_by_default 0 "^plugsup: stdout was cut: the plugin's output reached the --max-output limit of 1048576 bytes\$" \
+  -- sh -c "'$plugsup' run --json '$writer' 2000000 >/dev/null"
+expect_grep json_cut_after_a_timeout 161 '"outcome":"timeout",.*"stdout_truncated":true,' \
+  -- "$plugsup" run --json --max-output 1K --timeout 300ms "$writer" 5000 0 spin
+
 # ---- validate refuses what run cannot link, in run's words ----
 unlinkable="plugsup: invalid module: unknown import env.launch_missiles"
 expect run_refuses_an_unlinkable_module 166 "" "$unlinkable" -- "$plugsup" run "$fix/unlinkable.wasm"
