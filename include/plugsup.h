@@ -142,8 +142,13 @@ typedef struct plugsup_limits {
 /* Appended to only; 'size' tells the library which version it got. */
 typedef struct plugsup_config {
   size_t size;             /* sizeof(plugsup_config), set by config_init */
-  const char *worker_path; /* the plugsup-worker binary; NULL: the
-                              installed one, or $PLUGSUP_WORKER if set */
+  const char *worker_path; /* the plugsup-worker binary; NULL:
+                              $PLUGSUP_WORKER if set, else the one
+                              installed beside this library (in
+                              ../libexec/plugsup/ from the library's
+                              directory, or from the program's when it
+                              links the static library), else the
+                              install path the build was made for */
   plugsup_limits limits;   /* defaults for every run */
   unsigned max_in_flight;  /* workers alive at once; more runs queue; 0: 8 */
   bool no_namespaces;      /* true: workers skip unshare(). Namespaces are

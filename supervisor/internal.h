@@ -194,6 +194,14 @@ struct plugsup_supervisor {
 };
 
 
+/* ---- finding the worker (locate.c) ---- */
+
+/* The installed plugsup-worker beside this library, into out: in
+** ../libexec/plugsup/ (as installed) from the shared library's directory,
+** or, when the library was linked into the program, from the program's.
+** False when there is none, or out is too small. */
+bool sup_installed_worker(char *out, size_t size);
+
 /* ---- requests (request.c) ---- */
 
 plugsup_status sup_request_copy(sup_request *dst, const plugsup_run_options *o,
