@@ -24,16 +24,20 @@ static bool to_dir(char *path) {
   return true;
 }
 
-/* The shared library that holds this code, into path (resolved); false
-** when this code is part of the program itself (the static library). */
-static bool library_file(char path[PATH_MAX]) {
+typedef enum self_kind { SELF_UNKNOWN, SELF_LIBRARY, SELF_PROGRAM } self_kind;
+
+/* Whether this code is in a shared library or in the program (linked
+** from the static library); for a library, its file into path, resolved. */
+static self_kind library_file(char path[PATH_MAX]) {
   Dl_info info;
   struct link_map *map = NULL;
   void *self = (void *)(uintptr_t)plugsup_version;
   if (!dladdr1(self, &info, (void **)&map, RTLD_DL_LINKMAP) || !map ||
-      !map->l_name || map->l_name[0] == '\0')
-    return false; /* the main program's link map has no name */
-  return realpath(map->l_name, path) != NULL;
+      !map->l_name)
+    return SELF_UNKNOWN;
+  if (map->l_name[0] == '\0')
+    return SELF_PROGRAM; /* the main program's link map has no name */
+  return realpath(map->l_name, path) ? SELF_LIBRARY : SELF_UNKNOWN;
 }
 
 static bool program_file(char path[PATH_MAX]) {
@@ -47,12 +51,18 @@ static bool program_file(char path[PATH_MAX]) {
 bool sup_installed_worker(char *out, size_t size) {
   char file[PATH_MAX];
   const char *to_libexec;
-  if (library_file(file))
+  switch (library_file(file)) {
+  case SELF_LIBRARY:
     to_libexec = PLUGSUP_LIB_TO_LIBEXEC;
-  else if (program_file(file))
+    break;
+  case SELF_PROGRAM:
+    if (!program_file(file))
+      return false;
     to_libexec = PLUGSUP_BIN_TO_LIBEXEC;
-  else
+    break;
+  default:
     return false;
+  }
   if (!to_dir(file))
     return false;
   int n = snprintf(out, size, "%s/%s/plugsup-worker", file, to_libexec);
