@@ -6,6 +6,9 @@
 #   bench/run.sh [--build-dir DIR] [--no-build] [--reps N] [--wabt-reps N]
 #                [--wasm3 PATH] [--only a,b,...] [--timeout S] [--tsv FILE]
 #                [--cpu]
+#   bench/run.sh --fileio [--build-dir DIR] [--no-build] [--reps N]
+#                [--wasm3 PATH]     file I/O and host calls instead
+#                                   (bench/fileio/run.sh, more options)
 #
 # Every run's output is checked ("ok <checksum>", the same checksum as the
 # native build); a wrong or failed run shows as FAIL in its cell and the
@@ -26,7 +29,8 @@ limit=300
 tsv=""
 metric=wall
 
-usage() { sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
+usage() { sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
+fileio=0
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -39,6 +43,7 @@ while [ $# -gt 0 ]; do
     --timeout) limit=$2; shift 2 ;;
     --tsv) tsv=$2; shift 2 ;;
     --cpu) metric=cpu; shift ;;
+    --fileio) fileio=1; shift ;;
     -h|--help) usage 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; usage ;;
   esac
@@ -252,4 +257,12 @@ main() {
   fi
 }
 
+if [ "$fileio" -eq 1 ]; then
+  find_wasm3
+  args=(--build-dir "$build" --reps "$reps")
+  [ "$do_build" -eq 0 ] && args+=(--no-build)
+  [ -n "$wasm3" ] && args+=(--wasm3 "$wasm3")
+  rm -rf "$tmp" # exec skips the EXIT trap
+  exec "$here/fileio/run.sh" "${args[@]}"
+fi
 main

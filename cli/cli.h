@@ -79,6 +79,12 @@ plugsup_supervisor *cli_supervisor(const cli_opts *o);
 plugsup_plugin *cli_load(const char *path);
 /* Reads o->input_path, if set, into o->input; false after a message. */
 bool cli_read_input(cli_opts *o);
+/* The run's output limit: --max-output, else all of it for a plain run
+** (streamed, never kept), 1 MiB for --json (kept for its object). */
+#define CLI_JSON_OUTPUT_DEFAULT (1u << 20)
+uint64_t cli_output_limit(const cli_opts *o);
+/* One stderr line per stream that the limit cut. */
+void cli_report_cut(const plugsup_result *r, uint64_t limit);
 /* Exit status and one-line stderr message for a result. */
 int cli_outcome_exit(const plugsup_result *r);
 void cli_report_outcome(const plugsup_result *r);

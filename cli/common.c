@@ -199,6 +199,13 @@ static int take_option(const char *cmd, int opt, cli_opts *o) {
   return 0;
 }
 
+/* True when the option just read took a separate "--" as its value:
+** "--" only ever ends the options (write --opt=-- to mean the text). */
+static bool took_end_of_options(char **argv, int next) {
+  return optarg && next >= 2 && optarg == argv[next - 1] &&
+         strcmp(optarg, "--") == 0;
+}
+
 /* Returns -1 to go on, or the exit status to end with (help: 0). */
 int cli_parse_common(const char *cmd, cli_cmd which, int argc, char **argv,
                      cli_opts *o, void (*help)(void)) {
@@ -207,13 +214,17 @@ int cli_parse_common(const char *cmd, cli_cmd which, int argc, char **argv,
   opterr = 0;
   optind = 1;
   int opt, rc;
-  /* '+': options end at the plugin path; what follows is the plugin's. */
+  /* '+': options end at the plugin path, or at "--"; what follows is the
+  ** plugin and its arguments. */
   while ((opt = getopt_long(argc, argv, "+:h", long_opts, NULL)) != -1) {
     if (opt == '?')
       return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
     if (opt == ':')
       return cli_usage_error(cmd, "option '%s' needs a value",
                              argv[optind - 1]);
+    if (took_end_of_options(argv, optind))
+      return cli_usage_error(cmd, "option '%s' needs a value ('--' ends the "
+                             "options)", argv[optind - 2]);
     if (opt == 'h' || opt == OPT_HELP) {
       help();
       return 0;
@@ -348,6 +359,23 @@ fail:
   free(o->input);
   o->input = NULL;
   return false;
+}
+
+/* ---- output limits ---- */
+
+uint64_t cli_output_limit(const cli_opts *o) {
+  if (o->limits.output_bytes)
+    return o->limits.output_bytes;
+  return o->json ? CLI_JSON_OUTPUT_DEFAULT : UINT64_MAX;
+}
+
+void cli_report_cut(const plugsup_result *r, uint64_t limit) {
+  const plugsup_output *streams[] = {&r->out, &r->err};
+  const char *names[] = {"stdout", "stderr"};
+  for (size_t i = 0; i < 2; i++)
+    if (streams[i]->truncated)
+      fprintf(stderr, "plugsup: %s was cut: the plugin's output reached the "
+              "--max-output limit of %" PRIu64 " bytes\n", names[i], limit);
 }
 
 /* ---- outcomes ---- */

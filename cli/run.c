@@ -17,8 +17,8 @@ static void run_help(void) {
       "       plugsup run --invoke NAME [OPTIONS] PLUGIN.wasm [VALUES...]\n"
       "\n"
       "Run a WASI command (its _start) with ARGS, or call the export NAME with\n"
-      "VALUES, in a sandboxed worker process. Options come before PLUGIN.wasm;\n"
-      "everything after it belongs to the plugin.\n"
+      "VALUES, in a sandboxed worker process. Options come before PLUGIN.wasm\n"
+      "(or end at '--'); everything after it belongs to the plugin.\n"
       "\n"
       "  --invoke NAME     call export NAME; each VALUE is parsed by the type of\n"
       "                    its parameter (5, -1, 0x10, 2.5, nan, inf, null), or\n"
@@ -29,7 +29,9 @@ static void run_help(void) {
       "                    stacks, code), with K, M or G (default 256M, at\n"
       "                    least 64K)\n"
       "  --fuel N          instruction budget (default: unlimited)\n"
-      "  --max-output N    stdout plus stderr kept, with K, M or G (default 1M)\n"
+      "  --max-output N    stdout plus stderr passed on, with K, M or G; the\n"
+      "                    rest is cut, and stderr says so (default: all of\n"
+      "                    it; with --json, 1M)\n"
       "  --input FILE      what the plugin reads from stdin ('-': plugsup's own\n"
       "                    stdin, read to its end first); default: empty\n"
       "  --stats           print outcome, fuel, peak memory, CPU and wall time,\n"
@@ -124,6 +126,7 @@ static void options_for(const cli_opts *o, plugsup_mode mode,
   ro->size = sizeof *ro;
   ro->mode = mode;
   ro->limits = o->limits;
+  ro->limits.output_bytes = cli_output_limit(o);
   if (mode != PLUGSUP_MODE_VALIDATE) {
     ro->input = o->input;
     ro->input_len = o->input_len;
@@ -134,8 +137,10 @@ static void options_for(const cli_opts *o, plugsup_mode mode,
   ro->policy = o->policy;
   if (o->audit_fd >= 0)
     ro->on_audit = write_audit;
-  if (!o->json)
+  if (!o->json) {
     ro->on_output = pass_output;
+    ro->output_stream_only = true; /* shown as it comes, never kept */
+  }
 }
 
 static plugsup_result *execute(plugsup_supervisor *sup, plugsup_plugin *plg,
@@ -169,6 +174,7 @@ static void print_module(const plugsup_result *r) {
 /* Prints r as the options ask, frees it, returns the exit status. */
 static int report(plugsup_result *r, const cli_opts *o, plugsup_mode mode) {
   int rc = cli_outcome_exit(r);
+  cli_report_cut(r, cli_output_limit(o)); /* the cut came before the end */
   if (o->json && !cli_print_json(r, mode == PLUGSUP_MODE_VALIDATE)) {
     fprintf(stderr, "plugsup: out of memory writing JSON\n");
     rc = CLI_EXIT_SYSTEM;

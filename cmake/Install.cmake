@@ -11,8 +11,10 @@ install(TARGETS plugsup-worker RUNTIME DESTINATION ${PLUGSUP_LIBEXECDIR})
 
 set(_cmakedir ${CMAKE_INSTALL_LIBDIR}/cmake/plugsup)
 install(EXPORT plugsupTargets NAMESPACE plugsup:: DESTINATION ${_cmakedir})
+set(PLUGSUP_WORKER_INSTALL_PATH ${PLUGSUP_LIBEXECDIR}/plugsup-worker)
 configure_package_config_file(cmake/plugsupConfig.cmake.in
-  ${CMAKE_BINARY_DIR}/plugsupConfig.cmake INSTALL_DESTINATION ${_cmakedir})
+  ${CMAKE_BINARY_DIR}/plugsupConfig.cmake INSTALL_DESTINATION ${_cmakedir}
+  PATH_VARS PLUGSUP_WORKER_INSTALL_PATH)
 write_basic_package_version_file(${CMAKE_BINARY_DIR}/plugsupConfigVersion.cmake
   COMPATIBILITY SameMajorVersion)
 install(FILES ${CMAKE_BINARY_DIR}/plugsupConfig.cmake

@@ -134,14 +134,21 @@ typedef struct plugsup_limits {
                             Beyond about 584 years: no deadline */
   uint64_t output_bytes; /* stdout plus stderr kept and passed to
                             on_output; the rest is cut, and a worker that
-                            sends more than 1 MiB past it is killed */
+                            sends more than 1 MiB past it is killed.
+                            UINT64_MAX: no limit (with output_stream_only,
+                            so that nothing grows in memory) */
 } plugsup_limits;
 
 /* Appended to only; 'size' tells the library which version it got. */
 typedef struct plugsup_config {
   size_t size;             /* sizeof(plugsup_config), set by config_init */
-  const char *worker_path; /* the plugsup-worker binary; NULL: the
-                              installed one, or $PLUGSUP_WORKER if set */
+  const char *worker_path; /* the plugsup-worker binary; NULL:
+                              $PLUGSUP_WORKER if set, else the one
+                              installed beside this library (in
+                              ../libexec/plugsup/ from the library's
+                              directory, or from the program's when it
+                              links the static library), else the
+                              install path the build was made for */
   plugsup_limits limits;   /* defaults for every run */
   unsigned max_in_flight;  /* workers alive at once; more runs queue; 0: 8 */
   bool no_namespaces;      /* true: workers skip unshare(). Namespaces are
@@ -278,7 +285,8 @@ typedef enum plugsup_mode {
 
 /* Called with output as it arrives (fd 1 stdout, 2 stderr), on the thread
 ** that is driving the supervisor, only from inside plugsup_run/_wait/
-** _wait_any. Output is also captured in the result, up to the limit. */
+** _wait_any. Output is also captured in the result, up to the limit,
+** unless the run sets output_stream_only. */
 typedef void plugsup_output_fn(void *userdata, int fd, const void *data,
                                size_t len);
 
@@ -312,6 +320,13 @@ typedef struct plugsup_run_options {
                                   pipe, tty or file the caller keeps open
                                   until the run ends); input is ignored */
   int input_fd;
+  bool output_stream_only;     /* output goes to on_output only and is not
+                                  kept: the result's out and err stay empty
+                                  (len 0), but their truncated flags still
+                                  say whether limits.output_bytes cut them.
+                                  With it, a run may stream any amount
+                                  (output_bytes UINT64_MAX) in the memory
+                                  of one frame at a time */
 } plugsup_run_options;
 
 /* How a run ended. */
@@ -339,7 +354,8 @@ typedef enum plugsup_outcome {
 PLUGSUP_API const char *plugsup_outcome_name(plugsup_outcome o);
 
 typedef struct plugsup_output {
-  const char *data; /* len bytes, then a NUL not counted in len */
+  const char *data; /* len bytes, then a NUL not counted in len; "" for a
+                       run with output_stream_only */
   size_t len;
   bool truncated;   /* the plugin wrote more than output_bytes */
 } plugsup_output;
@@ -371,7 +387,9 @@ typedef struct plugsup_result {
   uint64_t max_rss_bytes;     /* peak resident set of the worker process */
   uint64_t cpu_usec;          /* user + system time of the worker (wait4) */
   uint64_t wall_usec;         /* from spawn to reap */
-  const plugsup_export *exports; /* VALIDATE */
+  const plugsup_export *exports; /* VALIDATE: OK, or INVALID_MODULE for a
+                                    module that decoded but whose imports
+                                    do not link */
   size_t export_count;
   const char *const *imports; /* VALIDATE: "module.name kind" */
   size_t import_count;

@@ -1,8 +1,10 @@
 # Sum test cases over a ctest JUnit file. A Criterion binary reports its
-# cases on a "Synthesis" line; any other test counts as one case. A binary
-# that failed although its cases passed (a sanitizer report at exit, a
-# crash before the summary) counts one failure more. The spec runner's own
-# closing line is echoed first so its command counts show.
+# cases on a "Synthesis" line, the WASI test suite's runner its programs on
+# a "wasi-testsuite: N passed, N failed" line; any other test counts as one
+# case. A test that failed although its cases passed (a sanitizer report
+# at exit, a crash before the summary) counts one failure more. The spec
+# runner's and the WASI runner's closing lines are echoed first, so their
+# counts show.
 function field(s, key,   t) {
   t = s; sub(".*" key ": *", "", t); sub(/[^0-9].*/, "", t); return t + 0
 }
@@ -19,6 +21,14 @@ incase && /Synthesis: Tested:/ {
   failed += cfail
 }
 incase && /^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$/ { lines[name] = $0 }
+incase && /^wasi-testsuite: [0-9]+ passed, [0-9]+ failed$/ {
+  synth = 1
+  split($0, w, " ")
+  passed += w[2]
+  cfail = w[4] + 0
+  failed += cfail
+  lines[name] = $0
+}
 /<\/testcase>/ {
   incase = 0
   if (skip) skipped++

@@ -31,35 +31,44 @@ void sup_job_kill(plugsup_job *job, sup_kill_reason why, const char *fmt,
 
 /* ---- output ---- */
 
-/* Keeps at most the job's output limit, over both streams together, and
-** says how many of the len bytes it kept (0 and *nomem when it could not
-** grow the buffer). */
+/* Appends len bytes to b, NUL-terminated; false when out of memory. */
+static bool keep(sup_buf *b, const uint8_t *data, size_t len) {
+  if (b->len + len + 1 > b->cap) {
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap < b->len + len + 1)
+      cap *= 2;
+    char *p = realloc(b->data, cap);
+    if (!p)
+      return false;
+    b->data = p;
+    b->cap = cap;
+  }
+  memcpy(b->data + b->len, data, len);
+  b->len += len;
+  b->data[b->len] = '\0';
+  return true;
+}
+
+/* Passes at most the job's output limit, over both streams together, and
+** keeps what it passes unless the run streams only. Says how many of the
+** len bytes pass (0 and *nomem when it could not grow the buffer). */
 static size_t capture(plugsup_job *job, sup_buf *b, const uint8_t *data,
                       size_t len, bool *nomem) {
   uint64_t limit = job->req.limits.output_bytes;
-  uint64_t kept = job->out.len + job->err.len;
-  size_t take = kept >= limit ? 0 : (size_t)(limit - kept < len ? limit - kept
-                                                                : len);
+  uint64_t passed = job->output_passed;
+  size_t take = passed >= limit ? 0 : (size_t)(limit - passed < len
+                                                   ? limit - passed
+                                                   : len);
   *nomem = false;
   if (take < len)
     b->truncated = true;
   if (take == 0)
     return 0;
-  if (b->len + take + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 4096;
-    while (cap < b->len + take + 1)
-      cap *= 2;
-    char *p = realloc(b->data, cap);
-    if (!p) {
-      *nomem = true;
-      return 0;
-    }
-    b->data = p;
-    b->cap = cap;
+  if (!job->output_stream_only && !keep(b, data, take)) {
+    *nomem = true;
+    return 0;
   }
-  memcpy(b->data + b->len, data, take);
-  b->len += take;
-  b->data[b->len] = '\0';
+  job->output_passed += take;
   return take;
 }
 

@@ -152,6 +152,9 @@ struct plugsup_job {
   uint64_t read_turn;     /* the loop's turn it was last read in */
   uint64_t output_received; /* stdout + stderr bytes the worker sent,
                                kept or not */
+  uint64_t output_passed;   /* of which within the limit: kept (unless
+                               stream-only) and given to on_output */
+  bool output_stream_only;  /* plugsup_run_options.output_stream_only */
   sup_kill_reason killed;
   bool status_lost;      /* wait4 found no child: SIGCHLD was ignored */
   char why[256];
@@ -204,6 +207,14 @@ struct plugsup_supervisor {
 /* pidfd, reply pipe, request pipe, and what a pending host call waits on */
 #define SUP_PFDS_PER_JOB 4
 
+
+/* ---- finding the worker (locate.c) ---- */
+
+/* The installed plugsup-worker beside this library, into out: in
+** ../libexec/plugsup/ (as installed) from the shared library's directory,
+** or, when the library was linked into the program, from the program's.
+** False when there is none, or out is too small. */
+bool sup_installed_worker(char *out, size_t size);
 
 /* ---- requests (request.c) ---- */
 

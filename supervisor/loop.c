@@ -84,14 +84,18 @@ static plugsup_status resolve_limits(const plugsup_limits *in,
   return PLUGSUP_OK;
 }
 
-/* The worker named by the config, else $PLUGSUP_WORKER, else the
-** installed one. */
-static const char *worker_path(const plugsup_config *cfg) {
+/* The worker named by the config, else $PLUGSUP_WORKER, else the one
+** installed beside this library, else where the build meant to install
+** it. buf holds the path when it is found beside the library. */
+static const char *worker_path(const plugsup_config *cfg, char *buf,
+                               size_t size) {
   if (cfg->worker_path && *cfg->worker_path)
     return cfg->worker_path;
   const char *env = getenv("PLUGSUP_WORKER");
   if (env && *env)
     return env;
+  if (sup_installed_worker(buf, size))
+    return buf;
   return PLUGSUP_LIBEXECDIR "/plugsup-worker";
 }
 
@@ -123,7 +127,8 @@ plugsup_status plugsup_supervisor_new(const plugsup_config *cfg,
   plugsup_status st = resolve_limits(&cfg->limits, &limits);
   if (st != PLUGSUP_OK)
     return st;
-  const char *path = worker_path(cfg);
+  char found[PATH_MAX];
+  const char *path = worker_path(cfg, found, sizeof found);
   if (access(path, X_OK) != 0)
     return sup_fail(PLUGSUP_EWORKER, "worker '%s' is not executable: %s", path,
                     strerror(errno));
@@ -232,6 +237,8 @@ plugsup_status plugsup_submit(plugsup_supervisor *s, plugsup_plugin *plugin,
   if (st == PLUGSUP_OK)
     st = sup_request_copy(&job->req, opts ? opts : &default_options,
                           &s->limits);
+  if (st == PLUGSUP_OK)
+    job->output_stream_only = opts && opts->output_stream_only;
   if (st == PLUGSUP_OK && sup_request_frame_size(job) > FRAME_DEFAULT_MAX)
     st = sup_fail(PLUGSUP_ETOOBIG, "the plugin, its arguments and its input "
                   "exceed the %u bytes a worker accepts",

@@ -221,8 +221,6 @@ static void from_result(plugsup_result *r, const Plugsup__Result *w) {
   r->exit_code = w->exit_code;
   r->fuel_used = w->fuel_used;
   r->peak_memory_bytes = w->peak_memory_bytes;
-  if (w->output_truncated)
-    r->out.truncated = r->err.truncated = true;
   if (r->outcome == PLUGSUP_OUTCOME_TRAP)
     r->trap_kind = prose(w->trap_kind);
   r->message = prose(w->message);
@@ -339,9 +337,12 @@ void sup_job_free_report(plugsup_job *job) {
 }
 
 /* Only a report the run ended well after is shown: every string in it is
-** whole then (a failed copy kills the worker). */
+** whole then (a failed copy kills the worker). A module whose imports do
+** not link ends well too: the worker reported it whole, then refused it,
+** and its imports say what it asked for. */
 static void move_report(plugsup_job *job, plugsup_result *r) {
-  if (r->outcome != PLUGSUP_OUTCOME_OK)
+  if (r->outcome != PLUGSUP_OUTCOME_OK &&
+      r->outcome != PLUGSUP_OUTCOME_INVALID_MODULE)
     return;
   r->exports = job->exports;
   r->export_count = job->n_exports;
@@ -361,6 +362,11 @@ void sup_job_finish(plugsup_job *job, int status) {
   job->res->worker_capabilities = job->capabilities;
   move_output(&job->out, &job->res->out);
   move_output(&job->err, &job->res->err);
+  /* Each stream that was cut said so in an Output frame of its own; the
+  ** Result's one flag stands in for both only when neither did. */
+  if (job->result && job->result->output_truncated &&
+      !job->res->out.truncated && !job->res->err.truncated)
+    job->res->out.truncated = job->res->err.truncated = true;
 }
 
 void sup_job_spawn_failed(plugsup_job *job) {

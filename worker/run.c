@@ -463,6 +463,27 @@ static int initialize_reactor(run_state *rs) {
   return -1;
 }
 
+/* VALIDATE: would every import link? Each goes through the resolver a
+** run instantiates with, so a module that 'run' refuses is refused here
+** in the same words; nothing is instantiated and no plugin code runs. */
+static void check_links(run_state *rs) {
+  uint32_t n = interp_module_import_count(rs->module);
+  interp_import_desc d;
+  interp_extern ext;
+  wasi_env_init(&rs->wasi, rs->w, rs->store, rs->run);
+  for (uint32_t i = 0; i < n; i++) {
+    interp_module_import(rs->module, i, &d);
+    if (wasi_resolve(&rs->wasi, &d, &ext) == INTERP_OK)
+      continue;
+    if (rs->wasi.unlinked[0] != '\0')
+      set_outcome(rs->res, PLUGSUP__OUTCOME__INVALID_MODULE, rs->wasi.unlinked);
+    else
+      set_nomem(rs->res);
+    return;
+  }
+  rs->res->outcome = PLUGSUP__OUTCOME__OK;
+}
+
 static void run_mode(run_state *rs) {
   interp_func *f;
   if (load_module(rs) != 0)
@@ -471,7 +492,7 @@ static void run_mode(run_state *rs) {
     if (describe_module(rs->w, rs->module) != 0 && !rs->w->reply_failed)
       set_nomem(rs->res);
     else
-      rs->res->outcome = PLUGSUP__OUTCOME__OK;
+      check_links(rs);
     return;
   }
   if (instantiate(rs) != 0 || (f = find_func(rs)) == NULL ||

@@ -7,42 +7,7 @@ build=$1
 plugsup=$build/bin/plugsup
 fix=$build/tests/e2e/fixtures
 fake=$build/tests/e2e/fake-worker
-tmp=$(mktemp -d)
-trap 'chmod -R u+rwx "$tmp"; rm -rf "$tmp"' EXIT
-failed=0 count=0
-
-# expect NAME STATUS STDOUT STDERR -- COMMAND...: exact comparison of all three.
-expect() {
-  name=$1 want_rc=$2 want_out=$3 want_err=$4
-  shift 5
-  count=$((count + 1))
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  rc=$?
-  out=$(cat "$tmp/out") err=$(cat "$tmp/err")
-  if [ "$rc" != "$want_rc" ] || [ "$out" != "$want_out" ] || [ "$err" != "$want_err" ]; then
-    failed=$((failed + 1))
-    printf 'FAIL %s\n  status %s (want %s)\n  stdout [%s]\n  want   [%s]\n  stderr [%s]\n  want   [%s]\n' \
-      "$name" "$rc" "$want_rc" "$out" "$want_out" "$err" "$want_err"
-  else
-    echo "ok   $name"
-  fi
-}
-
-# expect_grep NAME STATUS PATTERN -- COMMAND...: status, and stdout+stderr match.
-expect_grep() {
-  name=$1 want_rc=$2 pattern=$3
-  shift 4
-  count=$((count + 1))
-  "$@" >"$tmp/all" 2>&1
-  rc=$?
-  if [ "$rc" != "$want_rc" ] || ! grep -q -- "$pattern" "$tmp/all"; then
-    failed=$((failed + 1))
-    printf 'FAIL %s: status %s (want %s), output:\n' "$name" "$rc" "$want_rc"
-    cat "$tmp/all"
-  else
-    echo "ok   $name"
-  fi
-}
+. "$(dirname "$0")/expect.sh"
 
 usage_hint='Try '\''plugsup run --help'\''.'
 
@@ -231,5 +196,4 @@ $usage_hint" -- "$plugsup" run --memory 1 "$fix/outcomes.wasm"
 head -c 300000 /dev/zero | tr '\0' x >"$tmp/big.txt"
 expect closed_stdout 0 "0" "" -- sh -c "( '$plugsup' run --input '$tmp/big.txt' '$fix/echo_stdin.wasm'; echo \$? >'$tmp/rc' ) | head -c 10 >/dev/null; cat '$tmp/rc'"
 
-echo "cli_test: $((count - failed)) of $count passed"
-[ "$failed" = 0 ]
+expect_summary cli_test

@@ -45,14 +45,17 @@ Test(run, validate_lists_exports_with_types) {
   worker_outcome_free(&o);
 }
 
-Test(run, validate_lists_imports) {
+/* The imports are listed even when one cannot link; the module is then
+** refused in the words a START run uses (unknown_import_module_is_invalid_module). */
+Test(run, validate_lists_imports_and_refuses_an_unlinkable_one) {
   worker_outcome o;
   request rq = {.wasm = "unknown_import.wasm", .mode = VALIDATE};
   const Plugsup__Result *r;
 
   run(&rq, &o);
   r = result_of(&o);
-  cr_assert_eq(r->outcome, OUTCOME(OK));
+  cr_assert_eq(r->outcome, OUTCOME(INVALID_MODULE));
+  cr_assert_str_eq(r->message, "unknown import env.launch_missiles");
   cr_assert_eq(o.n_imports, 1);
   cr_assert(bytes_are(worker_import(&o, 0)->module, "env"));
   cr_assert(bytes_are(worker_import(&o, 0)->name, "launch_missiles"));
@@ -499,6 +502,24 @@ Test(wasi, unknown_import_module_is_invalid_module) {
   run(&rq, &o);
   cr_assert_eq(result_of(&o)->outcome, OUTCOME(INVALID_MODULE));
   cr_assert_str_eq(result_of(&o)->message, "unknown import env.launch_missiles");
+  worker_outcome_free(&o);
+}
+
+Test(run, validate_refuses_a_wasi_import_of_the_wrong_type) {
+  worker_outcome o;
+  request rq = {.wasm = "wrong_wasi_type.wasm", .mode = VALIDATE};
+  request rq2 = {.wasm = "wrong_wasi_type.wasm", .mode = START};
+  char *said;
+  run(&rq2, &o);
+  said = strdup(result_of(&o)->message);
+  worker_outcome_free(&o);
+  run(&rq, &o);
+  cr_assert_eq(result_of(&o)->outcome, OUTCOME(INVALID_MODULE));
+  cr_assert_str_eq(result_of(&o)->message,
+                   "wrong type for WASI import "
+                   "wasi_snapshot_preview1.fd_write");
+  cr_assert_str_eq(result_of(&o)->message, said, "the words a run uses");
+  free(said);
   worker_outcome_free(&o);
 }
 
