@@ -228,8 +228,12 @@ static uint32_t decide(plugsup_job *job, const Plugsup__HostCall *c,
     return err;
   }
   bool ok = broker_may_access(b, *host, access, cap, sizeof cap);
-  broker_audit_path(job, c, fd, p, len, *host, access_name(access), ok, cap,
-                    NULL, ok ? 0 : WASI_ENOTCAPABLE);
+  /* fs:no-mkdir is a refusal no grant could lift: a reason, not a
+  ** missing capability. */
+  bool rule = !ok && strcmp(cap, "fs:no-mkdir") == 0;
+  broker_audit_path(job, c, fd, p, len, *host, access_name(access), ok,
+                    rule ? NULL : cap, rule ? cap : NULL,
+                    ok ? 0 : WASI_ENOTCAPABLE);
   if (ok)
     return 0;
   free(*host);
@@ -1127,6 +1131,22 @@ static uint32_t new_entry(plugsup_job *job, int host, char *path,
   return 0;
 }
 
+/* O_TRUNC on what was opened, whatever its mode (as open(2) does):
+** through the descriptor's path, which needs write permission on the
+** file, not a write mode. */
+static uint32_t truncate_opened(int fd) {
+  char proc[64];
+  struct stat st;
+  if (fstat(fd, &st) != 0)
+    return broker_errno(errno);
+  if (!S_ISREG(st.st_mode))
+    return 0;
+  snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+  if (ftruncate(fd, 0) == 0 || truncate(proc, 0) == 0)
+    return 0;
+  return broker_errno(errno);
+}
+
 uint32_t broker_path_open(plugsup_job *job, const Plugsup__HostCall *c,
                           broker_reply *r) {
   open_req o = {BROKER_ARG(c, 1), BROKER_ARG(c, 2), BROKER_ARG(c, 3),
@@ -1139,20 +1159,29 @@ uint32_t broker_path_open(plugsup_job *job, const Plugsup__HostCall *c,
   o.read = (o.rights & READ_RIGHTS) != 0;
   o.write = (o.rights & WRITE_RIGHTS) != 0 ||
             (o.fdflags & WASI_FDFLAG_APPEND);
+  /* A directory is opened for reading whatever rights it inherits (a
+  ** directory's own rights list sync); only asking to write it fails. */
+  if (o.oflags & WASI_O_DIRECTORY) {
+    if (o.rights & R(FD_WRITE))
+      return WASI_EISDIR;
+    o.write = false;
+  }
   if (!o.read && !o.write)
     o.read = true;
   bool trunc = o.oflags & WASI_O_TRUNC;
   policy_access access = o.write || trunc || (o.oflags & WASI_O_CREAT)
                              ? POLICY_WRITE
                              : POLICY_READ;
-  if ((o.oflags & WASI_O_DIRECTORY) && o.write)
-    return WASI_EISDIR;
   if ((err = broker_check_open_files(job)) != 0)
     return err;
   if ((err = decide(job, c, BROKER_ARG(c, 0), PATH_ARG(c), access, &dir,
                     &host)) != 0)
     return err;
-  if (o.read && access == POLICY_WRITE &&
+  /* Rights only ever narrow what the policy grants: a directory whose
+  ** plugin dropped the right to set sizes cannot truncate through it. */
+  if (trunc && !(dir->rights & R(PATH_FILESTAT_SET_SIZE)))
+    err = WASI_ENOTCAPABLE;
+  if (!err && o.read && access == POLICY_WRITE &&
       !broker_may_access(job->broker, host, POLICY_READ, NULL, 0))
     err = WASI_ENOTCAPABLE;
   if (!err && !(p = strndup((const char *)c->data.data, c->data.len)))
@@ -1162,6 +1191,15 @@ uint32_t broker_path_open(plugsup_job *job, const Plugsup__HostCall *c,
   /* O_TRUNC waits until the real path is known to be granted. */
   fd = broker_open_beneath(dir->host, p, open_flags(&o), 0666,
                            o.dirflags & WASI_LOOKUP_SYMLINK_FOLLOW);
+  /* Rights a directory may hold (sync) asked a write mode of it: it is
+  ** opened for reading, as wasmtime does, unless writing was asked. */
+  if (fd < 0 && errno == EISDIR && !(o.rights & R(FD_WRITE)) && !trunc &&
+      !(o.oflags & WASI_O_CREAT)) {
+    o.write = false;
+    o.read = true;
+    fd = broker_open_beneath(dir->host, p, open_flags(&o), 0,
+                             o.dirflags & WASI_LOOKUP_SYMLINK_FOLLOW);
+  }
   if (fd < 0) {
     err = escaped(job, c, BROKER_ARG(c, 0), &c->data, access,
                   broker_errno(errno));
@@ -1176,10 +1214,8 @@ uint32_t broker_path_open(plugsup_job *job, const Plugsup__HostCall *c,
   }
   if (!(o.fdflags & WASI_FDFLAG_NONBLOCK))
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-  if (trunc && o.write && ftruncate(fd, 0) != 0) {
-    err = broker_errno(errno);
+  if (trunc && (err = truncate_opened(fd)) != 0)
     goto fail;
-  }
   if (real) {
     free(host);
     host = real;
