@@ -33,7 +33,8 @@ static void run_help(void) {
       "                    rest is cut, and stderr says so (default: all of\n"
       "                    it; with --json, 1M)\n"
       "  --input FILE      what the plugin reads from stdin ('-': plugsup's own\n"
-      "                    stdin, read to its end first); default: empty\n"
+      "                    stdin, read to its end first); default: plugsup's\n"
+      "                    stdin, as a stream\n"
       "  --stats           print outcome, fuel, peak memory, CPU and wall time,\n"
       "                    host calls and file bytes to stderr\n"
       "  --json            print one JSON object for the run on stdout instead\n"
@@ -130,6 +131,10 @@ static void options_for(const cli_opts *o, plugsup_mode mode,
   if (mode != PLUGSUP_MODE_VALIDATE) {
     ro->input = o->input;
     ro->input_len = o->input_len;
+    /* Without --input the plugin reads plugsup's own stdin as a stream,
+    ** as it would run natively: read when it asks, never before. */
+    ro->input_from_fd = o->input_path == NULL;
+    ro->input_fd = STDIN_FILENO;
   }
   static cli_sinks sinks;
   sinks.audit_fd = o->audit_fd;

@@ -148,7 +148,12 @@ expect input_for_invoke 0 "first line
 second line" "" -- "$plugsup" run --invoke _start --input "$tmp/input.txt" "$fix/echo_stdin.wasm"
 expect input_is_a_directory 169 "" "plugsup: cannot read input '$tmp': Is a directory" \
   -- "$plugsup" run --input "$tmp" "$fix/echo_stdin.wasm"
-expect input_none_is_empty 0 "" "" -- "$plugsup" run "$fix/echo_stdin.wasm"
+expect input_none_streams_plugsups_stdin 0 "streamed in" "" \
+  -- sh -c "printf 'streamed in' | '$plugsup' run '$fix/echo_stdin.wasm'"
+expect input_none_from_dev_null_is_empty 0 "" "" \
+  -- sh -c "'$plugsup' run '$fix/echo_stdin.wasm' </dev/null"
+expect input_none_larger_than_a_frame 0 "1048577" "" \
+  -- sh -c "head -c 1048577 /dev/zero | '$plugsup' run '$fix/echo_stdin.wasm' | wc -c | tr -d ' '"
 expect input_missing 169 "" "plugsup: cannot open input '$tmp/nope': No such file or directory" \
   -- "$plugsup" run --input "$tmp/nope" "$fix/echo_stdin.wasm"
 expect input_too_big 169 "" "plugsup: input '-': 64 MiB or more, too much for a worker" \
