@@ -302,6 +302,57 @@ Test(broker, nothing_is_granted_without_a_policy) {
                    "open inside.txt: 8\n");
 }
 
+/* ---- every file call once, through the real broker ---- */
+
+Test(broker, every_file_call_answers_as_wasmtime_would) {
+  static const char want[] =
+      "fd_prestat_get: 0\nfd_prestat_dir_name: 0\npreopen /w\n"
+      "path_open creat: 0\nfd_write: 0\nwritten 10\nfd_seek: 0\n"
+      "fd_read: 0\nread 2345\nfd_tell: 0\nat 6\nfd_pwrite: 0\n"
+      "fd_pread: 0\npread 789\nfd_filestat_set_size: 0\n"
+      "fd_filestat_set_times: 0\nfd_filestat_get: 0\n"
+      "size 5 type 4 mtime 86400000000000\nfd_fdstat_get: 0\n"
+      "filetype 4 write right 1\nfd_fdstat_set_flags: 0\nfd_advise: 0\n"
+      "fd_allocate: 58\nfd_sync: 0\nfd_datasync: 0\n"
+      "fd_fdstat_set_rights: 0\nfd_write without the right: 8\n"
+      "sock_shutdown on a file: 57\nfd_renumber onto a closed fd: 8\n"
+      "path_open another: 0\nfd_renumber onto it: 0\n"
+      "fd_close the old number: 8\nfd_close the new one: 0\n"
+      "fd_close it again: 8\npath_create_directory: 0\npath_open dir: 0\n"
+      "fd_readdir: 0\nfd_readdir: 0\nfd_readdir: 0\nfd_readdir: 0\n"
+      "fd_readdir: 0\nfd_readdir: 0\nfd_readdir: 0\nentries 7\n"
+      "fd_close dir: 0\npath_filestat_get: 0\nsize 5\n"
+      "path_filestat_set_times: 0\npath_symlink: 0\npath_readlink: 0\n"
+      "link f.t\npath_link: 0\npath_rename: 0\npath_unlink_file: 0\n"
+      "path_remove_directory non-empty: 55\n"
+      "path_unlink_file missing: 44\npoll_oneoff: 0\n"
+      "events 1 first userdata 1\nfd_read stdin: 0\nstdin ping\n"
+      "fd_read stdin at end: 0\nstdin bytes 0\n";
+  plugsup_plugin *calls = NULL;
+  plugsup_policy *p = NULL;
+  plugsup_result *r = NULL;
+  int in[2];
+  cr_assert_eq(plugsup_plugin_load_file(E2E_DIR "/fixtures/wasi_calls.wasm",
+                                        &calls), PLUGSUP_OK);
+  cr_assert_eq(plugsup_policy_new(&p), PLUGSUP_OK);
+  cr_assert_eq(plugsup_policy_add_dir(p, grant, "/w", true), PLUGSUP_OK);
+  cr_assert_eq(pipe(in), 0);
+  cr_assert_eq(write(in[1], "ping", 4), 4);
+  close(in[1]);
+  plugsup_run_options o = run_opts(PLUGSUP_MODE_START);
+  o.policy = p;
+  o.input_from_fd = true;
+  o.input_fd = in[0];
+  cr_assert_eq(plugsup_run(sup, calls, &o, &r), PLUGSUP_OK);
+  cr_assert_eq(r->outcome, PLUGSUP_OUTCOME_OK, "%s", r->message);
+  cr_assert_str_eq(r->out.data, want);
+  cr_assert_eq(r->bytes_read, 4 + 4 + 4); /* read, pread, stdin */
+  plugsup_result_free(r);
+  close(in[0]);
+  plugsup_policy_free(p);
+  plugsup_plugin_free(calls);
+}
+
 /* ---- accounting ---- */
 
 Test(broker, result_counts_calls_denials_and_bytes) {
