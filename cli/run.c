@@ -185,6 +185,12 @@ static int report(plugsup_result *r, const cli_opts *o, plugsup_mode mode) {
     rc = CLI_EXIT_SYSTEM;
   }
   if (!o->json) {
+    /* A plugin that fails on a refusal often says only "errno 76": say
+    ** where to look. */
+    if (r->host_denials && o->audit_fd < 0)
+      fprintf(stderr, "plugsup: the policy refused %llu host call%s; "
+              "--audit - lists them\n", (unsigned long long)r->host_denials,
+              r->host_denials == 1 ? "" : "s");
     cli_report_outcome(r);
     if (r->outcome == PLUGSUP_OUTCOME_OK && mode == PLUGSUP_MODE_INVOKE)
       print_values(r);

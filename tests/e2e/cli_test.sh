@@ -138,6 +138,13 @@ expect_grep json_host_calls 0 '"host_calls":0,"host_denials":0,"bytes_read":0,"b
   -- "$plugsup" run --json --invoke add "$fix/outcomes.wasm" 1 2
 expect_grep json 7 '^{"outcome":"exit","message":"",.*"exit_code":7}$' \
   -- "$plugsup" run --json --invoke exit7 "$fix/outcomes.wasm"
+# ---- refusals: a hint without --audit, the lines with it ----
+mkdir -p "$tmp/grant" && printf 'inside' >"$tmp/grant/in.txt"
+expect refusal_hint 0 "open in.txt: 76" "plugsup: the policy refused 1 host call; --audit - lists them" \
+  -- "$plugsup" run --ro-dir "$tmp/grant::/g" "$fix/fsprobe.wasm" open in.txt w
+expect_grep refusal_audited 0 '"call":"path_open","decision":"denied","fd":3,"path":"in.txt"' \
+  -- sh -c "'$plugsup' run --ro-dir '$tmp/grant::/g' --audit - '$fix/fsprobe.wasm' open in.txt w 2>&1 >/dev/null"
+
 # ---- --input: the plugin's stdin ----
 printf 'first line\nsecond line\n' >"$tmp/input.txt"
 expect input_file 0 "first line
