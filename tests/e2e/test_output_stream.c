@@ -96,7 +96,7 @@ Test(output_stream, a_cut_is_flagged_when_the_run_then_times_out) {
   streamed s = {{0}, false};
   const char *args[] = {"5000", "0", "spin"};
   o.limits.output_bytes = 1024;
-  o.limits.wall_ms = 300;
+  o.limits.wall_ms = 3000; /* time to write 5000 bytes, even under ASan on a busy machine */
   o.output_stream_only = true;
   plugsup_result *r = run_writer(&o, &s, args, 3);
   cr_assert_eq(r->outcome, PLUGSUP_OUTCOME_TIMEOUT, "%s", r->message);
