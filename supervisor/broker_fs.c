@@ -579,13 +579,12 @@ uint32_t broker_fd_datasync(plugsup_job *job, const Plugsup__HostCall *c,
   return sync_fd(job, c, fdatasync);
 }
 
-uint32_t broker_fd_seek(plugsup_job *job, const Plugsup__HostCall *c,
-                        broker_reply *r) {
-  uint32_t err;
-  broker_fd *e = host_entry(job, BROKER_ARG(c, 0), &err);
-  int64_t off = (int64_t)BROKER_ARG(c, 1);
-  uint64_t whence = BROKER_ARG(c, 2);
+/* fd_seek, and fd_tell as a seek by 0 from where it is. */
+static uint32_t seek(plugsup_job *job, uint64_t fd, int64_t off,
+                     uint64_t whence, broker_reply *r) {
   static const int whences[] = {SEEK_SET, SEEK_CUR, SEEK_END};
+  uint32_t err;
+  broker_fd *e = host_entry(job, fd, &err);
   if (!e)
     return err;
   if (whence > WASI_WHENCE_END)
@@ -602,22 +601,15 @@ uint32_t broker_fd_seek(plugsup_job *job, const Plugsup__HostCall *c,
   return 0;
 }
 
+uint32_t broker_fd_seek(plugsup_job *job, const Plugsup__HostCall *c,
+                        broker_reply *r) {
+  return seek(job, BROKER_ARG(c, 0), (int64_t)BROKER_ARG(c, 1),
+              BROKER_ARG(c, 2), r);
+}
+
 uint32_t broker_fd_tell(plugsup_job *job, const Plugsup__HostCall *c,
                         broker_reply *r) {
-  uint32_t err;
-  broker_fd *e = host_entry(job, BROKER_ARG(c, 0), &err);
-  if (!e)
-    return err;
-  if (e->kind == BFD_DIR)
-    return WASI_EISDIR;
-  if (e->kind != BFD_FILE)
-    return WASI_ESPIPE;
-  off_t at = lseek(e->host, 0, SEEK_CUR);
-  if (at < 0)
-    return broker_errno(errno);
-  r->values[0] = (uint64_t)at;
-  r->nvalues = 1;
-  return 0;
+  return seek(job, BROKER_ARG(c, 0), 0, WASI_WHENCE_CUR, r);
 }
 
 static size_t io_len(uint64_t asked) {
@@ -651,18 +643,27 @@ uint32_t broker_fd_read(plugsup_job *job, const Plugsup__HostCall *c,
   return read_into(job, e, BROKER_ARG(c, 1), -1, r);
 }
 
+/* The file of a positioned call (fd_pread, fd_pwrite): ESPIPE on stdio,
+** EINVAL for an offset off_t cannot hold. */
+static broker_fd *positioned(plugsup_job *job, uint64_t fd, uint64_t at,
+                             bool writing, uint32_t *err) {
+  broker_fd *e = host_entry(job, fd, err);
+  if (e && is_stdio(e))
+    *err = WASI_ESPIPE;
+  else if (e && at > INT64_MAX)
+    *err = WASI_EINVAL;
+  else if (e)
+    return writing ? writable_file(job, fd, err) : readable_file(job, fd, err);
+  return NULL;
+}
+
 uint32_t broker_fd_pread(plugsup_job *job, const Plugsup__HostCall *c,
                          broker_reply *r) {
   uint32_t err;
-  broker_fd *e = host_entry(job, BROKER_ARG(c, 0), &err);
+  broker_fd *e = positioned(job, BROKER_ARG(c, 0), BROKER_ARG(c, 2), false,
+                            &err);
   if (!e)
     return err;
-  if (is_stdio(e))
-    return WASI_ESPIPE;
-  if (!(e = readable_file(job, BROKER_ARG(c, 0), &err)))
-    return err;
-  if (BROKER_ARG(c, 2) > INT64_MAX)
-    return WASI_EINVAL;
   return read_into(job, e, BROKER_ARG(c, 1), (int64_t)BROKER_ARG(c, 2), r);
 }
 
@@ -696,15 +697,10 @@ uint32_t broker_fd_write(plugsup_job *job, const Plugsup__HostCall *c,
 uint32_t broker_fd_pwrite(plugsup_job *job, const Plugsup__HostCall *c,
                           broker_reply *r) {
   uint32_t err;
-  broker_fd *e = host_entry(job, BROKER_ARG(c, 0), &err);
+  broker_fd *e = positioned(job, BROKER_ARG(c, 0), BROKER_ARG(c, 1), true,
+                            &err);
   if (!e)
     return err;
-  if (is_stdio(e))
-    return WASI_ESPIPE;
-  if (!(e = writable_file(job, BROKER_ARG(c, 0), &err)))
-    return err;
-  if (BROKER_ARG(c, 1) > INT64_MAX)
-    return WASI_EINVAL;
   return write_from(job, e, &c->data, (int64_t)BROKER_ARG(c, 1), r);
 }
 
