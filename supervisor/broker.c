@@ -497,7 +497,7 @@ static bool scratch(plugsup_job *job, broker_reply *r) {
   if (!s->broker_values)
     s->broker_values = malloc(sizeof(uint64_t) * EVENT_VALUES *
                               HOSTCALL_POLL_MAX);
-  *r = (broker_reply){s->broker_values, 0, s->broker_data, 0};
+  *r = (broker_reply){s->broker_values, 0, s->broker_data, 0, false};
   return s->broker_data && s->broker_values;
 }
 
@@ -525,7 +525,9 @@ static void send_reply(plugsup_job *job, const Plugsup__HostCall *c,
   reply.error = (int32_t)err;
   reply.n_values = n;
   reply.values = ptrs;
-  if (!err)
+  if (!err && r->shared)
+    reply.shared_len = (uint32_t)r->len;
+  else if (!err)
     reply.data = (ProtobufCBinaryData){r->len, r->data};
   sup_job_reply(job, &reply);
 done:

@@ -105,6 +105,7 @@ typedef struct broker_reply {
   unsigned nvalues;
   uint8_t *data;           /* room for HOSTCALL_IO_MAX */
   size_t len;
+  bool shared;             /* the len bytes are in the job's shared buffer */
 } broker_reply;
 
 /* A handler: the WASI errno of the call. Its arguments have been checked

@@ -623,11 +623,14 @@ static uint32_t read_into(plugsup_job *job, broker_fd *e, uint64_t len,
   uint32_t err = broker_charge_read(job, &n);
   if (err)
     return err;
-  ssize_t got = at < 0 ? read(e->host, r->data, n)
-                       : pread(e->host, r->data, n, (off_t)at);
+  /* Straight into the buffer the worker maps, when there is one. */
+  uint8_t *into = job->shared_bytes ? job->shared : r->data;
+  ssize_t got = at < 0 ? read(e->host, into, n)
+                       : pread(e->host, into, n, (off_t)at);
   if (got < 0)
     return broker_errno(errno);
   r->len = (size_t)got;
+  r->shared = into != r->data;
   job->broker->bytes_read += (uint64_t)got;
   return 0;
 }

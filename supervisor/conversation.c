@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "broker.h"
+#include "hostcall.h"
 #include "internal.h"
 
 void sup_job_kill(plugsup_job *job, sup_kill_reason why, const char *fmt,
@@ -154,6 +155,9 @@ static void on_hello(plugsup_job *job, const Plugsup__Hello *h) {
   job->gid = h->gid;
   job->capabilities = h->cap_effective | h->cap_permitted |
                       h->cap_inheritable | h->cap_ambient;
+  /* The shared buffer is used once the worker says it mapped all of it. */
+  if (job->shared && h->shared_bytes == HOSTCALL_IO_MAX)
+    job->shared_bytes = HOSTCALL_IO_MAX;
   if (h->protocol_version != FRAME_PROTOCOL_VERSION) {
     sup_job_kill(job, KILL_PROTOCOL, "worker speaks protocol %u, not %u",
                  h->protocol_version, FRAME_PROTOCOL_VERSION);

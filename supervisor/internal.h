@@ -32,6 +32,8 @@
 #define SUP_EXIT_DRAIN_BYTES (4u << 20)
 /* Largest plugin file; with the rest of a Run it must fit one frame. */
 #define SUP_PLUGIN_MAX (FRAME_DEFAULT_MAX - (1u << 20))
+/* The size asked for each pipe to a worker: a whole host-call reply. */
+#define SUP_PIPE_BYTES (1 << 20)
 /* How long a worker may linger after its Result before it is killed. */
 #define SUP_EXIT_GRACE_MS 500
 #define SUP_DEFAULT_IN_FLIGHT 8
@@ -140,6 +142,9 @@ struct plugsup_job {
   /* While running. -1 for a closed fd. */
   pid_t pid;
   int pidfd, req_fd, rep_fd;
+  uint8_t *shared;       /* the buffer shared with the worker, mapped */
+  size_t shared_bytes;   /* its size; 0 until the worker's hello says it
+                            mapped it too */
   frame_reader reader;
   frame_writer writer;
   bool writing;          /* writer holds a frame not yet sent */
@@ -249,6 +254,8 @@ void sup_kill_and_reap(plugsup_job *job);
 ** (something else reaped the worker). */
 bool sup_reap(plugsup_job *job, int *status, plugsup_result *res);
 void sup_close_fds(plugsup_job *job);
+/* Unmaps the buffer shared with the job's worker. */
+void sup_unmap_shared(plugsup_job *job);
 
 /* ---- frames from a worker (conversation.c) ---- */
 

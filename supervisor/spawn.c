@@ -21,11 +21,13 @@
 #include <spawn.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/pidfd.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "hostcall.h"
 #include "internal.h"
 
 static void close_fd(int *fd) {
@@ -38,13 +40,14 @@ void sup_close_fds(plugsup_job *job) {
   close_fd(&job->req_fd);
   close_fd(&job->rep_fd);
   close_fd(&job->pidfd);
+  sup_unmap_shared(job);
 }
 
-/* The child's pipe ends are moved above fds 3 and 4, so that dup2 onto 3
-** and 4 can neither clobber the other end nor be a no-op that keeps
-** close-on-exec set. */
+/* The child's ends are moved above fds 3 to 5, so that dup2 onto them
+** can neither clobber another nor be a no-op that keeps close-on-exec
+** set. */
 static int high_fd(int fd) {
-  int moved = fcntl(fd, F_DUPFD_CLOEXEC, PLUGSUP_WORKER_REPLY_FD + 1);
+  int moved = fcntl(fd, F_DUPFD_CLOEXEC, PLUGSUP_WORKER_SHARED_FD + 1);
   int saved = errno;
   close(fd);
   errno = saved;
@@ -52,13 +55,39 @@ static int high_fd(int fd) {
 }
 
 typedef struct pipes {
+  int shared;               /* the memfd the worker maps, or -1 */
   int child_req, child_rep; /* ends the worker gets */
   int req, rep;             /* ends the supervisor keeps */
 } pipes;
 
+/* The buffer file bytes travel in: sealed at its size, so that no one
+** (not a hostile worker that kept the descriptor) can shrink it under the
+** supervisor's mapping. Best effort: without it, bytes go in frames. */
+static void make_shared(plugsup_job *job, pipes *p) {
+  int fd = memfd_create("plugsup-io", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  void *m = MAP_FAILED;
+  if (fd >= 0 && ftruncate(fd, HOSTCALL_IO_MAX) == 0 &&
+      fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) == 0)
+    m = mmap(NULL, HOSTCALL_IO_MAX, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (m == MAP_FAILED) {
+    if (fd >= 0)
+      close(fd);
+    return;
+  }
+  job->shared = m;
+  p->shared = high_fd(fd);
+}
+
+void sup_unmap_shared(plugsup_job *job) {
+  if (job->shared)
+    munmap(job->shared, HOSTCALL_IO_MAX);
+  job->shared = NULL;
+  job->shared_bytes = 0;
+}
+
 static bool make_pipes(pipes *p) {
   int a[2], b[2];
-  *p = (pipes){-1, -1, -1, -1};
+  *p = (pipes){-1, -1, -1, -1, -1};
   if (pipe2(a, O_CLOEXEC) != 0)
     return false;
   if (pipe2(b, O_CLOEXEC) != 0) {
@@ -68,6 +97,11 @@ static bool make_pipes(pipes *p) {
   }
   p->req = a[1];
   p->rep = b[0];
+  /* A host call's reply carries up to 512 KiB: a pipe that holds it
+  ** whole saves a wake-up per 64 KiB on each side. Best effort: the
+  ** kernel may refuse (pipe-max-size, the user's pipe quota). */
+  fcntl(p->req, F_SETPIPE_SZ, SUP_PIPE_BYTES);
+  fcntl(p->rep, F_SETPIPE_SZ, SUP_PIPE_BYTES);
   p->child_req = high_fd(a[0]);
   p->child_rep = high_fd(b[1]);
   return p->child_req >= 0 && p->child_rep >= 0 &&
@@ -76,6 +110,7 @@ static bool make_pipes(pipes *p) {
 }
 
 static void close_pipes(pipes *p) {
+  close_fd(&p->shared);
   close_fd(&p->child_req);
   close_fd(&p->child_rep);
   close_fd(&p->req);
@@ -103,6 +138,9 @@ static int spawn_process(pid_t *pid, const char *path, const pipes *p,
                                               PLUGSUP_WORKER_REQUEST_FD)) &&
       !(rc = posix_spawn_file_actions_adddup2(&fa, p->child_rep,
                                               PLUGSUP_WORKER_REPLY_FD)) &&
+      (p->shared < 0 ||
+       !(rc = posix_spawn_file_actions_adddup2(&fa, p->shared,
+                                               PLUGSUP_WORKER_SHARED_FD))) &&
       !(rc = posix_spawnattr_setsigmask(&attr, &none)) &&
       !(rc = posix_spawnattr_setsigdefault(&attr, &all)) &&
       !(rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
@@ -173,6 +211,7 @@ static bool spawn_now(plugsup_job *job) {
              strerror(errno));
     goto fail;
   }
+  make_shared(job, &p);
   int rc = spawn_process(&job->pid, job->sup->worker_path, &p, a.argv);
   if (rc) {
     snprintf(job->why, sizeof job->why, "cannot start worker '%s': %s",
@@ -194,6 +233,7 @@ static bool spawn_now(plugsup_job *job) {
   return true;
 fail:
   close_pipes(&p);
+  sup_unmap_shared(job);
   job->pid = 0;
   return false;
 }

@@ -245,8 +245,9 @@ static int counts_kept(const wasi_layout *l, const fwd *f,
 static uint32_t deliver(interp_caller *c, const wasi_call *call, fwd *f,
                         const Plugsup__HostReply *r) {
   const wasi_layout *l = call->fn->out;
+  ProtobufCBinaryData data = worker_reply_data(call->env->w, r);
   if (f->sink != 0)
-    f->moved = r->data.len;
+    f->moved = data.len;
   if (!counts_kept(l, f, r)) {
     worker_call_broken(call->env->w, call->fn->op,
                        "a count above the %llu bytes moved",
@@ -254,15 +255,15 @@ static uint32_t deliver(interp_caller *c, const wasi_call *call, fwd *f,
     f->st = interp_caller_trap(c, call->env->w->call_error);
     return FWD_TRAPPED;
   }
-  if ((f->st = wasi_charge_bytes(c, r->data.len)) != INTERP_OK)
+  if ((f->st = wasi_charge_bytes(c, data.len)) != INTERP_OK)
     return FWD_TRAPPED;
   store_values(c, l, f, r);
   if (f->sink == 'r')
-    scatter(c, f, &r->data);
-  else if (f->sink == 'b' && r->data.len > 0)
-    memcpy(wasi_mem(c, f->buf, r->data.len), r->data.data, r->data.len);
+    scatter(c, f, &data);
+  else if (f->sink == 'b' && data.len > 0)
+    memcpy(wasi_mem(c, f->buf, data.len), data.data, data.len);
   if (f->has_count)
-    wasi_put(wasi_mem(c, f->count_ptr, 4), r->data.len, 4);
+    wasi_put(wasi_mem(c, f->count_ptr, 4), data.len, 4);
   return WASI_ESUCCESS;
 }
 

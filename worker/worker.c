@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hostcall.h"
@@ -131,12 +133,24 @@ static int check_reply(worker_ctx *w, const worker_call *call,
     return r->n_values == 0 ? 0
                             : worker_call_broken(w, call->op, "an errno with %zu values",
                                                  r->n_values);
-  if (r->data.len > call->data_max)
+  if (r->shared_len && (r->data.len || !w->shared_bytes ||
+                        r->shared_len > w->shared_bytes))
+    return worker_call_broken(w, call->op, "%u shared bytes with %zu in the "
+                              "frame and a buffer of %zu", r->shared_len,
+                              r->data.len, w->shared_bytes);
+  if (worker_reply_data(w, r).len > call->data_max)
     return worker_call_broken(w, call->op, "%zu bytes of data, %zu asked",
-                              r->data.len, call->data_max);
+                              worker_reply_data(w, r).len, call->data_max);
   if (strcmp(d->results, "*") == 0)
     return check_values(w, call->op, r, POLL_EVENT_VALUES, call->n_args / 5, 0);
   return check_values(w, call->op, r, d->results, 1, 1);
+}
+
+ProtobufCBinaryData worker_reply_data(const worker_ctx *w,
+                                      const Plugsup__HostReply *r) {
+  if (r->shared_len)
+    return (ProtobufCBinaryData){r->shared_len, (uint8_t *)w->shared};
+  return r->data;
 }
 
 int worker_host_call(worker_ctx *w, const worker_call *call,
@@ -237,6 +251,7 @@ static int send_hello(worker_ctx *w, const sandbox_state *sb) {
   Plugsup__Envelope env = PLUGSUP__ENVELOPE__INIT;
 
   hello.protocol_version = FRAME_PROTOCOL_VERSION;
+  hello.shared_bytes = (uint32_t)w->shared_bytes;
   hello.namespaces = sb->namespaces;
   hello.uid = (uint32_t)sb->creds.uid;
   hello.gid = (uint32_t)sb->creds.gid;
@@ -301,6 +316,23 @@ static int serve(worker_ctx *w, const sandbox_state *sb, worker_hook hook) {
   return status;
 }
 
+/* The supervisor's shared buffer (fd 5), mapped while the worker may
+** still map descriptors: the sandbox then closes the fd and the mapping
+** stays. Not there, or not the size agreed: file bytes come in frames. */
+static void map_shared(worker_ctx *w) {
+  struct stat st;
+  void *m;
+  if (fstat(PLUGSUP_WORKER_SHARED_FD, &st) != 0 || !S_ISREG(st.st_mode) ||
+      st.st_size != HOSTCALL_IO_MAX)
+    return;
+  m = mmap(NULL, HOSTCALL_IO_MAX, PROT_READ, MAP_SHARED,
+           PLUGSUP_WORKER_SHARED_FD, 0);
+  if (m == MAP_FAILED)
+    return;
+  w->shared = m;
+  w->shared_bytes = HOSTCALL_IO_MAX;
+}
+
 int worker_main(int argc, char **argv, worker_hook hook) {
   worker_options opt;
   sandbox_state sb;
@@ -314,9 +346,10 @@ int worker_main(int argc, char **argv, worker_hook hook) {
     return PLUGSUP_WORKER_EXIT_USAGE;
   }
   opt.record = hook != NULL;
+  memset(&w, 0, sizeof w);
+  map_shared(&w);
   if ((status = sandbox_enter(&opt, &sb)) != 0)
     return status;
-  memset(&w, 0, sizeof w);
   w.reply_fd = PLUGSUP_WORKER_REPLY_FD;
   w.request_fd = PLUGSUP_WORKER_REQUEST_FD;
   w.memory_cap = opt.memory_bytes;

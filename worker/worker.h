@@ -19,6 +19,8 @@
 /* The state one run shares between the frame loop and the host functions. */
 typedef struct worker_ctx {
   int reply_fd;
+  const uint8_t *shared;     /* the supervisor's buffer for file bytes */
+  size_t shared_bytes;       /* its size, 0: none */
   int request_fd;            /* HostReply frames arrive here */
   uint64_t memory_cap;       /* --memory: the interpreter never gets more */
   uint64_t output_limit;     /* Run.limits.output_bytes; 0 = no cap here */
@@ -63,6 +65,9 @@ typedef struct worker_call {
 ** subscriptions) and at most data_max bytes of data. Else -1, with
 ** w->call_error saying why and w->request_failed set: nothing the
 ** supervisor sends after that can be trusted to be in step. */
+/* The bytes a reply carries: in its frame, or in the shared buffer. */
+ProtobufCBinaryData worker_reply_data(const worker_ctx *w,
+                                      const Plugsup__HostReply *r);
 int worker_host_call(worker_ctx *w, const worker_call *call,
                      Plugsup__Envelope **reply);
 /* A reply that kept the row but broke what the call asked (e.g. more

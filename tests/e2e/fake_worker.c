@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -407,6 +408,65 @@ static void host_call(const char *how) {
   frame_free(reply);
 }
 
+/* One call; exits 60 if no reply of that id came, else returns it. */
+static Plugsup__HostReply *ask(Plugsup__HostCall *c, Plugsup__Envelope **keep) {
+  Plugsup__Envelope env = PLUGSUP__ENVELOPE__INIT;
+  env.msg_case = PLUGSUP__ENVELOPE__MSG_HOST_CALL;
+  env.host_call = c;
+  send_env(&env);
+  if (frame_read(REQ, 0, keep) != FRAME_OK ||
+      (*keep)->msg_case != PLUGSUP__ENVELOPE__MSG_HOST_REPLY ||
+      (*keep)->host_reply->id != c->id)
+    exit(60);
+  return (*keep)->host_reply;
+}
+
+/* Keeps the shared buffer's descriptor and tries to shrink it under the
+** supervisor's mapping, then has a file read into it: exit 0 when the
+** shrink was refused and the bytes of fd 3's "f.txt" came in the buffer;
+** 61 if the shrink worked, 62 if the bytes did not come shared. */
+static void shrink_shared(void) {
+  Plugsup__Hello h = PLUGSUP__HELLO__INIT;
+  Plugsup__Envelope env = PLUGSUP__ENVELOPE__INIT, *r1 = NULL, *r2 = NULL;
+  Plugsup__HostCall c = PLUGSUP__HOST_CALL__INIT;
+  Plugsup__Value v[6], *args[6];
+  static const char types[] = "iiiIIi";
+  h.protocol_version = FRAME_PROTOCOL_VERSION;
+  h.shared_bytes = HOSTCALL_IO_MAX;
+  env.msg_case = PLUGSUP__ENVELOPE__MSG_HELLO;
+  env.hello = &h;
+  send_env(&env);
+  frame_free(read_run());
+  int shrunk = ftruncate(PLUGSUP_WORKER_SHARED_FD, 0) == 0;
+  const char *m = mmap(NULL, HOSTCALL_IO_MAX, PROT_READ, MAP_SHARED,
+                       PLUGSUP_WORKER_SHARED_FD, 0);
+  for (int i = 0; i < 6; i++)
+    args[i] = int_value(&v[i], types[i] == 'I' ? PLUGSUP__VAL_TYPE__I64
+                                                : PLUGSUP__VAL_TYPE__I32,
+                        i == 0 ? 3 : i == 3 ? 2 /* fd_read right */ : 0);
+  c.id = 1;
+  c.op = HC_PATH_OPEN;
+  c.n_args = 6;
+  c.args = args;
+  c.data = (ProtobufCBinaryData){5, (uint8_t *)"f.txt"};
+  Plugsup__HostReply *opened = ask(&c, &r1);
+  v[0].bits = opened->n_values ? opened->values[0]->bits : 99;
+  v[1].bits = 64;
+  c.id = 2;
+  c.op = HC_FD_READ;
+  c.n_args = 2;
+  c.data = (ProtobufCBinaryData){0, NULL};
+  Plugsup__HostReply *read = ask(&c, &r2);
+  int shared = m != MAP_FAILED && read->shared_len == 6 &&
+               memcmp(m, "inside", 6) == 0;
+  Plugsup__Result r = PLUGSUP__RESULT__INIT;
+  r.outcome = PLUGSUP__OUTCOME__EXIT;
+  r.exit_code = shrunk ? 61 : shared ? 0 : 62;
+  result(&r);
+  frame_free(r1);
+  frame_free(r2);
+}
+
 /* Dies by SIGSEGV even in a sanitized build, whose handler would turn the
 ** signal into exit status 1. */
 static void crash(void) {
@@ -441,6 +501,8 @@ int main(int argc, char **argv) {
     flood();
   else if (!strcmp(mode, "linger"))
     honest(), sleep_forever();
+  else if (!strcmp(mode, "shrinkshared"))
+    shrink_shared();
   else if (!strncmp(mode, "hostcall-", 9))
     host_call(mode + 9);
   else if (!strcmp(mode, "badversion"))

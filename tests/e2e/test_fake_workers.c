@@ -222,6 +222,32 @@ Test(fake, host_call_with_wrong_arguments_is_a_protocol_error) {
   plugsup_result_free(r);
 }
 
+/* File bytes go through a buffer shared with the worker: a worker that
+** kept its descriptor cannot shrink it under the supervisor's mapping
+** (it is sealed), and the bytes really travel there. */
+Test(fake, shared_buffer_cannot_be_shrunk_under_the_supervisor) {
+  char dir[] = "/tmp/plugsup-shared-XXXXXX", path[64];
+  cr_assert_not_null(mkdtemp(dir));
+  snprintf(path, sizeof path, "%s/f.txt", dir);
+  FILE *f = fopen(path, "w");
+  cr_assert_not_null(f);
+  fputs("inside", f);
+  fclose(f);
+  plugsup_policy *p = NULL;
+  cr_assert_eq(plugsup_policy_new(&p), PLUGSUP_OK);
+  cr_assert_eq(plugsup_policy_add_dir(p, dir, "/d", false), PLUGSUP_OK);
+  plugsup_run_options o = run_opts(PLUGSUP_MODE_START);
+  o.policy = p;
+  plugsup_result *r = run_fake(FAKE("shrinkshared"), &o, 5000);
+  expect(r, PLUGSUP_OUTCOME_EXIT, NULL);
+  cr_assert_eq(r->exit_code, 0, "fake worker said %d", r->exit_code);
+  cr_assert_eq(r->bytes_read, 6);
+  plugsup_result_free(r);
+  plugsup_policy_free(p);
+  unlink(path);
+  rmdir(dir);
+}
+
 /* The first call waits for a stdin stream that has nothing yet. */
 Test(fake, second_host_call_before_the_answer_is_a_protocol_error) {
   int in[2];
