@@ -490,6 +490,15 @@ static bool args_match(const hostcall_desc *d, const Plugsup__HostCall *c) {
   return c->data.len <= HOSTCALL_IO_MAX && c->data2.len <= HOSTCALL_IO_MAX;
 }
 
+/* Bytes in the shared buffer only where a call writes them, only when the
+** buffer is in use, and then instead of a frame's. */
+static bool shared_fits(const plugsup_job *job, const Plugsup__HostCall *c) {
+  if (!c->shared_len)
+    return true;
+  return (c->op == HC_FD_WRITE || c->op == HC_FD_PWRITE) &&
+         c->shared_len <= job->shared_bytes && c->data.len == 0;
+}
+
 static bool scratch(plugsup_job *job, broker_reply *r) {
   plugsup_supervisor *s = job->sup;
   if (!s->broker_data)
@@ -563,7 +572,7 @@ void sup_broker_call(plugsup_job *job, Plugsup__HostCall *call) {
                  "not exist", call->op);
     return;
   }
-  if (!args_match(d, call)) {
+  if (!args_match(d, call) || !shared_fits(job, call)) {
     sup_job_kill(job, KILL_PROTOCOL, "worker sent a malformed %s call",
                  d->name);
     return;

@@ -670,16 +670,20 @@ uint32_t broker_fd_pread(plugsup_job *job, const Plugsup__HostCall *c,
   return read_into(job, e, BROKER_ARG(c, 1), (int64_t)BROKER_ARG(c, 2), r);
 }
 
-/* Writes data, at most what the limits leave (pwrite when at >= 0). */
+/* Writes the call's bytes, at most what the limits leave (pwrite when
+** at >= 0): from its frame, or from the shared buffer. They are the
+** plugin's own bytes; that the worker could change them meanwhile
+** matters to nobody. */
 static uint32_t write_from(plugsup_job *job, broker_fd *e,
-                           const ProtobufCBinaryData *data, int64_t at,
+                           const Plugsup__HostCall *c, int64_t at,
                            broker_reply *r) {
-  size_t n = io_len(data->len);
+  const uint8_t *from = c->shared_len ? job->shared : c->data.data;
+  size_t n = io_len(c->shared_len ? c->shared_len : c->data.len);
   uint32_t err = broker_charge_write(job, e->host, at, &n);
   if (err)
     return err;
-  ssize_t put = at < 0 ? write(e->host, data->data, n)
-                       : pwrite(e->host, data->data, n, (off_t)at);
+  ssize_t put = at < 0 ? write(e->host, from, n)
+                       : pwrite(e->host, from, n, (off_t)at);
   if (put < 0)
     return broker_errno(errno);
   job->broker->bytes_written += (uint64_t)put;
@@ -694,7 +698,7 @@ uint32_t broker_fd_write(plugsup_job *job, const Plugsup__HostCall *c,
   broker_fd *e = writable_file(job, BROKER_ARG(c, 0), &err);
   if (!e)
     return err;
-  return write_from(job, e, &c->data, -1, r);
+  return write_from(job, e, c, -1, r);
 }
 
 uint32_t broker_fd_pwrite(plugsup_job *job, const Plugsup__HostCall *c,
@@ -704,7 +708,7 @@ uint32_t broker_fd_pwrite(plugsup_job *job, const Plugsup__HostCall *c,
                             &err);
   if (!e)
     return err;
-  return write_from(job, e, &c->data, (int64_t)BROKER_ARG(c, 1), r);
+  return write_from(job, e, c, (int64_t)BROKER_ARG(c, 1), r);
 }
 
 uint32_t broker_fd_prestat_get(plugsup_job *job, const Plugsup__HostCall *c,

@@ -57,7 +57,9 @@ typedef struct fwd {
   int n_outs;
   uint32_t count_ptr;          /* 'n' */
   int has_count;
-  uint8_t *gathered;           /* 'w': malloc'd */
+  uint8_t *gathered;           /* 'w': malloc'd, or NULL */
+  worker_ctx *w;
+  uint32_t shared_len;         /* 'w': gathered into w->shared instead */
   uint64_t moved;              /* bytes sent, or received */
   interp_status st;
 } fwd;
@@ -176,18 +178,23 @@ static uint32_t gather(interp_caller *c, fwd *f) {
   want = io_cap(total);
   if ((f->st = wasi_charge_bytes(c, want)) != INTERP_OK)
     return FWD_TRAPPED;
-  if (want > 0 && (f->gathered = malloc(want)) == NULL)
+  /* Into the buffer the supervisor maps, when there is one: no frame
+  ** carries the bytes. */
+  uint8_t *into = f->w->shared_bytes ? f->w->shared : NULL;
+  if (!into && want > 0 && (into = f->gathered = malloc(want)) == NULL)
     return WASI_ENOMEM;
   for (uint32_t i = 0; i < f->n_iovs && got < want; i++) {
     uint32_t len = (uint32_t)wasi_get(v + 8 * i + 4, 4);
     if (len > want - got)
       len = want - got;
     if (len > 0)
-      memcpy(f->gathered + got, wasi_mem(c, (uint32_t)wasi_get(v + 8 * i, 4), len), len);
+      memcpy(into + got, wasi_mem(c, (uint32_t)wasi_get(v + 8 * i, 4), len), len);
     got += len;
   }
+  if (into == f->w->shared && into)
+    f->shared_len = got;
   f->data[f->n_data].data = f->gathered;
-  f->data[f->n_data++].len = got;
+  f->data[f->n_data++].len = f->gathered ? got : 0;
   f->moved = got;
   return WASI_ESUCCESS;
 }
@@ -270,11 +277,12 @@ static uint32_t deliver(interp_caller *c, const wasi_call *call, fwd *f,
 static uint32_t exchange(interp_caller *c, const wasi_call *call, fwd *f) {
   worker_ctx *w = call->env->w;
   Plugsup__Envelope *reply = NULL;
-  worker_call wc = {call->fn->op, f->ptrs, f->n_args, {0, NULL}, {0, NULL}, 0};
+  worker_call wc = {call->fn->op, f->ptrs, f->n_args, {0, NULL}, {0, NULL}, 0, 0};
   uint32_t e;
 
   wc.data = f->data[0];
   wc.data2 = f->data[1];
+  wc.shared_len = f->shared_len;
   wc.data_max = f->sink == 'r' || f->sink == 'b' ? f->room : 0;
   if (worker_host_call(w, &wc, &reply) != 0) {
     f->st = interp_caller_trap(c, w->call_error);
@@ -292,6 +300,7 @@ HOST_FN(wasi_forward) {
   uint32_t e;
 
   memset(&f, 0, sizeof f);
+  f.w = call->env->w;
   e = prepare(c, call->fn, args, &f);
   if (e == WASI_ESUCCESS)
     e = exchange(c, call, &f);

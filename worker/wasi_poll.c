@@ -146,7 +146,7 @@ static interp_status forward_poll(interp_caller *c, const wasi_call *call,
   Plugsup__Value *vals = calloc((size_t)n * 5, sizeof *vals);
   Plugsup__Value **ptrs = calloc((size_t)n * 5, sizeof *ptrs);
   Plugsup__Envelope *reply = NULL;
-  worker_call wc = {HC_POLL_ONEOFF, ptrs, (size_t)n * 5, {0, NULL}, {0, NULL}, 0};
+  worker_call wc = {HC_POLL_ONEOFF, ptrs, (size_t)n * 5, {0, NULL}, {0, NULL}, 0, 0};
   interp_status st;
 
   if (vals == NULL || ptrs == NULL) {

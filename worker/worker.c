@@ -171,6 +171,7 @@ int worker_host_call(worker_ctx *w, const worker_call *call,
   hc.args = call->args;
   hc.data = call->data;
   hc.data2 = call->data2;
+  hc.shared_len = call->shared_len;
   env.msg_case = PLUGSUP__ENVELOPE__MSG_HOST_CALL;
   env.host_call = &hc;
   if (worker_send(w, &env) != 0)
@@ -325,7 +326,7 @@ static void map_shared(worker_ctx *w) {
   if (fstat(PLUGSUP_WORKER_SHARED_FD, &st) != 0 || !S_ISREG(st.st_mode) ||
       st.st_size != HOSTCALL_IO_MAX)
     return;
-  m = mmap(NULL, HOSTCALL_IO_MAX, PROT_READ, MAP_SHARED,
+  m = mmap(NULL, HOSTCALL_IO_MAX, PROT_READ | PROT_WRITE, MAP_SHARED,
            PLUGSUP_WORKER_SHARED_FD, 0);
   if (m == MAP_FAILED)
     return;

@@ -19,7 +19,7 @@
 /* The state one run shares between the frame loop and the host functions. */
 typedef struct worker_ctx {
   int reply_fd;
-  const uint8_t *shared;     /* the supervisor's buffer for file bytes */
+  uint8_t *shared;           /* the supervisor's buffer for file bytes */
   size_t shared_bytes;       /* its size, 0: none */
   int request_fd;            /* HostReply frames arrive here */
   uint64_t memory_cap;       /* --memory: the interpreter never gets more */
@@ -55,6 +55,7 @@ typedef struct worker_call {
   size_t n_args;
   ProtobufCBinaryData data, data2;
   size_t data_max;
+  uint32_t shared_len;  /* the bytes to write are in w->shared, not data */
 } worker_call;
 
 /* Send call as a HostCall frame with the next id, then block on the

@@ -385,6 +385,8 @@ static void host_call(const char *how) {
   c.args = args;
   if (!strcmp(how, "widearg"))
     v[0].bits = 1ull << 40; /* an i32 that is not one */
+  if (!strcmp(how, "sharedpath"))
+    c.shared_len = 5; /* only writes take their bytes from the buffer */
   if (!strcmp(how, "twocalls")) { /* fd_read(0, 16): waits for stdin */
     c.op = HC_FD_READ;
     c.n_args = 2;

@@ -220,6 +220,10 @@ Test(fake, host_call_with_wrong_arguments_is_a_protocol_error) {
   expect(r, PLUGSUP_OUTCOME_PROTOCOL_ERROR,
          "worker sent a malformed path_open call");
   plugsup_result_free(r);
+  r = run_mode(FAKE("hostcall-sharedpath"));
+  expect(r, PLUGSUP_OUTCOME_PROTOCOL_ERROR,
+         "worker sent a malformed path_open call");
+  plugsup_result_free(r);
 }
 
 /* File bytes go through a buffer shared with the worker: a worker that
