@@ -216,8 +216,9 @@ static const char *const frame_names[] = {
     [PLUGSUP__ENVELOPE__MSG_HOST_REPLY] = "HostReply",
 };
 
-/* Takes ownership of env. */
-static void on_frame(plugsup_job *job, Plugsup__Envelope *env) {
+/* Takes ownership of env. True when the worker now waits for an answer
+** and so has sent nothing more: no need to read again. */
+static bool on_frame(plugsup_job *job, Plugsup__Envelope *env) {
   Plugsup__Envelope__MsgCase c = env->msg_case;
   size_t nnames = sizeof frame_names / sizeof frame_names[0];
   /* A violation may come at any time, even from sandbox set-up. */
@@ -242,6 +243,7 @@ static void on_frame(plugsup_job *job, Plugsup__Envelope *env) {
                  (size_t)c < nnames && frame_names[c] ? frame_names[c]
                                                         : "unknown");
   frame_free(env);
+  return c == PLUGSUP__ENVELOPE__MSG_HOST_CALL;
 }
 
 unsigned sup_job_readable(plugsup_job *job, uint64_t max_bytes,
@@ -254,7 +256,8 @@ unsigned sup_job_readable(plugsup_job *job, uint64_t max_bytes,
     frame_status st = frame_reader_feed(&job->reader, job->rep_fd, &env);
     if (st == FRAME_OK) {
       frames++;
-      on_frame(job, env);
+      if (on_frame(job, env) && !frame_reader_buffered(&job->reader))
+        break;
       continue;
     }
     if (st == FRAME_AGAIN)
