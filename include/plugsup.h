@@ -206,7 +206,10 @@ PLUGSUP_API plugsup_status plugsup_policy_new(plugsup_policy **out);
 PLUGSUP_API void plugsup_policy_free(plugsup_policy *policy);
 
 /* Grants one capability string (network and exec are parsed and shown,
-** not yet enforced). EINVAL, errmsg naming the fault, for one that does
+** not yet enforced), or takes one line of plugsup_policy_describe's
+** output ("dir:HOST::GUEST", "ro-dir:HOST", "tmp:/tmp", "fs:no-mkdir",
+** "limit:NAME:VALUE"; a dir: line's directory is not checked here, but
+** when a run starts). EINVAL, errmsg naming the fault, for one that does
 ** not parse. Examples (as // lines: a glob would nest a comment):
 */
 // "fs:read:/srv/data/**"  "fs:write:/tmp/out/*.json"  "env:AWS_*"
