@@ -196,8 +196,13 @@ bool broker_last_is_dot(const char *last) { return is_dot_or_dotdot(last); }
 
 /* ---- decisions ---- */
 
-#define PATH_ARG(c) ((const char *)(c)->data.data), ((c)->data.len)
-#define PATH2_ARG(c) ((const char *)(c)->data2.data), ((c)->data2.len)
+/* A path's bytes: protobuf-c gives NULL for an empty one, which no libc
+** function may be handed. */
+static const char *bytes_of(const ProtobufCBinaryData *d) {
+  return d->data ? (const char *)d->data : "";
+}
+
+#define PATH_ARG(c) bytes_of(&(c)->data), ((c)->data.len)
 
 static const char *access_name(policy_access a) {
   return a == POLICY_READ ? "read" : a == POLICY_MKDIR ? "mkdir" : "write";
@@ -247,7 +252,7 @@ static uint32_t escaped(plugsup_job *job, const Plugsup__HostCall *c,
                         uint64_t fd, const ProtobufCBinaryData *path,
                         policy_access access, uint32_t err) {
   if (err == WASI_ENOTCAPABLE)
-    broker_audit_path(job, c, fd, (const char *)path->data, path->len, NULL,
+    broker_audit_path(job, c, fd, bytes_of(path), path->len, NULL,
                       access_name(access), false, NULL,
                       "a symlink or .. leads out of its directory", err);
   return err;
@@ -677,7 +682,8 @@ uint32_t broker_fd_pread(plugsup_job *job, const Plugsup__HostCall *c,
 static uint32_t write_from(plugsup_job *job, broker_fd *e,
                            const Plugsup__HostCall *c, int64_t at,
                            broker_reply *r) {
-  const uint8_t *from = c->shared_len ? job->shared : c->data.data;
+  const uint8_t *from = c->shared_len ? job->shared
+                                       : (const uint8_t *)bytes_of(&c->data);
   size_t n = io_len(c->shared_len ? c->shared_len : c->data.len);
   uint32_t err = broker_charge_write(job, e->host, at, &n);
   if (err)
@@ -863,12 +869,12 @@ static uint32_t decide_named(plugsup_job *job, const Plugsup__HostCall *c,
   char *host;
   n->parent = -1;
   n->copy = NULL;
-  uint32_t err = decide(job, c, fd, (const char *)path->data, path->len,
+  uint32_t err = decide(job, c, fd, bytes_of(path), path->len,
                         access, &dir, &host);
   if (err)
     return err;
   free(host);
-  err = open_named(dir, (const char *)path->data, path->len, n);
+  err = open_named(dir, bytes_of(path), path->len, n);
   return escaped(job, c, fd, path, access, err);
 }
 
@@ -938,13 +944,13 @@ uint32_t broker_path_symlink(plugsup_job *job, const Plugsup__HostCall *c,
   /* The link is data, but one pointing at an absolute path is refused:
   ** within the run it could never be followed, and outside it, other
   ** programs would follow it. */
-  if (memchr(c->data.data, '\0', c->data.len))
+  if (memchr(bytes_of(&c->data), '\0', c->data.len))
     return WASI_EINVAL;
   if (c->data.len && c->data.data[0] == '/')
     return WASI_ENOTCAPABLE;
   uint32_t err = decide_named(job, c, BROKER_ARG(c, 0), &c->data2,
                               POLICY_WRITE, &n);
-  if (!err && !(target = strndup((const char *)c->data.data, c->data.len)))
+  if (!err && !(target = strndup(bytes_of(&c->data), c->data.len)))
     err = WASI_ENOMEM;
   if (!err && symlinkat(target, n.parent, n.last) != 0)
     err = broker_errno(errno);
@@ -1017,7 +1023,7 @@ static uint32_t open_path(plugsup_job *job, const Plugsup__HostCall *c,
   if (err)
     return err;
   free(host);
-  char *p = strndup((const char *)c->data.data, c->data.len);
+  char *p = strndup(bytes_of(&c->data), c->data.len);
   if (!p)
     return WASI_ENOMEM;
   *out = broker_open_beneath(dir->host, p, O_PATH, 0,
@@ -1187,7 +1193,7 @@ uint32_t broker_path_open(plugsup_job *job, const Plugsup__HostCall *c,
   if (!err && o.read && access == POLICY_WRITE &&
       !broker_may_access(job->broker, host, POLICY_READ, NULL, 0))
     err = WASI_ENOTCAPABLE;
-  if (!err && !(p = strndup((const char *)c->data.data, c->data.len)))
+  if (!err && !(p = strndup(bytes_of(&c->data), c->data.len)))
     err = WASI_ENOMEM;
   if (err)
     goto fail;
