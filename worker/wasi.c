@@ -76,11 +76,11 @@ static interp_status sizes_get(interp_caller *c, const ProtobufCBinaryData *list
   if (st != INTERP_OK)
     return st;
   if (list_sizes(list, n, &count, &bytes) != 0)
-    return wasi_return(results, WASI_EOVERFLOW);
+    return wasi_return(c, results, WASI_EOVERFLOW);
   e = store(c, ARG_I32(0), count, 4);
   if (e == 0)
     e = store(c, ARG_I32(1), bytes, 4);
-  return wasi_return(results, e);
+  return wasi_return(c, results, e);
 }
 
 /* (pointer array, buffer): each pointer at the string's first byte. */
@@ -93,11 +93,11 @@ static interp_status list_get(interp_caller *c, const ProtobufCBinaryData *list,
   if (st != INTERP_OK)
     return st;
   if (list_sizes(list, n, &count, &bytes) != 0)
-    return wasi_return(results, WASI_EOVERFLOW);
+    return wasi_return(c, results, WASI_EOVERFLOW);
   ptrs = wasi_mem(c, ARG_I32(0), (uint64_t)count * 4);
   buf = wasi_mem(c, at, bytes);
   if (ptrs == NULL || buf == NULL)
-    return wasi_return(results, WASI_EFAULT);
+    return wasi_return(c, results, WASI_EFAULT);
   if ((st = wasi_charge_bytes(c, bytes)) != INTERP_OK)
     return st;
   for (uint32_t i = 0; i < count; i++) {
@@ -108,7 +108,7 @@ static interp_status list_get(interp_caller *c, const ProtobufCBinaryData *list,
     buf += list[i].len + 1;
     at += (uint32_t)list[i].len + 1;
   }
-  return wasi_return(results, WASI_ESUCCESS);
+  return wasi_return(c, results, WASI_ESUCCESS);
 }
 
 HOST_FN(wasi_args_sizes_get) {
@@ -159,12 +159,12 @@ HOST_FN(wasi_clock_time_get) {
   clockid_t id;
   struct timespec ts;
   if (host_clock(ARG_I32(0), &id) != 0)
-    return wasi_return(results, WASI_EINVAL);
+    return wasi_return(c, results, WASI_EINVAL);
   if (ARG_I32(0) == WASI_CLOCK_REALTIME && !call->env->run->clock)
     return wasi_forward(c, call, args, results);
   if (clock_gettime(id, &ts) != 0)
-    return wasi_return(results, WASI_EIO);
-  return wasi_return(results, store(c, ARG_I32(2), ts_ns(&ts), 8));
+    return wasi_return(c, results, WASI_EIO);
+  return wasi_return(c, results, store(c, ARG_I32(2), ts_ns(&ts), 8));
 }
 
 /* A resolution tells nothing about the time: always local. */
@@ -173,10 +173,10 @@ HOST_FN(wasi_clock_res_get) {
   struct timespec ts;
   (void)call;
   if (host_clock(ARG_I32(0), &id) != 0)
-    return wasi_return(results, WASI_EINVAL);
+    return wasi_return(c, results, WASI_EINVAL);
   if (clock_getres(id, &ts) != 0)
-    return wasi_return(results, WASI_EIO);
-  return wasi_return(results, store(c, ARG_I32(1), ts_ns(&ts), 8));
+    return wasi_return(c, results, WASI_EIO);
+  return wasi_return(c, results, store(c, ARG_I32(1), ts_ns(&ts), 8));
 }
 
 /* ---- randomness, scheduling, the process ---- */
@@ -217,7 +217,7 @@ HOST_FN(wasi_random_get) {
   uint8_t *p = wasi_mem(c, ARG_I32(0), len);
   interp_status st;
   if (p == NULL)
-    return wasi_return(results, WASI_EFAULT);
+    return wasi_return(c, results, WASI_EFAULT);
   if ((st = interp_caller_charge(c, len / RANDOM_BYTES_PER_FUEL)) != INTERP_OK)
     return st;
   for (uint32_t i = 0; i < len; i += 8) {
@@ -225,13 +225,13 @@ HOST_FN(wasi_random_get) {
     wasi_put(word, prng_next(call->env->prng), 8);
     memcpy(p + i, word, len - i < 8 ? len - i : 8);
   }
-  return wasi_return(results, WASI_ESUCCESS);
+  return wasi_return(c, results, WASI_ESUCCESS);
 }
 
 /* One process, one thread: there is nobody to yield to. */
 HOST_FN(wasi_sched_yield) {
   (void)c, (void)call, (void)args;
-  return wasi_return(results, WASI_ESUCCESS);
+  return wasi_return(c, results, WASI_ESUCCESS);
 }
 
 HOST_FN(wasi_proc_exit) {
@@ -242,7 +242,7 @@ HOST_FN(wasi_proc_exit) {
 /* Signals are not delivered to a plugin: ENOTSUP, as wasmtime answers. */
 HOST_FN(wasi_proc_raise) {
   (void)c, (void)call, (void)args;
-  return wasi_return(results, WASI_ENOTSUP);
+  return wasi_return(c, results, WASI_ENOTSUP);
 }
 
 /* ---- the table and the resolver ---- */

@@ -6,9 +6,10 @@
 ** supervisor's; the worker only checks, copies and counts.
 **
 ** Order of a call: every pointer is checked and every path measured
-** (EFAULT, ENAMETOOLONG: nothing is sent), then the bytes to write are
-** gathered, then the call goes out. So a bad result pointer never lets a
-** file be created, written or removed and then report EFAULT.
+** (EFAULT, which traps, or ENAMETOOLONG: nothing is sent), then the
+** bytes to write are gathered, then the call goes out. So a bad result
+** pointer never lets a file be created, written or removed before the
+** trap.
 */
 #include "wasi_impl.h"
 
@@ -307,5 +308,5 @@ HOST_FN(wasi_forward) {
   free(f.gathered);
   if (e == FWD_TRAPPED)
     return f.st;
-  return wasi_return(results, e);
+  return wasi_return(c, results, e);
 }

@@ -10,7 +10,8 @@
 ** wasi_poll.c  poll_oneoff: clocks slept here, anything else forwarded
 **
 ** Pointers from the plugin are checked against its memory before use
-** (EFAULT otherwise), all of them before a call is forwarded; nothing
+** (EFAULT inside, a trap for the plugin: wasi_return), all of them before
+** a call is forwarded; nothing
 ** trusts a length. Values in linear memory are little-endian, whatever
 ** the host is.
 **
@@ -194,7 +195,16 @@ static inline uint64_t wasi_get(const uint8_t *p, unsigned width) {
 const uint8_t *wasi_iovs(interp_caller *c, uint32_t iovs, uint32_t n,
                          uint64_t *total, uint32_t *e);
 
-static inline interp_status wasi_return(interp_value *results, uint32_t e) {
+/* The trap for a pointer outside memory: wasmtime traps there (since
+** #6776, as the witx says: "the function shall trap"), so plugsup does
+** too rather than answer EFAULT. */
+#define WASI_POINTER_TRAP "WASI call given a pointer outside memory"
+
+/* A call's answer: its errno, or the trap for an EFAULT. */
+static inline interp_status wasi_return(interp_caller *c, interp_value *results,
+                                        uint32_t e) {
+  if (e == WASI_EFAULT)
+    return interp_caller_trap(c, WASI_POINTER_TRAP);
   results[0].type = INTERP_I32;
   results[0].of.i32 = e;
   return INTERP_OK;

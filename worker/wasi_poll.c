@@ -150,7 +150,7 @@ static interp_status forward_poll(interp_caller *c, const wasi_call *call,
   interp_status st;
 
   if (vals == NULL || ptrs == NULL) {
-    st = wasi_return(results, WASI_ENOMEM);
+    st = wasi_return(c, results, WASI_ENOMEM);
     goto done;
   }
   for (size_t i = 0; i < (size_t)n * 5; i++)
@@ -163,7 +163,7 @@ static interp_status forward_poll(interp_caller *c, const wasi_call *call,
   }
   if (reply->host_reply->error == 0)
     decode_events(reply->host_reply, events, nevents);
-  st = wasi_return(results, (uint32_t)reply->host_reply->error);
+  st = wasi_return(c, results, (uint32_t)reply->host_reply->error);
 done:
   frame_free(reply);
   free(ptrs);
@@ -179,21 +179,21 @@ HOST_FN(wasi_poll_oneoff) {
   interp_status st;
 
   if (n == 0)
-    return wasi_return(results, WASI_EINVAL);
+    return wasi_return(c, results, WASI_EINVAL);
   if ((st = wasi_charge_items(c, n)) != INTERP_OK)
     return st;
   subs = wasi_mem(c, ARG_I32(0), (uint64_t)n * SUB_SIZE);
   events = wasi_mem(c, ARG_I32(1), (uint64_t)n * EVENT_SIZE);
   nevents = wasi_mem(c, ARG_I32(3), 4);
   if (subs == NULL || events == NULL || nevents == NULL)
-    return wasi_return(results, WASI_EFAULT);
+    return wasi_return(c, results, WASI_EFAULT);
   for (uint32_t i = 0; i < n && e == WASI_ESUCCESS; i++)
     e = check_sub(subs + SUB_SIZE * i, call->env->run->clock, &local);
   if (e != WASI_ESUCCESS)
-    return wasi_return(results, e);
+    return wasi_return(c, results, e);
   if (local)
-    return wasi_return(results, sleep_clocks(subs, events, n, nevents));
+    return wasi_return(c, results, sleep_clocks(subs, events, n, nevents));
   if (n > HOSTCALL_POLL_MAX)
-    return wasi_return(results, WASI_EINVAL);
+    return wasi_return(c, results, WASI_EINVAL);
   return forward_poll(c, call, subs, events, n, nevents, results);
 }

@@ -58,9 +58,9 @@ static interp_status write_stream(interp_caller *c, wasi_env *env, int s,
   if ((st = wasi_charge_items(c, n)) != INTERP_OK)
     return st;
   if ((v = wasi_iovs(c, ARG_I32(1), n, &bytes, &e)) == NULL)
-    return wasi_return(results, e);
+    return wasi_return(c, results, e);
   if (wasi_mem(c, ARG_I32(3), 4) == NULL)
-    return wasi_return(results, WASI_EFAULT);
+    return wasi_return(c, results, WASI_EFAULT);
   if ((st = wasi_charge_bytes(c, bytes)) != INTERP_OK)
     return st;
   for (uint32_t i = 0; i < n; i++) {
@@ -73,14 +73,14 @@ static interp_status write_stream(interp_caller *c, wasi_env *env, int s,
   if (gather_flush(env->w, (uint32_t)s, &g) != 0)
     return interp_caller_trap(c, "the reply pipe to the supervisor failed");
   wasi_put(wasi_mem(c, ARG_I32(3), 4), total, 4);
-  return wasi_return(results, WASI_ESUCCESS);
+  return wasi_return(c, results, WASI_ESUCCESS);
 }
 
 /* stdin cannot be written (EBADF, as wasmtime). */
 HOST_FN(wasi_fd_write) {
   int s = wasi_stream_at(call->env, ARG_I32(0));
   if (s == WASI_STDIN)
-    return wasi_return(results, WASI_EBADF);
+    return wasi_return(c, results, WASI_EBADF);
   if (s < 0)
     return wasi_forward(c, call, args, results);
   return write_stream(c, call->env, s, args, results);
@@ -102,9 +102,9 @@ static interp_status read_input(interp_caller *c, wasi_env *env,
   if ((st = wasi_charge_items(c, n)) != INTERP_OK)
     return st;
   if ((v = wasi_iovs(c, ARG_I32(1), n, &room, &e)) == NULL)
-    return wasi_return(results, e);
+    return wasi_return(c, results, e);
   if (wasi_mem(c, ARG_I32(3), 4) == NULL)
-    return wasi_return(results, WASI_EFAULT);
+    return wasi_return(c, results, WASI_EFAULT);
   if ((st = wasi_charge_bytes(c, room < unread ? room : unread)) != INTERP_OK)
     return st;
   for (uint32_t i = 0; i < n && env->input_pos < in->len; i++) {
@@ -118,14 +118,14 @@ static interp_status read_input(interp_caller *c, wasi_env *env,
     got += (uint32_t)take;
   }
   wasi_put(wasi_mem(c, ARG_I32(3), 4), got, 4);
-  return wasi_return(results, WASI_ESUCCESS);
+  return wasi_return(c, results, WASI_ESUCCESS);
 }
 
 /* stdout and stderr cannot be read (EBADF, as wasmtime). */
 HOST_FN(wasi_fd_read) {
   int s = wasi_stream_at(call->env, ARG_I32(0));
   if (s == WASI_STDOUT || s == WASI_STDERR)
-    return wasi_return(results, WASI_EBADF);
+    return wasi_return(c, results, WASI_EBADF);
   if (s < 0)
     return wasi_forward(c, call, args, results);
   return read_input(c, call->env, args, results);
