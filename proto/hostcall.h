@@ -27,6 +27,12 @@
 #define HOSTCALL_PATH_MAX 4096u
 /* The most subscriptions one forwarded poll_oneoff carries (EINVAL). */
 #define HOSTCALL_POLL_MAX 4096u
+/* poll_oneoff's Values, HOSTCALL_POLL_VALUES per subscription (userdata,
+** tag, clock id or fd, timeout, clock flags) and per event (userdata,
+** errno, type, nbytes, flags), typed as these strings say. */
+#define HOSTCALL_POLL_VALUES 5
+#define HOSTCALL_POLL_SUB "IiiIi"
+#define HOSTCALL_POLL_EVENT "IiiIi"
 
 /*
 ** X(op, value, "wasi name", "args", "results", data in, data out)

@@ -249,10 +249,10 @@ static void audit_limit(plugsup_job *job, const char *call, const char *which,
   sup_audit(job, o);
 }
 
-/* A decision on a capability that names no path (clock, env). */
-void broker_audit_cap(plugsup_job *job, const char *call, const char *key,
+/* A decision on a capability that names no path (clock, env); not
+** counted here: a withheld variable was never asked for. */
+static void audit_cap(plugsup_job *job, const char *call, const char *key,
                       const char *value, bool granted, const char *cap) {
-  count_denial(job, granted);
   if (!job->req.on_audit)
     return;
   json_t *o = audit_start(call, granted);
@@ -323,9 +323,10 @@ static uint32_t clock_time_get(plugsup_job *job, const Plugsup__HostCall *c,
   bool ok = id != WASI_CLOCK_REALTIME ||
             (job->broker->rules &&
              policy_has(job->broker->rules, POLICY_CAP_CLOCK));
-  if (id == WASI_CLOCK_REALTIME)
-    broker_audit_cap(job, "clock_time_get", "clock", "realtime", ok,
-                     "clock");
+  if (id == WASI_CLOCK_REALTIME) {
+    count_denial(job, ok);
+    audit_cap(job, "clock_time_get", "clock", "realtime", ok, "clock");
+  }
   if (!ok)
     return WASI_ENOTCAPABLE;
   if (clock_gettime(ids[id], &ts) != 0)
@@ -337,8 +338,6 @@ static uint32_t clock_time_get(plugsup_job *job, const Plugsup__HostCall *c,
 
 /* ---- poll_oneoff ---- */
 
-#define SUB_VALUES 5
-#define EVENT_VALUES 5
 
 static uint64_t now_on(uint64_t clock) {
   struct timespec ts;
@@ -367,7 +366,7 @@ static void put_event(broker_reply *r, uint64_t userdata, uint32_t err,
   v[2] = type;
   v[3] = nbytes;
   v[4] = 0;
-  r->nvalues += EVENT_VALUES;
+  r->nvalues += HOSTCALL_POLL_VALUES;
 }
 
 /* Whether an fd subscription is ready now; *err for a bad descriptor. */
@@ -402,7 +401,7 @@ static uint32_t poll_oneoff(plugsup_job *job, const Plugsup__HostCall *c,
   uint64_t first = p->first_ns ? p->first_ns : sup_now_ns(), now = sup_now_ns();
   uint64_t wake = UINT64_MAX;
   p->on_stream = false;
-  for (size_t i = 0; i < c->n_args; i += SUB_VALUES) {
+  for (size_t i = 0; i < c->n_args; i += HOSTCALL_POLL_VALUES) {
     uint64_t userdata = BROKER_ARG(c, i), tag = BROKER_ARG(c, i + 1);
     if (tag == WASI_EVENT_CLOCK) {
       uint64_t at = clock_deadline(c, i, first);
@@ -478,14 +477,14 @@ static bool value_fits(const Plugsup__Value *v, char want) {
 
 /* Whether the call's arguments are those its row lists. */
 static bool args_match(const hostcall_desc *d, const Plugsup__HostCall *c) {
-  static const char poll_sub[SUB_VALUES + 1] = "IiiIi";
   bool var = strcmp(d->args, "*") == 0;
-  if (var ? c->n_args == 0 || c->n_args % SUB_VALUES != 0 ||
-                c->n_args > (size_t)SUB_VALUES * HOSTCALL_POLL_MAX
+  if (var ? c->n_args == 0 || c->n_args % HOSTCALL_POLL_VALUES != 0 ||
+                c->n_args > (size_t)HOSTCALL_POLL_VALUES * HOSTCALL_POLL_MAX
           : c->n_args != strlen(d->args))
     return false;
   for (size_t i = 0; i < c->n_args; i++)
-    if (!value_fits(c->args[i], var ? poll_sub[i % SUB_VALUES] : d->args[i]))
+    if (!value_fits(c->args[i], var ? HOSTCALL_POLL_SUB[i % HOSTCALL_POLL_VALUES]
+                                        : d->args[i]))
       return false;
   return c->data.len <= HOSTCALL_IO_MAX && c->data2.len <= HOSTCALL_IO_MAX;
 }
@@ -504,7 +503,7 @@ static bool scratch(plugsup_job *job, broker_reply *r) {
   if (!s->broker_data)
     s->broker_data = malloc(HOSTCALL_IO_MAX);
   if (!s->broker_values)
-    s->broker_values = malloc(sizeof(uint64_t) * EVENT_VALUES *
+    s->broker_values = malloc(sizeof(uint64_t) * HOSTCALL_POLL_VALUES *
                               HOSTCALL_POLL_MAX);
   *r = (broker_reply){s->broker_values, 0, s->broker_data, 0, false};
   return s->broker_data && s->broker_values;
@@ -513,7 +512,6 @@ static bool scratch(plugsup_job *job, broker_reply *r) {
 static void send_reply(plugsup_job *job, const Plugsup__HostCall *c,
                        const hostcall_desc *d, uint32_t err,
                        const broker_reply *r) {
-  static const char poll_event[EVENT_VALUES + 1] = "IiiIi";
   Plugsup__HostReply reply = PLUGSUP__HOST_REPLY__INIT;
   Plugsup__Value *vals = NULL, **ptrs = NULL;
   size_t n = err ? 0 : r->nvalues;
@@ -524,7 +522,8 @@ static void send_reply(plugsup_job *job, const Plugsup__HostCall *c,
     goto done;
   }
   for (size_t i = 0; i < n; i++) {
-    char t = var ? poll_event[i % EVENT_VALUES] : d->results[i];
+    char t = var ? HOSTCALL_POLL_EVENT[i % HOSTCALL_POLL_VALUES]
+                 : d->results[i];
     plugsup__value__init(&vals[i]);
     vals[i].type = t == 'I' ? PLUGSUP__VAL_TYPE__I64 : PLUGSUP__VAL_TYPE__I32;
     vals[i].bits = t == 'I' ? r->values[i] : (uint32_t)r->values[i];
@@ -732,14 +731,12 @@ static void audit_env(plugsup_job *job) {
     if (!job->broker->rules ||
         !policy_may_env(job->broker->rules, name, cap, sizeof cap))
       snprintf(cap, sizeof cap, "env:%s", name);
-    broker_audit_cap(job, "environ", "name", name, true, cap);
+    audit_cap(job, "environ", "name", name, true, cap);
   }
   for (size_t i = 0; i < r->nenv_denied; i++) {
     snprintf(cap, sizeof cap, "env:%s", r->env_denied[i]);
-    broker_audit_cap(job, "environ", "name", r->env_denied[i], false, cap);
+    audit_cap(job, "environ", "name", r->env_denied[i], false, cap);
   }
-  /* Kept back, not refused to a request: not counted as denials. */
-  job->broker->denials = 0;
 }
 
 bool sup_broker_open(plugsup_job *job) {

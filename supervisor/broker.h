@@ -87,9 +87,6 @@ bool sup_broker_pending(const plugsup_job *job);
 uint64_t sup_broker_wake_ns(const plugsup_job *job);
 /* Tries the pending call again: its fd is ready or its time came. */
 void sup_broker_resume(plugsup_job *job);
-/* A decision on a capability that names no path (clock, env). */
-void broker_audit_cap(plugsup_job *job, const char *call, const char *key,
-                      const char *value, bool granted, const char *cap);
 
 /* One audit line for job: fields are added by the caller to a Jansson
 ** object (stolen). Nothing happens when the run has no audit sink. */
@@ -128,7 +125,6 @@ void broker_audit_path(plugsup_job *job, const Plugsup__HostCall *c,
                        bool granted, const char *cap, const char *reason,
                        uint32_t err);
 
-uint8_t broker_filetype(mode_t mode);
 uint32_t broker_errno(int err);
 
 /* The answer of a handler that must wait: the call stays pending. */
@@ -149,14 +145,8 @@ uint32_t broker_charge_write(plugsup_job *job, int host, int64_t at,
 uint32_t broker_stdin_read(plugsup_job *job, const Plugsup__HostCall *c,
                            broker_reply *r);
 
-/* broker_fs.c: paths beneath a directory descriptor. */
-int broker_open_beneath(int dir, const char *path, int flags, mode_t mode,
-                        bool follow);
-int broker_open_parent(int dir, const char *path, size_t len, char **copy,
-                       const char **last, uint32_t *err);
-bool broker_last_is_dot(const char *last);
-char *broker_host_path(const char *base, const char *p, size_t len,
-                       uint32_t *err);
+/* broker_fs.c: the rights of a preopened directory, and of all it may
+** open beneath it. */
 uint64_t broker_dir_rights(void);
 uint64_t broker_all_rights(void);
 

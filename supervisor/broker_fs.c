@@ -57,7 +57,7 @@ uint32_t broker_errno(int err) {
   }
 }
 
-uint8_t broker_filetype(mode_t mode) {
+static uint8_t broker_filetype(mode_t mode) {
   switch (mode & S_IFMT) {
   case S_IFREG:
     return WASI_FILETYPE_REGULAR_FILE;
@@ -92,8 +92,8 @@ static int sys_openat2(int dir, const char *path, int flags, mode_t mode,
 }
 
 /* Opens path beneath dir; follow: the last component may be a symlink. */
-int broker_open_beneath(int dir, const char *path, int flags, mode_t mode,
-                        bool follow) {
+static int broker_open_beneath(int dir, const char *path, int flags,
+                               mode_t mode, bool follow) {
   if (!follow)
     flags |= O_NOFOLLOW;
   return sys_openat2(dir, *path ? path : ".", flags, mode,
@@ -103,8 +103,8 @@ int broker_open_beneath(int dir, const char *path, int flags, mode_t mode,
 /* The lexically clean host path of guest path p beneath base; NULL with
 ** *err = NOTCAPABLE when it climbs above base or is absolute, NAMETOOLONG
 ** or NOMEM when it cannot be built. */
-char *broker_host_path(const char *base, const char *p, size_t len,
-                       uint32_t *err) {
+static char *broker_host_path(const char *base, const char *p, size_t len,
+                              uint32_t *err) {
   size_t blen = strlen(base);
   char *out = malloc(blen + len + 2);
   if (!out) {
@@ -173,8 +173,8 @@ static bool is_dot_or_dotdot(const char *last) {
 
 /* Opens the parent directory of path beneath dir: the descriptor, and the
 ** last component in *last (pointing into *copy, freed by the caller). */
-int broker_open_parent(int dir, const char *path, size_t len, char **copy,
-                       const char **last, uint32_t *err) {
+static int broker_open_parent(int dir, const char *path, size_t len,
+                              char **copy, const char **last, uint32_t *err) {
   const char *parent;
   *copy = strndup(path, len);
   if (!*copy) {
@@ -192,7 +192,6 @@ int broker_open_parent(int dir, const char *path, size_t len, char **copy,
   return fd;
 }
 
-bool broker_last_is_dot(const char *last) { return is_dot_or_dotdot(last); }
 
 /* ---- decisions ---- */
 
@@ -921,7 +920,7 @@ uint32_t broker_path_readlink(plugsup_job *job, const Plugsup__HostCall *c,
   named n;
   uint32_t err = decide_named(job, c, BROKER_ARG(c, 0), &c->data,
                               POLICY_READ, &n);
-  if (!err && broker_last_is_dot(n.last))
+  if (!err && is_dot_or_dotdot(n.last))
     err = WASI_EINVAL;
   if (!err) {
     size_t room = io_len(BROKER_ARG(c, 1));
@@ -1189,9 +1188,6 @@ uint32_t broker_path_open(plugsup_job *job, const Plugsup__HostCall *c,
   /* Rights only ever narrow what the policy grants: a directory whose
   ** plugin dropped the right to set sizes cannot truncate through it. */
   if (trunc && !(dir->rights & R(PATH_FILESTAT_SET_SIZE)))
-    err = WASI_ENOTCAPABLE;
-  if (!err && o.read && access == POLICY_WRITE &&
-      !broker_may_access(job->broker, host, POLICY_READ, NULL, 0))
     err = WASI_ENOTCAPABLE;
   if (!err && !(p = strndup(bytes_of(&c->data), c->data.len)))
     err = WASI_ENOMEM;

@@ -37,9 +37,6 @@
 /* How long a worker may linger after its Result before it is killed. */
 #define SUP_EXIT_GRACE_MS 500
 #define SUP_DEFAULT_IN_FLIGHT 8
-/* WASI errno for "not permitted by capabilities": every host call that
-** the policy does not grant is answered with it. */
-#define SUP_WASI_ENOTCAPABLE 76
 /* Every PLUGSUP_NS_* bit: a worker's hello may claim no others. */
 #define SUP_NS_ALL (PLUGSUP_NS_USER | PLUGSUP_NS_NET | PLUGSUP_NS_IPC | \
                     PLUGSUP_NS_MOUNT | PLUGSUP_NS_PID)

@@ -75,6 +75,14 @@ static long attempt(const char *what, const sandbox_state *sb) {
                    &ts);
   if (strcmp(what, "clock_getres_parent") == 0)
     return syscall(SYS_clock_getres, (long)cpu_clock_of(sb->parent), &ts);
+  /* clock_nanosleep is allowed for poll_oneoff, on the monotonic clock
+  ** only: a zero sleep on any other would probe or wait on it. */
+  ts.tv_sec = ts.tv_nsec = 0;
+  if (strcmp(what, "sleep_parent_clock") == 0)
+    return syscall(SYS_clock_nanosleep, (long)cpu_clock_of(sb->parent), 0L,
+                   &ts, NULL);
+  if (strcmp(what, "sleep_realtime") == 0)
+    return syscall(SYS_clock_nanosleep, (long)CLOCK_REALTIME, 0L, &ts, NULL);
   /* The filter lets these through (no PROT_EXEC): the kernel must refuse
   ** them, page 0 below vm.mmap_min_addr without CAP_SYS_RAWIO, locked
   ** memory beyond RLIMIT_MEMLOCK = 0 without CAP_IPC_LOCK. */

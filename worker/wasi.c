@@ -135,8 +135,6 @@ HOST_FN(wasi_environ_get) {
 
 /* ---- clocks ---- */
 
-enum { WASI_CLOCK_REALTIME, WASI_CLOCK_MONOTONIC };
-
 /* The host clock of a WASI clock id; -1 for an id WASI does not have
 ** (EINVAL, as wasmtime's decoding of the clockid enum). */
 static int host_clock(uint32_t id, clockid_t *out) {

@@ -27,19 +27,7 @@
 
 #include "hostcall.h"
 #include "wasi.h"
-
-/* WASI errno values the worker returns itself. */
-enum {
-  WASI_ESUCCESS = 0,
-  WASI_EBADF = 8,
-  WASI_EFAULT = 21,
-  WASI_EINVAL = 28,
-  WASI_EIO = 29,
-  WASI_ENAMETOOLONG = 37,
-  WASI_ENOMEM = 48,
-  WASI_ENOTSUP = 58,
-  WASI_EOVERFLOW = 61
-};
+#include "wasi_abi.h"
 
 /* Where a reply's values go: value i is stored 'width' bytes wide at
 ** 'offset' in the region of the plan's out-th 'o' pointer. A 'count'

@@ -23,25 +23,21 @@
 ** at 8, type u8 at 10, nbytes u64 at 16, flags u16 at 24). */
 #define SUB_SIZE 48u
 #define EVENT_SIZE 32u
-#define TAG_CLOCK 0u
-#define TAG_FD_WRITE 2u
-#define SUBCLOCK_ABSTIME 1u
-enum { CLOCK_ID_REALTIME, CLOCK_ID_MONOTONIC };
 
 /* ---- checking ---- */
 
 static uint32_t check_sub(const uint8_t *s, bool clock_granted, bool *local) {
   uint32_t tag = s[8], id = (uint32_t)wasi_get(s + 16, 4);
   uint32_t flags = (uint32_t)wasi_get(s + 40, 2);
-  if (tag > TAG_FD_WRITE)
+  if (tag > WASI_EVENT_FD_WRITE)
     return WASI_EINVAL;
-  if (tag != TAG_CLOCK) {
+  if (tag != WASI_EVENT_CLOCK) {
     *local = false;
     return WASI_ESUCCESS;
   }
-  if (id > CLOCK_ID_MONOTONIC || (flags & ~SUBCLOCK_ABSTIME) != 0)
+  if (id > WASI_CLOCK_MONOTONIC || (flags & ~WASI_SUBCLOCK_ABSTIME) != 0)
     return WASI_EINVAL;
-  if (id == CLOCK_ID_REALTIME && (flags & SUBCLOCK_ABSTIME) && !clock_granted)
+  if (id == WASI_CLOCK_REALTIME && (flags & WASI_SUBCLOCK_ABSTIME) && !clock_granted)
     *local = false;
   return WASI_ESUCCESS;
 }
@@ -62,10 +58,10 @@ static uint64_t add_sat(uint64_t a, uint64_t b) {
 ** clocks read once at the start. */
 static uint64_t deadline(const uint8_t *s, uint64_t mono0, uint64_t real0) {
   uint64_t timeout = wasi_get(s + 24, 8);
-  bool absolute = (wasi_get(s + 40, 2) & SUBCLOCK_ABSTIME) != 0;
+  bool absolute = (wasi_get(s + 40, 2) & WASI_SUBCLOCK_ABSTIME) != 0;
   if (!absolute)
     return add_sat(mono0, timeout);
-  if (wasi_get(s + 16, 4) == CLOCK_ID_MONOTONIC)
+  if (wasi_get(s + 16, 4) == WASI_CLOCK_MONOTONIC)
     return timeout;
   return add_sat(mono0, timeout > real0 ? timeout - real0 : 0);
 }
@@ -101,7 +97,7 @@ static uint32_t sleep_clocks(const uint8_t *subs, uint8_t *events, uint32_t n,
   for (uint32_t i = 0; i < n; i++) {
     const uint8_t *s = subs + SUB_SIZE * i;
     if (deadline(s, mono0, real0) <= now)
-      put_event(events + EVENT_SIZE * got++, wasi_get(s, 8), 0, TAG_CLOCK, 0, 0);
+      put_event(events + EVENT_SIZE * got++, wasi_get(s, 8), 0, WASI_EVENT_CLOCK, 0, 0);
   }
   wasi_put(nevents, got, 4);
   return WASI_ESUCCESS;
@@ -109,29 +105,28 @@ static uint32_t sleep_clocks(const uint8_t *subs, uint8_t *events, uint32_t n,
 
 /* ---- forwarding ---- */
 
-/* 5 values per subscription (proto/hostcall.h): userdata, tag, clock id
-** or fd, timeout, clock flags; an fd's timeout and flags are 0. The
-** clock's precision does not travel. */
+/* HOSTCALL_POLL_SUB's values: userdata, tag, clock id or fd, timeout,
+** clock flags; an fd's timeout and flags are 0. The clock's precision
+** does not travel. */
 static void encode_sub(const uint8_t *s, Plugsup__Value *v) {
-  static const char types[] = "IiiIi";
-  bool clock = s[8] == TAG_CLOCK;
-  uint64_t bits[5] = {wasi_get(s, 8), s[8], wasi_get(s + 16, 4),
-                      clock ? wasi_get(s + 24, 8) : 0,
-                      clock ? wasi_get(s + 40, 2) : 0};
-  for (int k = 0; k < 5; k++) {
+  bool clock = s[8] == WASI_EVENT_CLOCK;
+  uint64_t bits[HOSTCALL_POLL_VALUES] = {
+      wasi_get(s, 8), s[8], wasi_get(s + 16, 4),
+      clock ? wasi_get(s + 24, 8) : 0, clock ? wasi_get(s + 40, 2) : 0};
+  for (int k = 0; k < HOSTCALL_POLL_VALUES; k++) {
     plugsup__value__init(&v[k]);
-    v[k].type = types[k] == 'I' ? PLUGSUP__VAL_TYPE__I64 : PLUGSUP__VAL_TYPE__I32;
+    v[k].type = HOSTCALL_POLL_SUB[k] == 'I' ? PLUGSUP__VAL_TYPE__I64
+                                            : PLUGSUP__VAL_TYPE__I32;
     v[k].bits = bits[k];
   }
 }
 
-/* The reply's events, 5 values each (worker_host_call checked their
-** number and types). */
+/* The reply's events (worker_host_call checked their number and types). */
 static void decode_events(const Plugsup__HostReply *r, uint8_t *events,
                           uint8_t *nevents) {
-  size_t n = r->n_values / 5;
+  size_t n = r->n_values / HOSTCALL_POLL_VALUES;
   for (size_t i = 0; i < n; i++) {
-    Plugsup__Value *const *v = r->values + 5 * i;
+    Plugsup__Value *const *v = r->values + HOSTCALL_POLL_VALUES * i;
     put_event(events + EVENT_SIZE * i, v[0]->bits, v[1]->bits, v[2]->bits,
               v[3]->bits, v[4]->bits);
   }
@@ -143,20 +138,21 @@ static interp_status forward_poll(interp_caller *c, const wasi_call *call,
                                   uint32_t n, uint8_t *nevents,
                                   interp_value *results) {
   worker_ctx *w = call->env->w;
-  Plugsup__Value *vals = calloc((size_t)n * 5, sizeof *vals);
-  Plugsup__Value **ptrs = calloc((size_t)n * 5, sizeof *ptrs);
+  size_t nvals = (size_t)n * HOSTCALL_POLL_VALUES;
+  Plugsup__Value *vals = calloc(nvals, sizeof *vals);
+  Plugsup__Value **ptrs = calloc(nvals, sizeof *ptrs);
   Plugsup__Envelope *reply = NULL;
-  worker_call wc = {HC_POLL_ONEOFF, ptrs, (size_t)n * 5, {0, NULL}, {0, NULL}, 0, 0};
+  worker_call wc = {HC_POLL_ONEOFF, ptrs, nvals, {0, NULL}, {0, NULL}, 0, 0};
   interp_status st;
 
   if (vals == NULL || ptrs == NULL) {
     st = wasi_return(c, results, WASI_ENOMEM);
     goto done;
   }
-  for (size_t i = 0; i < (size_t)n * 5; i++)
+  for (size_t i = 0; i < nvals; i++)
     ptrs[i] = &vals[i];
   for (uint32_t i = 0; i < n; i++)
-    encode_sub(subs + SUB_SIZE * i, vals + 5 * i);
+    encode_sub(subs + SUB_SIZE * i, vals + HOSTCALL_POLL_VALUES * i);
   if (worker_host_call(w, &wc, &reply) != 0) {
     st = interp_caller_trap(c, w->call_error);
     goto done;

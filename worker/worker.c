@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "hostcall.h"
+#include "wasi_abi.h"
 
 /* Output frames stay far below the frame bound and the pipe's patience. */
 #define OUTPUT_CHUNK (256u << 10)
@@ -72,10 +73,6 @@ int worker_output(worker_ctx *w, uint32_t fd, const uint8_t *data, size_t len) {
 
 /* ---- host calls ---- */
 
-/* notcapable, the last WASI errno: a HostReply's error is 0..this. */
-#define WASI_ERRNO_LAST 76
-/* What one poll_oneoff event carries (proto/hostcall.h). */
-#define POLL_EVENT_VALUES "IiiIi"
 
 static int vbroken(worker_ctx *w, unsigned op, const char *fmt, va_list ap) {
   const hostcall_desc *d = hostcall_describe(op);
@@ -127,7 +124,8 @@ static int check_reply(worker_ctx *w, const worker_call *call,
     return worker_call_broken(w, call->op, "the reply has id %llu, the call %llu",
                               (unsigned long long)r->id,
                               (unsigned long long)w->calls);
-  if (r->error < 0 || r->error > WASI_ERRNO_LAST)
+  /* notcapable is the last WASI errno */
+  if (r->error < 0 || r->error > WASI_ENOTCAPABLE)
     return worker_call_broken(w, call->op, "errno %d is not a WASI errno", (int)r->error);
   if (r->error != 0)
     return r->n_values == 0 ? 0
@@ -142,7 +140,8 @@ static int check_reply(worker_ctx *w, const worker_call *call,
     return worker_call_broken(w, call->op, "%zu bytes of data, %zu asked",
                               worker_reply_data(w, r).len, call->data_max);
   if (strcmp(d->results, "*") == 0)
-    return check_values(w, call->op, r, POLL_EVENT_VALUES, call->n_args / 5, 0);
+    return check_values(w, call->op, r, HOSTCALL_POLL_EVENT,
+                        call->n_args / HOSTCALL_POLL_VALUES, 0);
   return check_values(w, call->op, r, d->results, 1, 1);
 }
 

@@ -353,6 +353,36 @@ Test(broker, every_file_call_answers_as_wasmtime_would) {
   plugsup_plugin_free(calls);
 }
 
+/* ---- what a caller can get wrong ---- */
+
+/* A dir: line is taken as written; the directory is opened when the run
+** starts, and a missing one ends the run before any worker. */
+Test(broker, granted_directory_missing_at_start_fails_the_run) {
+  plugsup_policy *p = NULL;
+  plugsup_result *r = NULL;
+  cr_assert_eq(plugsup_policy_new(&p), PLUGSUP_OK);
+  cr_assert_eq(plugsup_policy_allow(p, "dir:/nonexistent-plugsup-dir::/x"),
+               PLUGSUP_OK, "%s", plugsup_errmsg());
+  plugsup_run_options o = run_opts(PLUGSUP_MODE_START);
+  o.policy = p;
+  cr_assert_eq(plugsup_run(sup, probe, &o, &r), PLUGSUP_OK);
+  cr_assert_eq(r->outcome, PLUGSUP_OUTCOME_WORKER_FAILED);
+  cr_assert_str_eq(r->message, "cannot open the granted directory "
+                   "'/nonexistent-plugsup-dir': No such file or directory");
+  plugsup_result_free(r);
+  plugsup_policy_free(p);
+}
+
+Test(broker, stream_input_needs_a_descriptor) {
+  plugsup_run_options o = run_opts(PLUGSUP_MODE_START);
+  plugsup_result *r = NULL;
+  o.input_from_fd = true;
+  o.input_fd = -1;
+  cr_assert_eq(plugsup_run(sup, probe, &o, &r), PLUGSUP_EINVAL);
+  cr_assert_null(r);
+  cr_assert_str_eq(plugsup_errmsg(), "input_from_fd is set but input_fd is -1");
+}
+
 /* ---- accounting ---- */
 
 Test(broker, result_counts_calls_denials_and_bytes) {

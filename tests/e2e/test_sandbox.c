@@ -83,6 +83,14 @@ Test(sandbox, cpu_clock_of_parent) {
 Test(sandbox, cpu_clock_resolution_of_parent) {
   expect_violation("clock_getres_parent", "clock_getres");
 }
+/* poll_oneoff sleeps with clock_nanosleep on the monotonic clock: no
+** other clock, not another process's CPU clock, not the wall clock. */
+Test(sandbox, sleep_on_parent_cpu_clock) {
+  expect_violation("sleep_parent_clock", "clock_nanosleep");
+}
+Test(sandbox, sleep_on_realtime_clock) {
+  expect_violation("sleep_realtime", "clock_nanosleep");
+}
 
 /* The four clocks WASI names still answer as system calls. */
 Test(sandbox, allowed_clocks_answer) {

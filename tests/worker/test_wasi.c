@@ -23,6 +23,7 @@ typedef struct canned {
   uint64_t bits[16];
   const char *data;
   uint64_t id_delta;        /* answer another id than the call's */
+  uint32_t shared_len;      /* bytes claimed in the shared buffer */
 } canned;
 
 typedef struct script {
@@ -47,6 +48,7 @@ static void scripted(void *ud, const Plugsup__HostCall *call,
     reply->n_values = i + 1;
   }
   reply->values = ptrs;
+  reply->shared_len = a->shared_len;
   if (a->data) {
     reply->data.data = (uint8_t *)a->data;
     reply->data.len = strlen(a->data);
@@ -398,6 +400,10 @@ Test(wasi_contract, a_broken_reply_ends_the_run_with_a_clear_message) {
                 "host call fd_sync: errno 1000 is not a WASI errno");
   expect_broken("fd_write", &fd, 1, (canned){.types = "i", .bits = {12}},
                 "host call fd_write: a count above the 11 bytes moved");
+  /* This harness gives the worker no shared buffer (fd 5). */
+  expect_broken("fd_read", &fd, 1, (canned){.shared_len = 4},
+                "host call fd_read: 4 shared bytes with 0 in the frame and "
+                "a buffer of 0");
 }
 
 /* ---- the worker's own streams ---- */
