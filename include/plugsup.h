@@ -63,7 +63,8 @@
 ** which controls, C1 controls, bidirectional marks and overrides, and
 ** invalid bytes are written as escapes (\xNN, \u{XXXX}); in names a
 ** backslash is written \\, so distinct names stay distinct. It is safe
-** to print. The plugin's stdout and stderr are its own bytes, unchanged.
+** to print. The plugin's stdout and stderr, and the data of ABI calls
+** (abi_items, abi_output), are its own bytes, unchanged.
 */
 #ifndef PLUGSUP_H
 #define PLUGSUP_H
@@ -103,7 +104,9 @@ PLUGSUP_API const char *plugsup_version(void);
   X(PLUGSUP_ESYSTEM, "a system call failed")                                \
   X(PLUGSUP_EAGAIN, "the job has not finished yet")                         \
   X(PLUGSUP_ETIMEDOUT, "no job finished before the timeout")                \
-  X(PLUGSUP_EEMPTY, "no job is pending")
+  X(PLUGSUP_EEMPTY, "no job is pending")                                   \
+  X(PLUGSUP_EEXIST, "a plugin with that id is already loaded")              \
+  X(PLUGSUP_EREJECTED, "the plugin failed validation")
 
 typedef enum plugsup_status {
 #define PLUGSUP_X_(name, text) name,
@@ -243,6 +246,16 @@ PLUGSUP_API plugsup_status plugsup_policy_load_json(plugsup_policy *policy,
                                                     const char *json,
                                                     size_t len);
 
+/* A new policy that allows only what both grant and request allow: a
+** path, variable or capability is granted when each of the two grants it.
+** Directories and limits are grant's, each limit lowered to request's
+** where request sets a lower one. Neither input is changed. Used for
+** an observe plugin's run: what the embedder grants, intersected with
+** what the plugin's describe() requests. */
+PLUGSUP_API plugsup_status plugsup_policy_intersect(
+    const plugsup_policy *grant, const plugsup_policy *request,
+    plugsup_policy **out);
+
 /* The policy in words, one capability or limit per line, in the grammar
 ** plugsup_policy_allow takes: malloc'd, freed by the caller; NULL when out
 ** of memory. */
@@ -281,10 +294,54 @@ typedef struct plugsup_value {
 /* ---- runs ------------------------------------------------------------- */
 
 typedef enum plugsup_mode {
-  PLUGSUP_MODE_START = 0,   /* WASI command: call _start with argv */
-  PLUGSUP_MODE_INVOKE = 1,  /* call export_name with args */
-  PLUGSUP_MODE_VALIDATE = 2 /* decode and validate only; report exports */
+  PLUGSUP_MODE_START = 0,    /* WASI command: call _start with argv */
+  PLUGSUP_MODE_INVOKE = 1,   /* call export_name with args */
+  PLUGSUP_MODE_VALIDATE = 2, /* decode and validate only; report exports */
+  PLUGSUP_MODE_INSPECT = 3,  /* VALIDATE, plus how the module measures up
+                                to each ABI (abis), the metadata of each
+                                ABI it satisfies (abi_items), and its
+                                plugsup.manifest section (manifest) */
+  PLUGSUP_MODE_METADATA = 4, /* the metadata calls of opts.abi: abi_items */
+  PLUGSUP_MODE_CALL = 5      /* one byte call of opts.abi with opts.input
+                                as its input: abi_output */
 } plugsup_mode;
+
+/* ---- plugin ABIs ------------------------------------------------------
+** The byte-call conventions of real plugin systems (docs/abi-*.md). The
+** worker calls the plugin's allocator (or grows its memory), writes the
+** input, calls the entry point and reads the output back, within one run:
+**   PROCESS  alloc(len) -> ptr; process(ptr, len) -> i64 ptr<<32|len.
+**            Input and output are bytes. No imports allowed.
+**   TOOL     plugin_name/_version/_description() -> NUL-terminated
+**            string; plugin_tools_count(); plugin_tool_name(i),
+**            plugin_tool_description(i); plugin_tool_execute(i, in) ->
+**            string. Input: the tool's text (opts.tool names the tool).
+**   OBSERVE  allocate/deallocate, describe(), schema(), observe(ptr, len)
+**            -> JSON (u32 pointer to NUL-terminated, or u64 ptr<<32|len).
+**            Input: the configuration JSON, passed as it is (schema checks
+**            and defaults are the manager's). A response whose "status"
+**            is false ends as PLUGSUP_OUTCOME_PLUGIN_ERROR.
+** A plugin that breaks its ABI (pointer or length outside memory, string
+** without terminator, output over limits.output_bytes, missing or
+** mistyped export) ends as PLUGSUP_OUTCOME_ABI_ERROR, the message naming
+** the export. */
+#define PLUGSUP_ABI_LIST(X)                                                 \
+  X(PLUGSUP_ABI_PROCESS, "process")                                         \
+  X(PLUGSUP_ABI_TOOL, "tool")                                               \
+  X(PLUGSUP_ABI_OBSERVE, "observe")
+
+typedef enum plugsup_abi {
+  PLUGSUP_ABI_NONE = 0,
+#define PLUGSUP_X_(name, text) name,
+  PLUGSUP_ABI_LIST(PLUGSUP_X_)
+#undef PLUGSUP_X_
+  PLUGSUP_ABI_COUNT_ /* not an ABI: one past the last */
+} plugsup_abi;
+
+/* "process", "tool", "observe"; "none" for NONE; "unknown" otherwise. */
+PLUGSUP_API const char *plugsup_abi_name(plugsup_abi abi);
+/* The ABI named name, or PLUGSUP_ABI_NONE. */
+PLUGSUP_API plugsup_abi plugsup_abi_from_name(const char *name);
 
 /* Called with output as it arrives (fd 1 stdout, 2 stderr), on the thread
 ** that is driving the supervisor, only from inside plugsup_run/_wait/
@@ -330,6 +387,9 @@ typedef struct plugsup_run_options {
                                   With it, a run may stream any amount
                                   (output_bytes UINT64_MAX) in the memory
                                   of one frame at a time */
+  plugsup_abi abi;             /* METADATA, CALL: the plugin's ABI; input
+                                  is the ABI's input, and stdin is empty */
+  const char *tool;            /* CALL of a TOOL plugin: the tool's name */
 } plugsup_run_options;
 
 /* How a run ended. */
@@ -345,12 +405,15 @@ typedef struct plugsup_run_options {
   X(PLUGSUP_OUTCOME_INVALID_MODULE, "invalid_module") /* message */         \
   X(PLUGSUP_OUTCOME_BAD_REQUEST, "bad_request") /* no such export, ... */  \
   X(PLUGSUP_OUTCOME_PROTOCOL_ERROR, "protocol_error") /* bad frames */      \
-  X(PLUGSUP_OUTCOME_WORKER_FAILED, "worker_failed") /* could not start */
+  X(PLUGSUP_OUTCOME_WORKER_FAILED, "worker_failed") /* could not start */ \
+  X(PLUGSUP_OUTCOME_ABI_ERROR, "abi_error")  /* broke its ABI: message */  \
+  X(PLUGSUP_OUTCOME_PLUGIN_ERROR, "plugin_error") /* said it failed */
 
 typedef enum plugsup_outcome {
 #define PLUGSUP_X_(name, text) name,
   PLUGSUP_OUTCOME_LIST(PLUGSUP_X_)
 #undef PLUGSUP_X_
+  PLUGSUP_OUTCOME_COUNT_ /* not an outcome: one past the last */
 } plugsup_outcome;
 
 /* A static lower-case name, e.g. "out_of_fuel"; "unknown" if not listed. */
@@ -362,6 +425,25 @@ typedef struct plugsup_output {
   size_t len;
   bool truncated;   /* the plugin wrote more than output_bytes */
 } plugsup_output;
+
+/* INSPECT: how the module measures up to one ABI. */
+typedef struct plugsup_abi_match {
+  plugsup_abi abi;
+  const char *const *problems; /* one fault each, e.g. "missing export
+                                  'alloc'"; none: the ABI is satisfied */
+  size_t problem_count;
+  const char *error;           /* satisfied, but its metadata could not be
+                                  read: why; else "" */
+} plugsup_abi_match;
+
+/* What one ABI call returned: the plugin's bytes, unchanged (a string's
+** terminator not included), then a NUL not counted in len. */
+typedef struct plugsup_abi_item {
+  const char *call;  /* the export, e.g. "plugin_tool_name", "describe" */
+  uint32_t index;    /* plugin_tool_name/_description: the tool; else 0 */
+  const char *data;
+  size_t len;
+} plugsup_abi_item;
 
 typedef struct plugsup_export {
   const char *name;
@@ -408,6 +490,17 @@ typedef struct plugsup_result {
   uint64_t host_denials;      /* of which refused by the policy or a limit */
   uint64_t bytes_read;        /* from files and stdin streams, for the plugin */
   uint64_t bytes_written;     /* to files, for the plugin */
+  const plugsup_abi_match *abis; /* INSPECT: one per ABI, in list order */
+  size_t abi_count;
+  const plugsup_abi_item *abi_items; /* INSPECT, METADATA: in call order */
+  size_t abi_item_count;
+  plugsup_output abi_output;  /* CALL: the entry point's output bytes;
+                                 never truncated (over the output limit
+                                 is ABI_ERROR). PLUGIN_ERROR: the whole
+                                 response, message its error */
+  const char *manifest;       /* INSPECT: the plugsup.manifest custom
+                                 section, manifest_len bytes; "" if none */
+  size_t manifest_len;
 } plugsup_result;
 
 PLUGSUP_API void plugsup_result_free(plugsup_result *res);
@@ -456,6 +549,258 @@ PLUGSUP_API plugsup_status plugsup_job_take(plugsup_job *job,
 
 /* Kills the job's worker if running, reaps it, frees job and its result. */
 PLUGSUP_API void plugsup_job_cancel(plugsup_job *job);
+
+/* ---- validation reports ----------------------------------------------- */
+
+#define PLUGSUP_SEVERITY_LIST(X)                                            \
+  X(PLUGSUP_SEVERITY_INFO, "info")                                          \
+  X(PLUGSUP_SEVERITY_WARNING, "warning")                                    \
+  X(PLUGSUP_SEVERITY_ERROR, "error")
+
+typedef enum plugsup_severity {
+#define PLUGSUP_X_(name, text) name,
+  PLUGSUP_SEVERITY_LIST(PLUGSUP_X_)
+#undef PLUGSUP_X_
+} plugsup_severity;
+
+PLUGSUP_API const char *plugsup_severity_name(plugsup_severity s);
+
+/* One finding of a validation. code is a stable dotted name for programs
+** (docs/manifest.md lists them), message a sentence for people, safe to
+** print. */
+typedef struct plugsup_finding {
+  plugsup_severity severity;
+  const char *code;    /* e.g. "abi.missing_export", "permission.ceiling" */
+  const char *message;
+} plugsup_finding;
+
+/* Every finding of one validation, not only the first. Read-only for the
+** caller but through plugsup_report_add; freed with plugsup_report_free. */
+typedef struct plugsup_report {
+  const plugsup_finding *findings;
+  size_t count;
+  size_t errors;   /* findings of severity ERROR */
+  size_t warnings;
+} plugsup_report;
+
+/* Appends a finding (code and the formatted message are copied).
+** ENOMEM, or EINVAL for a NULL report, code or format. */
+PLUGSUP_API plugsup_status plugsup_report_add(plugsup_report *report,
+                                              plugsup_severity severity,
+                                              const char *code,
+                                              const char *fmt, ...)
+#ifdef __GNUC__
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+PLUGSUP_API void plugsup_report_free(plugsup_report *report);
+
+/* ---- the plugin manager ----------------------------------------------
+**
+** A registry of loaded plugins, each validated in a worker when loaded
+** (the INSPECT run, plus manifest, permission and resource checks), and
+** executed by id or name with its ABI's input. A manager may be used from
+** several threads at once: every call below is safe to make concurrently
+** with any other on the same manager (but plugsup_manager_free, which must
+** be the last). Executes run in parallel, at most max_concurrent at once
+** (more wait their turn); each uses a supervisor of the manager's own.
+**
+** MANIFESTS (docs/manifest.md). A plugin may come with a JSON manifest:
+** given at load, or NAME.manifest.json beside NAME.wasm, or the module's
+** custom section "plugsup.manifest", in that order. Its permissions (the
+** policy grammar) must lie within the manager's ceiling; they become the
+** plugin's policy. Without a manifest, runs get the load options' policy,
+** which must lie within the ceiling too (none: nothing is granted).
+**
+** HOT RELOAD. With watch set, plugins loaded from files are watched
+** (inotify). When a file's content hash changes, the new version is
+** validated in a worker first; it replaces the old only if it passes,
+** else the old one stays (state STALE) and the report says why. Runs in
+** flight finish on the version they started with. A deleted file leaves
+** the loaded version serving (state MISSING) until it comes back or is
+** unloaded. on_reload is called for each of these, from the manager's
+** watcher thread. */
+
+typedef struct plugsup_manager plugsup_manager;
+
+/* Which version serves. */
+#define PLUGSUP_PLUGIN_STATE_LIST(X)                                        \
+  X(PLUGSUP_PLUGIN_READY, "ready")                                          \
+  X(PLUGSUP_PLUGIN_STALE, "stale")     /* its file changed; the new       \
+                                          version failed validation */      \
+  X(PLUGSUP_PLUGIN_MISSING, "missing") /* its file is gone */
+
+typedef enum plugsup_plugin_state {
+#define PLUGSUP_X_(name, text) name,
+  PLUGSUP_PLUGIN_STATE_LIST(PLUGSUP_X_)
+#undef PLUGSUP_X_
+} plugsup_plugin_state;
+
+PLUGSUP_API const char *plugsup_plugin_state_name(plugsup_plugin_state s);
+
+/* How a watched file's change ended. */
+#define PLUGSUP_RELOAD_LIST(X)                                              \
+  X(PLUGSUP_RELOAD_SWITCHED, "switched") /* the new version serves */       \
+  X(PLUGSUP_RELOAD_REJECTED, "rejected") /* it failed validation: the old  \
+                                            one serves; report says why */  \
+  X(PLUGSUP_RELOAD_DELETED, "deleted")   /* the file is gone */
+
+typedef enum plugsup_reload_outcome {
+#define PLUGSUP_X_(name, text) name,
+  PLUGSUP_RELOAD_LIST(PLUGSUP_X_)
+#undef PLUGSUP_X_
+} plugsup_reload_outcome;
+
+PLUGSUP_API const char *plugsup_reload_name(plugsup_reload_outcome o);
+
+/* new_hash is "" for DELETED; report is NULL but for REJECTED. Called from
+** the watcher thread; it may call the manager (but not free it). */
+typedef void plugsup_reload_fn(void *userdata, const char *id,
+                               const char *old_hash, const char *new_hash,
+                               plugsup_reload_outcome outcome,
+                               const plugsup_report *report);
+
+/* What the manager knows of one plugin: a snapshot, owned by the caller.
+** Strings are non-NULL and safe to print (plugin-given text escaped). */
+typedef struct plugsup_plugin_info {
+  const char *id;          /* the manifest's id, else the load's, else the
+                              name, else the file name without .wasm */
+  const char *name;        /* manifest, else the ABI's metadata; "" */
+  const char *version;
+  const char *description;
+  const char *author;      /* manifest only */
+  plugsup_abi abi;         /* the ABI it is run with */
+  const char *hash;        /* "sha256:" and 64 hex digits of the module */
+  const char *path;        /* the file it was loaded from; "" for bytes */
+  plugsup_plugin_state state;
+  const char *metadata_json; /* the ABI's metadata as one JSON object:
+                              TOOL {"name","version","description",
+                              "tools":[{"name","description"}]}; OBSERVE
+                              {"describe":{...},"schema":{...}}; PROCESS {} */
+  const char *policy;      /* what its runs are granted, in the words of
+                              plugsup_policy_describe */
+  /* Counters since load (a reload keeps them). */
+  uint64_t runs;
+  uint64_t successes;      /* outcome OK */
+  uint64_t failures;       /* every other outcome */
+  uint64_t by_outcome[PLUGSUP_OUTCOME_COUNT_];
+  const char *last_error;  /* outcome and message of the last failure; "" */
+  uint64_t fuel_used, cpu_usec, wall_usec; /* totals over its runs */
+  uint64_t load_usec;      /* the last load or reload, validation included */
+  uint64_t reloads;        /* versions switched to since load */
+} plugsup_plugin_info;
+
+PLUGSUP_API void plugsup_plugin_info_free(plugsup_plugin_info *info);
+/* Frees an array from plugsup_manager_list and every entry in it. */
+PLUGSUP_API void plugsup_plugin_info_list_free(plugsup_plugin_info *infos,
+                                               size_t count);
+
+/* An embedder's own validation: called at every load and reload with the
+** plugin as the manager sees it (after its own checks) and the report so
+** far; it adds findings with plugsup_report_add. A finding of severity
+** ERROR rejects the plugin. Called on the loading thread (or the watcher
+** thread for a reload), with no manager lock held. */
+typedef void plugsup_validator_fn(void *userdata,
+                                  const plugsup_plugin_info *plugin,
+                                  plugsup_report *report);
+
+/* Appended to only; set by plugsup_manager_config_init. */
+typedef struct plugsup_manager_config {
+  size_t size;
+  plugsup_config supervisor;      /* worker path, namespaces, and the
+                                     host's limits: the most a manifest's
+                                     resources may ask, and every run's */
+  const plugsup_policy *ceiling;  /* the most any plugin may be granted,
+                                     copied; NULL: nothing */
+  unsigned max_concurrent;        /* executes at once over all threads;
+                                     0: the supervisor's max_in_flight */
+  bool watch;                     /* reload plugins from files on change */
+  plugsup_reload_fn *on_reload;
+  void *userdata;
+} plugsup_manager_config;
+
+PLUGSUP_API void plugsup_manager_config_init(plugsup_manager_config *cfg);
+/* EINVAL (errmsg says which field), EWORKER, ESYSTEM (inotify). */
+PLUGSUP_API plugsup_status plugsup_manager_new(
+    const plugsup_manager_config *cfg, plugsup_manager **out);
+/* Waits for executes in flight, stops the watcher, unloads everything. */
+PLUGSUP_API void plugsup_manager_free(plugsup_manager *mgr);
+
+/* Validators run in the order added. */
+PLUGSUP_API plugsup_status plugsup_manager_add_validator(
+    plugsup_manager *mgr, plugsup_validator_fn *fn, void *userdata);
+
+/* Appended to only. Zero-initialise, then set size. */
+typedef struct plugsup_load_options {
+  size_t size;
+  const char *id;               /* NULL: from the manifest or the name */
+  const char *manifest_path;    /* a manifest file; NULL: see MANIFESTS */
+  const char *manifest_json;    /* or the manifest itself, manifest_len */
+  size_t manifest_len;
+  const plugsup_policy *policy; /* without a manifest: what runs get */
+  plugsup_abi abi;              /* NONE: the one ABI the module satisfies
+                                   (the manifest's "abi" first) */
+} plugsup_load_options;
+
+/* Loads a plugin into the registry. *report (when report is not NULL)
+** gets every finding, whatever the status. OK: loaded, *id_out (when not
+** NULL) is its id, malloc'd. EREJECTED: a finding of severity ERROR, not
+** loaded. EEXIST: that id is loaded. ENOENT/EACCES/EIO/ETOOBIG as
+** plugsup_plugin_load_file. opts NULL: defaults. */
+PLUGSUP_API plugsup_status plugsup_manager_load_file(
+    plugsup_manager *mgr, const char *path, const plugsup_load_options *opts,
+    char **id_out, plugsup_report **report);
+PLUGSUP_API plugsup_status plugsup_manager_load_bytes(
+    plugsup_manager *mgr, const void *bytes, size_t len,
+    const plugsup_load_options *opts, char **id_out,
+    plugsup_report **report);
+
+/* ENOENT if no plugin has that id. Executes in flight finish first. */
+PLUGSUP_API plugsup_status plugsup_manager_unload(plugsup_manager *mgr,
+                                                  const char *id);
+
+/* Every loaded plugin, in load order. */
+PLUGSUP_API plugsup_status plugsup_manager_list(plugsup_manager *mgr,
+                                                plugsup_plugin_info **out,
+                                                size_t *count);
+/* One plugin by id, else by name. ENOENT if none. */
+PLUGSUP_API plugsup_status plugsup_manager_info(plugsup_manager *mgr,
+                                                const char *id_or_name,
+                                                plugsup_plugin_info **out);
+
+/* Appended to only. Zero-initialise, then set size. */
+typedef struct plugsup_execute_options {
+  size_t size;
+  const char *tool;             /* TOOL: the tool to run (by name) */
+  plugsup_limits limits;        /* 0 fields: the plugin's manifest
+                                   resources, else the manager's */
+  plugsup_output_fn *on_output; /* the plugin's stdout and stderr */
+  plugsup_audit_fn *on_audit;
+  void *userdata;
+} plugsup_execute_options;
+
+/* Runs one plugin, by id else by name, with its ABI's input: PROCESS the
+** bytes; TOOL the tool's input text; OBSERVE the configuration JSON,
+** checked against the plugin's schema (defaults filled in) before the
+** plugin runs, under its policy intersected with what its describe()
+** requests. OK: *out holds a result, whatever its outcome (the output is
+** abi_output). ENOENT: no such plugin. EINVAL: no such tool, or a
+** configuration that does not match the schema (errmsg: the field's path
+** and why, e.g. "config.port: 70000 is above the maximum 65535"). */
+PLUGSUP_API plugsup_status plugsup_manager_execute(
+    plugsup_manager *mgr, const char *id_or_name, const void *input,
+    size_t input_len, const plugsup_execute_options *opts,
+    plugsup_result **out);
+
+/* Runs every loaded PROCESS plugin in load order, each one's output the
+** next one's input, stopping at the first whose outcome is not OK. OK:
+** *out is the last result run (the chain's output, or the failure), and
+** *failed_id (when not NULL) the id of the plugin that failed, malloc'd,
+** or NULL if none did. EEMPTY: no PROCESS plugin is loaded. */
+PLUGSUP_API plugsup_status plugsup_manager_execute_all(
+    plugsup_manager *mgr, const void *input, size_t input_len,
+    const plugsup_execute_options *opts, plugsup_result **out,
+    char **failed_id);
 
 #ifdef __cplusplus
 }

@@ -142,6 +142,29 @@ bool policy_may_tmp(const policy *p, policy_access access, char *cap,
 
 bool policy_has(const policy *p, policy_cap_kind kind); /* clock, random */
 
+/* ---- combining policies (intersect.c) ---- */
+
+/* A new policy whose decisions grant only what both grant and request
+** grant (policy_may_access, _may_env, _may_tmp, _has: each must say yes;
+** cap names grant's capability when both allow, else the one missing).
+** Preopens, explicit variables (each also filtered by request's
+** policy_may_env), the tmp directory and fs:no-mkdir are grant's; limits
+** are grant's, each lowered to request's where request sets a lower one.
+** policy_describe lists grant's lines, then "request:" and request's.
+** NULL when out of memory. Neither input is changed or kept. */
+policy *policy_intersect(const policy *grant, const policy *request);
+
+/* Calls excess(ud, line, why) for every capability or setting of request
+** that ceiling does not cover, and returns how many. A grant is covered
+** when every path, variable or host it could match is matched by a grant
+** of ceiling of a kind that allows as much (fs:write covers fs:read);
+** e.g. "fs:read:/srv/**" is covered by "fs:read:/**" or "fs:write:/srv/**",
+** not by "fs:read:/srv/*". Directories count as fs: grants of their
+** tree; limits of request above ceiling's are excess too. */
+typedef void policy_excess_fn(void *ud, const char *line, const char *why);
+size_t policy_excess(const policy *ceiling, const policy *request,
+                     policy_excess_fn *excess, void *ud);
+
 /* The grammar's name of a kind, e.g. "fs:read". */
 const char *policy_cap_name(policy_cap_kind kind);
 

@@ -16,7 +16,7 @@
 
 #include "plugsup.pb-c.h"
 
-#define FRAME_PROTOCOL_VERSION 3
+#define FRAME_PROTOCOL_VERSION 4
 #define FRAME_HEADER_BYTES 4
 /* Default bound for a frame: a Run carries the whole module. */
 #define FRAME_DEFAULT_MAX (64u << 20)
@@ -40,6 +40,16 @@
 #define FRAME_REPORT_MAX_IMPORTS 100000u
 /* The most values a Result may carry: a function's results. */
 #define FRAME_RESULT_MAX_VALUES 1000u
+/* ABI runs (worker/abi.h). Data of one call travels in AbiData pieces of
+** at most FRAME_ABI_PIECE bytes; a tool plugin may list at most
+** FRAME_ABI_MAX_TOOLS tools, so a run sends at most FRAME_ABI_MAX_ITEMS
+** items (name and description of each tool, plus the plugin's own
+** metadata of every ABI); the plugsup.manifest section is at most
+** FRAME_MANIFEST_MAX bytes. */
+#define FRAME_ABI_PIECE (512u << 10)
+#define FRAME_ABI_MAX_TOOLS 1024u
+#define FRAME_ABI_MAX_ITEMS (2u * FRAME_ABI_MAX_TOOLS + 16u)
+#define FRAME_MANIFEST_MAX (256u << 10)
 
 #define FRAME_STATUS_LIST(X)                                              \
   X(FRAME_OK, "ok")                                                       \

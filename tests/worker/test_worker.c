@@ -26,7 +26,7 @@ Test(worker, hello_comes_first_with_the_protocol_version) {
 
   worker_spawn(&w, WORKER_BIN, NULL);
   hello = worker_expect(&w, PLUGSUP__ENVELOPE__MSG_HELLO);
-  cr_assert_eq(hello->hello->protocol_version, 3);
+  cr_assert_eq(hello->hello->protocol_version, FRAME_PROTOCOL_VERSION);
   frame_free(hello);
   /* No Run: the request pipe just closes. */
   worker_close_request(&w);
