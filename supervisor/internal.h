@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "frame.h"
+#include "sha256.h"
 #include "plugsup.h"
 
 /* How much of one worker's reply stream one turn of the loop handles
@@ -286,6 +287,11 @@ const char *sup_job_add_report(plugsup_job *job,
                                size_t n_imports);
 
 void sup_job_free_report(plugsup_job *job);
+
+/* ---- reports (report.c) ---- */
+
+/* A new empty report; NULL when out of memory. */
+plugsup_report *sup_report_new(void);
 
 /* ---- time ---- */
 uint64_t sup_now_ns(void);
