@@ -193,11 +193,19 @@ static void on_report(plugsup_job *job, const Plugsup__Report *r) {
     sup_job_kill(job, KILL_PROTOCOL, "%s", bad);
 }
 
+static void on_abi_data(plugsup_job *job, const Plugsup__AbiData *d) {
+  const char *bad = sup_job_add_abi_data(job, d);
+  if (bad)
+    sup_job_kill(job, KILL_PROTOCOL, "%s", bad);
+}
+
 static void on_result(plugsup_job *job, Plugsup__Envelope *env) {
   const char *bad = sup_job_add_report(job, env->result->exports,
                                        env->result->n_exports,
                                        env->result->imports,
                                        env->result->n_imports);
+  if (!bad)
+    bad = sup_abi_result_problem(job, env->result);
   if (bad) {
     sup_job_kill(job, KILL_PROTOCOL, "%s", bad);
     return;
@@ -236,6 +244,8 @@ static bool on_frame(plugsup_job *job, Plugsup__Envelope *env) {
     on_host_call(job, env);
   else if (c == PLUGSUP__ENVELOPE__MSG_REPORT)
     on_report(job, env->report);
+  else if (c == PLUGSUP__ENVELOPE__MSG_ABI_DATA)
+    on_abi_data(job, env->abi_data);
   else if (c == PLUGSUP__ENVELOPE__MSG_RESULT)
     on_result(job, env);
   else

@@ -122,7 +122,15 @@ typedef struct sup_request {
   char **env_denied;            /* host variables the policy kept back,
                                    for the audit (only with on_audit) */
   size_t nenv_denied;
+  plugsup_abi abi;              /* METADATA, CALL */
+  char *tool;                   /* CALL of a tool plugin */
 } sup_request;
+
+/* INSPECT, METADATA and CALL: runs that speak a plugin ABI. */
+static inline bool sup_mode_is_abi(plugsup_mode m) {
+  return m == PLUGSUP_MODE_INSPECT || m == PLUGSUP_MODE_METADATA ||
+         m == PLUGSUP_MODE_CALL;
+}
 
 typedef struct sup_list {
   plugsup_job *head, *tail;
@@ -172,6 +180,10 @@ struct plugsup_job {
   char *violation_syscall;   /* from a SandboxViolation frame */
   long violation_number;
   sup_buf out, err;
+  plugsup_abi_item *items;   /* ABI runs: from AbiData frames (abi.c) */
+  size_t n_items, cap_items;
+  bool item_open;            /* the last item's piece said 'more' */
+  uint64_t item_bytes;       /* data bytes of every item so far */
   plugsup_result *res;       /* set once state is JOB_DONE */
   struct sup_broker *broker; /* while running: host calls (broker.h) */
 };
@@ -278,6 +290,9 @@ void sup_job_reply(plugsup_job *job, const Plugsup__HostReply *reply);
 /* Fills job->res for a worker that could not be started ('why'). */
 void sup_job_spawn_failed(plugsup_job *job);
 plugsup_result *sup_result_alloc(void);
+/* Replaces r's message with a formatted one (cut at 256 bytes). */
+void sup_result_set_message(plugsup_result *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Adds a Report's (or a Result's) exports and imports to the job's; a
 ** static sentence saying what is wrong with them, or NULL. */
 const char *sup_job_add_report(plugsup_job *job,
@@ -287,6 +302,21 @@ const char *sup_job_add_report(plugsup_job *job,
                                size_t n_imports);
 
 void sup_job_free_report(plugsup_job *job);
+
+/* ---- ABI runs (abi.c) ---- */
+
+/* Adds one AbiData piece to the job's items; a static sentence saying
+** what is wrong with it, or NULL. */
+const char *sup_job_add_abi_data(plugsup_job *job, const Plugsup__AbiData *d);
+/* Checks the ABI parts of the worker's Result against the run; a static
+** sentence, or NULL. */
+const char *sup_abi_result_problem(const plugsup_job *job,
+                                   const Plugsup__Result *w);
+/* Moves the ABI parts (abis, items, output, manifest) into r, and turns
+** an observe response that says it failed into PLUGIN_ERROR. */
+void sup_abi_finish(plugsup_job *job, plugsup_result *r);
+void sup_job_free_items(plugsup_job *job);
+void sup_abi_result_free(plugsup_result *r);
 
 /* ---- reports (report.c) ---- */
 

@@ -173,6 +173,7 @@ static void job_free(plugsup_job *job) {
   if (job->result)
     plugsup__result__free_unpacked(job->result, NULL);
   sup_job_free_report(job);
+  sup_job_free_items(job);
   free(job->violation_syscall);
   free(job->out.data);
   free(job->err.data);

@@ -130,10 +130,22 @@ static plugsup_status check_options(const plugsup_run_options *o) {
   if (o->size < sizeof *o)
     return sup_fail(PLUGSUP_EINVAL, "plugsup_run_options.size is %zu, "
                     "expected %zu", o->size, sizeof *o);
-  if (o->mode > PLUGSUP_MODE_VALIDATE)
+  if (o->mode > PLUGSUP_MODE_CALL)
     return sup_fail(PLUGSUP_EINVAL, "unknown run mode %d", (int)o->mode);
   if (o->mode == PLUGSUP_MODE_INVOKE && (!o->export_name || !*o->export_name))
     return sup_fail(PLUGSUP_EINVAL, "an INVOKE run needs an export name");
+  if ((o->mode == PLUGSUP_MODE_METADATA || o->mode == PLUGSUP_MODE_CALL) &&
+      (o->abi <= PLUGSUP_ABI_NONE || o->abi >= PLUGSUP_ABI_COUNT_))
+    return sup_fail(PLUGSUP_EINVAL, "a %s run needs an ABI (process, tool "
+                    "or observe)", o->mode == PLUGSUP_MODE_CALL ? "CALL"
+                                                               : "METADATA");
+  if (o->mode == PLUGSUP_MODE_CALL && o->abi == PLUGSUP_ABI_TOOL &&
+      (!o->tool || !*o->tool))
+    return sup_fail(PLUGSUP_EINVAL, "a CALL of a tool plugin needs a tool "
+                    "name");
+  if (sup_mode_is_abi(o->mode) && o->input_from_fd)
+    return sup_fail(PLUGSUP_EINVAL, "an ABI run takes its input as bytes, "
+                    "not from a descriptor");
   if ((o->nargs && !o->args) || (o->argc && !o->argv) ||
       (o->input_len && !o->input))
     return sup_fail(PLUGSUP_EINVAL, "a count is set but its array is NULL");
@@ -171,6 +183,10 @@ plugsup_status sup_request_copy(sup_request *dst, const plugsup_run_options *o,
             (o->input_from_fd || copy_input(dst, o)) && copy_env(dst, rules);
   if (ok && o->mode == PLUGSUP_MODE_INVOKE)
     ok = (dst->export_name = strdup(o->export_name)) != NULL;
+  if (o->mode == PLUGSUP_MODE_METADATA || o->mode == PLUGSUP_MODE_CALL)
+    dst->abi = o->abi;
+  if (ok && o->mode == PLUGSUP_MODE_CALL && o->abi == PLUGSUP_ABI_TOOL)
+    ok = (dst->tool = strdup(o->tool)) != NULL;
   if (!ok) {
     sup_request_free(dst);
     return sup_fail(PLUGSUP_ENOMEM, "cannot copy the run options");
@@ -194,6 +210,7 @@ void sup_request_free(sup_request *r) {
   free(r->argv);
   free(r->args);
   free(r->export_name);
+  free(r->tool);
   free(r->input);
   memset(r, 0, sizeof *r);
 }
@@ -217,7 +234,16 @@ static const Plugsup__Run__Mode proto_modes[] = {
     [PLUGSUP_MODE_START] = PLUGSUP__RUN__MODE__START,
     [PLUGSUP_MODE_INVOKE] = PLUGSUP__RUN__MODE__INVOKE,
     [PLUGSUP_MODE_VALIDATE] = PLUGSUP__RUN__MODE__VALIDATE,
+    [PLUGSUP_MODE_INSPECT] = PLUGSUP__RUN__MODE__INSPECT,
+    [PLUGSUP_MODE_METADATA] = PLUGSUP__RUN__MODE__ABI,
+    [PLUGSUP_MODE_CALL] = PLUGSUP__RUN__MODE__ABI,
 };
+
+_Static_assert((int)PLUGSUP_ABI_PROCESS == (int)PLUGSUP__ABI__ABI_PROCESS &&
+                   (int)PLUGSUP_ABI_TOOL == (int)PLUGSUP__ABI__ABI_TOOL &&
+                   (int)PLUGSUP_ABI_OBSERVE == (int)PLUGSUP__ABI__ABI_OBSERVE &&
+                   PLUGSUP_ABI_COUNT_ == 4,
+               "the public ABI numbers are the protocol's");
 
 /* Floats travel as their bit patterns so NaN payloads survive. */
 static uint64_t value_bits(const plugsup_value *v) {
@@ -303,6 +329,12 @@ static bool run_frame_build(run_frame *f, const plugsup_job *job) {
   f->run.limits = &f->limits;
   if (r->export_name)
     f->run.export_name = r->export_name;
+  f->run.abi = (Plugsup__Abi)r->abi;
+  if (r->mode == PLUGSUP_MODE_METADATA || r->mode == PLUGSUP_MODE_CALL)
+    f->run.step = r->mode == PLUGSUP_MODE_CALL ? PLUGSUP__RUN__ABI_STEP__CALL
+                                               : PLUGSUP__RUN__ABI_STEP__METADATA;
+  if (r->tool)
+    f->run.tool = (ProtobufCBinaryData){strlen(r->tool), (uint8_t *)r->tool};
   /* With the random capability, a seed the plugin cannot predict (a short
   ** read only weakens the plugin's own randomness, never the sandbox);
   ** without it, a fixed one: the same numbers on every run. */

@@ -41,7 +41,7 @@ plugsup_result *sup_result_alloc(void) {
   if (!r)
     return NULL;
   r->trap_kind = r->message = r->syscall = empty;
-  r->out.data = r->err.data = empty;
+  r->out.data = r->err.data = r->abi_output.data = r->manifest = empty;
   r->syscall_number = -1;
   return r;
 }
@@ -64,12 +64,13 @@ void plugsup_result_free(plugsup_result *r) {
   for (size_t i = 0; i < r->import_count; i++)
     free_str(r->imports[i]);
   free((void *)r->imports);
+  sup_abi_result_free(r);
+  free_str(r->abi_output.data);
+  free_str(r->manifest);
   free(r);
 }
 
-static void set_message(plugsup_result *r, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void set_message(plugsup_result *r, const char *fmt, ...) {
+void sup_result_set_message(plugsup_result *r, const char *fmt, ...) {
   char buf[256];
   va_list ap;
   va_start(ap, fmt);
@@ -172,7 +173,8 @@ const char *sup_job_add_report(plugsup_job *job,
                                Plugsup__ImportInfo *const *imports,
                                size_t n_imports) {
   size_t module_len = job->plugin->len;
-  if (job->req.mode != PLUGSUP_MODE_VALIDATE && (n_exports || n_imports))
+  if (job->req.mode != PLUGSUP_MODE_VALIDATE &&
+      job->req.mode != PLUGSUP_MODE_INSPECT && (n_exports || n_imports))
     return "worker sent a module report for a run that did not ask for one";
   if (job->n_exports + n_exports > module_len / 3 ||
       job->n_imports + n_imports > module_len / 4 ||
@@ -207,6 +209,7 @@ static const plugsup_outcome from_worker[] = {
     [PLUGSUP__OUTCOME__OUT_OF_MEMORY] = PLUGSUP_OUTCOME_OUT_OF_MEMORY,
     [PLUGSUP__OUTCOME__INVALID_MODULE] = PLUGSUP_OUTCOME_INVALID_MODULE,
     [PLUGSUP__OUTCOME__BAD_REQUEST] = PLUGSUP_OUTCOME_BAD_REQUEST,
+    [PLUGSUP__OUTCOME__ABI_ERROR] = PLUGSUP_OUTCOME_ABI_ERROR,
 };
 
 static void from_result(plugsup_result *r, const Plugsup__Result *w) {
@@ -214,7 +217,7 @@ static void from_result(plugsup_result *r, const Plugsup__Result *w) {
   if (w->outcome <= PLUGSUP__OUTCOME__OUTCOME_UNSPECIFIED ||
       (size_t)w->outcome >= n || !values_typed(w)) {
     r->outcome = PLUGSUP_OUTCOME_PROTOCOL_ERROR;
-    set_message(r, "worker sent a malformed result");
+    sup_result_set_message(r, "worker sent a malformed result");
     return;
   }
   r->outcome = from_worker[w->outcome];
@@ -226,7 +229,7 @@ static void from_result(plugsup_result *r, const Plugsup__Result *w) {
   r->message = prose(w->message);
   if (!copy_values(r, w)) {
     r->outcome = PLUGSUP_OUTCOME_WORKER_FAILED;
-    set_message(r, "out of memory while copying the worker's result");
+    sup_result_set_message(r, "out of memory while copying the worker's result");
   }
 }
 
@@ -254,11 +257,11 @@ static void from_exit_status(plugsup_result *r, int code) {
   for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
     if (codes[i].code == code) {
       r->outcome = codes[i].outcome;
-      set_message(r, "%s (exit status %d)", codes[i].text, code);
+      sup_result_set_message(r, "%s (exit status %d)", codes[i].text, code);
       return;
     }
   r->outcome = PLUGSUP_OUTCOME_PROTOCOL_ERROR;
-  set_message(r, "worker exited with status %d without a result", code);
+  sup_result_set_message(r, "worker exited with status %d without a result", code);
 }
 
 static void violation(plugsup_job *job, plugsup_result *r) {
@@ -269,33 +272,33 @@ static void violation(plugsup_job *job, plugsup_result *r) {
   } else
     r->syscall = unknown;
   r->syscall_number = job->violation_number;
-  set_message(r, "worker made a forbidden system call: %s (%ld)", r->syscall,
+  sup_result_set_message(r, "worker made a forbidden system call: %s (%ld)", r->syscall,
               r->syscall_number);
 }
 
 static void from_signal(plugsup_result *r, int sig) {
   if (sig == SIGXCPU) {
     r->outcome = PLUGSUP_OUTCOME_TIMEOUT;
-    set_message(r, "worker used up its CPU time limit");
+    sup_result_set_message(r, "worker used up its CPU time limit");
     return;
   }
   r->outcome = PLUGSUP_OUTCOME_CRASHED;
   r->signal = sig;
-  set_message(r, "worker killed by signal %d (%s)", sig, strsignal(sig));
+  sup_result_set_message(r, "worker killed by signal %d (%s)", sig, strsignal(sig));
 }
 
 static void classify(plugsup_job *job, int status, plugsup_result *r) {
   bool sigsys = WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS;
   if (job->killed == KILL_TIMEOUT) {
     r->outcome = PLUGSUP_OUTCOME_TIMEOUT;
-    set_message(r, "wall-clock limit of %llu ms reached",
+    sup_result_set_message(r, "wall-clock limit of %llu ms reached",
                 (unsigned long long)job->req.limits.wall_ms);
   } else if (job->killed == KILL_PROTOCOL) {
     r->outcome = PLUGSUP_OUTCOME_PROTOCOL_ERROR;
-    set_message(r, "%s", job->why);
+    sup_result_set_message(r, "%s", job->why);
   } else if (job->status_lost) {
     r->outcome = PLUGSUP_OUTCOME_WORKER_FAILED;
-    set_message(r, "the worker's exit status was lost: this process ignores "
+    sup_result_set_message(r, "the worker's exit status was lost: this process ignores "
                 "SIGCHLD (SIG_IGN or SA_NOCLDWAIT), so the kernel reaped it");
   } else if (job->violation_syscall || sigsys)
     violation(job, r);
@@ -307,7 +310,7 @@ static void classify(plugsup_job *job, int status, plugsup_result *r) {
     from_signal(r, WTERMSIG(status));
   else if (WEXITSTATUS(status) == 0) {
     r->outcome = PLUGSUP_OUTCOME_PROTOCOL_ERROR;
-    set_message(r, "worker ended without a result");
+    sup_result_set_message(r, "worker ended without a result");
   } else
     from_exit_status(r, WEXITSTATUS(status));
 }
@@ -356,6 +359,7 @@ static void move_report(plugsup_job *job, plugsup_result *r) {
 void sup_job_finish(plugsup_job *job, int status) {
   classify(job, status, job->res);
   move_report(job, job->res);
+  sup_abi_finish(job, job->res);
   job->res->namespaces = job->namespaces;
   job->res->worker_uid = job->uid;
   job->res->worker_gid = job->gid;
@@ -371,5 +375,5 @@ void sup_job_finish(plugsup_job *job, int status) {
 
 void sup_job_spawn_failed(plugsup_job *job) {
   job->res->outcome = PLUGSUP_OUTCOME_WORKER_FAILED;
-  set_message(job->res, "%s", job->why);
+  sup_result_set_message(job->res, "%s", job->why);
 }

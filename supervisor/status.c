@@ -29,6 +29,8 @@ const char *plugsup_outcome_name(plugsup_outcome o) {
     return text;
     PLUGSUP_OUTCOME_LIST(X)
 #undef X
+  case PLUGSUP_OUTCOME_COUNT_:
+    break;
   }
   return "unknown";
 }
