@@ -158,9 +158,11 @@ policy *policy_intersect(const policy *grant, const policy *request);
 ** that ceiling does not cover, and returns how many. A grant is covered
 ** when every path, variable or host it could match is matched by a grant
 ** of ceiling of a kind that allows as much (fs:write covers fs:read);
-** e.g. "fs:read:/srv/**" is covered by "fs:read:/**" or "fs:write:/srv/**",
-** not by "fs:read:/srv/*". Directories count as fs: grants of their
-** tree; limits of request above ceiling's are excess too. */
+** e.g. fs:read of the glob /srv/ then '**' is covered by fs:read of '/'
+** then '**', or fs:write of /srv/ then '**', not by fs:read of /srv/ then
+** '*' (written so because a slash and a star would open a C comment).
+** Directories count as fs: grants of their tree; limits of request above
+** ceiling's are excess too. Details: docs/policy.md, "Ceilings". */
 typedef void policy_excess_fn(void *ud, const char *line, const char *why);
 size_t policy_excess(const policy *ceiling, const policy *request,
                      policy_excess_fn *excess, void *ud);
