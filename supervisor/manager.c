@@ -505,44 +505,21 @@ static void excess_finding(void *ud, const char *line, const char *why) {
        "'%s' is beyond what the manager allows: %s", line, why);
 }
 
-static const char *next_line(const char *p) {
-  p = strchr(p, '\n');
-  return p ? p + 1 : NULL;
-}
-
-/* Stand-in for policy_excess (policy/, issue 10) until it is in: a line
-** of request is covered only by the same line in ceiling. Never looser
-** than the real check, only stricter: a path grant is not yet seen as
-** covered by a wider glob of the ceiling. */
-static size_t excess_lines(const plugsup_policy *ceiling,
-                           const plugsup_policy *request,
-                           policy_excess_fn *excess, void *ud) {
-  char *have = ceiling ? plugsup_policy_describe(ceiling) : strdup("");
-  char *want = plugsup_policy_describe(request), *save = NULL;
-  size_t n = 0;
-  for (char *line = have && want ? strtok_r(want, "\n", &save) : NULL; line;
-       line = strtok_r(NULL, "\n", &save)) {
-    size_t len = strlen(line);
-    bool found = false;
-    for (const char *p = have; p && !found; p = next_line(p))
-      found = strncmp(p, line, len) == 0 && (p[len] == '\n' || !p[len]);
-    if (!found) {
-      excess(ud, line, "the ceiling does not grant it");
-      n++;
-    }
-  }
-  free(have);
-  free(want);
-  return n;
-}
-
-/* The policy its runs get must lie within the manager's ceiling. */
+/* The policy its runs get must lie within the manager's ceiling (none:
+** nothing may be granted). */
 static void choose_policy(mgr_build *b) {
   mgr_version *v = b->v;
+  plugsup_policy *nothing = NULL;
+  const plugsup_policy *ceiling = b->m->ceiling;
   if (b->src->policy) {
     sup_policy_ref(b->src->policy);
     v->policy = b->src->policy;
-    excess_lines(b->m->ceiling, v->policy, excess_finding, b);
+    if (!ceiling && plugsup_policy_new(&nothing) != PLUGSUP_OK)
+      b->oom = PLUGSUP_ENOMEM;
+    ceiling = ceiling ? ceiling : nothing;
+    if (ceiling)
+      policy_excess(ceiling->rules, v->policy->rules, excess_finding, b);
+    plugsup_policy_free(nothing);
   }
   v->policy_text = v->policy ? plugsup_policy_describe(v->policy)
                              : strdup("");

@@ -537,8 +537,8 @@ Test(manager, a_policy_beyond_the_ceiling_is_EREJECTED) {
   cr_assert_eq(rep->count, 1);
   cr_assert_str_eq(rep->findings[0].code, "permission.ceiling");
   cr_assert_str_eq(rep->findings[0].message,
-                   "'random' is beyond what the manager allows: the ceiling "
-                   "does not grant it");
+                   "'random' is beyond what the manager allows: no line of "
+                   "the ceiling covers it");
   plugsup_report_free(rep);
   plugsup_policy_free(asks);
   plugsup_plugin_info *i = info(m, "ok");
@@ -925,4 +925,38 @@ Test(manager, the_reload_callback_may_unload_the_plugin) {
                PLUGSUP_ENOENT);
   plugsup_manager_free(m);
   remove_tmpdir();
+}
+
+/* A path grant within a wider glob of the ceiling is covered. */
+Test(manager, a_narrower_path_grant_lies_within_the_ceiling) {
+  plugsup_policy *ceiling, *asks;
+  cr_assert_eq(plugsup_policy_new(&ceiling), PLUGSUP_OK);
+  cr_assert_eq(plugsup_policy_allow(ceiling, "fs:write:/srv/**"), PLUGSUP_OK);
+  plugsup_manager *m = manager_with(1, false, ceiling);
+  plugsup_policy_free(ceiling);
+  cr_assert_eq(plugsup_policy_new(&asks), PLUGSUP_OK);
+  cr_assert_eq(plugsup_policy_allow(asks, "fs:read:/srv/data/*.csv"),
+               PLUGSUP_OK);
+  plugsup_load_options o = {.size = sizeof o, .id = "reader", .policy = asks};
+  cr_assert_eq(plugsup_manager_load_bytes(m, UPPER, strlen(UPPER), &o, NULL,
+                                          NULL), PLUGSUP_OK, "%s",
+               plugsup_errmsg());
+  plugsup_policy_free(asks);
+  plugsup_manager_free(m);
+}
+
+Test(manager, without_a_ceiling_no_grant_is_allowed) {
+  plugsup_manager *m = manager_with(1, false, NULL);
+  plugsup_policy *asks;
+  plugsup_report *rep = NULL;
+  cr_assert_eq(plugsup_policy_new(&asks), PLUGSUP_OK);
+  cr_assert_eq(plugsup_policy_allow(asks, "env:HOME"), PLUGSUP_OK);
+  plugsup_load_options o = {.size = sizeof o, .id = "p", .policy = asks};
+  cr_assert_eq(plugsup_manager_load_bytes(m, UPPER, strlen(UPPER), &o, NULL,
+                                          &rep), PLUGSUP_EREJECTED);
+  cr_assert_eq(rep->errors, 1);
+  cr_assert_str_eq(rep->findings[0].code, "permission.ceiling");
+  plugsup_report_free(rep);
+  plugsup_policy_free(asks);
+  plugsup_manager_free(m);
 }
