@@ -11,7 +11,11 @@
 ** string of the result must then be safe to print. With bit 4 set the run
 ** has a policy (a read-only directory of fixtures and a temporary
 ** directory) and its host calls reach the broker (broker*.c), which must
-** never let a file appear outside the temporary directory. Contract
+** never let a file appear outside the temporary directory. With bit 5
+** set the run is an ABI run instead (INSPECT, METADATA of a tool plugin,
+** CALL of a process or an observe plugin), so the stream reaches abi.c:
+** every verdict and call name must be printable, and the plugin's bytes
+** terminated and within the output limit. Contract
 ** violations abort, so libFuzzer (or replay_main.c) reports the input.
 */
 #include <dirent.h>
@@ -140,6 +144,22 @@ static void check_result(const plugsup_result *r) {
   for (size_t i = 0; i < r->import_count; i++)
     check_printable(r->imports[i]);
   check(r->out.len + r->err.len <= 4096, "output over the limit");
+  size_t abi_bytes = r->abi_output.len;
+  for (size_t i = 0; i < r->abi_count; i++) {
+    check_printable(r->abis[i].error);
+    for (size_t j = 0; j < r->abis[i].problem_count; j++)
+      check_printable(r->abis[i].problems[j]);
+  }
+  for (size_t i = 0; i < r->abi_item_count; i++) {
+    check_printable(r->abi_items[i].call);
+    check(r->abi_items[i].data[r->abi_items[i].len] == '\0',
+          "ABI item not terminated");
+    abi_bytes += r->abi_items[i].len;
+  }
+  check(abi_bytes <= 4096, "ABI data over the output limit");
+  check(r->abi_output.data[r->abi_output.len] == '\0' &&
+            r->manifest[r->manifest_len] == '\0',
+        "ABI output or manifest not terminated");
   check(r->out.data[r->out.len] == '\0' && r->err.data[r->err.len] == '\0',
         "output not terminated");
 }
@@ -202,8 +222,19 @@ static void fuzz_stream(uint8_t how, const uint8_t *data, size_t size) {
   plugsup_plugin *p;
   plugsup_job *job;
   plugsup_result *r;
+  static const struct {
+    plugsup_mode mode;
+    plugsup_abi abi;
+  } abi_runs[] = {{PLUGSUP_MODE_INSPECT, PLUGSUP_ABI_NONE},
+                  {PLUGSUP_MODE_METADATA, PLUGSUP_ABI_TOOL},
+                  {PLUGSUP_MODE_CALL, PLUGSUP_ABI_PROCESS},
+                  {PLUGSUP_MODE_CALL, PLUGSUP_ABI_OBSERVE}};
   plugsup_run_options o = {.size = sizeof o, .mode = modes[how & 3],
                            .export_name = "f"};
+  if (how & 0x20) {
+    o.mode = abi_runs[how & 3].mode;
+    o.abi = abi_runs[how & 3].abi;
+  }
   bool brokered = how & 0x10;
   if (brokered)
     o.policy = fuzz_policy();

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """make_reply_seeds.py: writes fuzz_reply's brokered seeds (byte 0 = 0x10:
-a START run with a policy) into fuzz/regressions/fuzz_reply/. Each seed is
+a START run with a policy) and ABI seeds (byte 0 = 0x20 | run: INSPECT,
+tool METADATA, process CALL, observe CALL) into fuzz/regressions/fuzz_reply/. Each seed is
 a worker's reply stream: Hello, then host calls as proto/hostcall.h lists
 them. Run it again after changing the protocol, and commit the result."""
 import os
@@ -15,7 +16,7 @@ path_filestat_set_times path_link path_open path_readlink
 path_remove_directory path_rename path_symlink path_unlink_file
 poll_oneoff sock_accept sock_recv sock_send sock_shutdown
 clock_time_get""".split())}
-PROTOCOL = 3
+PROTOCOL = 4
 I32, I64 = 1, 2
 
 
@@ -108,6 +109,47 @@ SEEDS = {
 }
 
 
+def abi_data(call, data, index=0, more=False):
+    body = field(1, 2, call.encode()) + field(3, 2, data)
+    if index:
+        body += field(2, 0, index)
+    if more:
+        body += field(4, 0, 1)
+    return frame(field(9, 2, body))
+
+
+def abi_match(abi, problems=(), error=b""):
+    body = field(1, 0, abi)
+    for p in problems:
+        body += field(2, 2, p)
+    if error:
+        body += field(3, 2, error)
+    return body
+
+
+def result(*extra):
+    return frame(field(6, 2, field(1, 0, 1) + b"".join(extra)))
+
+
+ABI_SEEDS = {
+    "inspect": (0x20, [
+        abi_data("plugin_name", b"tk"), abi_data("plugin_tool_name", b"a", 1),
+        result(field(11, 2, abi_match(1, [b"missing export 'alloc'"])),
+               field(11, 2, abi_match(2)),
+               field(11, 2, abi_match(3, [], b"describe: bad")),
+               field(12, 2, b'{"id":"x"}'))]),
+    "tool-metadata": (0x21, [
+        abi_data("plugin_name", b"n"), abi_data("plugin_version", b"1"),
+        abi_data("plugin_tool_name", b"t", 0, True),
+        abi_data("plugin_tool_name", b"u", 0), result()]),
+    "process-call": (0x22, [
+        abi_data("process", b"\x00\x01", 0, True),
+        abi_data("process", b"\xff"), result()]),
+    "observe-call": (0x23, [
+        abi_data("observe", b'{"status": false, "error": "no"}'), result()]),
+}
+
+
 def main():
     out = os.path.join(os.path.dirname(__file__), "regressions", "fuzz_reply")
     for name, calls in SEEDS.items():
@@ -116,6 +158,9 @@ def main():
             stream += call(n, *c)
         with open(os.path.join(out, "seed-broker-" + name), "wb") as f:
             f.write(bytes([0x10]) + stream)
+    for name, (how, frames) in ABI_SEEDS.items():
+        with open(os.path.join(out, "seed-abi-" + name), "wb") as f:
+            f.write(bytes([how]) + hello() + b"".join(frames))
 
 
 if __name__ == "__main__":

@@ -117,6 +117,12 @@ typedef enum plugsup_status {
 /* A static sentence for s; "unknown status" for a value not in the list. */
 PLUGSUP_API const char *plugsup_strerror(plugsup_status s);
 
+/* A malloc'd copy of len bytes of plugin text, safe to print as the
+** library's own strings are (UNTRUSTED TEXT above; newlines and tabs are
+** escaped too); NULL when out of memory. For the plugin's own bytes that
+** a result passes on unchanged: abi_items, abi_output, out, err. */
+PLUGSUP_API char *plugsup_text_escape(const void *data, size_t len);
+
 /* The particulars of the last call that failed on this thread, e.g.
 ** "cannot open 'x.wasm': No such file or directory". Valid until the next
 ** failing plugsup call on this thread; "" if none failed yet. */

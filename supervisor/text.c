@@ -86,3 +86,7 @@ char *sup_guest_text(const void *data, size_t len, sup_text_mode mode) {
   *o = '\0';
   return out;
 }
+
+char *plugsup_text_escape(const void *data, size_t len) {
+  return sup_guest_text(data ? data : "", data ? len : 0, SUP_TEXT_PROSE);
+}

@@ -6,6 +6,7 @@
 ** the supervisor passes no environment and a fixed argv.
 */
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -469,6 +470,93 @@ static void shrink_shared(void) {
   frame_free(r2);
 }
 
+/* ---- ABI runs ---- */
+
+static void abi_data(const char *call, uint32_t index, const void *data,
+                     size_t len, bool more) {
+  Plugsup__AbiData d = PLUGSUP__ABI_DATA__INIT;
+  Plugsup__Envelope env = PLUGSUP__ENVELOPE__INIT;
+  d.call = (char *)call;
+  d.index = index;
+  d.data = (ProtobufCBinaryData){len, (uint8_t *)data};
+  d.more = more;
+  env.msg_case = PLUGSUP__ENVELOPE__MSG_ABI_DATA;
+  env.abi_data = &d;
+  send_env(&env);
+}
+
+/* The honest answers: INSPECT says the module is a tool plugin, with one
+** tool, not a process plugin (a hostile problem text), and carries a
+** manifest; CALL echoes its input in two pieces, reversed. */
+static void abi_honest(Plugsup__Run *run) {
+  Plugsup__Result r = PLUGSUP__RESULT__INIT;
+  Plugsup__AbiMatch m[3], *mp[3] = {&m[0], &m[1], &m[2]};
+  char *problems[] = {"missing export 'alloc'\x1b[31m"};
+  r.outcome = PLUGSUP__OUTCOME__OK;
+  if (run->mode == PLUGSUP__RUN__MODE__INSPECT) {
+    for (int i = 0; i < 3; i++) {
+      plugsup__abi_match__init(&m[i]);
+      m[i].abi = (Plugsup__Abi)(i + 1);
+    }
+    m[0].n_problems = 1;
+    m[0].problems = problems;
+    m[2].error = "describe: string at 70000 is outside memory";
+    abi_data("plugin_name", 0, "tk", 2, false);
+    abi_data("plugin_tool_name", 0, "a\nb", 3, false);
+    r.n_abis = 3;
+    r.abis = mp;
+    r.manifest = bytes_of("{\"id\":\"tk\"}", 11);
+  } else if (run->step == PLUGSUP__RUN__ABI_STEP__METADATA) {
+    abi_data("describe", 0, "{}", 2, false);
+  } else {
+    size_t half = run->input.len / 2;
+    abi_data(run->abi == PLUGSUP__ABI__ABI_OBSERVE ? "observe" : "process",
+             0, run->input.data, half, true);
+    abi_data(run->abi == PLUGSUP__ABI__ABI_OBSERVE ? "observe" : "process",
+             0, run->input.data + half, run->input.len - half, false);
+  }
+  result(&r);
+}
+
+/* Each breaks one rule of AbiData or the Result's ABI parts. */
+static void abi_misbehave(const char *how, Plugsup__Run *run) {
+  static char big[FRAME_ABI_PIECE + 1];
+  Plugsup__Result r = PLUGSUP__RESULT__INIT;
+  Plugsup__AbiMatch m = PLUGSUP__ABI_MATCH__INIT, *mp[2] = {&m, &m};
+  r.outcome = PLUGSUP__OUTCOME__OK;
+  m.abi = PLUGSUP__ABI__ABI_TOOL;
+  if (!strcmp(how, "interleave")) {
+    abi_data("a", 0, "x", 1, true);
+    abi_data("b", 0, "y", 1, false);
+  } else if (!strcmp(how, "overlimit")) {
+    for (int i = 0; i < 4; i++)
+      abi_data("process", 0, big, 1000, i < 3);
+  } else if (!strcmp(how, "bigpiece")) {
+    abi_data("process", 0, big, sizeof big, false);
+  } else if (!strcmp(how, "manyitems")) {
+    for (unsigned i = 0; i <= FRAME_ABI_MAX_ITEMS; i++)
+      abi_data("plugin_tool_name", i, "t", 1, false);
+  } else if (!strcmp(how, "openend")) {
+    abi_data("process", 0, "x", 1, true);
+  } else if (!strcmp(how, "twice")) {
+    r.n_abis = 2;
+    r.abis = mp;
+  } else if (!strcmp(how, "nooutput")) {
+    (void)run;
+  }
+  result(&r);
+}
+
+static void abi_mode(const char *how) {
+  hello(FRAME_PROTOCOL_VERSION);
+  Plugsup__Envelope *env = read_run();
+  if (!strcmp(how, "ok"))
+    abi_honest(env->run);
+  else
+    abi_misbehave(how, env->run);
+  frame_free(env);
+}
+
 /* Dies by SIGSEGV even in a sanitized build, whose handler would turn the
 ** signal into exit status 1. */
 static void crash(void) {
@@ -507,6 +595,8 @@ int main(int argc, char **argv) {
     shrink_shared();
   else if (!strncmp(mode, "hostcall-", 9))
     host_call(mode + 9);
+  else if (!strncmp(mode, "abi-", 4))
+    abi_mode(mode + 4);
   else if (!strcmp(mode, "badversion"))
     hello(99), sleep_forever();
   else if (!strcmp(mode, "closepipe"))
