@@ -960,3 +960,73 @@ Test(manager, without_a_ceiling_no_grant_is_allowed) {
   plugsup_policy_free(asks);
   plugsup_manager_free(m);
 }
+
+/* ---- through the real supervisor, with a fake ABI worker ----
+** fake-worker-abi-ok answers INSPECT for any module: not a process plugin
+** (a problem text with a terminal escape), a tool plugin "tk" with one
+** tool, an observe plugin whose metadata failed, and a manifest section;
+** its CALL echoes the input. */
+
+static plugsup_manager *manager_on(const char *worker) {
+  plugsup_manager_config cfg;
+  plugsup_manager *m = NULL;
+  plugsup_manager_config_init(&cfg);
+  cfg.supervisor.worker_path = worker;
+  cr_assert_eq(plugsup_manager_new(&cfg, &m), PLUGSUP_OK, "%s",
+               plugsup_errmsg());
+  return m;
+}
+
+Test(manager_worker, two_satisfied_abis_are_ambiguous) {
+  plugsup_manager *m = manager_on(E2E_DIR "/fake-worker-abi-ok");
+  plugsup_report *rep = NULL;
+  plugsup_load_options o = {.size = sizeof o, .id = "x"};
+  cr_assert_eq(plugsup_manager_load_bytes(m, "\0asm", 4, &o, NULL, &rep),
+               PLUGSUP_EREJECTED);
+  cr_assert_eq(rep->errors, 2);
+  cr_assert_str_eq(rep->findings[0].code, "manifest.unsupported");
+  cr_assert_str_eq(rep->findings[0].message,
+                   "a manifest came with the plugin (the plugsup.manifest "
+                   "section), and this build cannot read manifests yet");
+  cr_assert_str_eq(rep->findings[1].code, "abi.ambiguous");
+  plugsup_report_free(rep);
+  plugsup_manager_free(m);
+}
+
+Test(manager_worker, the_chosen_abis_faults_are_each_an_error) {
+  plugsup_manager *m = manager_on(E2E_DIR "/fake-worker-abi-ok");
+  plugsup_report *rep = NULL;
+  plugsup_load_options o = {.size = sizeof o, .abi = PLUGSUP_ABI_PROCESS};
+  cr_assert_eq(plugsup_manager_load_bytes(m, "\0asm", 4, &o, NULL, &rep),
+               PLUGSUP_EREJECTED);
+  cr_assert_str_eq(rep->findings[1].code, "abi.problem");
+  /* the worker's text, escaped by the supervisor */
+  cr_assert_str_eq(rep->findings[1].message,
+                   "process ABI: missing export 'alloc'\\x1b[31m");
+  plugsup_report_free(rep);
+  o.abi = PLUGSUP_ABI_OBSERVE;
+  cr_assert_eq(plugsup_manager_load_bytes(m, "\0asm", 4, &o, NULL, &rep),
+               PLUGSUP_EREJECTED);
+  bool seen = false;
+  for (size_t i = 0; i < rep->count; i++)
+    seen |= strcmp(rep->findings[i].message,
+                   "observe ABI: its metadata could not be read: describe: "
+                   "string at 70000 is outside memory") == 0;
+  cr_assert(seen);
+  plugsup_report_free(rep);
+  plugsup_manager_free(m);
+  assert_no_children();
+}
+
+Test(manager_worker, a_worker_that_breaks_the_protocol_rejects_the_load) {
+  plugsup_manager *m = manager_on(E2E_DIR "/fake-worker-garbage");
+  plugsup_report *rep = NULL;
+  plugsup_load_options o = {.size = sizeof o, .id = "x"};
+  cr_assert_eq(plugsup_manager_load_bytes(m, "\0asm", 4, &o, NULL, &rep),
+               PLUGSUP_EREJECTED);
+  cr_assert_str_eq(rep->findings[0].code, "module.invalid");
+  cr_assert(strstr(rep->findings[0].message, "(protocol_error)"), "%s",
+            rep->findings[0].message);
+  plugsup_report_free(rep);
+  plugsup_manager_free(m);
+}
