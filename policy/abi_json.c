@@ -47,13 +47,17 @@ static int capability(policy *p, size_t i, json_t *cap, char *err,
   json_t *pattern = json_object_get(cap, "pattern");
   if (!json_is_object(cap) || !json_is_string(kind) ||
       (pattern && !json_is_string(pattern)))
-    return pol_err(err, errlen, "describe: capabilities[%zu] must be an "
-                   "object with a string 'kind' and 'pattern'", i);
+    return pol_err(err, errlen,
+                   "describe: capabilities[%zu] must be an "
+                   "object with a string 'kind' and 'pattern'",
+                   i);
   const char *k = json_string_value(kind);
   const char *pat = pattern ? json_string_value(pattern) : "";
   if (abi_capability_line(k, pat, line, sizeof line) < 0)
-    return pol_err(err, errlen, "describe: capabilities[%zu] is longer than "
-                   "%d bytes", i, POL_MAX_TEXT);
+    return pol_err(err, errlen,
+                   "describe: capabilities[%zu] is longer than "
+                   "%d bytes",
+                   i, POL_MAX_TEXT);
   if (pol_apply_line(p, line, why, sizeof why) < 0)
     return pol_err(err, errlen, "describe: capabilities[%zu] '%.200s': %s", i,
                    line, why);
@@ -227,8 +231,7 @@ static void json_text(pol_text *t, const char *s) {
 }
 
 char *abi_tool_metadata(const char *name, const char *version,
-                        const char *description,
-                        const char *const *tool_names,
+                        const char *description, const char *const *tool_names,
                         const char *const *tool_descriptions, size_t n) {
   pol_text t = {0};
   pol_text_add(&t, "{\"name\":");

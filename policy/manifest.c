@@ -14,7 +14,7 @@
 
 #define MAX_STRING 4096 /* any text field */
 #define M(c) ((manifest *)(c)->target)
-#define POL_GROW_N(arr, n, cap) \
+#define POL_GROW_N(arr, n, cap)                                                \
   pol_grow((void **)&(arr), &(cap), (n), sizeof *(arr))
 
 /* The ABIs a manifest may name (the public plugsup_abi names). */
@@ -40,8 +40,10 @@ static int id_of(pol_jctx *c, json_t *v, char **out) {
     return pol_jfail(c, false, "expected a string");
   if (n == 0 || n > 64 ||
       strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789._-") != n)
-    return pol_jfail(c, false, "'%.64s%s' is not an id: 1 to 64 of a-z, "
-                     "0-9, '.', '_', '-'", s, n > 64 ? "..." : "");
+    return pol_jfail(c, false,
+                     "'%.64s%s' is not an id: 1 to 64 of a-z, "
+                     "0-9, '.', '_', '-'",
+                     s, n > 64 ? "..." : "");
   return string_of(c, v, out);
 }
 
@@ -97,8 +99,8 @@ static int permission(pol_jctx *c, json_t *e) {
   char why[512];
   if (!json_is_string(e))
     return pol_jfail(c, false, "expected a string");
-  if (pol_apply_line(M(c)->permissions, json_string_value(e), why,
-                     sizeof why) < 0)
+  if (pol_apply_line(M(c)->permissions, json_string_value(e), why, sizeof why) <
+      0)
     return pol_jfail(c, false, "%s", why);
   return 0;
 }
@@ -134,9 +136,7 @@ static manifest_dep *dep(pol_jctx *c) {
   return &M(c)->deps[M(c)->dep_count - 1];
 }
 
-static int f_dep_id(pol_jctx *c, json_t *v) {
-  return id_of(c, v, &dep(c)->id);
-}
+static int f_dep_id(pol_jctx *c, json_t *v) { return id_of(c, v, &dep(c)->id); }
 
 static int f_dep_version(pol_jctx *c, json_t *v) {
   char why[256];
@@ -283,8 +283,12 @@ manifest *manifest_parse(const char *source, const char *text, size_t len,
     pol_err(err, errlen, "out of memory");
     goto fail;
   }
-  pol_jctx c = {.target = m, .source = source, .text = text, .len = len,
-                .err = err, .errlen = errlen};
+  pol_jctx c = {.target = m,
+                .source = source,
+                .text = text,
+                .len = len,
+                .err = err,
+                .errlen = errlen};
   if (walk(&c, root) < 0)
     goto fail;
   json_decref(root);

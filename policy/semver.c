@@ -205,8 +205,8 @@ static bool term(const char *t, size_t n, const semver *v, bool *ok) {
   static const struct {
     const char *text;
     range_op op;
-  } ops[] = {{">=", OP_GE}, {"<=", OP_LE}, {">", OP_GT},
-             {"<", OP_LT},  {"=", OP_EQ}};
+  } ops[] = {
+      {">=", OP_GE}, {"<=", OP_LE}, {">", OP_GT}, {"<", OP_LT}, {"=", OP_EQ}};
   if (is_x(t, n)) {
     *ok = true;
     return true;
