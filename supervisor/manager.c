@@ -26,7 +26,10 @@
 
 #include "internal.h"
 #include "manager.h"
+#include "abi_json.h"
+#include "manifest.h"
 #include "policy.h"
+#include "schema.h"
 
 /* One validated module and what was learnt from it; never changed once
 ** built, freed by its last user. */
@@ -42,7 +45,10 @@ typedef struct mgr_version {
   char *policy_text;
   char **tools;         /* TOOL: the names as the plugin gave them */
   size_t ntools;
-  plugsup_limits limits; /* 0 fields: the manager's */
+  plugsup_limits limits; /* the manifest's resources; 0: the manager's */
+  char *schema;         /* OBSERVE: schema()'s text, for each execute */
+  size_t schema_len;
+  plugsup_policy *requested; /* OBSERVE: what describe() asks for */
 } mgr_version;
 
 /* What a load was given, kept for the reloads of its file. */
@@ -90,6 +96,8 @@ struct plugsup_manager {
   sup_mgr_runner runner;
   bool watching;
   sup_watcher watcher;
+  plugsup_limits host;  /* the supervisor config's, resolved: the most a
+                           manifest's resources may ask */
 };
 
 /* ---- small helpers ---- */
@@ -136,6 +144,8 @@ static void version_unref(mgr_version *v) {
   for (size_t i = 0; i < v->ntools; i++)
     free(v->tools[i]);
   free(v->tools);
+  free(v->schema);
+  sup_policy_unref(v->requested);
   free(v);
 }
 
@@ -255,6 +265,7 @@ typedef struct mgr_build {
   const mgr_source *src;
   const char *path;        /* "" for bytes */
   plugsup_result *res;     /* the INSPECT run */
+  manifest *man;           /* the plugin's manifest, if it has one */
   plugsup_report *rep;
   mgr_version *v;
   plugsup_status oom;      /* ENOMEM once an allocation failed */
@@ -345,99 +356,137 @@ static char *item_text(mgr_build *b, const char *call, uint32_t index) {
   return s;
 }
 
-static void set_json_text(json_t *obj, const char *key, const char *text) {
-  json_object_set_new(obj, key, json_string(text ? text : ""));
+/* A policy of policy/ as a public one, taking it. */
+static plugsup_policy *wrap_policy(mgr_build *b, policy *rules) {
+  plugsup_policy *p = rules ? calloc(1, sizeof *p) : NULL;
+  if (!p) {
+    policy_free(rules);
+    b->oom = PLUGSUP_ENOMEM;
+    return NULL;
+  }
+  atomic_init(&p->refs, 1);
+  p->rules = rules;
+  return p;
+}
+
+/* An item's bytes as the plugin gave them, up to a NUL ("" if missing). */
+static const char *item_raw(mgr_build *b, const char *call, uint32_t index) {
+  const plugsup_abi_item *it = item_of(b->res, call, index);
+  return it ? it->data : "";
+}
+
+/* A JSON text re-written compact, keys sorted, in ASCII: what a plugin
+** wrote prints as escapes, not as itself. NULL if it is not JSON. */
+static char *ascii_json(const char *text, size_t len) {
+  json_error_t err;
+  json_t *j = json_loadb(text, len, 0, &err);
+  char *out = j ? json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII |
+                                    JSON_SORT_KEYS | JSON_ENCODE_ANY)
+                : NULL;
+  json_decref(j);
+  return out;
 }
 
 /* TOOL: name, version, description and the tools, each name kept as the
-** plugin gave it (execute matches on it) and escaped for the JSON. */
-static json_t *tool_metadata(mgr_build *b) {
+** plugin gave it (execute matches on it); policy/ writes the JSON, made
+** ASCII here so that it is safe to print. */
+static char *tool_metadata(mgr_build *b) {
   mgr_version *v = b->v;
-  json_t *meta = json_object(), *tools = json_array();
+  const char **descs;
+  char *json;
   v->name = item_text(b, "plugin_name", 0);
   v->version = item_text(b, "plugin_version", 0);
   v->description = item_text(b, "plugin_description", 0);
   while (item_of(b->res, "plugin_tool_name", (uint32_t)v->ntools))
     v->ntools++;
-  v->tools = calloc(v->ntools ? v->ntools : 1, sizeof *v->tools);
-  if (!meta || !tools || !v->tools) {
-    b->oom = PLUGSUP_ENOMEM;
-    v->ntools = 0;
-    json_decref(tools);
-    return meta;
+  v->tools = calloc(v->ntools + 1, sizeof *v->tools);
+  descs = calloc(v->ntools + 1, sizeof *descs);
+  for (size_t i = 0; v->tools && descs && i < v->ntools; i++) {
+    v->tools[i] = strdup(item_raw(b, "plugin_tool_name", (uint32_t)i));
+    descs[i] = item_raw(b, "plugin_tool_description", (uint32_t)i);
+    if (!v->tools[i])
+      b->oom = PLUGSUP_ENOMEM;
   }
-  for (size_t i = 0; i < v->ntools; i++) {
-    const plugsup_abi_item *it = item_of(b->res, "plugin_tool_name", i);
-    char *shown = item_text(b, "plugin_tool_name", (uint32_t)i);
-    char *desc = item_text(b, "plugin_tool_description", (uint32_t)i);
-    json_t *t = json_object();
-    v->tools[i] = strndup(it->data, it->len);
-    set_json_text(t, "name", shown);
-    set_json_text(t, "description", desc);
-    json_array_append_new(tools, t);
-    free(shown);
-    free(desc);
-  }
-  set_json_text(meta, "name", v->name);
-  set_json_text(meta, "version", v->version);
-  set_json_text(meta, "description", v->description);
-  json_object_set_new(meta, "tools", tools);
-  return meta;
-}
-
-/* One of describe()'s or schema()'s answers, parsed; an error finding for
-** one that is not a JSON object. */
-static json_t *observe_json(mgr_build *b, const char *call) {
-  const plugsup_abi_item *it = item_of(b->res, call, 0);
-  json_error_t err;
-  json_t *j = it ? json_loadb(it->data, it->len, 0, &err) : NULL;
-  if (j && json_is_object(j))
-    return j;
-  json_decref(j);
-  note(b, PLUGSUP_SEVERITY_ERROR, "abi.metadata",
-       "%s() did not return a JSON object", call);
-  return json_object();
-}
-
-static char *json_field_text(mgr_build *b, json_t *obj, const char *key) {
-  json_t *f = json_object_get(obj, key);
-  const char *s = json_is_string(f) ? json_string_value(f) : "";
-  char *t = guest_text(s, json_is_string(f) ? json_string_length(f) : 0);
-  if (!t)
+  if (!v->tools || !descs || b->oom) {
     b->oom = PLUGSUP_ENOMEM;
-  return t;
+    free(descs);
+    return NULL;
+  }
+  json = abi_tool_metadata(item_raw(b, "plugin_name", 0),
+                           item_raw(b, "plugin_version", 0),
+                           item_raw(b, "plugin_description", 0),
+                           (const char *const *)v->tools, descs, v->ntools);
+  free(descs);
+  char *ascii = json ? ascii_json(json, strlen(json)) : NULL;
+  free(json);
+  return ascii;
 }
 
-/* OBSERVE: describe() and schema(); describe's name, version and
-** description name the plugin. */
-static json_t *observe_metadata(mgr_build *b) {
-  json_t *meta = json_object();
-  json_t *describe = observe_json(b, "describe");
-  json_t *schema = observe_json(b, "schema");
-  b->v->name = json_field_text(b, describe, "name");
-  b->v->version = json_field_text(b, describe, "version");
-  b->v->description = json_field_text(b, describe, "description");
-  json_object_set_new(meta, "describe", describe);
-  json_object_set_new(meta, "schema", schema);
-  return meta;
+/* schema() must be a schema policy/ can check configurations against;
+** an empty configuration may mismatch (a required field), not more. */
+static void check_schema(mgr_build *b, const plugsup_abi_item *it) {
+  char err[256];
+  mgr_version *v = b->v;
+  if (!it) {
+    note(b, PLUGSUP_SEVERITY_ERROR, "abi.schema", "schema() returned nothing");
+    return;
+  }
+  if (!(v->schema = malloc(it->len + 1))) {
+    b->oom = PLUGSUP_ENOMEM;
+    return;
+  }
+  memcpy(v->schema, it->data, it->len);
+  v->schema[it->len] = '\0';
+  v->schema_len = it->len;
+  if (schema_check(v->schema, v->schema_len, "", 0, NULL, err, sizeof err) ==
+      SCHEMA_UNUSABLE)
+    note(b, PLUGSUP_SEVERITY_ERROR, "abi.schema", "%s", err);
+}
+
+/* OBSERVE: describe() names the plugin and says which capabilities it
+** wants; schema() checks each execute's configuration. */
+static char *observe_metadata(mgr_build *b) {
+  const plugsup_abi_item *d = item_of(b->res, "describe", 0);
+  const plugsup_abi_item *sc = item_of(b->res, "schema", 0);
+  abi_describe desc;
+  char err[256], *dj = NULL, *sj = NULL, *json = NULL;
+  check_schema(b, sc);
+  if (abi_describe_parse(d ? d->data : "", d ? d->len : 0, &desc, err,
+                         sizeof err) < 0) {
+    note(b, PLUGSUP_SEVERITY_ERROR, "abi.metadata", "%s", err);
+    return NULL;
+  }
+  b->v->name = guest_text(desc.name, strlen(desc.name));
+  b->v->version = guest_text(desc.version, strlen(desc.version));
+  b->v->description = guest_text(desc.description, strlen(desc.description));
+  b->v->requested = wrap_policy(b, desc.capabilities);
+  desc.capabilities = NULL;
+  dj = ascii_json(desc.json, strlen(desc.json));
+  sj = sc ? ascii_json(sc->data, sc->len) : NULL;
+  if (dj && asprintf(&json, "{\"describe\":%s,\"schema\":%s}", dj,
+                     sj ? sj : "{}") < 0)
+    json = NULL;
+  if (!b->v->name || !b->v->version || !b->v->description)
+    b->oom = PLUGSUP_ENOMEM;
+  abi_describe_free(&desc);
+  free(dj);
+  free(sj);
+  return json;
 }
 
 static void read_metadata(mgr_build *b) {
   mgr_version *v = b->v;
-  json_t *meta = v->abi == PLUGSUP_ABI_TOOL      ? tool_metadata(b)
-                 : v->abi == PLUGSUP_ABI_OBSERVE ? observe_metadata(b)
-                                                 : json_object();
   const plugsup_abi_match *a = match_of(b->res, v->abi);
-  if (a && a->error && a->error[0])
+  if (a && a->error && a->error[0]) {
     note(b, PLUGSUP_SEVERITY_ERROR, "abi.metadata",
          "%s ABI: its metadata could not be read: %s",
          plugsup_abi_name(v->abi), a->error);
-  /* ENSURE_ASCII: what a plugin wrote prints as escapes, not as itself. */
-  v->metadata_json =
-      meta ? json_dumps(meta, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_SORT_KEYS)
-           : NULL;
-  json_decref(meta);
-  if (!v->metadata_json)
+    return;
+  }
+  v->metadata_json = v->abi == PLUGSUP_ABI_TOOL      ? tool_metadata(b)
+                     : v->abi == PLUGSUP_ABI_OBSERVE ? observe_metadata(b)
+                                                     : strdup("{}");
+  if (!v->metadata_json && (v->abi != PLUGSUP_ABI_OBSERVE || !b->rep->errors))
     b->oom = PLUGSUP_ENOMEM;
 }
 
@@ -457,21 +506,128 @@ static char *sibling_manifest(const char *path) {
   return NULL;
 }
 
-/* MANIFESTS in plugsup.h: the load's, the file beside, the section. The
-** manifest reader is policy/'s (issue 10); until it is in, a plugin that
-** comes with one is refused rather than run without what it declares. */
+/* A manifest file's text, or NULL with a finding. */
+static char *read_manifest_file(mgr_build *b, const char *path, size_t *len) {
+  FILE *f = fopen(path, "rbe");
+  char *text = f ? malloc(MANIFEST_MAX_BYTES + 1) : NULL;
+  *len = text ? fread(text, 1, MANIFEST_MAX_BYTES + 1, f) : 0;
+  if (!f)
+    note(b, PLUGSUP_SEVERITY_ERROR, "manifest.invalid", "cannot read '%s': %s",
+         path, strerror(errno));
+  else if (!text)
+    b->oom = PLUGSUP_ENOMEM;
+  else if (ferror(f) || *len > MANIFEST_MAX_BYTES) {
+    note(b, PLUGSUP_SEVERITY_ERROR, "manifest.invalid",
+         ferror(f) ? "cannot read '%s'" : "'%s' is larger than 64 KiB", path);
+    free(text);
+    text = NULL;
+  }
+  if (f)
+    fclose(f);
+  return text;
+}
+
+/* MANIFESTS in plugsup.h: the load's, the file beside, the section, in
+** that order; policy/ parses it. */
 static void read_manifest(mgr_build *b) {
-  char *beside = b->path[0] ? sibling_manifest(b->path) : NULL;
-  const char *where = b->src->manifest_json   ? "the load options"
-                      : b->src->manifest_path ? b->src->manifest_path
-                      : beside                ? beside
-                      : b->res->manifest_len  ? "the plugsup.manifest section"
-                                              : NULL;
-  if (where)
-    note(b, PLUGSUP_SEVERITY_ERROR, "manifest.unsupported",
-         "a manifest came with the plugin (%s), and this build cannot read "
-         "manifests yet", where);
+  char *beside = b->path[0] && !b->src->manifest_json && !b->src->manifest_path
+                     ? sibling_manifest(b->path) : NULL;
+  const char *file = b->src->manifest_path ? b->src->manifest_path : beside;
+  const char *text = b->src->manifest_json ? b->src->manifest_json
+                                           : b->res->manifest;
+  size_t len = b->src->manifest_json ? b->src->manifest_len
+                                     : b->res->manifest_len;
+  const char *source = b->src->manifest_json ? "manifest"
+                       : file                ? file
+                                             : "plugsup.manifest section";
+  char err[512], *owned = NULL;
+  if (!b->src->manifest_json && file && !(text = owned =
+                                              read_manifest_file(b, file, &len)))
+    goto done;
+  if (!len)
+    goto done; /* no manifest */
+  if (!(b->man = manifest_parse(source, text, len, err, sizeof err)))
+    note(b, PLUGSUP_SEVERITY_ERROR, "manifest.invalid", "%s", err);
+done:
+  free(owned);
   free(beside);
+}
+
+/* Manifest text is the plugin author's: shown escaped. NULL stays NULL. */
+static void take_text(mgr_build *b, char **dst, const char *src) {
+  if (!src)
+    return;
+  free(*dst);
+  if (!(*dst = guest_text(src, strlen(src))))
+    b->oom = PLUGSUP_ENOMEM;
+}
+
+static void check_resource(mgr_build *b, const char *name, uint64_t asked,
+                           uint64_t most) {
+  if (asked && most && most != PLUGSUP_FUEL_UNLIMITED && asked > most)
+    note(b, PLUGSUP_SEVERITY_ERROR, "resource.ceiling",
+         "the manifest asks for %s %llu; the manager allows at most %llu",
+         name, (unsigned long long)asked, (unsigned long long)most);
+}
+
+/* Every export the manifest promises must be in the module. */
+static void check_entry_points(mgr_build *b) {
+  for (size_t i = 0; i < b->man->entry_point_count; i++) {
+    bool found = false;
+    for (size_t k = 0; k < b->res->export_count && !found; k++)
+      found = strcmp(b->res->exports[k].name, b->man->entry_points[i]) == 0;
+    if (!found)
+      note(b, PLUGSUP_SEVERITY_ERROR, "manifest.entry_point",
+           "the manifest promises the export '%s', which the module lacks",
+           b->man->entry_points[i]);
+  }
+}
+
+/* Each dependency must be loaded, at a version within its range. */
+static void check_dependencies(mgr_build *b) {
+  for (size_t i = 0; i < b->man->dep_count; i++) {
+    const manifest_dep *d = &b->man->deps[i];
+    char version[128] = "", why[256];
+    semver sv;
+    const char *bad;
+    bool match = false;
+    pthread_mutex_lock(&b->m->lock);
+    mgr_entry *e = find_id(b->m, d->id);
+    if (e)
+      snprintf(version, sizeof version, "%s", e->cur->version);
+    pthread_mutex_unlock(&b->m->lock);
+    if (!e)
+      note(b, PLUGSUP_SEVERITY_ERROR, "manifest.dependency",
+           "it needs '%s' %s, which is not loaded", d->id, d->range);
+    else if (semver_parse(version, &sv, &bad) < 0 ||
+             semver_range_match(d->range, &sv, &match, why, sizeof why) < 0 ||
+             !match)
+      note(b, PLUGSUP_SEVERITY_ERROR, "manifest.dependency",
+           "it needs '%s' %s; the one loaded is '%s'", d->id, d->range,
+           version);
+  }
+}
+
+/* What the manifest says over what the module says: names, limits, and
+** the checks only it makes possible. */
+static void apply_manifest(mgr_build *b) {
+  mgr_version *v = b->v;
+  const plugsup_limits *host = &b->m->host;
+  if (!b->man)
+    return;
+  take_text(b, &v->name, b->man->name);
+  take_text(b, &v->version, b->man->version);
+  take_text(b, &v->description, b->man->description);
+  take_text(b, &v->author, b->man->author);
+  v->limits.memory_bytes = b->man->resources.memory_bytes;
+  v->limits.fuel = b->man->resources.fuel;
+  v->limits.wall_ms = b->man->resources.wall_ms;
+  check_resource(b, "memory_bytes", v->limits.memory_bytes,
+                 host->memory_bytes);
+  check_resource(b, "fuel", v->limits.fuel, host->fuel);
+  check_resource(b, "wall_ms", v->limits.wall_ms, host->wall_ms);
+  check_entry_points(b);
+  check_dependencies(b);
 }
 
 /* The file name without its directory and ".wasm". */
@@ -484,14 +640,16 @@ static char *id_from_path(const char *path) {
   return strndup(base, n);
 }
 
-/* plugsup_plugin_info.id: the load's, else the name, else the file's. */
+/* plugsup_plugin_info.id: the manifest's, else the load's, else the
+** name, else the file's. */
 static void choose_id(mgr_build *b) {
   mgr_version *v = b->v;
   const char *name = v->name ? v->name : "";
-  v->id = b->src->id     ? strdup(b->src->id)
-          : name[0]      ? strdup(name)
-          : b->path[0]   ? id_from_path(b->path)
-                         : strdup("");
+  v->id = b->man && b->man->id ? strdup(b->man->id)
+          : b->src->id         ? strdup(b->src->id)
+          : name[0]            ? strdup(name)
+          : b->path[0]         ? id_from_path(b->path)
+                               : strdup("");
   if (!v->id)
     b->oom = PLUGSUP_ENOMEM;
   else if (!v->id[0])
@@ -505,22 +663,35 @@ static void excess_finding(void *ud, const char *line, const char *why) {
        "'%s' is beyond what the manager allows: %s", line, why);
 }
 
-/* The policy its runs get must lie within the manager's ceiling (none:
-** nothing may be granted). */
+static void requested_finding(void *ud, const char *line, const char *why) {
+  (void)why;
+  note(ud, PLUGSUP_SEVERITY_WARNING, "permission.requested",
+       "describe() asks for '%s', which the plugin is not granted: its runs "
+       "go without", line);
+}
+
+/* The manifest's permissions, else the load's policy: what its runs get,
+** within the manager's ceiling (none: nothing may be granted). */
 static void choose_policy(mgr_build *b) {
   mgr_version *v = b->v;
   plugsup_policy *nothing = NULL;
   const plugsup_policy *ceiling = b->m->ceiling;
-  if (b->src->policy) {
+  if (b->man && b->man->has_permissions) {
+    v->policy = wrap_policy(b, b->man->permissions);
+    b->man->permissions = NULL;
+  } else if (b->src->policy) {
     sup_policy_ref(b->src->policy);
     v->policy = b->src->policy;
-    if (!ceiling && plugsup_policy_new(&nothing) != PLUGSUP_OK)
-      b->oom = PLUGSUP_ENOMEM;
-    ceiling = ceiling ? ceiling : nothing;
-    if (ceiling)
-      policy_excess(ceiling->rules, v->policy->rules, excess_finding, b);
-    plugsup_policy_free(nothing);
   }
+  if (plugsup_policy_new(&nothing) != PLUGSUP_OK)
+    b->oom = PLUGSUP_ENOMEM;
+  ceiling = ceiling ? ceiling : nothing;
+  if (v->policy && ceiling)
+    policy_excess(ceiling->rules, v->policy->rules, excess_finding, b);
+  if (v->requested && nothing)
+    policy_excess(v->policy ? v->policy->rules : nothing->rules,
+                  v->requested->rules, requested_finding, b);
+  plugsup_policy_free(nothing);
   v->policy_text = v->policy ? plugsup_policy_describe(v->policy)
                              : strdup("");
   if (!v->policy_text)
@@ -638,6 +809,13 @@ static plugsup_status inspect(mgr_build *b) {
   return PLUGSUP_OK;
 }
 
+/* The load's ABI, else the manifest's. */
+static plugsup_abi wanted_abi(mgr_build *b) {
+  if (b->src->abi != PLUGSUP_ABI_NONE || !b->man || !b->man->abi)
+    return b->src->abi;
+  return plugsup_abi_from_name(b->man->abi);
+}
+
 /* Inspects module in a worker and runs every check over what it says:
 ** *out is the version (even when the report holds errors, so that the
 ** validators see it), or NULL when the call itself failed (the status).
@@ -659,12 +837,14 @@ static plugsup_status build_version(plugsup_manager *m, plugsup_plugin *module,
     goto fail;
   if (b.res->outcome == PLUGSUP_OUTCOME_OK) {
     read_manifest(&b);
-    b.v->abi = choose_abi(&b, src->abi);
+    b.v->abi = choose_abi(&b, wanted_abi(&b));
     if (b.v->abi != PLUGSUP_ABI_NONE)
       read_metadata(&b);
+    apply_manifest(&b);
   }
   choose_id(&b);
   choose_policy(&b);
+  manifest_free(b.man);
   if (b.oom == PLUGSUP_OK)
     run_validators(&b);
   if ((st = b.oom) != PLUGSUP_OK) {
@@ -976,26 +1156,42 @@ static plugsup_status check_tool(const char *id, const mgr_version *v,
                   id);
 }
 
-/* One byte call of v's ABI on a pooled supervisor. */
-static plugsup_status run_version(plugsup_manager *m, const char *id,
-                                  mgr_version *v, const void *input,
-                                  size_t input_len,
-                                  const plugsup_execute_options *x,
-                                  plugsup_result **out) {
-  plugsup_run_options o;
-  *out = NULL;
-  if (v->abi == PLUGSUP_ABI_TOOL) {
-    plugsup_status st = check_tool(id, v, x->tool);
-    if (st != PLUGSUP_OK)
-      return st;
+/* OBSERVE: the configuration checked against the plugin's schema, with
+** its defaults filled in (*config, malloc'd), and the policy of the run:
+** the plugin's, within what its describe() asks for (*run_policy, a new
+** one, or NULL for nothing). */
+static plugsup_status observe_prepare(const mgr_version *v, const void *input,
+                                      size_t len, char **config,
+                                      plugsup_policy **run_policy) {
+  char err[512];
+  *config = NULL;
+  *run_policy = NULL;
+  int rc = schema_check(v->schema ? v->schema : "{}",
+                        v->schema ? v->schema_len : 2, input, len, config,
+                        err, sizeof err);
+  if (rc != SCHEMA_OK)
+    return sup_fail(strcmp(err, "out of memory") ? PLUGSUP_EINVAL
+                                                 : PLUGSUP_ENOMEM,
+                    "%s", err);
+  if (!v->policy || !v->requested)
+    return PLUGSUP_OK;
+  plugsup_status st = plugsup_policy_intersect(v->policy, v->requested,
+                                               run_policy);
+  if (st != PLUGSUP_OK) {
+    free(*config);
+    *config = NULL;
   }
+  return st;
+}
+
+static plugsup_run_options call_options(const mgr_version *v,
+                                        const plugsup_execute_options *x) {
+  plugsup_run_options o;
   memset(&o, 0, sizeof o);
   o.size = sizeof o;
   o.mode = PLUGSUP_MODE_CALL;
   o.abi = v->abi;
   o.tool = v->abi == PLUGSUP_ABI_TOOL ? x->tool : NULL;
-  o.input = input;
-  o.input_len = input_len;
   o.policy = v->policy;
   o.limits.memory_bytes = pick(x->limits.memory_bytes, v->limits.memory_bytes);
   o.limits.fuel = pick(x->limits.fuel, v->limits.fuel);
@@ -1004,7 +1200,37 @@ static plugsup_status run_version(plugsup_manager *m, const char *id,
   o.on_output = x->on_output;
   o.on_audit = x->on_audit;
   o.userdata = x->userdata;
-  return pooled_run(m, v->module, &o, out);
+  return o;
+}
+
+/* One byte call of v's ABI on a pooled supervisor. */
+static plugsup_status run_version(plugsup_manager *m, const char *id,
+                                  mgr_version *v, const void *input,
+                                  size_t input_len,
+                                  const plugsup_execute_options *x,
+                                  plugsup_result **out) {
+  plugsup_run_options o = call_options(v, x);
+  plugsup_policy *observe_policy = NULL;
+  char *config = NULL;
+  plugsup_status st = PLUGSUP_OK;
+  *out = NULL;
+  if (v->abi == PLUGSUP_ABI_TOOL)
+    st = check_tool(id, v, x->tool);
+  else if (v->abi == PLUGSUP_ABI_OBSERVE &&
+           (st = observe_prepare(v, input, input_len, &config,
+                                 &observe_policy)) == PLUGSUP_OK) {
+    input = config;
+    input_len = strlen(config);
+    o.policy = observe_policy;
+  }
+  if (st != PLUGSUP_OK)
+    return st;
+  o.input = input;
+  o.input_len = input_len;
+  st = pooled_run(m, v->module, &o, out);
+  plugsup_policy_free(observe_policy);
+  free(config);
+  return st;
 }
 
 /* Adds one run to e's counters; lock held. */
@@ -1375,6 +1601,7 @@ static plugsup_status manager_init(plugsup_manager *m,
   if ((st = plugsup_supervisor_new(&m->sup_cfg, &m->pool[0])) != PLUGSUP_OK)
     return st;
   m->npool = 1;
+  m->host = m->pool[0]->limits;
   if (cfg->ceiling && (st = copy_policy(cfg->ceiling, &m->ceiling)))
     return st;
   m->on_reload = cfg->on_reload;
