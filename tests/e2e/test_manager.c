@@ -27,7 +27,10 @@ typedef struct fake_res {
   plugsup_abi_match abis[3];
   const char *problems[3][1];
   plugsup_abi_item items[16];
-  char data[16][96];
+  char data[16][256];
+  char manifest[512];
+  plugsup_export exports[4];
+  char export_names[4][32];
   char *out;
 } fake_res;
 
@@ -63,8 +66,26 @@ static void add_item(fake_res *f, const char *call, uint32_t index,
   f->r.abi_items = f->items;
 }
 
+/* "exports=a,b": the module's exports, for a manifest's entry points. */
+static void fake_exports(fake_res *f, const char *spec) {
+  char list[128];
+  size_t n = 0;
+  get(spec, "exports", list, sizeof list);
+  for (char *save, *e = strtok_r(list, ",", &save); e && n < 4;
+       e = strtok_r(NULL, ",", &save), n++) {
+    snprintf(f->export_names[n], sizeof f->export_names[n], "%s", e);
+    f->exports[n] = (plugsup_export){f->export_names[n], "func", "() -> ()"};
+  }
+  f->r.exports = f->exports;
+  f->r.export_count = n;
+}
+
 static void fake_items(fake_res *f, const char *spec) {
-  char v[96], tools[96], desc[96];
+  char v[256], tools[96], desc[96];
+  if (strstr(get(spec, "abi", v, sizeof v), "observe")) {
+    add_item(f, "describe", 0, get(spec, "describe", v, sizeof v));
+    add_item(f, "schema", 0, get(spec, "schema", v, sizeof v));
+  }
   if (strstr(get(spec, "abi", v, sizeof v), "tool")) {
     add_item(f, "plugin_name", 0, get(spec, "name", v, sizeof v));
     add_item(f, "plugin_version", 0, get(spec, "version", v, sizeof v));
@@ -104,6 +125,10 @@ static fake_res *fake_inspect(const char *spec) {
   f->r.abis = f->abis;
   f->r.abi_count = 3;
   fake_items(f, spec);
+  fake_exports(f, spec);
+  get(spec, "manifest", f->manifest, sizeof f->manifest);
+  f->r.manifest = f->manifest;
+  f->r.manifest_len = strlen(f->manifest);
   return f;
 }
 
@@ -122,6 +147,14 @@ static void fake_call(fake_res *f, const char *spec,
   else if (strncmp(call, "sleep:", 6) == 0) {
     usleep((useconds_t)atoi(call + 6) * 1000);
     snprintf(f->out, 80, "version %s", get(spec, "version", v, sizeof v));
+  } else if (strcmp(call, "echo") == 0) {
+    memcpy(f->out, in, n);
+  } else if (strcmp(call, "limits") == 0) {
+    snprintf(f->out, 80, "wall %llu", (unsigned long long)o->limits.wall_ms);
+  } else if (strcmp(call, "policy") == 0) {
+    char *d = o->policy ? plugsup_policy_describe(o->policy) : NULL;
+    snprintf(f->out, 80, "%s", d ? d : "(none)");
+    free(d);
   } else if (strcmp(call, "fail") == 0) {
     f->r.outcome = PLUGSUP_OUTCOME_TRAP;
     f->r.trap_kind = "unreachable";
@@ -139,7 +172,7 @@ static plugsup_status fake_run(void *ud, plugsup_supervisor *sup,
                                plugsup_plugin *plugin,
                                const plugsup_run_options *o,
                                plugsup_result **out) {
-  char spec[512];
+  char spec[1024];
   (void)ud;
   cr_assert_not_null(sup);
   snprintf(spec, sizeof spec, "%.*s", (int)plugin->len,
@@ -1027,6 +1060,233 @@ Test(manager_worker, a_worker_that_breaks_the_protocol_rejects_the_load) {
                PLUGSUP_EREJECTED);
   cr_assert_str_eq(rep->findings[0].code, "module.invalid");
   cr_assert(strstr(rep->findings[0].message, "(protocol_error)"), "%s",
+            rep->findings[0].message);
+  plugsup_report_free(rep);
+  plugsup_manager_free(m);
+}
+
+/* ---- manifests ---- */
+
+#define MANIFEST(fields) "manifest={\"id\":\"m1\",\"version\":\"1.0.0\"" fields "}"
+
+Test(manifest, the_section_names_the_plugin_and_sets_its_limits) {
+  plugsup_manager *m = manager_with(1, false, NULL);
+  load_ok(m, "abi=process;call=limits;" MANIFEST(
+                 ",\"name\":\"Mani\",\"author\":\"Ann \\u001b\","
+                 "\"resources\":{\"time\":\"2s\"}"), "ignored");
+  plugsup_plugin_info *i = info(m, "m1"); /* the manifest's id wins */
+  cr_assert_str_eq(i->name, "Mani");
+  cr_assert_str_eq(i->version, "1.0.0");
+  cr_assert_str_eq(i->author, "Ann \\x1b");
+  plugsup_plugin_info_free(i);
+  plugsup_result *r = execute(m, "m1", "", NULL);
+  cr_assert_str_eq(r->abi_output.data, "wall 2000");
+  fake_free(NULL, r);
+  plugsup_execute_options x = {.size = sizeof x, .limits.wall_ms = 300};
+  cr_assert_eq(plugsup_manager_execute(m, "m1", "", 0, &x, &r), PLUGSUP_OK);
+  cr_assert_str_eq(r->abi_output.data, "wall 300"); /* the execute's wins */
+  fake_free(NULL, r);
+  plugsup_manager_free(m);
+}
+
+Test(manifest, resources_above_the_hosts_limits_are_rejected) {
+  plugsup_manager *m = manager_with(1, false, NULL);
+  plugsup_report *rep = NULL;
+  cr_assert_eq(load_text(m, "abi=process;" MANIFEST(
+                                ",\"resources\":{\"time\":\"60s\"}"),
+                         NULL, &rep), PLUGSUP_EREJECTED);
+  cr_assert_str_eq(rep->findings[0].code, "resource.ceiling");
+  cr_assert_str_eq(rep->findings[0].message,
+                   "the manifest asks for wall_ms 60000; the manager allows "
+                   "at most 10000");
+  plugsup_report_free(rep);
+  plugsup_manager_free(m);
+}
+
+Test(manifest, a_manifest_that_does_not_parse_is_rejected_with_where) {
+  plugsup_manager *m = manager_with(1, false, NULL);
+  plugsup_report *rep = NULL;
+  cr_assert_eq(load_text(m, "abi=process;" MANIFEST(",\"colour\":1"), NULL,
+                         &rep), PLUGSUP_EREJECTED);
+  cr_assert_str_eq(rep->findings[0].code, "manifest.invalid");
+  cr_assert(strncmp(rep->findings[0].message, "plugsup.manifest section:1:",
+                    27) == 0, "%s", rep->findings[0].message);
+  plugsup_report_free(rep);
+  plugsup_manager_free(m);
+}
+
+Test(manifest, permissions_become_the_policy_within_the_ceiling) {
+  plugsup_policy *ceiling;
+  plugsup_report *rep = NULL;
+  cr_assert_eq(plugsup_policy_new(&ceiling), PLUGSUP_OK);
+  cr_assert_eq(plugsup_policy_allow(ceiling, "env:APP_*"), PLUGSUP_OK);
+  plugsup_manager *m = manager_with(1, false, ceiling);
+  plugsup_policy_free(ceiling);
+  load_ok(m, "abi=process;call=policy;" MANIFEST(
+                 ",\"permissions\":[\"env:APP_MODE\"]"), NULL);
+  plugsup_result *r = execute(m, "m1", "", NULL);
+  cr_assert_str_eq(r->abi_output.data, "env:APP_MODE\n");
+  fake_free(NULL, r);
+  cr_assert_eq(load_text(m, "abi=process;manifest={\"id\":\"m2\",\"version\":"
+                            "\"1.0.0\",\"permissions\":[\"env:HOME\"]}",
+                         NULL, &rep), PLUGSUP_EREJECTED);
+  cr_assert_str_eq(rep->findings[0].message,
+                   "'env:HOME' is beyond what the manager allows: no line "
+                   "of the ceiling covers it");
+  plugsup_report_free(rep);
+  plugsup_manager_free(m);
+}
+
+Test(manifest, entry_points_must_be_exported) {
+  plugsup_manager *m = manager_with(1, false, NULL);
+  plugsup_report *rep = NULL;
+  cr_assert_eq(load_text(m, "abi=process;exports=process,alloc;" MANIFEST(
+                                ",\"entry_points\":[\"process\",\"init\"]"),
+                         NULL, &rep), PLUGSUP_EREJECTED);
+  cr_assert_eq(rep->errors, 1);
+  cr_assert_str_eq(rep->findings[0].message,
+                   "the manifest promises the export 'init', which the "
+                   "module lacks");
+  plugsup_report_free(rep);
+  plugsup_manager_free(m);
+}
+
+Test(manifest, dependencies_must_be_loaded_within_their_range) {
+  plugsup_manager *m = manager_with(1, false, NULL);
+  plugsup_report *rep = NULL;
+  const char *user = "abi=process;manifest={\"id\":\"user\",\"version\":"
+                     "\"1.0.0\",\"dependencies\":[{\"id\":\"base\","
+                     "\"version\":\"^2.1.0\"}]}";
+  cr_assert_eq(load_text(m, user, NULL, &rep), PLUGSUP_EREJECTED);
+  cr_assert_str_eq(rep->findings[0].message,
+                   "it needs 'base' ^2.1.0, which is not loaded");
+  plugsup_report_free(rep);
+  load_ok(m, "abi=process;manifest={\"id\":\"base\",\"version\":\"3.0.0\"}",
+          NULL);
+  cr_assert_eq(load_text(m, user, NULL, &rep), PLUGSUP_EREJECTED);
+  cr_assert_str_eq(rep->findings[0].message,
+                   "it needs 'base' ^2.1.0; the one loaded is '3.0.0'");
+  plugsup_report_free(rep);
+  cr_assert_eq(plugsup_manager_unload(m, "base"), PLUGSUP_OK);
+  load_ok(m, "abi=process;manifest={\"id\":\"base\",\"version\":\"2.4.1\"}",
+          NULL);
+  load_ok(m, user, NULL);
+  plugsup_manager_free(m);
+}
+
+Test(manifest, the_load_options_manifest_comes_before_the_section) {
+  plugsup_manager *m = manager_with(1, false, NULL);
+  const char *spec = "abi=process,tool;name=t;tools=a;" MANIFEST("");
+  const char *mine = "{\"id\":\"mine\",\"version\":\"0.1.0\",\"abi\":\"tool\"}";
+  plugsup_load_options o = {.size = sizeof o, .manifest_json = mine,
+                            .manifest_len = strlen(mine)};
+  cr_assert_eq(plugsup_manager_load_bytes(m, spec, strlen(spec), &o, NULL,
+                                          NULL), PLUGSUP_OK, "%s",
+               plugsup_errmsg());
+  plugsup_plugin_info *i = info(m, "mine");
+  cr_assert_eq(i->abi, PLUGSUP_ABI_TOOL); /* the manifest's "abi" chose */
+  plugsup_plugin_info_free(i);
+  plugsup_manager_free(m);
+}
+
+Test(manifest, the_file_beside_the_module_is_read) {
+  plugsup_manager *m = manager_with(1, false, NULL);
+  char path[128];
+  plugsup_report *rep = NULL;
+  make_tmpdir();
+  write_file("p.wasm", "abi=process");
+  write_file("p.manifest.json", "{\"id\":\"beside\",\"version\":\"1.0.0\"}");
+  snprintf(path, sizeof path, "%s/p.wasm", tmpdir);
+  cr_assert_eq(plugsup_manager_load_file(m, path, NULL, NULL, NULL),
+               PLUGSUP_OK, "%s", plugsup_errmsg());
+  plugsup_plugin_info_free(info(m, "beside"));
+  plugsup_load_options o = {.size = sizeof o,
+                            .manifest_path = "/nonexistent.json"};
+  cr_assert_eq(plugsup_manager_load_file(m, path, &o, NULL, &rep),
+               PLUGSUP_EREJECTED);
+  cr_assert_str_eq(rep->findings[0].message,
+                   "cannot read '/nonexistent.json': No such file or "
+                   "directory");
+  plugsup_report_free(rep);
+  plugsup_manager_free(m);
+  remove_tmpdir();
+}
+
+/* ---- observe plugins ---- */
+
+#define OBSERVE                                                            \
+  "abi=observe;call=echo;describe={\"name\":\"disk\",\"version\":\"0.3\","  \
+  "\"capabilities\":[{\"kind\":\"env\",\"pattern\":\"DISK_*\"},"            \
+  "{\"kind\":\"clock\"}]};schema={\"type\":\"object\",\"properties\":"       \
+  "{\"port\":{\"type\":\"integer\",\"maximum\":65535,\"default\":80}}}"
+
+Test(observe, the_configuration_gets_its_defaults) {
+  plugsup_manager *m = manager_with(1, false, NULL);
+  load_ok(m, OBSERVE, NULL);
+  plugsup_plugin_info *i = info(m, "disk");
+  cr_assert_eq(i->abi, PLUGSUP_ABI_OBSERVE);
+  cr_assert_str_eq(i->version, "0.3");
+  cr_assert(strstr(i->metadata_json, "\"schema\":{\"properties\""), "%s",
+            i->metadata_json);
+  plugsup_plugin_info_free(i);
+  plugsup_result *r = execute(m, "disk", "{}", NULL);
+  cr_assert_str_eq(r->abi_output.data, "{\"port\":80}");
+  fake_free(NULL, r);
+  plugsup_manager_free(m);
+}
+
+Test(observe, a_configuration_that_does_not_match_is_EINVAL) {
+  plugsup_manager *m = manager_with(1, false, NULL);
+  plugsup_result *r = NULL;
+  load_ok(m, OBSERVE, NULL);
+  int before = atomic_load(&calls);
+  cr_assert_eq(plugsup_manager_execute(m, "disk", "{\"port\":70000}", 14,
+                                       NULL, &r), PLUGSUP_EINVAL);
+  cr_assert_str_eq(plugsup_errmsg(),
+                   "config.port: 70000 is above the maximum 65535");
+  cr_assert_null(r);
+  cr_assert_eq(atomic_load(&calls), before);
+  plugsup_manager_free(m);
+}
+
+Test(observe, runs_get_only_what_both_the_grant_and_describe_allow) {
+  plugsup_policy *ceiling, *grant;
+  plugsup_report *rep = NULL;
+  cr_assert_eq(plugsup_policy_new(&ceiling), PLUGSUP_OK);
+  cr_assert_eq(plugsup_policy_allow(ceiling, "env:*"), PLUGSUP_OK);
+  plugsup_manager *m = manager_with(1, false, ceiling);
+  cr_assert_eq(plugsup_policy_new(&grant), PLUGSUP_OK);
+  cr_assert_eq(plugsup_policy_allow(grant, "env:DISK_*"), PLUGSUP_OK);
+  cr_assert_eq(plugsup_policy_allow(grant, "env:HOME"), PLUGSUP_OK);
+  const char *spec = "abi=observe;call=policy;describe={\"name\":\"d\","
+                     "\"capabilities\":[{\"kind\":\"env\",\"pattern\":"
+                     "\"DISK_*\"},{\"kind\":\"clock\"}]};schema={}";
+  plugsup_load_options o = {.size = sizeof o, .policy = grant};
+  cr_assert_eq(plugsup_manager_load_bytes(m, spec, strlen(spec), &o, NULL,
+                                          &rep), PLUGSUP_OK, "%s",
+               plugsup_errmsg());
+  cr_assert_eq(rep->count, 1);
+  cr_assert_eq(rep->findings[0].severity, PLUGSUP_SEVERITY_WARNING);
+  cr_assert_str_eq(rep->findings[0].message,
+                   "describe() asks for 'clock', which the plugin is not "
+                   "granted: its runs go without");
+  plugsup_report_free(rep);
+  plugsup_result *r = execute(m, "d", "", NULL);
+  cr_assert(strstr(r->abi_output.data, "env:DISK_*"), "%s",
+            r->abi_output.data);
+  fake_free(NULL, r);
+  plugsup_policy_free(grant);
+  plugsup_policy_free(ceiling);
+  plugsup_manager_free(m);
+}
+
+Test(observe, a_describe_that_is_not_json_is_rejected) {
+  plugsup_manager *m = manager_with(1, false, NULL);
+  plugsup_report *rep = NULL;
+  cr_assert_eq(load_text(m, "abi=observe;describe=nope;schema={}", "o", &rep),
+               PLUGSUP_EREJECTED);
+  cr_assert_str_eq(rep->findings[0].code, "abi.metadata");
+  cr_assert(strncmp(rep->findings[0].message, "describe: ", 10) == 0, "%s",
             rep->findings[0].message);
   plugsup_report_free(rep);
   plugsup_manager_free(m);
