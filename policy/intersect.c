@@ -205,7 +205,7 @@ static bool grant_covered(const policy *c, const pol_grant *g) {
 
 /* ---- excess ---- */
 
-#define NOT_COVERED "no line of the ceiling covers it"
+#define NOT_COVERED POLICY_EXCESS_NOT_COVERED
 
 static size_t excess_grants(const policy *c, const policy *r,
                             policy_excess_fn *excess, void *ud) {

@@ -164,6 +164,9 @@ policy *policy_intersect(const policy *grant, const policy *request);
 ** Directories count as fs: grants of their tree; limits of request above
 ** ceiling's are excess too. Details: docs/policy.md, "Ceilings". */
 typedef void policy_excess_fn(void *ud, const char *line, const char *why);
+/* why for a capability, directory or variable that no ceiling line
+** covers; limits and tmp: say more. */
+#define POLICY_EXCESS_NOT_COVERED "no line of the ceiling covers it"
 size_t policy_excess(const policy *ceiling, const policy *request,
                      policy_excess_fn *excess, void *ud);
 
