@@ -324,6 +324,7 @@ typedef struct run_state {
   wasi_env wasi;
   uint64_t fuel_spent;     /* INSPECT: by the metadata instances */
   uint64_t peak_spent;     /* ... and their highest memory */
+  uint64_t reserved;       /* bytes of the budget another store holds */
 } run_state;
 
 static const char *export_wanted(const Plugsup__Run *run) {
@@ -402,6 +403,8 @@ static int open_store(run_state *rs) {
   memset(&cfg, 0, sizeof cfg);
   cfg.max_memory_pages = memory_pages(rs->w, l);
   cfg.max_bytes = (uint64_t)cfg.max_memory_pages * WASM_PAGE; /* all of it */
+  /* ... but what another store of the run holds (INSPECT's metadata). */
+  cfg.max_bytes = cfg.max_bytes > rs->reserved ? cfg.max_bytes - rs->reserved : 1;
   if (cfg.max_memory_pages == 0) {
     /* 0 would mean "the default" to the interpreter: never that. */
     set_outcome(rs->res, PLUGSUP__OUTCOME__BAD_REQUEST,
@@ -501,8 +504,9 @@ static void abi_outcome(run_state *rs, const abi_ctx *c) {
     set_outcome(rs->res, c->outcome, c->message);
 }
 
-/* A new store and instance of the module, whose fuel is what the Run's
-** budget has left; 0, or -1 with fresh->res saying why. */
+/* A new store and instance of the module, with what the Run's fuel and
+** memory budget have left (the first store keeps the module until the
+** end); 0, or -1 with fresh->res saying why. */
 static int open_fresh(run_state *rs, run_state *fresh) {
   uint64_t fuel = rs->run->limits != NULL ? rs->run->limits->fuel : 0;
   if (fuel != 0 && rs->fuel_spent >= fuel) {
@@ -510,6 +514,9 @@ static int open_fresh(run_state *rs, run_state *fresh) {
                 interp_trap_message(INTERP_TRAP_OUT_OF_FUEL));
     return -1;
   }
+  interp_stats st;
+  interp_store_stats(rs->store, &st);
+  fresh->reserved = st.bytes_allocated;
   if (open_store(fresh) != 0 || load_module(fresh) != 0)
     return -1;
   if (fuel != 0)

@@ -492,6 +492,27 @@ Test(abi, inspect_metadata_trap_is_the_matchs_error_naming_the_export) {
   worker_outcome_free(&o);
 }
 
+/* Each metadata instance gets what the Run's fuel has left, no more. */
+Test(abi, inspect_metadata_out_of_fuel_is_the_matchs_error) {
+  worker_outcome o;
+  request rq = {.wasm = "abi_tool.wasm", .mode = INSPECT, .fuel = 20};
+  run(&rq, &o);
+  assert_result(&o, OUTCOME(OK), "");
+  cr_assert_str_eq(match_of(&o, 1)->error,
+                   "plugin_tool_description: out of fuel");
+  cr_assert_eq(result_of(&o)->fuel_used, 20);
+  worker_outcome_free(&o);
+}
+
+Test(abi, call_out_of_fuel_is_out_of_fuel) {
+  worker_outcome o;
+  request rq = {.wasm = "abi_process.wasm", .mode = ABI, .abi = PROCESS,
+                .step = CALL, .input = "a long enough input", .fuel = 100};
+  run(&rq, &o);
+  assert_result(&o, OUTCOME(OUT_OF_FUEL), "out of fuel");
+  worker_outcome_free(&o);
+}
+
 /* A custom section appended to a fixture: id 0, size, name, payload. */
 static uint8_t *with_section(const char *wasm, const char *name,
                              const uint8_t *payload, size_t n, size_t *len) {
