@@ -39,8 +39,24 @@
 **                                                OUT_OF_MEMORY
 ** A trap, running out of fuel, or an exit inside an export ends as it
 ** would in an INVOKE run (set_failure); abi_failure_text gives it as
-** "E: <the interpreter's message>" where one line must say it all
-** (AbiMatch.error).
+** "E: <the interpreter's message>" (an exit: "E: exited with code N")
+** where one line must say it all (AbiMatch.error).
+**
+** run.c adds, around the engine:
+**     Run names no valid ABI                     BAD_REQUEST
+**     Run names no valid ABI step                BAD_REQUEST
+**     the module does not satisfy the NAME ABI: P    ABI run, P its first
+**                                                problem; no code runs
+**     the plugsup.manifest section of N bytes is over 262144 bytes: left out
+**                                                INSPECT: an OK Result's
+**                                                message; manifest empty
+**     out of fuel                                AbiMatch.error when the
+**                                                Run's fuel was spent
+**                                                before that ABI's turn
+** A METADATA or CALL failure in INSPECT is its AbiMatch's error, never
+** the run's outcome. stdin is empty in ABI and INSPECT runs: the input is
+** written into the plugin. The output limit counts AbiData only (Output
+** frames of WASI writes keep their own count, as in other runs).
 */
 #ifndef PLUGSUP_WORKER_ABI_H
 #define PLUGSUP_WORKER_ABI_H

@@ -378,6 +378,40 @@ Test(abi, observe_output_over_the_limit_is_abi_error) {
   worker_outcome_free(&o);
 }
 
+#ifdef WORKER_WASI_C_PROGRAM
+/* The supervisor's broker, with no file open: every host call is EBADF
+** (wasi-libc asks about stdout before its first printf). */
+static void no_files(void *ud, const Plugsup__HostCall *call,
+                     Plugsup__HostReply *reply) {
+  (void)ud, (void)call;
+  reply->error = 8;
+}
+
+/* c/abi_observe.c, built by clang as a WASI reactor: wasi-libc's
+** _initialize, malloc and printf, and the u64 convention. */
+Test(abi, observe_plugin_built_by_clang_answers_metadata_and_calls) {
+  worker_outcome o;
+  request meta = {.wasm = "abi_observe_c.wasm", .mode = ABI, .abi = OBSERVE,
+                  .step = METADATA, .broker = no_files};
+  request call = {.wasm = "abi_observe_c.wasm", .mode = ABI, .abi = OBSERVE,
+                  .step = CALL, .input = OBSERVE_CONFIG, .broker = no_files};
+  run(&meta, &o);
+  assert_result(&o, OUTCOME(OK), "");
+  cr_assert_eq(o.n_abi_data, 2);
+  assert_data(&o, 0, "describe", 0, "{\"name\":\"c-observe\"}");
+  assert_data(&o, 1, "schema", 0, "{}");
+  worker_outcome_free(&o);
+  run(&call, &o);
+  assert_result(&o, OUTCOME(OK), "");
+  cr_assert_eq(o.n_abi_data, 1);
+  assert_data(&o, 0, "observe", 0,
+              "{\"status\":true,\"bytes\":15,\"first\":\"{\"}");
+  cr_assert_eq(o.out_len, 9);
+  cr_assert_eq(memcmp(o.out, "observed\n", 9), 0);
+  worker_outcome_free(&o);
+}
+#endif
+
 /* ---- INSPECT ---- */
 
 static void inspect(worker_outcome *o, const char *wasm) {
