@@ -465,6 +465,42 @@ Test(abi, inspect_names_wrong_kinds_types_and_forbidden_imports) {
   worker_outcome_free(&o);
 }
 
+Test(abi, inspect_names_a_missing_memory_and_exports_of_the_wrong_kind) {
+  worker_outcome o;
+  const Plugsup__AbiMatch *m;
+  inspect(&o, "abi_observe_bad.wasm");
+  assert_result(&o, OUTCOME(OK), "");
+  m = match_of(&o, 2);
+  cr_assert_eq(m->n_problems, 6);
+  cr_assert_str_eq(m->problems[0], "missing export 'memory'");
+  cr_assert_str_eq(m->problems[1],
+                   "export 'allocate' is a global, expected a function");
+  cr_assert_str_eq(m->problems[2],
+                   "export 'deallocate' is a table, expected a function");
+  cr_assert_str_eq(m->problems[3],
+                   "export 'describe' has type (i32) -> (i32), expected () -> "
+                   "(i32) or () -> (i64)");
+  cr_assert_str_eq(m->problems[4],
+                   "export 'schema' has type () -> (f64), expected () -> (i32) "
+                   "or () -> (i64)");
+  cr_assert_str_eq(m->problems[5], "missing export 'observe'");
+  worker_outcome_free(&o);
+}
+
+Test(abi, exit_inside_an_export_is_an_exit_and_the_matchs_error_in_inspect) {
+  worker_outcome o;
+  const Plugsup__Result *r;
+  inspect(&o, "abi_observe_exit.wasm");
+  assert_result(&o, OUTCOME(OK), "");
+  cr_assert_str_eq(match_of(&o, 2)->error, "describe: exited with code 3");
+  worker_outcome_free(&o);
+  abi_run(&o, "abi_observe_exit.wasm", OBSERVE, METADATA, NULL, NULL, 0);
+  r = result_of(&o);
+  cr_assert_eq(r->outcome, OUTCOME(EXIT), "%s", r->message);
+  cr_assert_eq(r->exit_code, 3);
+  worker_outcome_free(&o);
+}
+
 Test(abi, inspect_lists_at_most_sixteen_problems_then_counts_the_rest) {
   worker_outcome o;
   const Plugsup__AbiMatch *m;
