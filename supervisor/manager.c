@@ -30,6 +30,7 @@
 #include "manifest.h"
 #include "policy.h"
 #include "schema.h"
+#include "validate.h"
 
 /* One validated module and what was learnt from it; never changed once
 ** built, freed by its last user. */
@@ -296,46 +297,17 @@ static bool satisfied(const plugsup_abi_match *a) {
   return a && a->problem_count == 0;
 }
 
-/* Every problem of an ABI the plugin was meant to satisfy, as errors. */
-static void note_problems(mgr_build *b, const plugsup_abi_match *a) {
-  for (size_t i = 0; i < a->problem_count; i++)
-    note(b, PLUGSUP_SEVERITY_ERROR, "abi.problem", "%s ABI: %s",
-         plugsup_abi_name(a->abi), a->problems[i]);
-}
-
 /* The ABI to run the plugin with: the one asked for, else the one the
-** module satisfies; NONE (and errors in the report) when there is none. */
-static plugsup_abi choose_abi(mgr_build *b, plugsup_abi wanted) {
-  if (wanted != PLUGSUP_ABI_NONE) {
-    const plugsup_abi_match *a = match_of(b->res, wanted);
-    if (!a)
-      note(b, PLUGSUP_SEVERITY_ERROR, "abi.problem",
-           "the worker did not measure the module against the %s ABI",
-           plugsup_abi_name(wanted));
-    else
-      note_problems(b, a);
-    return satisfied(a) ? wanted : PLUGSUP_ABI_NONE;
-  }
+** module satisfies; NONE when there is none (validate_plugin says why). */
+static plugsup_abi choose_abi(const mgr_build *b, plugsup_abi wanted) {
   plugsup_abi found = PLUGSUP_ABI_NONE;
   size_t n = 0;
+  if (wanted != PLUGSUP_ABI_NONE)
+    return satisfied(match_of(b->res, wanted)) ? wanted : PLUGSUP_ABI_NONE;
   for (size_t i = 0; i < b->res->abi_count; i++)
     if (satisfied(&b->res->abis[i]))
       found = b->res->abis[i].abi, n++;
-  if (n == 1)
-    return found;
-  if (n > 1) {
-    note(b, PLUGSUP_SEVERITY_ERROR, "abi.ambiguous",
-         "the module satisfies more than one ABI: name one in the load "
-         "options or the manifest");
-    return PLUGSUP_ABI_NONE;
-  }
-  note(b, PLUGSUP_SEVERITY_ERROR, "abi.none", "the module satisfies no ABI");
-  for (size_t i = 0; i < b->res->abi_count; i++)
-    for (size_t k = 0; k < b->res->abis[i].problem_count; k++)
-      note(b, PLUGSUP_SEVERITY_INFO, "abi.problem", "%s ABI: %s",
-           plugsup_abi_name(b->res->abis[i].abi),
-           b->res->abis[i].problems[k]);
-  return PLUGSUP_ABI_NONE;
+  return n == 1 ? found : PLUGSUP_ABI_NONE;
 }
 
 static const plugsup_abi_item *item_of(const plugsup_result *r,
@@ -477,12 +449,8 @@ static char *observe_metadata(mgr_build *b) {
 static void read_metadata(mgr_build *b) {
   mgr_version *v = b->v;
   const plugsup_abi_match *a = match_of(b->res, v->abi);
-  if (a && a->error && a->error[0]) {
-    note(b, PLUGSUP_SEVERITY_ERROR, "abi.metadata",
-         "%s ABI: its metadata could not be read: %s",
-         plugsup_abi_name(v->abi), a->error);
-    return;
-  }
+  if (a && a->error && a->error[0])
+    return; /* validate_plugin reports it */
   v->metadata_json = v->abi == PLUGSUP_ABI_TOOL      ? tool_metadata(b)
                      : v->abi == PLUGSUP_ABI_OBSERVE ? observe_metadata(b)
                                                      : strdup("{}");
@@ -562,27 +530,6 @@ static void take_text(mgr_build *b, char **dst, const char *src) {
     b->oom = PLUGSUP_ENOMEM;
 }
 
-static void check_resource(mgr_build *b, const char *name, uint64_t asked,
-                           uint64_t most) {
-  if (asked && most && most != PLUGSUP_FUEL_UNLIMITED && asked > most)
-    note(b, PLUGSUP_SEVERITY_ERROR, "resource.ceiling",
-         "the manifest asks for %s %llu; the manager allows at most %llu",
-         name, (unsigned long long)asked, (unsigned long long)most);
-}
-
-/* Every export the manifest promises must be in the module. */
-static void check_entry_points(mgr_build *b) {
-  for (size_t i = 0; i < b->man->entry_point_count; i++) {
-    bool found = false;
-    for (size_t k = 0; k < b->res->export_count && !found; k++)
-      found = strcmp(b->res->exports[k].name, b->man->entry_points[i]) == 0;
-    if (!found)
-      note(b, PLUGSUP_SEVERITY_ERROR, "manifest.entry_point",
-           "the manifest promises the export '%s', which the module lacks",
-           b->man->entry_points[i]);
-  }
-}
-
 /* Each dependency must be loaded, at a version within its range. */
 static void check_dependencies(mgr_build *b) {
   for (size_t i = 0; i < b->man->dep_count; i++) {
@@ -609,10 +556,9 @@ static void check_dependencies(mgr_build *b) {
 }
 
 /* What the manifest says over what the module says: names, limits, and
-** the checks only it makes possible. */
+** its dependencies, which only the registry can check. */
 static void apply_manifest(mgr_build *b) {
   mgr_version *v = b->v;
-  const plugsup_limits *host = &b->m->host;
   if (!b->man)
     return;
   take_text(b, &v->name, b->man->name);
@@ -622,11 +568,6 @@ static void apply_manifest(mgr_build *b) {
   v->limits.memory_bytes = b->man->resources.memory_bytes;
   v->limits.fuel = b->man->resources.fuel;
   v->limits.wall_ms = b->man->resources.wall_ms;
-  check_resource(b, "memory_bytes", v->limits.memory_bytes,
-                 host->memory_bytes);
-  check_resource(b, "fuel", v->limits.fuel, host->fuel);
-  check_resource(b, "wall_ms", v->limits.wall_ms, host->wall_ms);
-  check_entry_points(b);
   check_dependencies(b);
 }
 
@@ -658,11 +599,6 @@ static void choose_id(mgr_build *b) {
          "options give none");
 }
 
-static void excess_finding(void *ud, const char *line, const char *why) {
-  note(ud, PLUGSUP_SEVERITY_ERROR, "permission.ceiling",
-       "'%s' is beyond what the manager allows: %s", line, why);
-}
-
 static void requested_finding(void *ud, const char *line, const char *why) {
   (void)why;
   note(ud, PLUGSUP_SEVERITY_WARNING, "permission.requested",
@@ -670,12 +606,11 @@ static void requested_finding(void *ud, const char *line, const char *why) {
        "go without", line);
 }
 
-/* The manifest's permissions, else the load's policy: what its runs get,
-** within the manager's ceiling (none: nothing may be granted). */
+/* The manifest's permissions, else the load's policy: what its runs get
+** (validate_plugin checks it against the ceiling). */
 static void choose_policy(mgr_build *b) {
   mgr_version *v = b->v;
   plugsup_policy *nothing = NULL;
-  const plugsup_policy *ceiling = b->m->ceiling;
   if (b->man && b->man->has_permissions) {
     v->policy = wrap_policy(b, b->man->permissions);
     b->man->permissions = NULL;
@@ -685,9 +620,6 @@ static void choose_policy(mgr_build *b) {
   }
   if (plugsup_policy_new(&nothing) != PLUGSUP_OK)
     b->oom = PLUGSUP_ENOMEM;
-  ceiling = ceiling ? ceiling : nothing;
-  if (v->policy && ceiling)
-    policy_excess(ceiling->rules, v->policy->rules, excess_finding, b);
   if (v->requested && nothing)
     policy_excess(v->policy ? v->policy->rules : nothing->rules,
                   v->requested->rules, requested_finding, b);
@@ -809,6 +741,74 @@ static plugsup_status inspect(mgr_build *b) {
   return PLUGSUP_OK;
 }
 
+static void found(void *ud, validate_severity sev, const char *code,
+                  const char *message) {
+  mgr_build *b = ud;
+  char *safe = guest_text(message, strlen(message));
+  if (!safe)
+    b->oom = PLUGSUP_ENOMEM;
+  else
+    note(b, (plugsup_severity)sev, code, "%s", safe);
+  free(safe);
+}
+
+/* "module.name kind" (plugsup_result.imports) as validate_plugin's
+** "module::name" and kind, in text. */
+static void import_of(char *text, validate_import *out) {
+  char *sp = strrchr(text, ' '), *dot = strchr(text, '.');
+  static char func[] = "func";
+  out->kind = sp ? (*sp = '\0', sp + 1) : func;
+  if (dot && asprintf((char **)&out->name, "%.*s::%s", (int)(dot - text),
+                      text, dot + 1) < 0)
+    out->name = NULL;
+}
+
+/* policy/'s checks over what the worker said, the manifest, the policy,
+** the ceiling and the host's limits. */
+static void run_checks(mgr_build *b) {
+  const plugsup_result *r = b->res;
+  const plugsup_limits *h = &b->m->host;
+  validate_abi abis[PLUGSUP_ABI_COUNT_];
+  size_t nabis = r->abi_count < PLUGSUP_ABI_COUNT_ ? r->abi_count
+                                                  : PLUGSUP_ABI_COUNT_;
+  validate_import *imps = calloc(r->import_count + 1, sizeof *imps);
+  char **texts = calloc(r->import_count + 1, sizeof *texts);
+  const char **exps = calloc(r->export_count + 1, sizeof *exps);
+  policy_limits host = {.memory_bytes = h->memory_bytes,
+                        .fuel = h->fuel == PLUGSUP_FUEL_UNLIMITED ? 0 : h->fuel,
+                        .wall_ms = h->wall_ms,
+                        .output_bytes = h->output_bytes};
+  for (size_t i = 0; i < nabis; i++)
+    abis[i] = (validate_abi){plugsup_abi_name(r->abis[i].abi),
+                             r->abis[i].problems, r->abis[i].problem_count,
+                             r->abis[i].error};
+  for (size_t i = 0; imps && texts && i < r->import_count; i++)
+    if ((texts[i] = strdup(r->imports[i])))
+      import_of(texts[i], &imps[i]);
+  for (size_t i = 0; exps && i < r->export_count; i++)
+    exps[i] = r->exports[i].name;
+  validate_input in = {
+      .manifest = b->man,
+      .abi = b->src->abi ? plugsup_abi_name(b->src->abi) : NULL,
+      .abis = abis, .abi_count = nabis,
+      .imports = imps, .import_count = imps && texts ? r->import_count : 0,
+      .exports = exps, .export_count = exps ? r->export_count : 0,
+      .policy = b->v->policy ? b->v->policy->rules : NULL,
+      .ceiling = b->m->ceiling ? b->m->ceiling->rules : NULL,
+      .host = &host};
+  if (!imps || !texts || !exps)
+    b->oom = PLUGSUP_ENOMEM;
+  else
+    validate_plugin(&in, found, b);
+  for (size_t i = 0; imps && texts && i < r->import_count; i++) {
+    free((char *)imps[i].name);
+    free(texts[i]);
+  }
+  free(imps);
+  free(texts);
+  free(exps);
+}
+
 /* The load's ABI, else the manifest's. */
 static plugsup_abi wanted_abi(mgr_build *b) {
   if (b->src->abi != PLUGSUP_ABI_NONE || !b->man || !b->man->abi)
@@ -844,6 +844,8 @@ static plugsup_status build_version(plugsup_manager *m, plugsup_plugin *module,
   }
   choose_id(&b);
   choose_policy(&b);
+  if (b.res->outcome == PLUGSUP_OUTCOME_OK)
+    run_checks(&b);
   manifest_free(b.man);
   if (b.oom == PLUGSUP_OK)
     run_validators(&b);
