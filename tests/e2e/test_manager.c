@@ -1293,3 +1293,150 @@ Test(observe, a_describe_that_is_not_json_is_rejected) {
   plugsup_report_free(rep);
   plugsup_manager_free(m);
 }
+
+/* ---- with the real worker: the worker's ABI fixtures ---- */
+
+#define WASM(name) PLUGSUP_BUILD_DIR "/tests/worker/wasm/" name
+
+static char *load_real(plugsup_manager *m, const char *path, const char *id) {
+  plugsup_load_options o = {.size = sizeof o, .id = id};
+  plugsup_report *rep = NULL;
+  char *got = NULL;
+  plugsup_status st = plugsup_manager_load_file(m, path, &o, &got, &rep);
+  for (size_t i = 0; st != PLUGSUP_OK && rep && i < rep->count; i++)
+    fprintf(stderr, "%s: %s\n", rep->findings[i].code,
+            rep->findings[i].message);
+  cr_assert_eq(st, PLUGSUP_OK, "%s", plugsup_errmsg());
+  plugsup_report_free(rep);
+  return got;
+}
+
+static plugsup_result *execute_real(plugsup_manager *m, const char *key,
+                                    const char *input, const char *tool) {
+  plugsup_execute_options x = {.size = sizeof x, .tool = tool};
+  plugsup_result *r = NULL;
+  cr_assert_eq(plugsup_manager_execute(m, key, input, strlen(input), &x, &r),
+               PLUGSUP_OK, "%s", plugsup_errmsg());
+  cr_assert_eq(r->outcome, PLUGSUP_OUTCOME_OK, "%s: %s",
+               plugsup_outcome_name(r->outcome), r->message);
+  return r;
+}
+
+Test(real, process_and_tool_plugins_load_and_run) {
+  plugsup_manager *m = manager_on(REAL_WORKER);
+  free(load_real(m, WASM("abi_process.wasm"), NULL));
+  char *tool = load_real(m, WASM("abi_tool.wasm"), NULL);
+  cr_assert_str_eq(tool, "demo"); /* plugin_name() */
+  free(tool);
+  plugsup_plugin_info *i = info(m, "abi_process"); /* the file's name */
+  cr_assert_eq(i->abi, PLUGSUP_ABI_PROCESS);
+  cr_assert_eq(strncmp(i->hash, "sha256:", 7), 0);
+  cr_assert_gt(i->load_usec, 0);
+  plugsup_plugin_info_free(i);
+  i = info(m, "demo");
+  cr_assert_str_eq(i->metadata_json,
+                   "{\"description\":\"A demo toolset\",\"name\":\"demo\","
+                   "\"tools\":[{\"description\":\"Says it back\",\"name\":"
+                   "\"echo\"},{\"description\":\"Says HEY\",\"name\":"
+                   "\"shout\"}],\"version\":\"1.0.0\"}");
+  plugsup_plugin_info_free(i);
+  plugsup_result *r = execute_real(m, "abi_process", "hello", NULL);
+  cr_assert_str_eq(r->abi_output.data, "HELLO");
+  plugsup_result_free(r);
+  r = execute_real(m, "demo", "ping", "shout");
+  cr_assert_str_eq(r->abi_output.data, "HEY");
+  plugsup_result_free(r);
+  i = info(m, "demo");
+  cr_assert_eq(i->runs, 1);
+  cr_assert_eq(i->successes, 1);
+  cr_assert_gt(i->wall_usec, 0);
+  plugsup_plugin_info_free(i);
+  plugsup_manager_free(m);
+  assert_no_children();
+}
+
+Test(real, a_chain_of_real_process_plugins) {
+  plugsup_manager *m = manager_on(REAL_WORKER);
+  plugsup_result *r = NULL;
+  char *failed = NULL;
+  free(load_real(m, WASM("abi_process.wasm"), "one"));
+  free(load_real(m, WASM("abi_process.wasm"), "two"));
+  cr_assert_eq(plugsup_manager_execute_all(m, "chain", 5, NULL, &r, &failed),
+               PLUGSUP_OK, "%s", plugsup_errmsg());
+  cr_assert_null(failed);
+  cr_assert_str_eq(r->abi_output.data, "CHAIN");
+  plugsup_result_free(r);
+  plugsup_plugin_info *i = info(m, "two");
+  cr_assert_eq(i->runs, 1);
+  plugsup_plugin_info_free(i);
+  plugsup_manager_free(m);
+}
+
+Test(real, an_observe_plugin_gets_its_checked_configuration) {
+  plugsup_manager *m = manager_on(REAL_WORKER);
+  free(load_real(m, WASM("abi_observe32.wasm"), NULL));
+  plugsup_result *r = execute_real(m, "file", "{\"a\":1}", NULL);
+  cr_assert_str_eq(r->abi_output.data, "{\"status\":true,\"config\":{\"a\":1}}");
+  plugsup_result_free(r);
+  plugsup_manager_free(m);
+}
+
+Test(real, a_file_that_is_not_wasm_is_rejected) {
+  plugsup_manager *m = manager_on(REAL_WORKER);
+  plugsup_report *rep = NULL;
+  cr_assert_eq(plugsup_manager_load_file(m, WASM("not_wasm.bin"), NULL, NULL,
+                                         &rep), PLUGSUP_EREJECTED);
+  cr_assert(strncmp(finding(rep, "module.invalid")->message,
+                    "the worker could not inspect the module "
+                    "(invalid_module): ", 58) == 0, "%s",
+            finding(rep, "module.invalid")->message);
+  plugsup_report_free(rep);
+  plugsup_manager_free(m);
+}
+
+/* Copies a fixture into tmpdir by a rename, as a deploy would. */
+static void install(const char *fixture, const char *name) {
+  char cmd[512];
+  snprintf(cmd, sizeof cmd, "cp '%s' '%s/.%s.tmp' && mv '%s/.%s.tmp' '%s/%s'",
+           fixture, tmpdir, name, tmpdir, name, tmpdir, name);
+  cr_assert_eq(system(cmd), 0);
+}
+
+Test(real, hot_reload_validates_in_a_worker_before_switching) {
+  plugsup_manager_config cfg;
+  plugsup_manager *m = NULL;
+  char path[128];
+  plugsup_manager_config_init(&cfg);
+  cfg.supervisor.worker_path = REAL_WORKER;
+  cfg.watch = true;
+  cfg.on_reload = on_reload;
+  cfg.userdata = &rlog;
+  cr_assert_eq(plugsup_manager_new(&cfg, &m), PLUGSUP_OK);
+  make_tmpdir();
+  install(WASM("abi_process.wasm"), "up.wasm");
+  snprintf(path, sizeof path, "%s/up.wasm", tmpdir);
+  rlog.n = 0;
+  rlog.unload_in_callback = NULL;
+  free(load_real(m, path, NULL));
+  install(WASM("not_wasm.bin"), "up.wasm");
+  cr_assert(wait_reloads(1), "no reload seen");
+  cr_assert_eq(rlog.outcome, PLUGSUP_RELOAD_REJECTED);
+  cr_assert_str_eq(rlog.first_code, "module.invalid");
+  plugsup_result *r = execute_real(m, "up", "still", NULL);
+  cr_assert_str_eq(r->abi_output.data, "STILL");
+  plugsup_result_free(r);
+  install(WASM("abi_tool.wasm"), "up.wasm"); /* now a tool plugin */
+  cr_assert(wait_reloads(2), "no second reload seen");
+  cr_assert_eq(rlog.outcome, PLUGSUP_RELOAD_SWITCHED);
+  r = execute_real(m, "up", "x", "shout");
+  cr_assert_str_eq(r->abi_output.data, "HEY");
+  plugsup_result_free(r);
+  plugsup_plugin_info *i = info(m, "up");
+  cr_assert_eq(i->abi, PLUGSUP_ABI_TOOL);
+  cr_assert_eq(i->reloads, 1);
+  cr_assert_eq(i->runs, 2); /* counters survive a reload */
+  plugsup_plugin_info_free(i);
+  plugsup_manager_free(m);
+  remove_tmpdir();
+  assert_no_children();
+}
