@@ -809,6 +809,16 @@ static void run_checks(mgr_build *b) {
   free(exps);
 }
 
+/* What neither the metadata nor the manifest said is "", so that every
+** lookup by name may compare it. */
+static void fill_blanks(mgr_build *b) {
+  char **fields[] = {&b->v->name, &b->v->version, &b->v->description,
+                     &b->v->author};
+  for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+    if (!*fields[i] && !(*fields[i] = strdup("")))
+      b->oom = PLUGSUP_ENOMEM;
+}
+
 /* The load's ABI, else the manifest's. */
 static plugsup_abi wanted_abi(mgr_build *b) {
   if (b->src->abi != PLUGSUP_ABI_NONE || !b->man || !b->man->abi)
@@ -842,6 +852,7 @@ static plugsup_status build_version(plugsup_manager *m, plugsup_plugin *module,
       read_metadata(&b);
     apply_manifest(&b);
   }
+  fill_blanks(&b);
   choose_id(&b);
   choose_policy(&b);
   if (b.res->outcome == PLUGSUP_OUTCOME_OK)

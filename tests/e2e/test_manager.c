@@ -623,6 +623,7 @@ Test(manager, execute_by_name_counts_runs_and_failures) {
 Test(manager, execute_of_unknown_plugin_is_ENOENT) {
   plugsup_manager *m = manager_with(1, false, NULL);
   plugsup_result *r = (plugsup_result *)1;
+  load_ok(m, UPPER, "nameless"); /* a process plugin has no name */
   cr_assert_eq(plugsup_manager_execute(m, "nope", "", 0, NULL, &r),
                PLUGSUP_ENOENT);
   cr_assert_str_eq(plugsup_errmsg(), "no plugin 'nope' is loaded");
