@@ -105,8 +105,17 @@ static void worker_ids(const plugsup_config *cfg, plugsup_supervisor *s) {
   s->drop_ids = geteuid() == 0;
   if (!s->drop_ids)
     return;
-  const struct passwd *pw = cfg->worker_uid ? NULL : getpwnam("nobody");
-  const struct group *gr = cfg->worker_gid ? NULL : getgrnam("nogroup");
+  /* The _r forms: supervisors may be made on several threads at once
+  ** (the plugin manager's pool does), and getpwnam's buffer is shared. */
+  struct passwd pwbuf, *pw = NULL;
+  struct group grbuf, *gr = NULL;
+  char pwtext[2048], grtext[2048];
+  if (!cfg->worker_uid &&
+      getpwnam_r("nobody", &pwbuf, pwtext, sizeof pwtext, &pw) != 0)
+    pw = NULL;
+  if (!cfg->worker_gid &&
+      getgrnam_r("nogroup", &grbuf, grtext, sizeof grtext, &gr) != 0)
+    gr = NULL;
   s->worker_uid = cfg->worker_uid ? cfg->worker_uid
                   : pw && pw->pw_uid ? (unsigned)pw->pw_uid
                                      : PLUGSUP_WORKER_DEFAULT_UID;
