@@ -208,10 +208,11 @@ static mgr_entry *find_id(plugsup_manager *m, const char *id) {
 }
 
 /* By id, else by name: ids are unique, names need not be, so the first
-** loaded of that name answers. */
+** loaded of that name answers. "" names no plugin (a process plugin has
+** no name). */
 static mgr_entry *find_id_or_name(plugsup_manager *m, const char *key) {
   mgr_entry *e = find_id(m, key);
-  for (mgr_entry *n = m->head; !e && n; n = n->next)
+  for (mgr_entry *n = m->head; !e && key[0] && n; n = n->next)
     if (strcmp(n->cur->name, key) == 0)
       e = n;
   return e;

@@ -628,6 +628,8 @@ Test(manager, execute_of_unknown_plugin_is_ENOENT) {
                PLUGSUP_ENOENT);
   cr_assert_str_eq(plugsup_errmsg(), "no plugin 'nope' is loaded");
   cr_assert_null(r);
+  cr_assert_eq(plugsup_manager_execute(m, "", "", 0, NULL, &r),
+               PLUGSUP_ENOENT);
   plugsup_manager_free(m);
 }
 
