@@ -1443,3 +1443,63 @@ Test(real, hot_reload_validates_in_a_worker_before_switching) {
   remove_tmpdir();
   assert_no_children();
 }
+
+/* ---- misuse: each call names itself ---- */
+
+static void expect_einval(plugsup_status st, const char *message) {
+  cr_assert_eq(st, PLUGSUP_EINVAL);
+  cr_assert_str_eq(plugsup_errmsg(), message);
+}
+
+Test(manager, null_arguments_are_EINVAL_naming_the_call) {
+  plugsup_manager *m = manager_with(1, false, NULL), *none = NULL;
+  plugsup_plugin_info *i = NULL;
+  plugsup_result *r = NULL;
+  size_t n;
+  expect_einval(plugsup_manager_new(NULL, &none),
+                "plugsup_manager_new: cfg is NULL");
+  expect_einval(plugsup_manager_load_bytes(m, NULL, 0, NULL, NULL, NULL),
+                "plugsup_manager_load: NULL argument");
+  expect_einval(plugsup_manager_load_file(NULL, "x", NULL, NULL, NULL),
+                "plugsup_manager_load: NULL argument");
+  expect_einval(plugsup_manager_unload(m, NULL),
+                "plugsup_manager_unload: NULL argument");
+  expect_einval(plugsup_manager_list(m, NULL, &n),
+                "plugsup_manager_list: NULL argument");
+  expect_einval(plugsup_manager_info(m, NULL, &i),
+                "plugsup_manager_info: NULL argument");
+  expect_einval(plugsup_manager_execute(m, "x", NULL, 3, NULL, &r),
+                "plugsup_manager_execute: NULL argument");
+  expect_einval(plugsup_manager_execute_all(m, "x", 1, NULL, NULL, NULL),
+                "plugsup_manager_execute_all: NULL argument");
+  expect_einval(plugsup_manager_add_validator(m, NULL, NULL),
+                "plugsup_manager_add_validator: NULL argument");
+  plugsup_manager_free(m);
+  plugsup_manager_free(NULL); /* a no-op */
+}
+
+Test(manager, a_config_of_another_size_is_EINVAL) {
+  plugsup_manager_config cfg;
+  plugsup_manager *m = NULL;
+  char want[160];
+  plugsup_manager_config_init(&cfg);
+  cfg.size = 8;
+  snprintf(want, sizeof want,
+           "plugsup_manager_config.size is 8; this library's is %zu (use "
+           "plugsup_manager_config_init)", sizeof cfg);
+  expect_einval(plugsup_manager_new(&cfg, &m), want);
+  cr_assert_null(m);
+}
+
+Test(manager, a_bad_limit_in_the_supervisor_config_is_EINVAL) {
+  plugsup_manager_config cfg;
+  plugsup_manager *m = NULL;
+  plugsup_manager_config_init(&cfg);
+  cfg.supervisor.worker_path = REAL_WORKER;
+  cfg.supervisor.limits.memory_bytes = 5ull << 30;
+  cr_assert_eq(plugsup_manager_new(&cfg, &m), PLUGSUP_EINVAL);
+  cr_assert_null(m);
+  cr_assert_str_eq(plugsup_errmsg(),
+                   "memory limit exceeds 4 GiB, the most a 32-bit memory can "
+                   "use");
+}
