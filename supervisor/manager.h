@@ -1,14 +1,17 @@
 /*
-** manager.h: what manager.c shares with watch.c, and the seam the tests
-** use to stand in for workers. Names start with sup_mgr_ / mgr_.
+** manager.h: what manager.c shares with manager_check.c and watch.c, and
+** the seam the tests use to stand in for workers. Names start with
+** sup_mgr_ / mgr_.
 */
 #ifndef PLUGSUP_SUPERVISOR_MANAGER_H
 #define PLUGSUP_SUPERVISOR_MANAGER_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "plugsup.h"
+#include "sha256.h"
 
 /* How the manager runs a worker and frees what it got: plugsup_run and
 ** plugsup_result_free, unless a test puts fakes here (as SQLite routes
@@ -53,5 +56,99 @@ plugsup_status sup_watch_add(sup_watcher *w, const char *abs_path);
 ** into place (gone false), or deleted or moved away (gone true). */
 void sup_mgr_file_event(plugsup_manager *mgr, const char *abs_path,
                         bool gone);
+
+/* ---- the registry (manager.c) ---- */
+
+/* One validated module and what was learnt from it; never changed once
+** built, freed by its last user. */
+typedef struct mgr_version {
+  atomic_uint refs;
+  plugsup_plugin *module;
+  char hash[SUP_HASH_NAME];
+  plugsup_abi abi;
+  char *id;             /* the id this version asks for */
+  char *name, *version, *description, *author; /* escaped; never NULL */
+  char *metadata_json;
+  plugsup_policy *policy; /* what its runs are granted; NULL: nothing */
+  char *policy_text;
+  char **tools;         /* TOOL: the names as the plugin gave them */
+  size_t ntools;
+  plugsup_limits limits; /* the manifest's resources; 0: the manager's */
+  char *schema;         /* OBSERVE: schema()'s text, for each execute */
+  size_t schema_len;
+  plugsup_policy *requested; /* OBSERVE: what describe() asks for */
+} mgr_version;
+
+/* What a load was given, kept for the reloads of its file. */
+typedef struct mgr_source {
+  char *id, *manifest_path, *manifest_json;
+  size_t manifest_len;
+  plugsup_policy *policy; /* a reference */
+  plugsup_abi abi;
+} mgr_source;
+
+typedef struct mgr_entry {
+  struct mgr_entry *next; /* load order */
+  char *id;
+  char *path;           /* as given; "" for bytes */
+  char *abs_path;       /* realpath of the file, for the watcher; or NULL */
+  mgr_source src;
+  mgr_version *cur;
+  plugsup_plugin_state state;
+  unsigned users;       /* executes and reloads holding it; unload waits */
+  bool removed;         /* unlinked; freed when users drops to 0 */
+  uint64_t runs, successes, failures, by_outcome[PLUGSUP_OUTCOME_COUNT_];
+  char *last_error;
+  uint64_t fuel_used, cpu_usec, wall_usec, load_usec, reloads;
+} mgr_entry;
+
+typedef struct mgr_validator {
+  plugsup_validator_fn *fn;
+  void *userdata;
+} mgr_validator;
+
+struct plugsup_manager {
+  pthread_mutex_t lock;
+  pthread_cond_t released;
+  plugsup_config sup_cfg;
+  char *worker_path;
+  plugsup_policy *ceiling; /* NULL: nothing may be granted */
+  unsigned max_concurrent, running;
+  mgr_entry *head, *tail;
+  plugsup_supervisor **pool; /* idle supervisors, at most pool_cap */
+  size_t npool, pool_cap;
+  mgr_validator *validators;
+  size_t nvalidators;
+  plugsup_reload_fn *on_reload;
+  void *userdata;
+  sup_mgr_runner runner;
+  bool watching;
+  sup_watcher watcher;
+  plugsup_limits host;  /* the supervisor config's, resolved: the most a
+                           manifest's resources may ask */
+};
+
+/* Drops a reference to v; the last frees it. */
+void mgr_version_unref(mgr_version *v);
+/* One run on a supervisor borrowed from the pool, through the runner. */
+plugsup_status mgr_pooled_run(plugsup_manager *m, plugsup_plugin *plugin,
+                              const plugsup_run_options *o,
+                              plugsup_result **out);
+/* The entry of that id, or NULL; lock held. */
+mgr_entry *mgr_find_id(plugsup_manager *m, const char *id);
+/* What a validator sees of a version not yet loaded; false when out of
+** memory (then clear it anyway). */
+bool mgr_info_of_version(plugsup_plugin_info *i, const mgr_version *v,
+                         const char *path);
+void mgr_info_clear(plugsup_plugin_info *i);
+
+/* ---- building a version (manager_check.c) ---- */
+
+/* Inspects module in a worker and runs every check over what it says:
+** *out is the version (even when the report holds errors), or NULL when
+** the call itself failed (the status). Takes module's reference. */
+plugsup_status mgr_build_version(plugsup_manager *m, plugsup_plugin *module,
+                                 const mgr_source *src, const char *path,
+                                 plugsup_report *rep, mgr_version **out);
 
 #endif
