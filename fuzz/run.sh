@@ -1,6 +1,6 @@
 #!/bin/sh
 # run.sh NAME SECONDS: build harness NAME (fuzz_module, fuzz_exec, fuzz_frame,
-# fuzz_reply, fuzz_policy) with
+# fuzz_reply, fuzz_policy, fuzz_abi) with
 # clang + libFuzzer + ASan + UBSan in build-fuzz/, then fuzz it for SECONDS
 # from the seed corpus and fuzz/regressions/NAME/.
 #   new inputs:  build-fuzz/fuzz/work/NAME/
@@ -9,7 +9,7 @@
 # Extra arguments go to libFuzzer (e.g. -jobs=2, -max_len=4096).
 set -eu
 if [ $# -lt 2 ]; then
-  echo "usage: fuzz/run.sh fuzz_module|fuzz_exec|fuzz_frame|fuzz_reply|fuzz_policy SECONDS [libFuzzer args]" >&2
+  echo "usage: fuzz/run.sh fuzz_module|fuzz_exec|fuzz_frame|fuzz_reply|fuzz_policy|fuzz_abi SECONDS [libFuzzer args]" >&2
   exit 2
 fi
 name=$1
@@ -31,7 +31,7 @@ mkdir -p "$work" "$findings"
 # stream claims a body of megabytes: 50 inputs a second, no fuzzing), and
 # fuzz_policy from the examples of docs/policy.md kept there.
 case $name in
-  fuzz_frame|fuzz_reply|fuzz_policy) set -- "$work" "$@" ;;
+  fuzz_frame|fuzz_reply|fuzz_policy|fuzz_abi) set -- "$work" "$@" ;;
   *)
     [ -d "$build/fuzz/corpus" ] || cmake --build "$build" --target fuzz_corpus
     set -- "$work" "$build/fuzz/corpus" "$@" ;;

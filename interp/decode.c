@@ -737,6 +737,37 @@ static bool decode_custom(dec *d, size_t end) {
   return true;
 }
 
+/* Custom sections are not kept: the module keeps its bytes, which the
+** decoder has checked section by section, so a lookup walks them again
+** when asked instead of costing every load a list of sections. */
+interp_status interp_module_custom_section(const interp_module *m,
+                                           const char *name, size_t name_len,
+                                           const uint8_t **data, size_t *len) {
+  reader r;
+  if (m == NULL || (name == NULL && name_len > 0) || data == NULL || len == NULL)
+    return INTERP_BAD_ARGS;
+  rd_init(&r, m->bytes, m->len, NULL);
+  rd_seek(&r, 8);
+  while (!rd_at_end(&r)) {
+    uint8_t id;
+    uint32_t size;
+    mod_name sec;
+    reader body;
+    if (!rd_u8(&r, &id) || !rd_len(&r, &size))
+      break; /* cannot happen after a successful decode */
+    body = r;
+    body.end = r.pos + size;
+    r.pos += size;
+    if (id != SEC_CUSTOM || !read_name(&body, &sec) || sec.len != name_len ||
+        (name_len > 0 && memcmp(sec.bytes, name, name_len) != 0))
+      continue;
+    *data = body.pos;
+    *len = rd_left(&body);
+    return INTERP_OK;
+  }
+  return INTERP_NOT_FOUND;
+}
+
 /* The function names subsection. Custom sections are not validated, so a
 ** malformed one is ignored: this reader reports nothing. */
 static bool read_func_names(reader *r, interp_module *m) {

@@ -199,6 +199,14 @@ interp_status interp_module_load(interp_store *store, const uint8_t *bytes,
                                  size_t len, interp_module **out,
                                  interp_error *err);
 
+/* The payload of the first custom section named name (name_len bytes),
+** pointing into the module (valid while the store lives): INTERP_OK, or
+** INTERP_NOT_FOUND when there is none. Found by walking the module's
+** bytes again, so a lookup costs one pass over its section headers. */
+interp_status interp_module_custom_section(const interp_module *m,
+                                           const char *name, size_t name_len,
+                                           const uint8_t **data, size_t *len);
+
 uint32_t interp_module_import_count(const interp_module *m);
 void interp_module_import(const interp_module *m, uint32_t i,
                           interp_import_desc *out);
@@ -263,6 +271,14 @@ interp_status interp_memory_new(interp_store *store, interp_limits limits,
                                 interp_memory **out);
 uint8_t *interp_memory_data(interp_memory *mem);
 uint64_t interp_memory_size(const interp_memory *mem);   /* in bytes */
+/* Grow mem by delta pages from the host's side, as memory.grow would:
+** within its declared maximum, the store's max_memory_pages and its byte
+** budget, the new pages zeroed, no fuel charged. INTERP_OK with the old
+** size in pages in *old_pages (may be NULL); INTERP_NOMEM when it cannot
+** grow (mem is then unchanged); INTERP_BAD_ARGS when mem is not the
+** store's. Pointers from interp_memory_data are stale after a grow. */
+interp_status interp_memory_grow(interp_store *store, interp_memory *mem,
+                                 uint32_t delta, uint32_t *old_pages);
 
 interp_status interp_table_new(interp_store *store, interp_valtype elem,
                                interp_limits limits, interp_table **out);

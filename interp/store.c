@@ -418,6 +418,18 @@ int64_t rt_memory_grow(interp_store *s, interp_memory *mem, uint32_t delta) {
   return old;
 }
 
+interp_status interp_memory_grow(interp_store *s, interp_memory *mem,
+                                 uint32_t delta, uint32_t *old_pages) {
+  int64_t old;
+  if (s == NULL || mem == NULL || mem->owner != s)
+    return INTERP_BAD_ARGS;
+  if ((old = rt_memory_grow(s, mem, delta)) < 0)
+    return INTERP_NOMEM;
+  if (old_pages != NULL)
+    *old_pages = (uint32_t)old;
+  return INTERP_OK;
+}
+
 static interp_table *new_table(interp_store *s, uint8_t elem,
                                interp_limits limits) {
   if (limits.min > s->cfg.max_table_elems)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "abi.h"
 #include "interp.h"
 #include "wasi.h"
 #include "worker.h"
@@ -91,8 +92,7 @@ static Plugsup__ValType valtype_to_proto(interp_valtype t) {
   return PLUGSUP__VAL_TYPE__VAL_UNSPECIFIED;
 }
 
-/* "(i32 i64) -> (f32)" */
-static char *functype_text(const interp_functype *f) {
+char *worker_functype_text(const interp_functype *f) {
   char buf[512];
   size_t n = 0;
   buf[n++] = '(';
@@ -123,7 +123,7 @@ static const char *kind_name(interp_externkind k) {
 static char *externtype_text(const interp_externtype *t) {
   switch (t->kind) {
   case INTERP_EXTERN_FUNC:
-    return functype_text(&t->func);
+    return worker_functype_text(&t->func);
   case INTERP_EXTERN_TABLE: {
     char prefix[16];
     snprintf(prefix, sizeof prefix, "%s ", interp_valtype_name(t->table.elem));
@@ -322,6 +322,9 @@ typedef struct run_state {
   interp_module *module;
   interp_instance *instance;
   wasi_env wasi;
+  uint64_t fuel_spent;     /* INSPECT: by the metadata instances */
+  uint64_t peak_spent;     /* ... and their highest memory */
+  uint64_t reserved;       /* bytes of the budget another store holds */
 } run_state;
 
 static const char *export_wanted(const Plugsup__Run *run) {
@@ -400,6 +403,8 @@ static int open_store(run_state *rs) {
   memset(&cfg, 0, sizeof cfg);
   cfg.max_memory_pages = memory_pages(rs->w, l);
   cfg.max_bytes = (uint64_t)cfg.max_memory_pages * WASM_PAGE; /* all of it */
+  /* ... but what another store of the run holds (INSPECT's metadata). */
+  cfg.max_bytes = cfg.max_bytes > rs->reserved ? cfg.max_bytes - rs->reserved : 1;
   if (cfg.max_memory_pages == 0) {
     /* 0 would mean "the default" to the interpreter: never that. */
     set_outcome(rs->res, PLUGSUP__OUTCOME__BAD_REQUEST,
@@ -429,6 +434,10 @@ static int load_module(run_state *rs) {
 static int instantiate(run_state *rs) {
   interp_error err;
   wasi_env_init(&rs->wasi, rs->w, rs->store, rs->run);
+  /* A byte call's input is written into the plugin: its stdin is empty. */
+  if (rs->run->mode == PLUGSUP__RUN__MODE__ABI ||
+      rs->run->mode == PLUGSUP__RUN__MODE__INSPECT)
+    rs->wasi.input_pos = rs->run->input.len;
   if (interp_instantiate(rs->store, rs->module, wasi_resolve, &rs->wasi,
                          &rs->instance, &err) == INTERP_OK)
     return 0;
@@ -442,8 +451,9 @@ static int instantiate(run_state *rs) {
 static void record_stats(run_state *rs) {
   interp_stats st;
   interp_store_stats(rs->store, &st);
-  rs->res->fuel_used = st.fuel_used;
-  rs->res->peak_memory_bytes = st.peak_bytes;
+  rs->res->fuel_used = st.fuel_used + rs->fuel_spent;
+  rs->res->peak_memory_bytes =
+      st.peak_bytes > rs->peak_spent ? st.peak_bytes : rs->peak_spent;
 }
 
 /* A WASI reactor's _initialize (C constructors, Rust statics) runs before
@@ -484,6 +494,167 @@ static void check_links(run_state *rs) {
   rs->res->outcome = PLUGSUP__OUTCOME__OK;
 }
 
+/* ---- INSPECT and ABI: byte calls (abi.h) ---- */
+
+/* How a byte call ended, as the Result says it. */
+static void abi_outcome(run_state *rs, const abi_ctx *c) {
+  if (c->interp_failed)
+    set_failure(rs->res, &c->err);
+  else
+    set_outcome(rs->res, c->outcome, c->message);
+}
+
+/* A new store and instance of the module, with what the Run's fuel and
+** memory budget have left (the first store keeps the module until the
+** end); 0, or -1 with fresh->res saying why. */
+static int open_fresh(run_state *rs, run_state *fresh) {
+  uint64_t fuel = rs->run->limits != NULL ? rs->run->limits->fuel : 0;
+  interp_stats st;
+  if (fuel != 0 && rs->fuel_spent >= fuel) {
+    set_outcome(fresh->res, PLUGSUP__OUTCOME__OUT_OF_FUEL,
+                interp_trap_message(INTERP_TRAP_OUT_OF_FUEL));
+    return -1;
+  }
+  interp_store_stats(rs->store, &st);
+  fresh->reserved = st.bytes_allocated;
+  if (open_store(fresh) != 0 || load_module(fresh) != 0)
+    return -1;
+  if (fuel != 0)
+    interp_store_set_fuel(fresh->store, fuel - rs->fuel_spent);
+  return instantiate(fresh);
+}
+
+/* INSPECT: the metadata of a satisfied ABI, from a fresh store and
+** instance of its own, within what is left of the Run's fuel and output.
+** Whatever goes wrong is the AbiMatch's error, not the run's outcome. */
+static void inspect_metadata(run_state *rs, const abi_def *def,
+                             Plugsup__AbiMatch *m, uint64_t *sent) {
+  Plugsup__Result scratch = PLUGSUP__RESULT__INIT;
+  run_state fresh = {.w = rs->w, .run = rs->run, .res = &scratch};
+  abi_ctx c = {.w = rs->w, .def = def, .sent = *sent,
+               .limit = rs->w->output_limit};
+  char text[ABI_MESSAGE_MAX];
+  interp_stats st;
+
+  if (open_fresh(rs, &fresh) != 0)
+    m->error = worker_strdupf("%s", scratch.message);
+  else {
+    c.store = fresh.store;
+    c.instance = fresh.instance;
+    if (abi_open(&c) != 0 || abi_metadata(&c) != 0) {
+      abi_failure_text(&c, text, sizeof text);
+      m->error = worker_strdupf("%s", text);
+    }
+    *sent = c.sent;
+  }
+  if (fresh.store != NULL) {
+    interp_store_stats(fresh.store, &st);
+    rs->fuel_spent += st.fuel_used;
+    if (st.peak_bytes > rs->peak_spent)
+      rs->peak_spent = st.peak_bytes;
+    interp_store_free(fresh.store);
+  }
+  worker_result_free(&scratch);
+}
+
+/* One AbiMatch per ABI, in Abi order; 0, or -1 when memory ran out. */
+static int inspect_abis(run_state *rs) {
+  static const Plugsup__Abi order[] = {PLUGSUP__ABI__ABI_PROCESS,
+                                       PLUGSUP__ABI__ABI_TOOL,
+                                       PLUGSUP__ABI__ABI_OBSERVE};
+  const size_t n = sizeof order / sizeof order[0];
+  uint64_t sent = 0;
+  if ((rs->res->abis = calloc(n, sizeof *rs->res->abis)) == NULL)
+    return -1;
+  for (size_t i = 0; i < n; i++) {
+    const abi_def *def = abi_find(order[i]);
+    Plugsup__AbiMatch *m = malloc(sizeof *m);
+    if (m == NULL)
+      return -1;
+    rs->res->abis[rs->res->n_abis++] = m;
+    if (abi_check(rs->module, def, m) != 0)
+      return -1;
+    if (m->n_problems == 0 && abi_has_metadata(def))
+      inspect_metadata(rs, def, m, &sent);
+    if (rs->w->reply_failed)
+      return -1;
+  }
+  return 0;
+}
+
+/* The plugsup.manifest section goes back as it is. One over
+** FRAME_MANIFEST_MAX is left out, and an OK Result's message says so:
+** the module is still a module, but what it declares cannot be used. */
+#define MANIFEST_SECTION "plugsup.manifest"
+
+static int inspect_manifest(run_state *rs) {
+  const uint8_t *p;
+  size_t n;
+  if (interp_module_custom_section(rs->module, MANIFEST_SECTION,
+                                   sizeof MANIFEST_SECTION - 1, &p,
+                                   &n) != INTERP_OK || n == 0)
+    return 0;
+  if (n > FRAME_MANIFEST_MAX) {
+    if (rs->res->outcome == PLUGSUP__OUTCOME__OK && is_empty(rs->res->message))
+      rs->res->message = worker_strdupf(
+          "the %s section of %zu bytes is over %u bytes: left out",
+          MANIFEST_SECTION, n, FRAME_MANIFEST_MAX);
+    return 0;
+  }
+  if ((rs->res->manifest.data = malloc(n)) == NULL)
+    return -1;
+  memcpy(rs->res->manifest.data, p, n);
+  rs->res->manifest.len = n;
+  return 0;
+}
+
+static void run_inspect(run_state *rs) {
+  if (describe_module(rs->w, rs->module) != 0) {
+    if (!rs->w->reply_failed)
+      set_nomem(rs->res);
+    return;
+  }
+  check_links(rs);
+  if ((inspect_abis(rs) != 0 || inspect_manifest(rs) != 0) &&
+      !rs->w->reply_failed)
+    set_nomem(rs->res);
+}
+
+/* ABI: one step of one ABI on one instance. A module that does not
+** satisfy the ABI is refused with its first problem before any code of
+** it runs (a process plugin's forbidden import would not even link). */
+static void run_abi(run_state *rs) {
+  const abi_def *def = abi_find(rs->run->abi);
+  Plugsup__AbiMatch match;
+  abi_ctx c = {.w = rs->w, .def = def, .limit = rs->w->output_limit};
+  int rc;
+
+  if (abi_check(rs->module, def, &match) != 0) {
+    abi_match_free(&match);
+    set_nomem(rs->res);
+    return;
+  }
+  if (match.n_problems > 0) {
+    set_outcome(rs->res, PLUGSUP__OUTCOME__ABI_ERROR, "");
+    free_str(rs->res->message);
+    rs->res->message = worker_strdupf("the module does not satisfy the %s ABI: %s",
+                                      abi_name(def), match.problems[0]);
+  }
+  abi_match_free(&match);
+  if (rs->res->outcome == PLUGSUP__OUTCOME__ABI_ERROR || instantiate(rs) != 0)
+    return;
+  c.store = rs->store;
+  c.instance = rs->instance;
+  rc = abi_open(&c);
+  if (rc == 0)
+    rc = rs->run->step == PLUGSUP__RUN__ABI_STEP__METADATA ? abi_metadata(&c)
+                                                            : abi_call(&c, rs->run);
+  if (rc == 0)
+    set_outcome(rs->res, PLUGSUP__OUTCOME__OK, "");
+  else
+    abi_outcome(rs, &c);
+}
+
 static void run_mode(run_state *rs) {
   interp_func *f;
   if (load_module(rs) != 0)
@@ -495,24 +666,51 @@ static void run_mode(run_state *rs) {
       check_links(rs);
     return;
   }
+  if (rs->run->mode == PLUGSUP__RUN__MODE__INSPECT) {
+    run_inspect(rs);
+    return;
+  }
+  if (rs->run->mode == PLUGSUP__RUN__MODE__ABI) {
+    run_abi(rs);
+    return;
+  }
   if (instantiate(rs) != 0 || (f = find_func(rs)) == NULL ||
       initialize_reactor(rs) != 0)
     return;
   call_func(rs, f);
 }
 
+/* What a Run asks for, before any of its bytes are read: NULL or why not. */
+static const char *bad_request(const Plugsup__Run *run) {
+  switch (run->mode) {
+  case PLUGSUP__RUN__MODE__VALIDATE:
+  case PLUGSUP__RUN__MODE__START:
+  case PLUGSUP__RUN__MODE__INVOKE:
+  case PLUGSUP__RUN__MODE__INSPECT:
+    return NULL;
+  case PLUGSUP__RUN__MODE__ABI:
+    if (abi_find(run->abi) == NULL)
+      return "Run names no valid ABI";
+    if (run->step != PLUGSUP__RUN__ABI_STEP__METADATA &&
+        run->step != PLUGSUP__RUN__ABI_STEP__CALL)
+      return "Run names no valid ABI step";
+    return NULL;
+  default:
+    return "Run has no valid mode";
+  }
+}
+
 void worker_run(worker_ctx *w, const Plugsup__Run *run, Plugsup__Result *res) {
   run_state rs;
+  const char *bad;
 
   memset(&rs, 0, sizeof rs);
   rs.w = w;
   rs.run = run;
   rs.res = res;
   w->output_limit = run->limits != NULL ? run->limits->output_bytes : 0;
-  if (run->mode != PLUGSUP__RUN__MODE__VALIDATE &&
-      run->mode != PLUGSUP__RUN__MODE__START &&
-      run->mode != PLUGSUP__RUN__MODE__INVOKE) {
-    set_outcome(res, PLUGSUP__OUTCOME__BAD_REQUEST, "Run has no valid mode");
+  if ((bad = bad_request(run)) != NULL) {
+    set_outcome(res, PLUGSUP__OUTCOME__BAD_REQUEST, bad);
     return;
   }
   if (open_store(&rs) != 0)

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "abi.h"
 #include "hostcall.h"
 #include "wasi_abi.h"
 
@@ -241,6 +242,17 @@ void worker_result_free(Plugsup__Result *res) {
     free(res->values[i]);
   free(res->values);
   free_str(res->message);
+  for (size_t i = 0; i < res->n_abis; i++) {
+    if (res->abis[i] != NULL)
+      abi_match_free(res->abis[i]);
+    free(res->abis[i]);
+  }
+  free(res->abis);
+  free(res->manifest.data);
+  res->abis = NULL;
+  res->n_abis = 0;
+  res->manifest.data = NULL;
+  res->manifest.len = 0;
   res->values = NULL;
   res->n_values = 0;
   res->message = (char *)protobuf_c_empty_string;

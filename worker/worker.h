@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "frame.h"
+#include "interp.h"
 #include "sandbox.h"
 
 /* The state one run shares between the frame loop and the host functions. */
@@ -98,6 +99,9 @@ size_t worker_utf8_cut(const char *s, size_t len, size_t max);
 #define WORKER_NAME_TEXT_SIZE (64 * 4 + 1)
 void worker_name_text(char buf[WORKER_NAME_TEXT_SIZE], const char *name,
                       size_t len);
+/* A function type as the reports write it, "(i32 i64) -> (f32)":
+** malloc'd, or the empty string on failure. */
+char *worker_functype_text(const interp_functype *f);
 /* A malloc'd copy of a formatted message, or the empty string on failure. */
 char *worker_strdupf(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));

@@ -465,6 +465,52 @@ Test(api_memory, grow_beyond_max_memory_pages_returns_minus_one) {
   interp_store_free(s);
 }
 
+static interp_memory *memory_of(const interp_instance *inst) {
+  interp_extern mem;
+  cr_assert_eq(interp_instance_export(inst, "mem", 3, &mem), INTERP_OK);
+  return mem.of.memory;
+}
+
+Test(api_memory, host_grow_adds_zeroed_pages_the_module_sees) {
+  interp_store *s;
+  interp_instance *inst = open_fixture(NULL, "api_memory", &s);
+  interp_memory *m = memory_of(inst);
+  uint32_t old = 0;
+  cr_assert_eq(interp_memory_grow(s, m, 2, &old), INTERP_OK);
+  cr_assert_eq(old, 1, "old size in pages");
+  cr_assert_eq(interp_memory_size(m), 3 * 65536);
+  cr_assert_eq(call_i32(s, inst, "size", NULL, 0), 3);
+  cr_assert_eq(interp_memory_data(m)[3 * 65536 - 1], 0);
+  cr_assert_eq(interp_memory_grow(s, m, 0, &old), INTERP_OK);
+  cr_assert_eq(old, 3, "growing by 0 answers the size");
+  interp_store_free(s);
+}
+
+Test(api_memory, host_grow_beyond_max_memory_pages_is_nomem_and_changes_nothing) {
+  interp_config cfg = {.max_memory_pages = 2};
+  interp_store *s;
+  interp_instance *inst = open_fixture(&cfg, "api_memory", &s);
+  interp_memory *m = memory_of(inst);
+  uint32_t old = 99;
+  cr_assert_eq(interp_memory_grow(s, m, 2, &old), INTERP_NOMEM);
+  cr_assert_eq(old, 99);
+  cr_assert_eq(interp_memory_size(m), 65536);
+  cr_assert_eq(interp_memory_grow(s, m, 1, NULL), INTERP_OK);
+  cr_assert_eq(call_i32(s, inst, "size", NULL, 0), 2);
+  interp_store_free(s);
+}
+
+Test(api_memory, host_grow_of_another_stores_memory_is_bad_args) {
+  interp_store *s, *other;
+  interp_instance *inst = open_fixture(NULL, "api_memory", &s);
+  cr_assert_eq(interp_store_new(NULL, &other), INTERP_OK);
+  cr_assert_eq(interp_memory_grow(other, memory_of(inst), 1, NULL),
+               INTERP_BAD_ARGS);
+  cr_assert_eq(interp_memory_size(memory_of(inst)), 65536);
+  interp_store_free(other);
+  interp_store_free(s);
+}
+
 static uint8_t mem_byte(const interp_instance *inst, uint32_t at) {
   interp_extern mem;
   cr_assert_eq(interp_instance_export(inst, "mem", 3, &mem), INTERP_OK);
@@ -753,4 +799,57 @@ Test(api_alloc, every_failed_allocation_is_nomem_until_the_run_succeeds) {
   cr_assert_lt(n, 100000, "never succeeded");
   free(bytes[0]);
   free(bytes[1]);
+}
+
+/* ---- custom sections ---- */
+
+/* Header; custom "plugsup.manifest" = "{}"; an empty type section; custom
+** "plugsup.manifest" = "second"; custom "empty" with no payload. */
+static const uint8_t with_customs[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00, 0x13, 0x10, 'p', 'l', 'u', 'g', 's', 'u', 'p', '.', 'm', 'a', 'n',
+    'i', 'f', 'e', 's', 't', '{', '}',
+    0x01, 0x01, 0x00,
+    0x00, 0x17, 0x10, 'p', 'l', 'u', 'g', 's', 'u', 'p', '.', 'm', 'a', 'n',
+    'i', 'f', 'e', 's', 't', 's', 'e', 'c', 'o', 'n', 'd',
+    0x00, 0x06, 0x05, 'e', 'm', 'p', 't', 'y'};
+
+static interp_module *load_customs(interp_store **s) {
+  interp_module *m;
+  interp_error err;
+  cr_assert_eq(interp_store_new(NULL, s), INTERP_OK);
+  cr_assert_eq(interp_module_load(*s, with_customs, sizeof with_customs, &m,
+                                  &err), INTERP_OK, "%s", err.message);
+  return m;
+}
+
+Test(api_custom, section_is_found_by_name_and_the_first_one_wins) {
+  interp_store *s;
+  interp_module *m = load_customs(&s);
+  const uint8_t *data;
+  size_t len;
+  cr_assert_eq(interp_module_custom_section(m, "plugsup.manifest", 16, &data,
+                                            &len), INTERP_OK);
+  cr_assert_eq(len, 2);
+  cr_assert_eq(memcmp(data, "{}", 2), 0);
+  cr_assert_eq(interp_module_custom_section(m, "empty", 5, &data, &len),
+               INTERP_OK);
+  cr_assert_eq(len, 0);
+  interp_store_free(s);
+}
+
+Test(api_custom, absent_or_partly_matching_name_is_not_found) {
+  interp_store *s;
+  interp_module *m = load_customs(&s);
+  const uint8_t *data;
+  size_t len;
+  cr_assert_eq(interp_module_custom_section(m, "plugsup", 7, &data, &len),
+               INTERP_NOT_FOUND);
+  cr_assert_eq(interp_module_custom_section(m, "plugsup.manifest.x", 18,
+                                            &data, &len), INTERP_NOT_FOUND);
+  cr_assert_eq(interp_module_custom_section(m, "name", 4, &data, &len),
+               INTERP_NOT_FOUND);
+  cr_assert_eq(interp_module_custom_section(m, NULL, 3, &data, &len),
+               INTERP_BAD_ARGS);
+  interp_store_free(s);
 }

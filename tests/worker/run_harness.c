@@ -49,10 +49,15 @@ void run(const request *rq, worker_outcome *o) {
   ProtobufCBinaryData argv[8], envs[8];
   worker_proc w;
   size_t len;
-  uint8_t *module = slurp(rq->wasm, &len);
+  uint8_t *module = NULL;
+
+  if (rq->module != NULL)
+    len = rq->module_len;
+  else
+    module = slurp(rq->wasm, &len);
 
   r.mode = rq->mode;
-  r.module.data = module;
+  r.module.data = rq->module != NULL ? (uint8_t *)rq->module : module;
   r.module.len = len;
   r.export_name = (char *)(rq->export_name ? rq->export_name : "");
   cr_assert_leq(rq->n_args, 8);
@@ -74,6 +79,12 @@ void run(const request *rq, worker_outcome *o) {
   }
   r.stdin_stream = rq->stdin_stream;
   r.clock = rq->clock;
+  r.abi = rq->abi;
+  r.step = rq->step;
+  if (rq->tool) {
+    r.tool.data = (uint8_t *)rq->tool;
+    r.tool.len = strlen(rq->tool);
+  }
   lim.memory_bytes = rq->memory_bytes ? rq->memory_bytes : 64u << 20;
   lim.fuel = rq->fuel;
   lim.output_bytes = rq->output_bytes;
@@ -109,5 +120,5 @@ Plugsup__Value val(Plugsup__ValType t, uint64_t bits) {
 }
 
 bool bytes_are(ProtobufCBinaryData d, const char *s) {
-  return d.len == strlen(s) && memcmp(d.data, s, d.len) == 0;
+  return d.len == strlen(s) && (d.len == 0 || memcmp(d.data, s, d.len) == 0);
 }

@@ -27,6 +27,11 @@ typedef struct request {
   worker_broker_fn broker;   /* answers host calls; NULL: none expected */
   void *broker_ud;
   int exit_code;             /* the worker's, after a Result */
+  Plugsup__Abi abi;          /* ABI runs */
+  Plugsup__Run__AbiStep step;
+  const char *tool;
+  const uint8_t *module;     /* instead of the fixture 'wasm' */
+  size_t module_len;
 } request;
 
 /* Run it and collect everything up to the last frame; the worker must
@@ -45,5 +50,12 @@ bool bytes_are(ProtobufCBinaryData d, const char *s);
 #define VALIDATE PLUGSUP__RUN__MODE__VALIDATE
 #define START PLUGSUP__RUN__MODE__START
 #define INVOKE PLUGSUP__RUN__MODE__INVOKE
+#define INSPECT PLUGSUP__RUN__MODE__INSPECT
+#define ABI PLUGSUP__RUN__MODE__ABI
+#define METADATA PLUGSUP__RUN__ABI_STEP__METADATA
+#define CALL PLUGSUP__RUN__ABI_STEP__CALL
+#define PROCESS PLUGSUP__ABI__ABI_PROCESS
+#define TOOL PLUGSUP__ABI__ABI_TOOL
+#define OBSERVE PLUGSUP__ABI__ABI_OBSERVE
 
 #endif

@@ -169,6 +169,10 @@ void worker_collect_brokered(worker_proc *w, worker_outcome *o,
       answer(w, o, env, broker, ud);
       continue;
     }
+    if (env->msg_case == PLUGSUP__ENVELOPE__MSG_ABI_DATA) {
+      keep(&o->abi_data, &o->n_abi_data, env);
+      continue;
+    }
     if (env->msg_case != PLUGSUP__ENVELOPE__MSG_OUTPUT) {
       cr_assert(env->msg_case == PLUGSUP__ENVELOPE__MSG_RESULT ||
                     env->msg_case == PLUGSUP__ENVELOPE__MSG_SANDBOX_VIOLATION,
@@ -219,6 +223,9 @@ void worker_outcome_free(worker_outcome *o) {
   for (size_t c = 0; c < o->n_calls; c++)
     frame_free(o->calls[c]);
   free(o->calls);
+  for (size_t a = 0; a < o->n_abi_data; a++)
+    frame_free(o->abi_data[a]);
+  free(o->abi_data);
   frame_free(o->end);
   memset(o, 0, sizeof *o);
 }

@@ -59,7 +59,7 @@ typedef void (*worker_broker_fn)(void *ud, const Plugsup__HostCall *call,
                                  Plugsup__HostReply *reply);
 /* Everything a run sends after Hello: Output gathered per fd, Report
 ** frames kept in order, HostCall frames kept in order (each answered by
-** the broker), then the Result (or the SandboxViolation that ended
+** the broker), AbiData frames kept in order, then the Result (or the SandboxViolation that ended
 ** it). */
 typedef struct worker_outcome {
   char out[8192], err[8192];
@@ -71,6 +71,8 @@ typedef struct worker_outcome {
   size_t n_exports, n_imports; /* over every Report */
   Plugsup__Envelope **calls; /* HostCall frames */
   size_t n_calls;
+  Plugsup__Envelope **abi_data; /* AbiData frames, in order */
+  size_t n_abi_data;
   Plugsup__Envelope *end;   /* Result or SandboxViolation */
 } worker_outcome;
 void worker_collect(worker_proc *w, worker_outcome *o);

@@ -1,0 +1,27 @@
+;; A hostile tool plugin. "endless" fills memory from 1024 to its end
+;; with x (no terminator) and answers 1024; "far" answers 200000.
+(module
+  (memory (export "memory") 1)
+  (data (i32.const 16) "demo\00")
+  (data (i32.const 32) "1.0.0\00")
+  (data (i32.const 48) "A demo toolset\00")
+  (data (i32.const 80) "HEY\00")
+  (data (i32.const 128) "endless\00")
+  (data (i32.const 160) "No end\00")
+  (data (i32.const 192) "far\00")
+  (data (i32.const 224) "Far away\00")
+  (func (export "plugin_name") (result i32) (i32.const 16))
+  (func (export "plugin_version") (result i32) (i32.const 32))
+  (func (export "plugin_description") (result i32) (i32.const 48))
+  (func (export "plugin_tools_count") (result i32) (i32.const 2))
+  (func (export "plugin_tool_name") (param i32) (result i32)
+    (if (result i32) (i32.eq (local.get 0) (i32.const 0)) (then (i32.const 128)) (else (if (result i32) (i32.eq (local.get 0) (i32.const 1)) (then (i32.const 192)) (else (unreachable))))))
+  (func (export "plugin_tool_description") (param i32) (result i32)
+    (if (result i32) (i32.eq (local.get 0) (i32.const 0)) (then (i32.const 160)) (else (if (result i32) (i32.eq (local.get 0) (i32.const 1)) (then (i32.const 224)) (else (unreachable))))))
+  (func (export "plugin_tool_execute") (param i32 i32) (result i32)
+    (if (result i32) (i32.eqz (local.get 0))
+      (then
+        (memory.fill (i32.const 1024) (i32.const 120)
+          (i32.sub (i32.mul (memory.size) (i32.const 65536)) (i32.const 1024)))
+        (i32.const 1024))
+      (else (i32.const 200000)))))
