@@ -509,12 +509,12 @@ static void abi_outcome(run_state *rs, const abi_ctx *c) {
 ** end); 0, or -1 with fresh->res saying why. */
 static int open_fresh(run_state *rs, run_state *fresh) {
   uint64_t fuel = rs->run->limits != NULL ? rs->run->limits->fuel : 0;
+  interp_stats st;
   if (fuel != 0 && rs->fuel_spent >= fuel) {
     set_outcome(fresh->res, PLUGSUP__OUTCOME__OUT_OF_FUEL,
                 interp_trap_message(INTERP_TRAP_OUT_OF_FUEL));
     return -1;
   }
-  interp_stats st;
   interp_store_stats(rs->store, &st);
   fresh->reserved = st.bytes_allocated;
   if (open_store(fresh) != 0 || load_module(fresh) != 0)

@@ -120,5 +120,5 @@ Plugsup__Value val(Plugsup__ValType t, uint64_t bits) {
 }
 
 bool bytes_are(ProtobufCBinaryData d, const char *s) {
-  return d.len == strlen(s) && memcmp(d.data, s, d.len) == 0;
+  return d.len == strlen(s) && (d.len == 0 || memcmp(d.data, s, d.len) == 0);
 }

@@ -574,6 +574,32 @@ Test(abi, inspect_metadata_out_of_fuel_is_the_matchs_error) {
   worker_outcome_free(&o);
 }
 
+Test(abi, inspect_reports_each_satisfied_abi_in_order) {
+  worker_outcome o;
+  inspect(&o, "abi_two.wasm");
+  assert_result(&o, OUTCOME(OK), "");
+  cr_assert_eq(match_of(&o, 1)->n_problems, 0);
+  cr_assert_eq(match_of(&o, 2)->n_problems, 0);
+  cr_assert_eq(o.n_abi_data, 9);
+  assert_data(&o, 0, "plugin_name", 0, "demo");
+  assert_data(&o, 7, "describe", 0, "{}");
+  assert_data(&o, 8, "schema", 0, "{}");
+  worker_outcome_free(&o);
+}
+
+/* The tool's metadata spends all 20 units: nothing is left for observe's. */
+Test(abi, inspect_with_the_fuel_spent_before_an_abis_turn_says_out_of_fuel) {
+  worker_outcome o;
+  request rq = {.wasm = "abi_two.wasm", .mode = INSPECT, .fuel = 20};
+  run(&rq, &o);
+  assert_result(&o, OUTCOME(OK), "");
+  cr_assert_str_eq(match_of(&o, 1)->error,
+                   "plugin_tool_description: out of fuel");
+  cr_assert_str_eq(match_of(&o, 2)->error, "out of fuel");
+  cr_assert_eq(result_of(&o)->fuel_used, 20);
+  worker_outcome_free(&o);
+}
+
 Test(abi, call_out_of_fuel_is_out_of_fuel) {
   worker_outcome o;
   request rq = {.wasm = "abi_process.wasm", .mode = ABI, .abi = PROCESS,
