@@ -139,10 +139,19 @@ static json_t *member(json_t *obj, const char *key) {
   return NULL;
 }
 
+/* text into msg, cut (if it must be) between two UTF-8 characters. */
 static abi_verdict verdict(abi_verdict v, char *msg, size_t msglen,
                            const char *text) {
-  if (msg && msglen)
-    snprintf(msg, msglen, "%s", text);
+  size_t n = strlen(text);
+  if (!msg || !msglen)
+    return v;
+  if (n >= msglen) {
+    n = msglen - 1;
+    while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
+      n--;
+  }
+  memcpy(msg, text, n);
+  msg[n] = '\0';
   return v;
 }
 

@@ -92,6 +92,8 @@ static bool fs_covered(const policy *c, const char *glob, bool write) {
   return false;
 }
 
+/* An env: pattern of request: by a pattern of the ceiling that covers
+** it, or, when it has no '*', by an explicit variable of that name. */
 static bool env_covered(const policy *c, const char *pattern) {
   for (size_t i = 0; i < c->grants.n; i++)
     if (c->grants.at[i].kind == POLICY_CAP_ENV &&
@@ -101,6 +103,12 @@ static bool env_covered(const policy *c, const char *pattern) {
     if (strcmp(c->env.at[i].name, pattern) == 0)
       return true;
   return false;
+}
+
+/* An explicit variable of request is a name, '*' in it a character: the
+** ceiling's decision on that name says. */
+static bool name_covered(const policy *c, const char *name) {
+  return policy_may_env(c, name, NULL, 0);
 }
 
 /* Splits a canonical "HOST:PORTS" (HOST maybe "[v6]") at its last ':'
@@ -233,7 +241,7 @@ static size_t excess_settings(const policy *c, const policy *r,
     n++;
   }
   for (size_t i = 0; i < r->env.n; i++)
-    if (!env_covered(c, r->env.at[i].name)) {
+    if (!name_covered(c, r->env.at[i].name)) {
       snprintf(line, sizeof line, "env:%s", r->env.at[i].name);
       excess(ud, line, NOT_COVERED);
       n++;

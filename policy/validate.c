@@ -185,7 +185,7 @@ static bool any_network(const policy *p) {
   X("clock_time_get", any_clock, "clock (only the monotonic clock answers)")   \
   X("environ_get", any_env, "environment variables")                           \
   X("environ_sizes_get", any_env, "environment variables")                     \
-  X("random_get", any_random, "randomness")                                    \
+  X("random_get", any_random, "randomness (it gets a fixed seed)")             \
   X("sock_*", any_network, "network access")
 
 static const struct {

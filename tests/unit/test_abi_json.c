@@ -74,8 +74,8 @@ Test(abi_describe, absent_fields_are_empty) {
 static const char *describe_refusal(const char *text) {
   static char err[512];
   abi_describe d;
-  cr_assert_eq(abi_describe_parse(text, strlen(text), &d, err, sizeof err),
-               -1, "accepted: %s", text);
+  cr_assert_eq(abi_describe_parse(text, strlen(text), &d, err, sizeof err), -1,
+               "accepted: %s", text);
   cr_assert_null(d.capabilities);
   return err;
 }
@@ -159,13 +159,13 @@ Test(abi_tool_metadata, plain_strings_make_the_object) {
 
 Test(abi_tool_metadata, any_bytes_give_valid_json_and_stay_distinct) {
   const char *names[] = {"\xff\\x", "\xc3\xa9\x01"}, *descs[] = {"", ""};
-  char *json = abi_tool_metadata("\xc0\xaf", NULL, "\xed\xa0\x80", names,
-                                 descs, 2);
+  char *json =
+      abi_tool_metadata("\xc0\xaf", NULL, "\xed\xa0\x80", names, descs, 2);
   json_error_t e;
   json_t *v = json_loads(json, 0, &e);
   cr_assert_not_null(v, "not JSON: %s: %s", json, e.text);
-  cr_assert_str_eq(json_string_value(json_object_get(v, "name")),
-                   "\\xC0\\xAF", "an overlong form is invalid");
+  cr_assert_str_eq(json_string_value(json_object_get(v, "name")), "\\xC0\\xAF",
+                   "an overlong form is invalid");
   cr_assert_str_eq(json_string_value(json_object_get(v, "description")),
                    "\\xED\\xA0\\x80", "a surrogate is invalid");
   cr_assert_str_eq(json_string_value(json_object_get(v, "version")), "");
@@ -178,4 +178,21 @@ Test(abi_tool_metadata, any_bytes_give_valid_json_and_stay_distinct) {
       "\xc3\xa9\x01");
   json_decref(v);
   free(json);
+}
+
+Test(abi_verdict, a_long_message_is_cut_between_characters) {
+  char msg[6];
+  const char *text = "{\"status\":false,\"error\":\"ab\xc3\xa9\xc3\xa9\"}";
+  cr_assert_eq(abi_verdict_parse(text, strlen(text), msg, sizeof msg),
+               ABI_VERDICT_FAILURE);
+  cr_assert_str_eq(msg, "ab\xc3\xa9", "not half of the second e-acute");
+}
+
+Test(abi_describe, a_text_over_1_MiB_is_refused_unread) {
+  abi_describe d;
+  char err[128];
+  cr_assert_eq(
+      abi_describe_parse("{}", ABI_JSON_MAX_BYTES + 1, &d, err, sizeof err),
+      -1);
+  cr_assert_str_eq(err, "describe: longer than 1 MiB");
 }

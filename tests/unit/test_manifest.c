@@ -3,6 +3,7 @@
 ** every field read, and every refusal with its exact message.
 */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "manifest.h"
@@ -22,10 +23,10 @@ static const char *version_refusal(const char *text) {
 }
 
 Test(semver, precedence_follows_the_specification_example) {
-  const char *order[] = {"1.0.0-alpha",  "1.0.0-alpha.1", "1.0.0-alpha.beta",
-                         "1.0.0-beta",   "1.0.0-beta.2",  "1.0.0-beta.11",
-                         "1.0.0-rc.1",   "1.0.0",         "1.0.1",
-                         "1.2.0",        "2.0.0",         "10.0.0"};
+  const char *order[] = {"1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta",
+                         "1.0.0-beta",  "1.0.0-beta.2",  "1.0.0-beta.11",
+                         "1.0.0-rc.1",  "1.0.0",         "1.0.1",
+                         "1.2.0",       "2.0.0",         "10.0.0"};
   size_t n = sizeof order / sizeof order[0];
   for (size_t i = 0; i + 1 < n; i++) {
     semver a = V(order[i]), b = V(order[i + 1]);
@@ -120,14 +121,14 @@ static const char *refusal(const char *json) {
 }
 
 Test(manifest, every_field_is_read) {
-  manifest *m = parse(
-      "{\"id\":\"my.plugin-1\",\"version\":\"1.0.0-rc.1+build.5\","
-      "\"name\":\"n\",\"description\":\"d\",\"author\":\"a\","
-      "\"abi\":\"tool\",\"permissions\":[\"fs:read:/srv/**\",\"clock\"],"
-      "\"entry_points\":[\"plugin_name\"],"
-      "\"dependencies\":[{\"id\":\"b\",\"version\":\">=1.0.0 <2.0.0\"}],"
-      "\"resources\":{\"memory\":\"64M\",\"fuel\":1000,\"time\":\"5s\"},"
-      "\"metadata\":{\"z\":[1, 2],\"a\":null}}");
+  manifest *m =
+      parse("{\"id\":\"my.plugin-1\",\"version\":\"1.0.0-rc.1+build.5\","
+            "\"name\":\"n\",\"description\":\"d\",\"author\":\"a\","
+            "\"abi\":\"tool\",\"permissions\":[\"fs:read:/srv/**\",\"clock\"],"
+            "\"entry_points\":[\"plugin_name\"],"
+            "\"dependencies\":[{\"id\":\"b\",\"version\":\">=1.0.0 <2.0.0\"}],"
+            "\"resources\":{\"memory\":\"64M\",\"fuel\":1000,\"time\":\"5s\"},"
+            "\"metadata\":{\"z\":[1, 2],\"a\":null}}");
   cr_assert_str_eq(m->id, "my.plugin-1");
   cr_assert_str_eq(m->version, "1.0.0-rc.1+build.5");
   cr_assert_str_eq(m->semver.pre, "rc.1");
@@ -214,12 +215,51 @@ Test(manifest, refusals_say_where_and_why) {
       refusal("{\"id\":\"a\",\"version\":\"1.0.0\",\"entry_points\":[\"\"]}"),
       "m.json:1:45: entry_points[0]: an export name cannot be empty");
   cr_assert_str_eq(refusal("[]"), "m.json:1:1: a manifest is a JSON object");
-  cr_assert_str_eq(refusal("{"), "m.json:1:1: string or '}' expected near end of file");
+  cr_assert_str_eq(refusal("{"),
+                   "m.json:1:1: string or '}' expected near end of file");
 }
 
 Test(manifest, a_text_over_64_KiB_is_refused_unread) {
   char err[256];
-  cr_assert_null(manifest_parse("sec", "{}", MANIFEST_MAX_BYTES + 1, err,
-                                sizeof err));
+  cr_assert_null(
+      manifest_parse("sec", "{}", MANIFEST_MAX_BYTES + 1, err, sizeof err));
   cr_assert_str_eq(err, "sec: larger than 64 KiB");
+}
+
+Test(manifest, fields_of_the_wrong_shape_are_refused) {
+  cr_assert_str_eq(refusal("{\"id\":\"a\",\"version\":\"1.0.0\",\"name\":1}"),
+                   "m.json:1:36: name: expected a string");
+  cr_assert_str_eq(
+      refusal("{\"id\":\"a\",\"version\":\"1.0.0\",\"permissions\":\"x\"}"),
+      "m.json:1:43: permissions: expected an array of capability strings");
+  cr_assert_str_eq(
+      refusal("{\"id\":\"a\",\"version\":\"1.0.0\",\"entry_points\":[1]}"),
+      "m.json:1:45: entry_points[0]: expected a string");
+  cr_assert_str_eq(
+      refusal("{\"id\":\"a\",\"version\":\"1.0.0\",\"dependencies\":[1]}"),
+      "m.json:1:45: dependencies[0]: expected an object");
+  cr_assert_str_eq(refusal("{\"id\":\"a\",\"version\":\"1.0.0\",\"resources\":"
+                           "{\"disk\":1}}"),
+                   "m.json:1:42: resources.disk: unknown field (known: "
+                   "memory, fuel, time)");
+  cr_assert_str_eq(refusal("{\"id\":\"a\",\"version\":\"1.0.0\",\"resources\":"
+                           "{\"time\":\"5 years\"}}"),
+                   "m.json:1:49: resources.time: expected seconds, or a number "
+                   "with ms, s or m");
+}
+
+Test(manifest, a_string_over_4096_bytes_is_refused) {
+  char json[5000];
+  snprintf(json, sizeof json,
+           "{\"id\":\"a\",\"version\":\"1.0.0\","
+           "\"description\":\"%04097d\"}",
+           0);
+  cr_assert_str_eq(refusal(json),
+                   "m.json:1:43: description: longer than 4096 bytes");
+}
+
+Test(semver, a_version_over_255_bytes_is_refused) {
+  char text[300];
+  snprintf(text, sizeof text, "1.0.0-%0260d", 1);
+  cr_assert_str_eq(version_refusal(text), "longer than 255 bytes");
 }

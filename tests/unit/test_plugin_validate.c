@@ -149,7 +149,7 @@ Test(validate, imports_without_grants_are_warnings_each) {
                    "environment variables\n"
                    "warning import.ungranted: imports "
                    "wasi_snapshot_preview1::random_get but is granted no "
-                   "randomness\n"
+                   "randomness (it gets a fixed seed)\n"
                    "warning import.ungranted: imports wasi_unstable::sock_send "
                    "but is granted no network access\n"),
             "%s", text);

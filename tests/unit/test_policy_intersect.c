@@ -247,3 +247,18 @@ Test(policy_excess, every_excess_line_is_reported) {
   policy_free(c);
   policy_free(r);
 }
+
+Test(policy_excess, explicit_variables_are_names_not_patterns) {
+  policy *c = POLICY("env:HOME"), *r = POLICY("clock");
+  char err[256];
+  lines l = {{0}};
+  cr_assert_eq(policy_allow(c, "clock", err, sizeof err), 0);
+  cr_assert_eq(policy_set_env(c, "ODD*NAME", "1", err, sizeof err), 0);
+  cr_assert_eq(policy_set_env(r, "HOME", NULL, err, sizeof err), 0);
+  cr_assert_eq(policy_set_env(r, "ODD*NAME", "2", err, sizeof err), 0);
+  cr_assert_eq(policy_set_env(r, "OTHER", "3", err, sizeof err), 0);
+  cr_assert_eq(policy_excess(c, r, collect, &l), 1);
+  cr_assert_str_eq(l.text, "env:OTHER (no line of the ceiling covers it)\n");
+  policy_free(c);
+  policy_free(r);
+}
