@@ -31,7 +31,6 @@
 
 static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
 
-
 static plugsup_status default_run(void *ud, plugsup_supervisor *sup,
                                   plugsup_plugin *plugin,
                                   const plugsup_run_options *o,
@@ -95,8 +94,8 @@ static void pool_put(plugsup_manager *m, plugsup_supervisor *sup) {
 /* One run on a pooled supervisor: a supervisor is one thread's at a time,
 ** so each run borrows one for its length. */
 plugsup_status mgr_pooled_run(plugsup_manager *m, plugsup_plugin *plugin,
-                                 const plugsup_run_options *o,
-                                 plugsup_result **out) {
+                              const plugsup_run_options *o,
+                              plugsup_result **out) {
   plugsup_supervisor *sup;
   plugsup_status st = pool_get(m, &sup);
   *out = NULL;
@@ -225,7 +224,7 @@ static bool info_strings(plugsup_plugin_info *i, const mgr_version *v,
 
 /* What a validator sees of a version not yet loaded. */
 bool mgr_info_of_version(plugsup_plugin_info *i, const mgr_version *v,
-                            const char *path) {
+                         const char *path) {
   memset(i, 0, sizeof *i);
   i->abi = v->abi;
   i->state = PLUGSUP_PLUGIN_READY;
@@ -263,7 +262,8 @@ static plugsup_load_options load_opts(const plugsup_load_options *o) {
   return c;
 }
 
-static plugsup_status source_copy(mgr_source *s, const plugsup_load_options *o) {
+static plugsup_status source_copy(mgr_source *s,
+                                  const plugsup_load_options *o) {
   memset(s, 0, sizeof *s);
   s->id = dup_or_null(o->id);
   s->manifest_path = dup_or_null(o->manifest_path);
@@ -333,8 +333,7 @@ static mgr_entry *entry_new(mgr_version *v, const char *path, mgr_source *src,
 
 /* The watcher learns of the file by the path of its directory as the
 ** kernel names it, so the entry keeps that name too. */
-static void watch_entry(plugsup_manager *m, mgr_entry *e,
-                        plugsup_report *rep) {
+static void watch_entry(plugsup_manager *m, mgr_entry *e, plugsup_report *rep) {
   char *dir_copy = strdup(e->path), *real = NULL;
   const char *base = strrchr(e->path, '/');
   base = base ? base + 1 : e->path;
@@ -342,17 +341,18 @@ static void watch_entry(plugsup_manager *m, mgr_entry *e,
       asprintf(&e->abs_path, "%s/%s", real, base) < 0)
     e->abs_path = NULL;
   if (!e->abs_path || sup_watch_add(&m->watcher, e->abs_path) != PLUGSUP_OK)
-    plugsup_report_add(rep, PLUGSUP_SEVERITY_WARNING, "watch.failed",
-                       "'%s' will not be reloaded on change: %s", e->path,
-                       e->abs_path ? plugsup_errmsg() : "no directory");
+    mgr_finding(rep, MGR_WATCH_FAILED,
+                "'%s' will not be reloaded on change: %s", e->path,
+                e->abs_path ? plugsup_errmsg() : "no directory");
   free(dir_copy);
   free(real);
 }
 
 /* Everything a load does after the module is read: takes module. */
 static plugsup_status load_module(plugsup_manager *m, plugsup_plugin *module,
-                                  const char *path, const plugsup_load_options *o,
-                                  char **id_out, plugsup_report *rep) {
+                                  const char *path,
+                                  const plugsup_load_options *o, char **id_out,
+                                  plugsup_report *rep) {
   plugsup_load_options opts = load_opts(o);
   mgr_source src;
   mgr_version *v = NULL;
@@ -556,17 +556,17 @@ static plugsup_status observe_prepare(const mgr_version *v, const void *input,
   char err[512];
   *config = NULL;
   *run_policy = NULL;
-  int rc = schema_check(v->schema ? v->schema : "{}",
-                        v->schema ? v->schema_len : 2, input, len, config,
-                        err, sizeof err);
+  int rc =
+      schema_check(v->schema ? v->schema : "{}", v->schema ? v->schema_len : 2,
+                   input, len, config, err, sizeof err);
   if (rc != SCHEMA_OK)
     return sup_fail(strcmp(err, "out of memory") ? PLUGSUP_EINVAL
                                                  : PLUGSUP_ENOMEM,
                     "%s", err);
   if (!v->policy || !v->requested)
     return PLUGSUP_OK;
-  plugsup_status st = plugsup_policy_intersect(v->policy, v->requested,
-                                               run_policy);
+  plugsup_status st =
+      plugsup_policy_intersect(v->policy, v->requested, run_policy);
   if (st != PLUGSUP_OK) {
     free(*config);
     *config = NULL;
@@ -637,8 +637,8 @@ static void count_run(mgr_entry *e, const plugsup_result *r) {
     return;
   }
   e->failures++;
-  if (asprintf(&why, "%s: %s", plugsup_outcome_name(r->outcome),
-               r->message) >= 0) {
+  if (asprintf(&why, "%s: %s", plugsup_outcome_name(r->outcome), r->message) >=
+      0) {
     free(e->last_error);
     e->last_error = why;
   }
@@ -764,9 +764,9 @@ plugsup_status plugsup_manager_execute_all(plugsup_manager *mgr,
   mgr_pin *pins = pin_chain(mgr, &n);
   pthread_mutex_unlock(&mgr->lock);
   plugsup_status st =
-      !pins  ? sup_fail(PLUGSUP_ENOMEM, "out of memory")
-      : !n   ? sup_fail(PLUGSUP_EEMPTY, "no process plugin is loaded")
-             : run_chain(mgr, pins, n, input, input_len, &x, out, failed_id);
+      !pins ? sup_fail(PLUGSUP_ENOMEM, "out of memory")
+      : !n  ? sup_fail(PLUGSUP_EEMPTY, "no process plugin is loaded")
+            : run_chain(mgr, pins, n, input, input_len, &x, out, failed_id);
   pthread_mutex_lock(&mgr->lock);
   for (size_t i = 0; i < n; i++)
     unpin(mgr, pins[i]);
@@ -869,9 +869,8 @@ static void reload_entry(plugsup_manager *m, mgr_entry *e, mgr_notice *n) {
   }
   st = mgr_build_version(m, module, &e->src, e->path, rep, &v);
   if (st != PLUGSUP_OK)
-    plugsup_report_add(rep, PLUGSUP_SEVERITY_ERROR, "reload.failed",
-                       "the new version could not be inspected: %s",
-                       plugsup_errmsg());
+    mgr_finding(rep, MGR_RELOAD_FAILED,
+                "the new version could not be inspected: %s", plugsup_errmsg());
   if (st != PLUGSUP_OK || rep->errors) {
     reload_reject(m, e, hash, rep, n);
     mgr_version_unref(v);
@@ -912,8 +911,8 @@ void sup_mgr_file_event(plugsup_manager *m, const char *abs_path, bool gone) {
 
 const char *plugsup_plugin_state_name(plugsup_plugin_state s) {
   switch (s) {
-#define X(name, text) \
-  case name:          \
+#define X(name, text)                                                          \
+  case name:                                                                   \
     return text;
     PLUGSUP_PLUGIN_STATE_LIST(X)
 #undef X
@@ -923,8 +922,8 @@ const char *plugsup_plugin_state_name(plugsup_plugin_state s) {
 
 const char *plugsup_reload_name(plugsup_reload_outcome o) {
   switch (o) {
-#define X(name, text) \
-  case name:          \
+#define X(name, text)                                                          \
+  case name:                                                                   \
     return text;
     PLUGSUP_RELOAD_LIST(X)
 #undef X
@@ -1056,8 +1055,8 @@ plugsup_status plugsup_manager_add_validator(plugsup_manager *mgr,
     return sup_fail(PLUGSUP_EINVAL,
                     "plugsup_manager_add_validator: NULL argument");
   pthread_mutex_lock(&mgr->lock);
-  mgr_validator *v = realloc(mgr->validators,
-                             (mgr->nvalidators + 1) * sizeof *v);
+  mgr_validator *v =
+      realloc(mgr->validators, (mgr->nvalidators + 1) * sizeof *v);
   if (v) {
     v[mgr->nvalidators++] = (mgr_validator){fn, userdata};
     mgr->validators = v;

@@ -36,8 +36,8 @@ typedef struct mgr_watch_dir {
 
 typedef struct sup_watcher {
   plugsup_manager *mgr;
-  int ifd;          /* inotify */
-  int stop[2];      /* a byte on stop[1] ends the thread */
+  int ifd;     /* inotify */
+  int stop[2]; /* a byte on stop[1] ends the thread */
   pthread_t thread;
   bool running;
   pthread_mutex_t lock; /* dirs */
@@ -54,8 +54,7 @@ plugsup_status sup_watch_add(sup_watcher *w, const char *abs_path);
 
 /* Called by the watcher thread: the file abs_path was written or moved
 ** into place (gone false), or deleted or moved away (gone true). */
-void sup_mgr_file_event(plugsup_manager *mgr, const char *abs_path,
-                        bool gone);
+void sup_mgr_file_event(plugsup_manager *mgr, const char *abs_path, bool gone);
 
 /* ---- the registry (manager.c) ---- */
 
@@ -66,15 +65,15 @@ typedef struct mgr_version {
   plugsup_plugin *module;
   char hash[SUP_HASH_NAME];
   plugsup_abi abi;
-  char *id;             /* the id this version asks for */
+  char *id; /* the id this version asks for */
   char *name, *version, *description, *author; /* escaped; never NULL */
   char *metadata_json;
   plugsup_policy *policy; /* what its runs are granted; NULL: nothing */
   char *policy_text;
-  char **tools;         /* TOOL: the names as the plugin gave them */
+  char **tools; /* TOOL: the names as the plugin gave them */
   size_t ntools;
   plugsup_limits limits; /* the manifest's resources; 0: the manager's */
-  char *schema;         /* OBSERVE: schema()'s text, for each execute */
+  char *schema;          /* OBSERVE: schema()'s text, for each execute */
   size_t schema_len;
   plugsup_policy *requested; /* OBSERVE: what describe() asks for */
 } mgr_version;
@@ -90,13 +89,13 @@ typedef struct mgr_source {
 typedef struct mgr_entry {
   struct mgr_entry *next; /* load order */
   char *id;
-  char *path;           /* as given; "" for bytes */
-  char *abs_path;       /* realpath of the file, for the watcher; or NULL */
+  char *path;     /* as given; "" for bytes */
+  char *abs_path; /* realpath of the file, for the watcher; or NULL */
   mgr_source src;
   mgr_version *cur;
   plugsup_plugin_state state;
-  unsigned users;       /* executes and reloads holding it; unload waits */
-  bool removed;         /* unlinked; freed when users drops to 0 */
+  unsigned users; /* executes and reloads holding it; unload waits */
+  bool removed;   /* unlinked; freed when users drops to 0 */
   uint64_t runs, successes, failures, by_outcome[PLUGSUP_OUTCOME_COUNT_];
   char *last_error;
   uint64_t fuel_used, cpu_usec, wall_usec, load_usec, reloads;
@@ -124,8 +123,8 @@ struct plugsup_manager {
   sup_mgr_runner runner;
   bool watching;
   sup_watcher watcher;
-  plugsup_limits host;  /* the supervisor config's, resolved: the most a
-                           manifest's resources may ask */
+  plugsup_limits host; /* the supervisor config's, resolved: the most a
+                          manifest's resources may ask */
 };
 
 /* Drops a reference to v; the last frees it. */
@@ -143,6 +142,41 @@ bool mgr_info_of_version(plugsup_plugin_info *i, const mgr_version *v,
 void mgr_info_clear(plugsup_plugin_info *i);
 
 /* ---- building a version (manager_check.c) ---- */
+
+/* The findings only the manager makes (policy/'s validate_plugin makes
+** the others, VALIDATE_CODE_LIST): id, the stable code, its severity,
+** and when (docs/manager.md prints this table). */
+#define MGR_CODE_LIST(X)                                                       \
+  X(MGR_MODULE_INVALID, "module.invalid", ERROR,                               \
+    "the worker could not inspect the module (not wasm, invalid, or the "      \
+    "run failed)")                                                             \
+  X(MGR_MANIFEST_INVALID, "manifest.invalid", ERROR,                           \
+    "the manifest cannot be read or does not parse")                           \
+  X(MGR_ABI_METADATA, "abi.metadata", ERROR,                                   \
+    "describe() is not a describe object")                                     \
+  X(MGR_ABI_SCHEMA, "abi.schema", ERROR,                                       \
+    "schema() returned nothing, or a schema that cannot be used")              \
+  X(MGR_DEPENDENCY, "manifest.dependency", ERROR,                              \
+    "a dependency is not loaded, or not at a version within its range")        \
+  X(MGR_NO_ID, "plugin.no_id", ERROR,                                          \
+    "no id: no manifest id, none in the load options, no name, no file")       \
+  X(MGR_PERMISSION_REQUESTED, "permission.requested", WARNING,                 \
+    "describe() asks for a capability the plugin is not granted; its runs "    \
+    "go without")                                                              \
+  X(MGR_RELOAD_FAILED, "reload.failed", ERROR,                                 \
+    "a changed file could not be inspected at all (the worker failed)")        \
+  X(MGR_WATCH_FAILED, "watch.failed", WARNING,                                 \
+    "the file's directory cannot be watched: no hot reload for it")
+
+typedef enum mgr_code {
+#define MGR_X_(id, code, severity, meaning) id,
+  MGR_CODE_LIST(MGR_X_)
+#undef MGR_X_
+} mgr_code;
+
+/* Adds a finding of that code to rep (its severity from the list). */
+plugsup_status mgr_finding(plugsup_report *rep, mgr_code code, const char *fmt,
+                           ...) __attribute__((format(printf, 3, 4)));
 
 /* Inspects module in a worker and runs every check over what it says:
 ** *out is the version (even when the report holds errors), or NULL when

@@ -38,24 +38,50 @@ static char *guest_text(const char *data, size_t len) {
 typedef struct mgr_build {
   plugsup_manager *m;
   const mgr_source *src;
-  const char *path;        /* "" for bytes */
-  plugsup_result *res;     /* the INSPECT run */
-  manifest *man;           /* the plugin's manifest, if it has one */
+  const char *path;    /* "" for bytes */
+  plugsup_result *res; /* the INSPECT run */
+  manifest *man;       /* the plugin's manifest, if it has one */
   plugsup_report *rep;
   mgr_version *v;
-  plugsup_status oom;      /* ENOMEM once an allocation failed */
+  plugsup_status oom; /* ENOMEM once an allocation failed */
 } mgr_build;
 
-static void note(mgr_build *b, plugsup_severity sev, const char *code,
-                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static void note(mgr_build *b, plugsup_severity sev, const char *code,
-                 const char *fmt, ...) {
+static const struct {
+  const char *code;
+  plugsup_severity severity;
+} mgr_codes[] = {
+#define MGR_X_(id, code, severity, meaning) {code, PLUGSUP_SEVERITY_##severity},
+    MGR_CODE_LIST(MGR_X_)
+#undef MGR_X_
+};
+
+plugsup_status mgr_finding(plugsup_report *rep, mgr_code code, const char *fmt,
+                           ...) {
   char msg[512];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  if (plugsup_report_add(b->rep, sev, code, "%s", msg) != PLUGSUP_OK)
+  return plugsup_report_add(rep, mgr_codes[code].severity, mgr_codes[code].code,
+                            "%s", msg);
+}
+
+/* A finding of validate_plugin's: its severity and code as given. */
+static void note_as(mgr_build *b, plugsup_severity sev, const char *code,
+                    const char *message) {
+  if (plugsup_report_add(b->rep, sev, code, "%s", message) != PLUGSUP_OK)
+    b->oom = PLUGSUP_ENOMEM;
+}
+
+static void note(mgr_build *b, mgr_code code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void note(mgr_build *b, mgr_code code, const char *fmt, ...) {
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  if (mgr_finding(b->rep, code, "%s", msg) != PLUGSUP_OK)
     b->oom = PLUGSUP_ENOMEM;
 }
 
@@ -174,7 +200,7 @@ static void check_schema(mgr_build *b, const plugsup_abi_item *it) {
   char err[256];
   mgr_version *v = b->v;
   if (!it) {
-    note(b, PLUGSUP_SEVERITY_ERROR, "abi.schema", "schema() returned nothing");
+    note(b, MGR_ABI_SCHEMA, "schema() returned nothing");
     return;
   }
   if (!(v->schema = malloc(it->len + 1))) {
@@ -186,7 +212,7 @@ static void check_schema(mgr_build *b, const plugsup_abi_item *it) {
   v->schema_len = it->len;
   if (schema_check(v->schema, v->schema_len, "", 0, NULL, err, sizeof err) ==
       SCHEMA_UNUSABLE)
-    note(b, PLUGSUP_SEVERITY_ERROR, "abi.schema", "%s", err);
+    note(b, MGR_ABI_SCHEMA, "%s", err);
 }
 
 /* OBSERVE: describe() names the plugin and says which capabilities it
@@ -199,7 +225,7 @@ static char *observe_metadata(mgr_build *b) {
   check_schema(b, sc);
   if (abi_describe_parse(d ? d->data : "", d ? d->len : 0, &desc, err,
                          sizeof err) < 0) {
-    note(b, PLUGSUP_SEVERITY_ERROR, "abi.metadata", "%s", err);
+    note(b, MGR_ABI_METADATA, "%s", err);
     return NULL;
   }
   b->v->name = guest_text(desc.name, strlen(desc.name));
@@ -254,12 +280,12 @@ static char *read_manifest_file(mgr_build *b, const char *path, size_t *len) {
   char *text = f ? malloc(MANIFEST_MAX_BYTES + 1) : NULL;
   *len = text ? fread(text, 1, MANIFEST_MAX_BYTES + 1, f) : 0;
   if (!f)
-    note(b, PLUGSUP_SEVERITY_ERROR, "manifest.invalid", "cannot read '%s': %s",
-         path, strerror(errno));
+    note(b, MGR_MANIFEST_INVALID, "cannot read '%s': %s", path,
+         strerror(errno));
   else if (!text)
     b->oom = PLUGSUP_ENOMEM;
   else if (ferror(f) || *len > MANIFEST_MAX_BYTES) {
-    note(b, PLUGSUP_SEVERITY_ERROR, "manifest.invalid",
+    note(b, MGR_MANIFEST_INVALID,
          ferror(f) ? "cannot read '%s'" : "'%s' is larger than 64 KiB", path);
     free(text);
     text = NULL;
@@ -273,23 +299,24 @@ static char *read_manifest_file(mgr_build *b, const char *path, size_t *len) {
 ** that order; policy/ parses it. */
 static void read_manifest(mgr_build *b) {
   char *beside = b->path[0] && !b->src->manifest_json && !b->src->manifest_path
-                     ? sibling_manifest(b->path) : NULL;
+                     ? sibling_manifest(b->path)
+                     : NULL;
   const char *file = b->src->manifest_path ? b->src->manifest_path : beside;
-  const char *text = b->src->manifest_json ? b->src->manifest_json
-                                           : b->res->manifest;
-  size_t len = b->src->manifest_json ? b->src->manifest_len
-                                     : b->res->manifest_len;
+  const char *text =
+      b->src->manifest_json ? b->src->manifest_json : b->res->manifest;
+  size_t len =
+      b->src->manifest_json ? b->src->manifest_len : b->res->manifest_len;
   const char *source = b->src->manifest_json ? "manifest"
                        : file                ? file
                                              : "plugsup.manifest section";
   char err[512], *owned = NULL;
-  if (!b->src->manifest_json && file && !(text = owned =
-                                              read_manifest_file(b, file, &len)))
+  if (!b->src->manifest_json && file &&
+      !(text = owned = read_manifest_file(b, file, &len)))
     goto done;
   if (!len)
     goto done; /* no manifest */
   if (!(b->man = manifest_parse(source, text, len, err, sizeof err)))
-    note(b, PLUGSUP_SEVERITY_ERROR, "manifest.invalid", "%s", err);
+    note(b, MGR_MANIFEST_INVALID, "%s", err);
 done:
   free(owned);
   free(beside);
@@ -318,14 +345,13 @@ static void check_dependencies(mgr_build *b) {
       snprintf(version, sizeof version, "%s", e->cur->version);
     pthread_mutex_unlock(&b->m->lock);
     if (!e)
-      note(b, PLUGSUP_SEVERITY_ERROR, "manifest.dependency",
-           "it needs '%s' %s, which is not loaded", d->id, d->range);
+      note(b, MGR_DEPENDENCY, "it needs '%s' %s, which is not loaded", d->id,
+           d->range);
     else if (semver_parse(version, &sv, &bad) < 0 ||
              semver_range_match(d->range, &sv, &match, why, sizeof why) < 0 ||
              !match)
-      note(b, PLUGSUP_SEVERITY_ERROR, "manifest.dependency",
-           "it needs '%s' %s; the one loaded is '%s'", d->id, d->range,
-           version);
+      note(b, MGR_DEPENDENCY, "it needs '%s' %s; the one loaded is '%s'", d->id,
+           d->range, version);
   }
 }
 
@@ -368,16 +394,17 @@ static void choose_id(mgr_build *b) {
   if (!v->id)
     b->oom = PLUGSUP_ENOMEM;
   else if (!v->id[0])
-    note(b, PLUGSUP_SEVERITY_ERROR, "plugin.no_id",
+    note(b, MGR_NO_ID,
          "the plugin has no id: it has no name, no file name, and the load "
          "options give none");
 }
 
 static void requested_finding(void *ud, const char *line, const char *why) {
   (void)why;
-  note(ud, PLUGSUP_SEVERITY_WARNING, "permission.requested",
+  note(ud, MGR_PERMISSION_REQUESTED,
        "describe() asks for '%s', which the plugin is not granted: its runs "
-       "go without", line);
+       "go without",
+       line);
 }
 
 /* The manifest's permissions, else the load's policy: what its runs get
@@ -398,8 +425,7 @@ static void choose_policy(mgr_build *b) {
     policy_excess(v->policy ? v->policy->rules : nothing->rules,
                   v->requested->rules, requested_finding, b);
   plugsup_policy_free(nothing);
-  v->policy_text = v->policy ? plugsup_policy_describe(v->policy)
-                             : strdup("");
+  v->policy_text = v->policy ? plugsup_policy_describe(v->policy) : strdup("");
   if (!v->policy_text)
     b->oom = PLUGSUP_ENOMEM;
 }
@@ -437,7 +463,7 @@ static plugsup_status inspect(mgr_build *b) {
   if (st != PLUGSUP_OK)
     return st;
   if (b->res->outcome != PLUGSUP_OUTCOME_OK)
-    note(b, PLUGSUP_SEVERITY_ERROR, "module.invalid",
+    note(b, MGR_MODULE_INVALID,
          "the worker could not inspect the module (%s): %s",
          plugsup_outcome_name(b->res->outcome), b->res->message);
   return PLUGSUP_OK;
@@ -450,7 +476,7 @@ static void found(void *ud, validate_severity sev, const char *code,
   if (!safe)
     b->oom = PLUGSUP_ENOMEM;
   else
-    note(b, (plugsup_severity)sev, code, "%s", safe);
+    note_as(b, (plugsup_severity)sev, code, safe);
   free(safe);
 }
 
@@ -460,8 +486,8 @@ static void import_of(char *text, validate_import *out) {
   char *sp = strrchr(text, ' '), *dot = strchr(text, '.');
   static char func[] = "func";
   out->kind = sp ? (*sp = '\0', sp + 1) : func;
-  if (dot && asprintf((char **)&out->name, "%.*s::%s", (int)(dot - text),
-                      text, dot + 1) < 0)
+  if (dot && asprintf((char **)&out->name, "%.*s::%s", (int)(dot - text), text,
+                      dot + 1) < 0)
     out->name = NULL;
 }
 
@@ -471,8 +497,8 @@ static void run_checks(mgr_build *b) {
   const plugsup_result *r = b->res;
   const plugsup_limits *h = &b->m->host;
   validate_abi abis[PLUGSUP_ABI_COUNT_];
-  size_t nabis = r->abi_count < PLUGSUP_ABI_COUNT_ ? r->abi_count
-                                                  : PLUGSUP_ABI_COUNT_;
+  size_t nabis =
+      r->abi_count < PLUGSUP_ABI_COUNT_ ? r->abi_count : PLUGSUP_ABI_COUNT_;
   validate_import *imps = calloc(r->import_count + 1, sizeof *imps);
   char **texts = calloc(r->import_count + 1, sizeof *texts);
   const char **exps = calloc(r->export_count + 1, sizeof *exps);
@@ -481,23 +507,26 @@ static void run_checks(mgr_build *b) {
                         .wall_ms = h->wall_ms,
                         .output_bytes = h->output_bytes};
   for (size_t i = 0; i < nabis; i++)
-    abis[i] = (validate_abi){plugsup_abi_name(r->abis[i].abi),
-                             r->abis[i].problems, r->abis[i].problem_count,
-                             r->abis[i].error};
+    abis[i] =
+        (validate_abi){plugsup_abi_name(r->abis[i].abi), r->abis[i].problems,
+                       r->abis[i].problem_count, r->abis[i].error};
   for (size_t i = 0; imps && texts && i < r->import_count; i++)
     if ((texts[i] = strdup(r->imports[i])))
       import_of(texts[i], &imps[i]);
   for (size_t i = 0; exps && i < r->export_count; i++)
     exps[i] = r->exports[i].name;
-  validate_input in = {
-      .manifest = b->man,
-      .abi = b->src->abi ? plugsup_abi_name(b->src->abi) : NULL,
-      .abis = abis, .abi_count = nabis,
-      .imports = imps, .import_count = imps && texts ? r->import_count : 0,
-      .exports = exps, .export_count = exps ? r->export_count : 0,
-      .policy = b->v->policy ? b->v->policy->rules : NULL,
-      .ceiling = b->m->ceiling ? b->m->ceiling->rules : NULL,
-      .host = &host};
+  validate_input in = {.manifest = b->man,
+                       .abi =
+                           b->src->abi ? plugsup_abi_name(b->src->abi) : NULL,
+                       .abis = abis,
+                       .abi_count = nabis,
+                       .imports = imps,
+                       .import_count = imps && texts ? r->import_count : 0,
+                       .exports = exps,
+                       .export_count = exps ? r->export_count : 0,
+                       .policy = b->v->policy ? b->v->policy->rules : NULL,
+                       .ceiling = b->m->ceiling ? b->m->ceiling->rules : NULL,
+                       .host = &host};
   if (!imps || !texts || !exps)
     b->oom = PLUGSUP_ENOMEM;
   else
@@ -533,8 +562,8 @@ static plugsup_abi wanted_abi(mgr_build *b) {
 ** validators see it), or NULL when the call itself failed (the status).
 ** Takes module's reference. */
 plugsup_status mgr_build_version(plugsup_manager *m, plugsup_plugin *module,
-                                    const mgr_source *src, const char *path,
-                                    plugsup_report *rep, mgr_version **out) {
+                                 const mgr_source *src, const char *path,
+                                 plugsup_report *rep, mgr_version **out) {
   mgr_build b = {.m = m, .src = src, .path = path, .rep = rep};
   plugsup_status st;
   *out = NULL;

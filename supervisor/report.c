@@ -10,8 +10,8 @@
 
 const char *plugsup_severity_name(plugsup_severity s) {
   switch (s) {
-#define X(name, text) \
-  case name:          \
+#define X(name, text)                                                          \
+  case name:                                                                   \
     return text;
     PLUGSUP_SEVERITY_LIST(X)
 #undef X

@@ -132,14 +132,14 @@ static plugsup_status remember(sup_watcher *w, int wd, const char *dir) {
 
 plugsup_status sup_watch_add(sup_watcher *w, const char *abs_path) {
   const char *slash = strrchr(abs_path, '/');
-  char *dir = strndup(abs_path, slash && slash != abs_path
-                                    ? (size_t)(slash - abs_path) : 1);
+  char *dir = strndup(
+      abs_path, slash && slash != abs_path ? (size_t)(slash - abs_path) : 1);
   plugsup_status st;
   if (!dir)
     return sup_fail(PLUGSUP_ENOMEM, "out of memory");
   pthread_mutex_lock(&w->lock);
-  int wd = inotify_add_watch(w->ifd, dir, WATCH_CHANGED | WATCH_GONE |
-                                              IN_ONLYDIR);
+  int wd =
+      inotify_add_watch(w->ifd, dir, WATCH_CHANGED | WATCH_GONE | IN_ONLYDIR);
   st = wd < 0 ? sup_fail(PLUGSUP_ESYSTEM, "cannot watch '%s': %s", dir,
                          strerror(errno))
               : remember(w, wd, dir);

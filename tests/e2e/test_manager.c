@@ -372,8 +372,9 @@ Test(manager, load_then_list_shows_id_abi_hash_and_state) {
 Test(manager, load_gives_the_id_to_the_caller) {
   plugsup_manager *m = manager_with(1, false, NULL);
   char *id = NULL;
-  cr_assert_eq(plugsup_manager_load_bytes(m, CALC, strlen(CALC), NULL, &id,
-                                          NULL), PLUGSUP_OK);
+  cr_assert_eq(
+      plugsup_manager_load_bytes(m, CALC, strlen(CALC), NULL, &id, NULL),
+      PLUGSUP_OK);
   cr_assert_str_eq(id, "calc");
   free(id);
   plugsup_manager_free(m);
@@ -406,8 +407,9 @@ Test(manager, missing_file_is_ENOENT) {
   plugsup_manager *m = manager_with(1, false, NULL);
   plugsup_report *rep = NULL;
   char *id = (char *)"untouched";
-  cr_assert_eq(plugsup_manager_load_file(m, "/nonexistent/x.wasm", NULL, &id,
-                                         &rep), PLUGSUP_ENOENT);
+  cr_assert_eq(
+      plugsup_manager_load_file(m, "/nonexistent/x.wasm", NULL, &id, &rep),
+      PLUGSUP_ENOENT);
   cr_assert_str_eq(plugsup_errmsg(), "cannot open '/nonexistent/x.wasm': No "
                                      "such file or directory");
   cr_assert_null(id);
@@ -422,8 +424,8 @@ Test(manager, id_comes_from_the_file_name) {
   make_tmpdir();
   write_file("shout.wasm", UPPER);
   snprintf(path, sizeof path, "%s/shout.wasm", tmpdir);
-  cr_assert_eq(plugsup_manager_load_file(m, path, NULL, &id, NULL),
-               PLUGSUP_OK, "%s", plugsup_errmsg());
+  cr_assert_eq(plugsup_manager_load_file(m, path, NULL, &id, NULL), PLUGSUP_OK,
+               "%s", plugsup_errmsg());
   cr_assert_str_eq(id, "shout");
   plugsup_plugin_info *i = info(m, "shout");
   cr_assert_str_eq(i->path, path);
@@ -470,8 +472,7 @@ Test(manager, module_with_no_abi_is_EREJECTED_with_each_problem) {
                    "observe: missing export 'describe'");
   cr_assert_eq(rep->errors, 1);
   cr_assert_eq(finding(rep, "abi.none")->severity, PLUGSUP_SEVERITY_ERROR);
-  cr_assert_eq(finding(rep, "manifest.none")->severity,
-               PLUGSUP_SEVERITY_INFO);
+  cr_assert_eq(finding(rep, "manifest.none")->severity, PLUGSUP_SEVERITY_INFO);
   plugsup_report_free(rep);
   plugsup_plugin_info *all;
   size_t n;
@@ -500,10 +501,11 @@ Test(manager, two_abis_need_a_choice) {
                    "the module satisfies more than one ABI (process, tool): "
                    "name one in the manifest or the load options");
   plugsup_report_free(rep);
-  plugsup_load_options o = {.size = sizeof o, .id = "both",
-                            .abi = PLUGSUP_ABI_PROCESS};
-  cr_assert_eq(plugsup_manager_load_bytes(m, both, strlen(both), &o, NULL,
-                                          NULL), PLUGSUP_OK);
+  plugsup_load_options o = {
+      .size = sizeof o, .id = "both", .abi = PLUGSUP_ABI_PROCESS};
+  cr_assert_eq(
+      plugsup_manager_load_bytes(m, both, strlen(both), &o, NULL, NULL),
+      PLUGSUP_OK);
   plugsup_plugin_info *i = info(m, "both");
   cr_assert_eq(i->abi, PLUGSUP_ABI_PROCESS);
   plugsup_plugin_info_free(i);
@@ -513,10 +515,11 @@ Test(manager, two_abis_need_a_choice) {
 Test(manager, an_abi_asked_for_but_unmet_is_EREJECTED) {
   plugsup_manager *m = manager_with(1, false, NULL);
   plugsup_report *rep = NULL;
-  plugsup_load_options o = {.size = sizeof o, .id = "up",
-                            .abi = PLUGSUP_ABI_OBSERVE};
-  cr_assert_eq(plugsup_manager_load_bytes(m, UPPER, strlen(UPPER), &o, NULL,
-                                          &rep), PLUGSUP_EREJECTED);
+  plugsup_load_options o = {
+      .size = sizeof o, .id = "up", .abi = PLUGSUP_ABI_OBSERVE};
+  cr_assert_eq(
+      plugsup_manager_load_bytes(m, UPPER, strlen(UPPER), &o, NULL, &rep),
+      PLUGSUP_EREJECTED);
   cr_assert_eq(rep->errors, 1);
   cr_assert_str_eq(finding(rep, "abi.mismatch")->message,
                    "the module does not satisfy the observe ABI (the load "
@@ -544,8 +547,9 @@ Test(manager, a_validator_error_rejects_the_plugin) {
   plugsup_report *rep = NULL;
   validator_calls = 0;
   cr_assert_eq(plugsup_manager_add_validator(m, no_beta, "ctx"), PLUGSUP_OK);
-  cr_assert_eq(load_text(m, "abi=tool;name=t;version=2-beta;tools=a", NULL,
-                         &rep), PLUGSUP_EREJECTED);
+  cr_assert_eq(
+      load_text(m, "abi=tool;name=t;version=2-beta;tools=a", NULL, &rep),
+      PLUGSUP_EREJECTED);
   cr_assert_str_eq(plugsup_errmsg(), "plugin 't' failed validation with 1 "
                                      "error; the first: site.no_beta: 't' "
                                      "2-beta is a beta");
@@ -569,13 +573,14 @@ Test(manager, a_policy_beyond_the_ceiling_is_EREJECTED) {
   cr_assert_eq(plugsup_policy_new(&asks), PLUGSUP_OK);
   cr_assert_eq(plugsup_policy_allow(asks, "clock"), PLUGSUP_OK);
   plugsup_load_options o = {.size = sizeof o, .id = "ok", .policy = asks};
-  cr_assert_eq(plugsup_manager_load_bytes(m, UPPER, strlen(UPPER), &o, NULL,
-                                          NULL), PLUGSUP_OK, "%s",
-               plugsup_errmsg());
+  cr_assert_eq(
+      plugsup_manager_load_bytes(m, UPPER, strlen(UPPER), &o, NULL, NULL),
+      PLUGSUP_OK, "%s", plugsup_errmsg());
   cr_assert_eq(plugsup_policy_allow(asks, "random"), PLUGSUP_OK);
   o.id = "greedy";
-  cr_assert_eq(plugsup_manager_load_bytes(m, UPPER, strlen(UPPER), &o, NULL,
-                                          &rep), PLUGSUP_EREJECTED);
+  cr_assert_eq(
+      plugsup_manager_load_bytes(m, UPPER, strlen(UPPER), &o, NULL, &rep),
+      PLUGSUP_EREJECTED);
   cr_assert_eq(rep->errors, 1);
   cr_assert_str_eq(finding(rep, "permission.ceiling")->message,
                    "permission 'random' is beyond what the host allows");
@@ -628,8 +633,7 @@ Test(manager, execute_of_unknown_plugin_is_ENOENT) {
                PLUGSUP_ENOENT);
   cr_assert_str_eq(plugsup_errmsg(), "no plugin 'nope' is loaded");
   cr_assert_null(r);
-  cr_assert_eq(plugsup_manager_execute(m, "", "", 0, NULL, &r),
-               PLUGSUP_ENOENT);
+  cr_assert_eq(plugsup_manager_execute(m, "", "", 0, NULL, &r), PLUGSUP_ENOENT);
   plugsup_manager_free(m);
 }
 
@@ -713,8 +717,7 @@ static void *hammer(void *p) {
   worker_arg *a = p;
   for (int i = 0; i < 4; i++) {
     plugsup_result *r = NULL;
-    if (plugsup_manager_execute(a->m, "slow", "", 0, NULL, &r) ==
-            PLUGSUP_OK &&
+    if (plugsup_manager_execute(a->m, "slow", "", 0, NULL, &r) == PLUGSUP_OK &&
         r->outcome == PLUGSUP_OUTCOME_OK)
       a->ok++;
     fake_free(NULL, r);
@@ -795,7 +798,8 @@ Test(report, add_counts_by_severity_and_refuses_null) {
   plugsup_report rep = {0}, *heap;
   for (int i = 0; i < 40; i++)
     cr_assert_eq(plugsup_report_add(&rep, (plugsup_severity)(i % 3), "c.x",
-                                    "finding %d", i), PLUGSUP_OK);
+                                    "finding %d", i),
+                 PLUGSUP_OK);
   cr_assert_eq(rep.count, 40);
   cr_assert_eq(rep.errors, 13);
   cr_assert_eq(rep.warnings, 13);
@@ -833,8 +837,8 @@ static plugsup_manager *watched(const char *file, const char *text,
   rlog.unload_in_callback = NULL;
   pthread_mutex_unlock(&rlog.lock);
   plugsup_load_options o = {.size = sizeof o, .id = id};
-  cr_assert_eq(plugsup_manager_load_file(m, path, &o, NULL, NULL),
-               PLUGSUP_OK, "%s", plugsup_errmsg());
+  cr_assert_eq(plugsup_manager_load_file(m, path, &o, NULL, NULL), PLUGSUP_OK,
+               "%s", plugsup_errmsg());
   return m;
 }
 
@@ -864,8 +868,8 @@ Test(manager, a_changed_file_switches_to_the_new_version) {
 }
 
 Test(manager, a_failed_reload_keeps_the_old_version) {
-  plugsup_manager *m = watched("p.wasm", "abi=process;call=sleep:0;version=1",
-                               "p");
+  plugsup_manager *m =
+      watched("p.wasm", "abi=process;call=sleep:0;version=1", "p");
   write_file("p.wasm", "inspect=fail");
   cr_assert(wait_reloads(1), "no reload seen");
   cr_assert_eq(rlog.outcome, PLUGSUP_RELOAD_REJECTED);
@@ -895,8 +899,10 @@ static void *run_slow(void *p) {
 }
 
 Test(manager, a_run_in_flight_finishes_on_the_version_it_started_with) {
-  plugsup_manager *m = watched("p.wasm", "abi=process;call=sleep:300;"
-                                         "version=1", "p");
+  plugsup_manager *m = watched("p.wasm",
+                               "abi=process;call=sleep:300;"
+                               "version=1",
+                               "p");
   slow_run s = {m, ""};
   pthread_t t;
   cr_assert_eq(pthread_create(&t, NULL, run_slow, &s), 0);
@@ -980,9 +986,9 @@ Test(manager, a_narrower_path_grant_lies_within_the_ceiling) {
   cr_assert_eq(plugsup_policy_allow(asks, "fs:read:/srv/data/*.csv"),
                PLUGSUP_OK);
   plugsup_load_options o = {.size = sizeof o, .id = "reader", .policy = asks};
-  cr_assert_eq(plugsup_manager_load_bytes(m, UPPER, strlen(UPPER), &o, NULL,
-                                          NULL), PLUGSUP_OK, "%s",
-               plugsup_errmsg());
+  cr_assert_eq(
+      plugsup_manager_load_bytes(m, UPPER, strlen(UPPER), &o, NULL, NULL),
+      PLUGSUP_OK, "%s", plugsup_errmsg());
   plugsup_policy_free(asks);
   plugsup_manager_free(m);
 }
@@ -994,8 +1000,9 @@ Test(manager, without_a_ceiling_no_grant_is_allowed) {
   cr_assert_eq(plugsup_policy_new(&asks), PLUGSUP_OK);
   cr_assert_eq(plugsup_policy_allow(asks, "env:HOME"), PLUGSUP_OK);
   plugsup_load_options o = {.size = sizeof o, .id = "p", .policy = asks};
-  cr_assert_eq(plugsup_manager_load_bytes(m, UPPER, strlen(UPPER), &o, NULL,
-                                          &rep), PLUGSUP_EREJECTED);
+  cr_assert_eq(
+      plugsup_manager_load_bytes(m, UPPER, strlen(UPPER), &o, NULL, &rep),
+      PLUGSUP_EREJECTED);
   cr_assert_eq(rep->errors, 1);
   cr_assert_str_eq(finding(rep, "permission.ceiling")->message,
                    "permission 'env:HOME' is beyond what the host allows");
@@ -1074,13 +1081,16 @@ Test(manager_worker, a_worker_that_breaks_the_protocol_rejects_the_load) {
 
 /* ---- manifests ---- */
 
-#define MANIFEST(fields) "manifest={\"id\":\"m1\",\"version\":\"1.0.0\"" fields "}"
+#define MANIFEST(fields)                                                       \
+  "manifest={\"id\":\"m1\",\"version\":\"1.0.0\"" fields "}"
 
 Test(manifest, the_section_names_the_plugin_and_sets_its_limits) {
   plugsup_manager *m = manager_with(1, false, NULL);
-  load_ok(m, "abi=process;call=limits;" MANIFEST(
-                 ",\"name\":\"Mani\",\"author\":\"Ann \\u001b\","
-                 "\"resources\":{\"time\":\"2s\"}"), "ignored");
+  load_ok(m,
+          "abi=process;call=limits;" MANIFEST(
+              ",\"name\":\"Mani\",\"author\":\"Ann \\u001b\","
+              "\"resources\":{\"time\":\"2s\"}"),
+          "ignored");
   plugsup_plugin_info *i = info(m, "m1"); /* the manifest's id wins */
   cr_assert_str_eq(i->name, "Mani");
   cr_assert_str_eq(i->version, "1.0.0");
@@ -1099,9 +1109,10 @@ Test(manifest, the_section_names_the_plugin_and_sets_its_limits) {
 Test(manifest, resources_above_the_hosts_limits_are_rejected) {
   plugsup_manager *m = manager_with(1, false, NULL);
   plugsup_report *rep = NULL;
-  cr_assert_eq(load_text(m, "abi=process;" MANIFEST(
-                                ",\"resources\":{\"time\":\"60s\"}"),
-                         NULL, &rep), PLUGSUP_EREJECTED);
+  cr_assert_eq(
+      load_text(m, "abi=process;" MANIFEST(",\"resources\":{\"time\":\"60s\"}"),
+                NULL, &rep),
+      PLUGSUP_EREJECTED);
   cr_assert_str_eq(finding(rep, "resource.limit")->message,
                    "resource 'time' asks for 1m, above the host's limit 10s");
   plugsup_report_free(rep);
@@ -1111,11 +1122,13 @@ Test(manifest, resources_above_the_hosts_limits_are_rejected) {
 Test(manifest, a_manifest_that_does_not_parse_is_rejected_with_where) {
   plugsup_manager *m = manager_with(1, false, NULL);
   plugsup_report *rep = NULL;
-  cr_assert_eq(load_text(m, "abi=process;" MANIFEST(",\"colour\":1"), NULL,
-                         &rep), PLUGSUP_EREJECTED);
+  cr_assert_eq(
+      load_text(m, "abi=process;" MANIFEST(",\"colour\":1"), NULL, &rep),
+      PLUGSUP_EREJECTED);
   cr_assert_str_eq(rep->findings[0].code, "manifest.invalid");
-  cr_assert(strncmp(rep->findings[0].message, "plugsup.manifest section:1:",
-                    27) == 0, "%s", rep->findings[0].message);
+  cr_assert(
+      strncmp(rep->findings[0].message, "plugsup.manifest section:1:", 27) == 0,
+      "%s", rep->findings[0].message);
   plugsup_report_free(rep);
   plugsup_manager_free(m);
 }
@@ -1127,14 +1140,18 @@ Test(manifest, permissions_become_the_policy_within_the_ceiling) {
   cr_assert_eq(plugsup_policy_allow(ceiling, "env:APP_*"), PLUGSUP_OK);
   plugsup_manager *m = manager_with(1, false, ceiling);
   plugsup_policy_free(ceiling);
-  load_ok(m, "abi=process;call=policy;" MANIFEST(
-                 ",\"permissions\":[\"env:APP_MODE\"]"), NULL);
+  load_ok(m,
+          "abi=process;call=policy;" MANIFEST(
+              ",\"permissions\":[\"env:APP_MODE\"]"),
+          NULL);
   plugsup_result *r = execute(m, "m1", "", NULL);
   cr_assert_str_eq(r->abi_output.data, "env:APP_MODE\n");
   fake_free(NULL, r);
-  cr_assert_eq(load_text(m, "abi=process;manifest={\"id\":\"m2\",\"version\":"
-                            "\"1.0.0\",\"permissions\":[\"env:HOME\"]}",
-                         NULL, &rep), PLUGSUP_EREJECTED);
+  cr_assert_eq(load_text(m,
+                         "abi=process;manifest={\"id\":\"m2\",\"version\":"
+                         "\"1.0.0\",\"permissions\":[\"env:HOME\"]}",
+                         NULL, &rep),
+               PLUGSUP_EREJECTED);
   cr_assert_str_eq(finding(rep, "permission.ceiling")->message,
                    "permission 'env:HOME' is beyond what the host allows");
   plugsup_report_free(rep);
@@ -1144,9 +1161,11 @@ Test(manifest, permissions_become_the_policy_within_the_ceiling) {
 Test(manifest, entry_points_must_be_exported) {
   plugsup_manager *m = manager_with(1, false, NULL);
   plugsup_report *rep = NULL;
-  cr_assert_eq(load_text(m, "abi=process;exports=process,alloc;" MANIFEST(
-                                ",\"entry_points\":[\"process\",\"init\"]"),
-                         NULL, &rep), PLUGSUP_EREJECTED);
+  cr_assert_eq(load_text(m,
+                         "abi=process;exports=process,alloc;" MANIFEST(
+                             ",\"entry_points\":[\"process\",\"init\"]"),
+                         NULL, &rep),
+               PLUGSUP_EREJECTED);
   cr_assert_eq(rep->errors, 1);
   cr_assert_str_eq(finding(rep, "manifest.entry_point")->message,
                    "the manifest's entry point 'init' is not exported by the "
@@ -1182,11 +1201,11 @@ Test(manifest, the_load_options_manifest_comes_before_the_section) {
   plugsup_manager *m = manager_with(1, false, NULL);
   const char *spec = "abi=process,tool;name=t;tools=a;" MANIFEST("");
   const char *mine = "{\"id\":\"mine\",\"version\":\"0.1.0\",\"abi\":\"tool\"}";
-  plugsup_load_options o = {.size = sizeof o, .manifest_json = mine,
-                            .manifest_len = strlen(mine)};
-  cr_assert_eq(plugsup_manager_load_bytes(m, spec, strlen(spec), &o, NULL,
-                                          NULL), PLUGSUP_OK, "%s",
-               plugsup_errmsg());
+  plugsup_load_options o = {
+      .size = sizeof o, .manifest_json = mine, .manifest_len = strlen(mine)};
+  cr_assert_eq(
+      plugsup_manager_load_bytes(m, spec, strlen(spec), &o, NULL, NULL),
+      PLUGSUP_OK, "%s", plugsup_errmsg());
   plugsup_plugin_info *i = info(m, "mine");
   cr_assert_eq(i->abi, PLUGSUP_ABI_TOOL); /* the manifest's "abi" chose */
   plugsup_plugin_info_free(i);
@@ -1201,8 +1220,8 @@ Test(manifest, the_file_beside_the_module_is_read) {
   write_file("p.wasm", "abi=process");
   write_file("p.manifest.json", "{\"id\":\"beside\",\"version\":\"1.0.0\"}");
   snprintf(path, sizeof path, "%s/p.wasm", tmpdir);
-  cr_assert_eq(plugsup_manager_load_file(m, path, NULL, NULL, NULL),
-               PLUGSUP_OK, "%s", plugsup_errmsg());
+  cr_assert_eq(plugsup_manager_load_file(m, path, NULL, NULL, NULL), PLUGSUP_OK,
+               "%s", plugsup_errmsg());
   plugsup_plugin_info_free(info(m, "beside"));
   plugsup_load_options o = {.size = sizeof o,
                             .manifest_path = "/nonexistent.json"};
@@ -1218,10 +1237,10 @@ Test(manifest, the_file_beside_the_module_is_read) {
 
 /* ---- observe plugins ---- */
 
-#define OBSERVE                                                            \
-  "abi=observe;call=echo;describe={\"name\":\"disk\",\"version\":\"0.3\","  \
-  "\"capabilities\":[{\"kind\":\"env\",\"pattern\":\"DISK_*\"},"            \
-  "{\"kind\":\"clock\"}]};schema={\"type\":\"object\",\"properties\":"       \
+#define OBSERVE                                                                \
+  "abi=observe;call=echo;describe={\"name\":\"disk\",\"version\":\"0.3\","     \
+  "\"capabilities\":[{\"kind\":\"env\",\"pattern\":\"DISK_*\"},"               \
+  "{\"kind\":\"clock\"}]};schema={\"type\":\"object\",\"properties\":"         \
   "{\"port\":{\"type\":\"integer\",\"maximum\":65535,\"default\":80}}}"
 
 Test(observe, the_configuration_gets_its_defaults) {
@@ -1244,8 +1263,9 @@ Test(observe, a_configuration_that_does_not_match_is_EINVAL) {
   plugsup_result *r = NULL;
   load_ok(m, OBSERVE, NULL);
   int before = atomic_load(&calls);
-  cr_assert_eq(plugsup_manager_execute(m, "disk", "{\"port\":70000}", 14,
-                                       NULL, &r), PLUGSUP_EINVAL);
+  cr_assert_eq(
+      plugsup_manager_execute(m, "disk", "{\"port\":70000}", 14, NULL, &r),
+      PLUGSUP_EINVAL);
   cr_assert_str_eq(plugsup_errmsg(),
                    "config.port: 70000 is above the maximum 65535");
   cr_assert_null(r);
@@ -1266,9 +1286,9 @@ Test(observe, runs_get_only_what_both_the_grant_and_describe_allow) {
                      "\"capabilities\":[{\"kind\":\"env\",\"pattern\":"
                      "\"DISK_*\"},{\"kind\":\"clock\"}]};schema={}";
   plugsup_load_options o = {.size = sizeof o, .policy = grant};
-  cr_assert_eq(plugsup_manager_load_bytes(m, spec, strlen(spec), &o, NULL,
-                                          &rep), PLUGSUP_OK, "%s",
-               plugsup_errmsg());
+  cr_assert_eq(
+      plugsup_manager_load_bytes(m, spec, strlen(spec), &o, NULL, &rep),
+      PLUGSUP_OK, "%s", plugsup_errmsg());
   cr_assert_eq(rep->errors, 0);
   cr_assert_eq(finding(rep, "permission.requested")->severity,
                PLUGSUP_SEVERITY_WARNING);
@@ -1277,8 +1297,7 @@ Test(observe, runs_get_only_what_both_the_grant_and_describe_allow) {
                    "granted: its runs go without");
   plugsup_report_free(rep);
   plugsup_result *r = execute(m, "d", "", NULL);
-  cr_assert(strstr(r->abi_output.data, "env:DISK_*"), "%s",
-            r->abi_output.data);
+  cr_assert(strstr(r->abi_output.data, "env:DISK_*"), "%s", r->abi_output.data);
   fake_free(NULL, r);
   plugsup_policy_free(grant);
   plugsup_policy_free(ceiling);
@@ -1379,7 +1398,8 @@ Test(real, an_observe_plugin_gets_its_checked_configuration) {
   plugsup_manager *m = manager_on(REAL_WORKER);
   free(load_real(m, WASM("abi_observe32.wasm"), NULL));
   plugsup_result *r = execute_real(m, "file", "{\"a\":1}", NULL);
-  cr_assert_str_eq(r->abi_output.data, "{\"status\":true,\"config\":{\"a\":1}}");
+  cr_assert_str_eq(r->abi_output.data,
+                   "{\"status\":true,\"config\":{\"a\":1}}");
   plugsup_result_free(r);
   plugsup_manager_free(m);
 }
@@ -1387,12 +1407,14 @@ Test(real, an_observe_plugin_gets_its_checked_configuration) {
 Test(real, a_file_that_is_not_wasm_is_rejected) {
   plugsup_manager *m = manager_on(REAL_WORKER);
   plugsup_report *rep = NULL;
-  cr_assert_eq(plugsup_manager_load_file(m, WASM("not_wasm.bin"), NULL, NULL,
-                                         &rep), PLUGSUP_EREJECTED);
+  cr_assert_eq(
+      plugsup_manager_load_file(m, WASM("not_wasm.bin"), NULL, NULL, &rep),
+      PLUGSUP_EREJECTED);
   cr_assert(strncmp(finding(rep, "module.invalid")->message,
                     "the worker could not inspect the module "
-                    "(invalid_module): ", 58) == 0, "%s",
-            finding(rep, "module.invalid")->message);
+                    "(invalid_module): ",
+                    58) == 0,
+            "%s", finding(rep, "module.invalid")->message);
   plugsup_report_free(rep);
   plugsup_manager_free(m);
 }
@@ -1486,7 +1508,8 @@ Test(manager, a_config_of_another_size_is_EINVAL) {
   cfg.size = 8;
   snprintf(want, sizeof want,
            "plugsup_manager_config.size is 8; this library's is %zu (use "
-           "plugsup_manager_config_init)", sizeof cfg);
+           "plugsup_manager_config_init)",
+           sizeof cfg);
   expect_einval(plugsup_manager_new(&cfg, &m), want);
   cr_assert_null(m);
 }
