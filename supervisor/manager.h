@@ -152,7 +152,7 @@ void mgr_info_clear(plugsup_plugin_info *i);
     "run failed)")                                                             \
   X(MGR_MANIFEST_INVALID, "manifest.invalid", ERROR,                           \
     "the manifest cannot be read or does not parse")                           \
-  X(MGR_ABI_METADATA, "abi.metadata", ERROR,                                   \
+  X(MGR_ABI_DESCRIBE, "abi.describe", ERROR,                                   \
     "describe() is not a describe object")                                     \
   X(MGR_ABI_SCHEMA, "abi.schema", ERROR,                                       \
     "schema() returned nothing, or a schema that cannot be used")              \

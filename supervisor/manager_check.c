@@ -225,7 +225,7 @@ static char *observe_metadata(mgr_build *b) {
   check_schema(b, sc);
   if (abi_describe_parse(d ? d->data : "", d ? d->len : 0, &desc, err,
                          sizeof err) < 0) {
-    note(b, MGR_ABI_METADATA, "%s", err);
+    note(b, MGR_ABI_DESCRIBE, "%s", err);
     return NULL;
   }
   b->v->name = guest_text(desc.name, strlen(desc.name));

@@ -1309,7 +1309,7 @@ Test(observe, a_describe_that_is_not_json_is_rejected) {
   plugsup_report *rep = NULL;
   cr_assert_eq(load_text(m, "abi=observe;describe=nope;schema={}", "o", &rep),
                PLUGSUP_EREJECTED);
-  cr_assert_str_eq(rep->findings[0].code, "abi.metadata");
+  cr_assert_str_eq(rep->findings[0].code, "abi.describe");
   cr_assert(strncmp(rep->findings[0].message, "describe: ", 10) == 0, "%s",
             rep->findings[0].message);
   plugsup_report_free(rep);
