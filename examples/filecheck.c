@@ -242,8 +242,17 @@ static uint64_t failure(const char *type, const char *message) {
 
 __attribute__((export_name("observe"))) uint64_t observe(const char *cfg_json,
                                                          uint32_t cfg_len) {
+  /* The configuration is cfg_len bytes with no terminator: a copy with one
+  ** lets C's string functions (strtoll) stop in time. */
   config cfg = {NULL, 0};
-  if (parse_config(cfg_json, cfg_json + cfg_len, &cfg) != 0 || !cfg.path) {
+  char *json = malloc((size_t)cfg_len + 1);
+  if (!json)
+    return failure("internal", "out of memory");
+  memcpy(json, cfg_json, cfg_len);
+  json[cfg_len] = '\0';
+  int bad = parse_config(json, json + cfg_len, &cfg) != 0 || !cfg.path;
+  free(json);
+  if (bad) {
     free(cfg.path);
     return failure("config", "the configuration needs a \"path\" string");
   }
