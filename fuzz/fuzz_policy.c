@@ -7,7 +7,9 @@
 **   - a refusal has a message, and a refused JSON text changed nothing;
 **   - describe's lines are all accepted by policy_allow, and the policy
 **     they make describes the same and decides the same, for paths and
-**     names taken from the policy and from the input.
+**     names taken from the policy and from the input;
+**   - the policy lies within itself as a ceiling (policy_excess reports
+**     nothing), and its intersection with itself decides the same.
 ** Contract violations abort, so libFuzzer (or replay_main.c) reports the
 ** input.
 */
@@ -111,6 +113,21 @@ static void round_trip(const policy *p, const char *text, size_t len) {
   policy_free(q);
 }
 
+static void no_excess(void *ud, const char *line, const char *why) {
+  (void)ud;
+  fprintf(stderr, "fuzz_policy: '%s' exceeds its own policy: %s\n", line,
+          why);
+  check(0, "a policy is beyond itself");
+}
+
+static void with_itself(const policy *p, const char *text, size_t len) {
+  policy *pp = policy_intersect(p, p);
+  check(pp != NULL, "out of memory");
+  check(policy_excess(p, p, no_excess, NULL) == 0, "excess without a call");
+  same_decisions(p, pp, text, len);
+  policy_free(pp);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 1 || size > (64u << 10))
     return 0;
@@ -129,6 +146,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     free(d);
   }
   round_trip(p, text, len);
+  with_itself(p, text, len);
   policy_free(p);
   return 0;
 }

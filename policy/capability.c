@@ -310,19 +310,39 @@ int pol_set_limit(policy *p, const char *name, const char *value, char *why,
   return 0;
 }
 
+size_t pol_limit_count(void) { return N_LIMITS; }
+
+const char *pol_limit_name(size_t i) {
+  return i < N_LIMITS ? limits[i].name : NULL;
+}
+
+uint64_t pol_limit_get(const policy_limits *l, size_t i) {
+  return *limit_field((policy_limits *)l, i);
+}
+
+void pol_limit_put(policy_limits *l, size_t i, uint64_t v) {
+  *limit_field(l, i) = v;
+}
+
+void pol_limit_line(size_t i, uint64_t v, char *buf, size_t size) {
+  char val[32];
+  if (limits[i].unit == UNIT_SIZE)
+    policy_format_size(v, val, sizeof val);
+  else if (limits[i].unit == UNIT_DURATION)
+    policy_format_duration(v, val, sizeof val);
+  else
+    snprintf(val, sizeof val, "%llu", (unsigned long long)v);
+  snprintf(buf, size, "limit:%s:%s", limits[i].name, val);
+}
+
 void pol_describe_limits(const policy *p, pol_text *t) {
-  char buf[32];
+  char line[96];
   for (size_t i = 0; i < N_LIMITS; i++) {
-    uint64_t v = *limit_field((policy_limits *)&p->limits, i);
+    uint64_t v = pol_limit_get(&p->limits, i);
     if (!v)
       continue;
-    if (limits[i].unit == UNIT_SIZE)
-      policy_format_size(v, buf, sizeof buf);
-    else if (limits[i].unit == UNIT_DURATION)
-      policy_format_duration(v, buf, sizeof buf);
-    else
-      snprintf(buf, sizeof buf, "%llu", (unsigned long long)v);
-    pol_text_add(t, "limit:%s:%s\n", limits[i].name, buf);
+    pol_limit_line(i, v, line, sizeof line);
+    pol_text_add(t, "%s\n", line);
   }
 }
 

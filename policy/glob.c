@@ -180,3 +180,78 @@ bool pol_env_match(const char *pattern, const char *name) {
     pattern++;
   return *pattern == '\0';
 }
+
+/* ---- coverage: does one pattern match all that another can? ---- */
+
+/* Bytes of the token at s: a wildcard, or one character. */
+static size_t tok_len(const char *s, size_t n, bool q) {
+  return s[0] == '*' || (q && s[0] == '?') ? 1 : char_len(s, n);
+}
+
+/* Whether token a (not '*') matches every text token b can: a '?' any
+** character or '?', a character only itself. */
+static bool tok_covers(const char *a, size_t an, const char *b, size_t bn,
+                       bool q) {
+  size_t al = tok_len(a, an, q), bl = tok_len(b, bn, q);
+  if (b[0] == '*')
+    return false;
+  if (q && a[0] == '?')
+    return true;
+  return !(q && b[0] == '?') && al == bl && memcmp(a, b, al) == 0;
+}
+
+/* The wildcard walk of comp_match with b's tokens for characters: a's
+** '*' takes any run of them, wildcards included; q: '?' is a wildcard. */
+static bool pattern_covers(const char *a, size_t alen, const char *b,
+                           size_t blen, bool q) {
+  size_t ai = 0, bi = 0, star = SIZE_MAX, mark = 0;
+  while (bi < blen) {
+    if (ai < alen && a[ai] == '*') {
+      star = ai++;
+      mark = bi;
+    } else if (ai < alen &&
+               tok_covers(a + ai, alen - ai, b + bi, blen - bi, q)) {
+      ai += tok_len(a + ai, alen - ai, q);
+      bi += tok_len(b + bi, blen - bi, q);
+    } else if (star != SIZE_MAX) {
+      ai = star + 1;
+      mark += tok_len(b + mark, blen - mark, q);
+      bi = mark;
+    } else {
+      return false;
+    }
+  }
+  while (ai < alen && a[ai] == '*')
+    ai++;
+  return ai == alen;
+}
+
+/* pol_glob_match's walk with b's components for path components: a's
+** '**' takes any run of them ('**' included), any other component of a
+** must cover one component of b that is not '**'. */
+bool pol_glob_covers(const char *a, const char *b) {
+  const char *g = a + 1, *p = b + 1;
+  const char *g_star = NULL, *p_star = NULL;
+  for (;;) {
+    size_t gl = comp_len(g), pl = comp_len(p);
+    if (*g && comp_is(g, gl, "**")) {
+      g = g_star = comp_next(g);
+      p_star = p;
+    } else if (*g && *p && !comp_is(p, pl, "**") &&
+               pattern_covers(g, gl, p, pl, true)) {
+      g = comp_next(g);
+      p = comp_next(p);
+    } else if (!*g && !*p) {
+      return true;
+    } else if (g_star && *p_star) {
+      p = p_star = comp_next(p_star);
+      g = g_star;
+    } else {
+      return false;
+    }
+  }
+}
+
+bool pol_env_covers(const char *a, const char *b) {
+  return pattern_covers(a, strlen(a), b, strlen(b), false);
+}

@@ -53,6 +53,7 @@ void policy_free(policy *p) {
   free(p->roots.at);
   free(p->env.at);
   free(p->tmp_guest);
+  policy_free(p->request);
   free(p);
 }
 
@@ -81,6 +82,8 @@ policy *pol_clone(const policy *p) {
   q->limits = p->limits;
   q->no_mkdir = p->no_mkdir;
   q->tmp_guest = dup_or_null(p->tmp_guest, &failed);
+  if (p->request && !(q->request = pol_clone(p->request)))
+    failed = true;
   POL_COPY_VEC(q->grants, p->grants, failed);
   for (size_t i = 0; i < q->grants.n; i++) {
     const pol_grant *g = &p->grants.at[i];
@@ -238,11 +241,15 @@ const policy_limits *policy_get_limits(const policy *p) { return &p->limits; }
 
 const char *policy_tmpdir(const policy *p) { return p->tmp_guest; }
 
-bool policy_has(const policy *p, policy_cap_kind kind) {
+static bool has_own(const policy *p, policy_cap_kind kind) {
   for (size_t i = 0; i < p->grants.n; i++)
     if (p->grants.at[i].kind == kind)
       return true;
   return false;
+}
+
+bool policy_has(const policy *p, policy_cap_kind kind) {
+  return has_own(p, kind) && (!p->request || policy_has(p->request, kind));
 }
 
 /* ---- description ---- */
@@ -270,7 +277,7 @@ void pol_text_add(pol_text *t, const char *fmt, ...) {
 }
 
 /* How a preopen is written as a line: dir:HOST, dir:HOST::GUEST, ro-dir:. */
-static void dir_line(const pol_dir *d, char *buf, size_t size) {
+void pol_dir_line(const pol_dir *d, char *buf, size_t size) {
   bool same = strcmp(d->po.host, d->po.guest) == 0;
   snprintf(buf, size, "%s:%s%s%s", d->writable ? "dir" : "ro-dir", d->po.host,
            same ? "" : "::", same ? "" : d->po.guest);
@@ -292,7 +299,7 @@ char *policy_describe(const policy *p) {
   char line[2 * POL_MAX_TEXT + 16];
   pol_text_add(&t, "%s", "");
   for (size_t i = 0; i < p->dirs.n; i++) {
-    dir_line(&p->dirs.at[i], line, sizeof line);
+    pol_dir_line(&p->dirs.at[i], line, sizeof line);
     pol_text_add(&t, "%s\n", line);
   }
   for (int k = 0; k < POLICY_CAP_COUNT; k++) {
@@ -308,6 +315,12 @@ char *policy_describe(const policy *p) {
   if (p->no_mkdir)
     pol_text_add(&t, "fs:no-mkdir\n");
   pol_describe_limits(p, &t);
+  if (p->request) {
+    char *req = policy_describe(p->request);
+    pol_text_add(&t, "request:\n%s", req ? req : "");
+    t.failed |= !req;
+    free(req);
+  }
   if (t.failed) {
     free(t.s);
     return NULL;
@@ -330,7 +343,7 @@ static bool find_fs_grant(const policy *p, const char *path, bool write,
   for (size_t i = 0; i < p->dirs.n; i++) {
     const pol_dir *d = &p->dirs.at[i];
     if ((d->writable || !write) && pol_path_within(path, d->po.host)) {
-      dir_line(d, line, sizeof line);
+      pol_dir_line(d, line, sizeof line);
       put(cap, caplen, line);
       return true;
     }
@@ -350,8 +363,8 @@ static bool find_fs_grant(const policy *p, const char *path, bool write,
   return false;
 }
 
-bool policy_may_access(const policy *p, const char *host_path,
-                       policy_access access, char *cap, size_t caplen) {
+static bool may_access_own(const policy *p, const char *host_path,
+                           policy_access access, char *cap, size_t caplen) {
   put(cap, caplen, "");
   unsigned a = (unsigned)access;
   if (a == 0 || (a & ~(unsigned)(POLICY_READ | POLICY_WRITE | POLICY_MKDIR)) ||
@@ -370,8 +383,8 @@ bool policy_may_access(const policy *p, const char *host_path,
   return false;
 }
 
-bool policy_may_tmp(const policy *p, policy_access access, char *cap,
-                    size_t caplen) {
+static bool may_tmp_own(const policy *p, policy_access access, char *cap,
+                        size_t caplen) {
   put(cap, caplen, "");
   if ((access & POLICY_MKDIR) && p->no_mkdir) {
     put(cap, caplen, "fs:no-mkdir");
@@ -382,8 +395,8 @@ bool policy_may_tmp(const policy *p, policy_access access, char *cap,
   return p->tmp_guest != NULL;
 }
 
-bool policy_may_env(const policy *p, const char *name, char *cap,
-                    size_t caplen) {
+static bool may_env_own(const policy *p, const char *name, char *cap,
+                        size_t caplen) {
   put(cap, caplen, "");
   if (!*name || strchr(name, '='))
     return false;
@@ -401,4 +414,49 @@ bool policy_may_env(const policy *p, const char *name, char *cap,
   if (cap && caplen)
     snprintf(cap, caplen, "env:%s", name);
   return explicit;
+}
+
+/* ---- decisions of an intersected policy ----
+** Each asks the policy's own grants, then its request: both must say yes.
+** cap names the own grant when both do, else the first refusal's. */
+
+#define CAP_MAX (2 * POL_MAX_TEXT + 16)
+
+/* The request's verdict; its cap replaces cap only when it refuses. */
+static bool request_says(bool yes, const char *rcap, char *cap,
+                         size_t caplen) {
+  if (!yes)
+    put(cap, caplen, rcap);
+  return yes;
+}
+
+bool policy_may_access(const policy *p, const char *host_path,
+                       policy_access access, char *cap, size_t caplen) {
+  char rcap[CAP_MAX];
+  if (!may_access_own(p, host_path, access, cap, caplen))
+    return false;
+  return !p->request ||
+         request_says(policy_may_access(p->request, host_path, access, rcap,
+                                        sizeof rcap),
+                      rcap, cap, caplen);
+}
+
+bool policy_may_tmp(const policy *p, policy_access access, char *cap,
+                    size_t caplen) {
+  char rcap[CAP_MAX];
+  if (!may_tmp_own(p, access, cap, caplen))
+    return false;
+  return !p->request ||
+         request_says(policy_may_tmp(p->request, access, rcap, sizeof rcap),
+                      rcap, cap, caplen);
+}
+
+bool policy_may_env(const policy *p, const char *name, char *cap,
+                    size_t caplen) {
+  char rcap[CAP_MAX];
+  if (!may_env_own(p, name, cap, caplen))
+    return false;
+  return !p->request ||
+         request_says(policy_may_env(p->request, name, rcap, sizeof rcap),
+                      rcap, cap, caplen);
 }

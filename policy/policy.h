@@ -157,12 +157,16 @@ policy *policy_intersect(const policy *grant, const policy *request);
 /* Calls excess(ud, line, why) for every capability or setting of request
 ** that ceiling does not cover, and returns how many. A grant is covered
 ** when every path, variable or host it could match is matched by a grant
-** of ceiling of a kind that allows as much (fs:write covers fs:read):
-** reading all of /srv is covered by reading all of / or writing all of
-** /srv, not by reading the entries of /srv alone (a '*' glob, where the
-** request has '**'). Directories count as fs: grants of their
-** tree; limits of request above ceiling's are excess too. */
+** of ceiling of a kind that allows as much (fs:write covers fs:read);
+** e.g. fs:read of the glob /srv/ then '**' is covered by fs:read of '/'
+** then '**', or fs:write of /srv/ then '**', not by fs:read of /srv/ then
+** '*' (written so because a slash and a star would open a C comment).
+** Directories count as fs: grants of their tree; limits of request above
+** ceiling's are excess too. Details: docs/policy.md, "Ceilings". */
 typedef void policy_excess_fn(void *ud, const char *line, const char *why);
+/* why for a capability, directory or variable that no ceiling line
+** covers; limits and tmp: say more. */
+#define POLICY_EXCESS_NOT_COVERED "no line of the ceiling covers it"
 size_t policy_excess(const policy *ceiling, const policy *request,
                      policy_excess_fn *excess, void *ud);
 

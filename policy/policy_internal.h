@@ -42,6 +42,8 @@ struct policy {
   policy_limits limits;          /* 0: not set */
   char *tmp_guest;               /* NULL: no temporary directory */
   bool no_mkdir;                 /* fs:no-mkdir: writes, but no mkdir */
+  policy *request;               /* policy_intersect: what the plugin asked;
+                                    every decision needs its yes too */
 };
 
 /* Makes room for one more element in a POL_VEC; false when out of memory. */
@@ -74,6 +76,12 @@ size_t pol_glob_root(const char *glob);
 bool pol_path_within(const char *path, const char *dir);
 /* Whether name matches pattern, '*' matching any run of characters. */
 bool pol_env_match(const char *pattern, const char *name);
+/* Whether glob a matches every path glob b can match: b's '*' and '?'
+** only under a's '*' (or '?' for '?') in that place, or a's '**'; b's
+** '**' only under a's '**'. Both clean and checked by pol_glob_check. */
+bool pol_glob_covers(const char *a, const char *b);
+/* Whether env pattern a matches every name pattern b can match. */
+bool pol_env_covers(const char *a, const char *b);
 
 /* ---- policy lines (capability.c) ---- */
 
@@ -101,6 +109,15 @@ typedef struct pol_text {
 void pol_text_add(pol_text *t, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void pol_describe_limits(const policy *p, pol_text *t);
+/* The limits by index, in the order of the limit table (capability.c):
+** count, name ("memory"), value, and the line "limit:memory:64M". */
+size_t pol_limit_count(void);
+const char *pol_limit_name(size_t i);
+uint64_t pol_limit_get(const policy_limits *l, size_t i);
+void pol_limit_put(policy_limits *l, size_t i, uint64_t v);
+void pol_limit_line(size_t i, uint64_t v, char *buf, size_t size);
+/* "dir:HOST", "dir:HOST::GUEST" or "ro-dir:..." of a preopen (policy.c). */
+void pol_dir_line(const pol_dir *d, char *buf, size_t size);
 
 /* ---- the object (policy.c) ---- */
 

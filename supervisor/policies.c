@@ -190,6 +190,28 @@ plugsup_status plugsup_policy_load_file(plugsup_policy *pol,
   return s;
 }
 
+plugsup_status plugsup_policy_intersect(const plugsup_policy *grant,
+                                        const plugsup_policy *request,
+                                        plugsup_policy **out) {
+  plugsup_policy *p = NULL;
+  if (out)
+    *out = NULL;
+  if (!grant || !request || !out)
+    return sup_fail(PLUGSUP_EINVAL, "no grant, no request or no out");
+  plugsup_status s = plugsup_policy_new(&p);
+  if (s != PLUGSUP_OK)
+    return s;
+  policy *both = policy_intersect(grant->rules, request->rules);
+  if (!both) {
+    plugsup_policy_free(p);
+    return sup_fail(PLUGSUP_ENOMEM, "out of memory");
+  }
+  policy_free(p->rules);
+  p->rules = both;
+  *out = p;
+  return PLUGSUP_OK;
+}
+
 char *plugsup_policy_describe(const plugsup_policy *pol) {
   return pol ? policy_describe(pol->rules) : NULL;
 }

@@ -297,6 +297,37 @@ Test(broker, variable_not_granted_is_not_seen) {
   plugsup_policy_free(p);
 }
 
+/* An observe plugin's run: the embedder's grant intersected with what its
+** describe() requests. The broker preopens grant's directory, and each
+** path and variable needs both yeses. */
+Test(broker, an_intersected_policy_allows_only_what_both_allow) {
+  setenv("PLUGSUP_TEST_SHOWN", "yes", 1);
+  plugsup_policy *g = dir_policy(true), *r = NULL, *both = NULL;
+  char line[512];
+  cr_assert_eq(plugsup_policy_set_env(g, "PLUGSUP_TEST_SHOWN", NULL),
+               PLUGSUP_OK);
+  cr_assert_eq(plugsup_policy_set_env(g, "PLUGSUP_TEST_DROPPED", "x"),
+               PLUGSUP_OK);
+  cr_assert_eq(plugsup_policy_new(&r), PLUGSUP_OK);
+  snprintf(line, sizeof line, "fs:read:%s/inside.txt", grant);
+  cr_assert_eq(plugsup_policy_allow(r, line), PLUGSUP_OK);
+  cr_assert_eq(plugsup_policy_allow(r, "env:PLUGSUP_TEST_SHOWN"), PLUGSUP_OK);
+  cr_assert_eq(plugsup_policy_intersect(g, r, &both), PLUGSUP_OK);
+  cr_assert_str_eq(PROBE(both, "open", "inside.txt", "r"),
+                   "open inside.txt: 0\ndata: inside\n");
+  cr_assert_str_eq(PROBE(both, "write", "new.txt", "x"), "write new.txt: 76\n");
+  cr_assert_null(file_text(grant, "new.txt"));
+  snprintf(line, sizeof line, "\"missing\":\"fs:write:%s/new.txt\"", grant);
+  expect_audit(line);
+  cr_assert_str_eq(PROBE(both, "getenv", "PLUGSUP_TEST_SHOWN"),
+                   "getenv PLUGSUP_TEST_SHOWN: yes\n");
+  cr_assert_str_eq(PROBE(both, "getenv", "PLUGSUP_TEST_DROPPED"),
+                   "getenv PLUGSUP_TEST_DROPPED: (unset)\n");
+  plugsup_policy_free(both);
+  plugsup_policy_free(r);
+  plugsup_policy_free(g);
+}
+
 Test(broker, nothing_is_granted_without_a_policy) {
   cr_assert_str_eq(PROBE(NULL, "open", "inside.txt", "r"),
                    "open inside.txt: 8\n");

@@ -173,3 +173,26 @@ Test(policy_api, load_json_names_its_source) {
 }
 
 Test(policy_api, free_of_null_is_a_no_op) { plugsup_policy_free(NULL); }
+
+Test(policy_api, intersect_allows_what_both_allow) {
+  plugsup_policy *g = fresh(), *r = fresh(), *both = NULL;
+  cr_assert_eq(plugsup_policy_allow(g, "fs:read:/**"), PLUGSUP_OK);
+  cr_assert_eq(plugsup_policy_allow(g, "clock"), PLUGSUP_OK);
+  cr_assert_eq(plugsup_policy_allow(r, "fs:read:/etc/**"), PLUGSUP_OK);
+  cr_assert_eq(plugsup_policy_intersect(g, r, &both), PLUGSUP_OK);
+  char *text = describe(both);
+  cr_assert_str_eq(text, "fs:read:/**\nclock\nrequest:\nfs:read:/etc/**\n");
+  free(text);
+  plugsup_policy_free(both);
+  plugsup_policy_free(g);
+  plugsup_policy_free(r);
+}
+
+Test(policy_api, intersect_refuses_null_arguments) {
+  plugsup_policy *g = fresh(), *both = (plugsup_policy *)1;
+  cr_assert_eq(plugsup_policy_intersect(g, NULL, &both), PLUGSUP_EINVAL);
+  cr_assert_null(both);
+  cr_assert_str_eq(plugsup_errmsg(), "no grant, no request or no out");
+  cr_assert_eq(plugsup_policy_intersect(g, g, NULL), PLUGSUP_EINVAL);
+  plugsup_policy_free(g);
+}
