@@ -53,9 +53,16 @@ function(plugsup_wat_fixtures target outdir)
   add_custom_target(${target} ALL DEPENDS ${_outs})
 endfunction()
 
-# plugsup_wasi_program(<target> <out.wasm> <source.c>... [FLAGS ...])
+# plugsup_wasi_program(<target> <out.wasm> <source.c>... [FLAGS ...]
+#                      [NOLIBC | REACTOR] [EXPORTS <name>...])
+# A WASI command by default. REACTOR: a WASI reactor (-mexec-model=reactor:
+# no _start; _initialize runs the constructors). NOLIBC: a module with no
+# libc and no entry point, so with no imports at all unless the source
+# declares some (an undefined symbol is a link error, never a silent
+# import). EXPORTS: the functions to export (reactors and NOLIBC modules
+# export nothing else; memory is always exported).
 function(plugsup_wasi_program target out)
-  cmake_parse_arguments(W "" "" "FLAGS" ${ARGN})
+  cmake_parse_arguments(W "NOLIBC;REACTOR" "" "FLAGS;EXPORTS" ${ARGN})
   set(_srcs)
   foreach(_s ${W_UNPARSED_ARGUMENTS})
     list(APPEND _srcs ${CMAKE_CURRENT_SOURCE_DIR}/${_s})
@@ -63,6 +70,14 @@ function(plugsup_wasi_program target out)
   if(NOT W_FLAGS)
     set(W_FLAGS -O2)
   endif()
+  if(W_NOLIBC)
+    list(APPEND W_FLAGS -nostdlib -Wl,--no-entry)
+  elseif(W_REACTOR)
+    list(APPEND W_FLAGS -mexec-model=reactor)
+  endif()
+  foreach(_e ${W_EXPORTS})
+    list(APPEND W_FLAGS -Wl,--export=${_e})
+  endforeach()
   add_custom_command(OUTPUT ${out}
     COMMAND ${WASI_CLANG} ${WASI_FLAGS} ${W_FLAGS} ${_srcs} -o ${out}
     DEPENDS ${W_UNPARSED_ARGUMENTS} VERBATIM

@@ -67,11 +67,19 @@ static const char *shown(json_t *v, char *buf, size_t size) {
   return buf;
 }
 
+/* Whether v is a whole number, without libm: beyond 2^53 every double
+** is whole, below it the cast to long long is exact. */
 static bool integral(json_t *v) {
   if (json_is_integer(v))
     return true;
-  double d = json_is_real(v) ? json_real_value(v) : 0.5;
-  return isfinite(d) && d == floor(d);
+  if (!json_is_real(v))
+    return false;
+  double d = json_real_value(v);
+  if (!isfinite(d))
+    return false;
+  if (d >= 9007199254740992.0 || d <= -9007199254740992.0)
+    return true;
+  return d == (double)(long long)d;
 }
 
 /* The JSON Schema type of v: 3.0 is an integer too. */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "abi_json.h"
 #include "internal.h"
 
 static const char *const abi_names[] = {
@@ -195,6 +196,26 @@ static bool take_output(plugsup_job *job, plugsup_result *r) {
   return r->abi_output.data != NULL;
 }
 
+/* An observe response says whether the check ran: {"status": false,
+** "error": ...} is the plugin's own failure, and a response that is no
+** verdict at all breaks the ABI. The response stays the output. */
+static void observe_verdict(plugsup_result *r) {
+  char msg[512];
+  abi_verdict v = abi_verdict_parse(r->abi_output.data, r->abi_output.len,
+                                    msg, sizeof msg);
+  if (v == ABI_VERDICT_SUCCESS)
+    return;
+  char *safe = sup_guest_text(msg, strlen(msg), SUP_TEXT_PROSE);
+  r->outcome = v == ABI_VERDICT_FAILURE ? PLUGSUP_OUTCOME_PLUGIN_ERROR
+                                        : PLUGSUP_OUTCOME_ABI_ERROR;
+  if (v == ABI_VERDICT_FAILURE)
+    sup_result_set_message(r, "%s", safe ? safe : "?");
+  else
+    sup_result_set_message(r, "observe: the response is not a verdict: %s",
+                           safe ? safe : "?");
+  free(safe);
+}
+
 void sup_abi_finish(plugsup_job *job, plugsup_result *r) {
   bool whole = r->outcome == PLUGSUP_OUTCOME_OK ||
                (job->req.mode == PLUGSUP_MODE_INSPECT &&
@@ -205,7 +226,8 @@ void sup_abi_finish(plugsup_job *job, plugsup_result *r) {
     if (!take_output(job, r)) {
       r->outcome = PLUGSUP_OUTCOME_PROTOCOL_ERROR;
       sup_result_set_message(r, "worker ended a CALL without its output");
-    }
+    } else if (job->req.abi == PLUGSUP_ABI_OBSERVE)
+      observe_verdict(r);
     return;
   }
   if (job->req.mode == PLUGSUP_MODE_INSPECT &&

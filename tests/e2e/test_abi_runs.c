@@ -191,3 +191,33 @@ Test(abi_runs, text_escape_makes_plugin_text_printable) {
   cr_assert_str_eq(s, "a\\x0ab\\x1b[2J\\xff");
   free(s);
 }
+
+Test(abi_runs, observe_status_false_is_the_plugins_own_failure) {
+  plugsup_run_options o = call_opts(
+      PLUGSUP_ABI_OBSERVE,
+      "{\"status\": false, \"error\": {\"message\": \"boom\\u001b[2J\"}}");
+  plugsup_result *r = run_abi(FAKE("abi-ok"), &o);
+  cr_assert_eq(r->outcome, PLUGSUP_OUTCOME_PLUGIN_ERROR, "%s",
+               plugsup_outcome_name(r->outcome));
+  cr_assert_str_eq(r->message, "boom\\x1b[2J");
+  cr_assert_str_eq(r->abi_output.data, o.input);
+  plugsup_result_free(r);
+}
+
+Test(abi_runs, observe_status_true_is_ok) {
+  plugsup_run_options o = call_opts(PLUGSUP_ABI_OBSERVE,
+                                    "{\"Status\": true, \"Data\": {}}");
+  plugsup_result *r = run_abi(FAKE("abi-ok"), &o);
+  cr_assert_eq(r->outcome, PLUGSUP_OUTCOME_OK, "%s", r->message);
+  plugsup_result_free(r);
+}
+
+Test(abi_runs, observe_response_that_is_no_verdict_breaks_the_abi) {
+  plugsup_run_options o = call_opts(PLUGSUP_ABI_OBSERVE, "[1, 2]");
+  plugsup_result *r = run_abi(FAKE("abi-ok"), &o);
+  cr_assert_eq(r->outcome, PLUGSUP_OUTCOME_ABI_ERROR, "%s",
+               plugsup_outcome_name(r->outcome));
+  cr_assert_str_eq(r->message, "observe: the response is not a verdict: "
+                   "the response is not a JSON object");
+  plugsup_result_free(r);
+}
