@@ -1526,3 +1526,20 @@ Test(manager, a_bad_limit_in_the_supervisor_config_is_EINVAL) {
                    "memory limit exceeds 4 GiB, the most a 32-bit memory can "
                    "use");
 }
+
+Test(real, an_observe_plugin_that_says_it_failed_is_counted_as_such) {
+  plugsup_manager *m = manager_on(REAL_WORKER);
+  free(load_real(m, E2E_DIR "/fixtures/abi_observe_fail.wasm", NULL));
+  plugsup_result *r = NULL;
+  cr_assert_eq(plugsup_manager_execute(m, "boom", "{}", 2, NULL, &r),
+               PLUGSUP_OK, "%s", plugsup_errmsg());
+  cr_assert_eq(r->outcome, PLUGSUP_OUTCOME_PLUGIN_ERROR);
+  plugsup_result_free(r);
+  plugsup_plugin_info *i = info(m, "boom");
+  cr_assert_eq(i->failures, 1);
+  cr_assert_eq(i->by_outcome[PLUGSUP_OUTCOME_PLUGIN_ERROR], 1);
+  cr_assert_str_eq(i->last_error, "plugin_error: boom");
+  cr_assert_str_eq(i->description, "Always fails");
+  plugsup_plugin_info_free(i);
+  plugsup_manager_free(m);
+}
