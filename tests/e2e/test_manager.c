@@ -1543,3 +1543,73 @@ Test(real, an_observe_plugin_that_says_it_failed_is_counted_as_such) {
   plugsup_plugin_info_free(i);
   plugsup_manager_free(m);
 }
+
+/* ---- everything at once ---- */
+
+static void *churn_loads(void *p) {
+  plugsup_manager *m = p;
+  for (int i = 0; i < 50; i++) {
+    plugsup_plugin_info *all = NULL;
+    size_t n = 0;
+    load_ok(m, "abi=process;call=append:+", "churn");
+    cr_assert_eq(plugsup_manager_list(m, &all, &n), PLUGSUP_OK);
+    plugsup_plugin_info_list_free(all, n);
+    cr_assert_eq(plugsup_manager_unload(m, "churn"), PLUGSUP_OK);
+  }
+  return NULL;
+}
+
+static void *rewrite_file(void *p) {
+  char text[64];
+  (void)p;
+  for (int i = 0; i < 20; i++) {
+    snprintf(text, sizeof text, "abi=process;call=sleep:1;version=%d", i);
+    write_file("w.wasm", text);
+    usleep(5000);
+  }
+  return NULL;
+}
+
+static void *execute_w(void *p) {
+  worker_arg *a = p;
+  for (int i = 0; i < 50; i++) {
+    plugsup_result *r = NULL;
+    char *failed = NULL;
+    if (plugsup_manager_execute(a->m, "w", "x", 1, NULL, &r) == PLUGSUP_OK &&
+        r->outcome == PLUGSUP_OUTCOME_OK)
+      a->ok++;
+    fake_free(NULL, r);
+    r = NULL;
+    /* the chain sees "churn" come and go */
+    cr_assert_eq(plugsup_manager_execute_all(a->m, "x", 1, NULL, &r, &failed),
+                 PLUGSUP_OK);
+    cr_assert_null(failed);
+    fake_free(NULL, r);
+  }
+  return NULL;
+}
+
+Test(manager, executes_loads_unloads_and_reloads_at_once) {
+  plugsup_manager *m =
+      watched("w.wasm", "abi=process;call=sleep:1;version=x", "w");
+  pthread_t t[6];
+  worker_arg a[4];
+  for (int i = 0; i < 4; i++) {
+    a[i] = (worker_arg){m, 0};
+    cr_assert_eq(pthread_create(&t[i], NULL, execute_w, &a[i]), 0);
+  }
+  cr_assert_eq(pthread_create(&t[4], NULL, churn_loads, m), 0);
+  cr_assert_eq(pthread_create(&t[5], NULL, rewrite_file, NULL), 0);
+  for (int i = 0; i < 6; i++)
+    pthread_join(t[i], NULL);
+  for (int i = 0; i < 4; i++)
+    cr_assert_eq(a[i].ok, 50);
+  cr_assert(wait_reloads(1), "no reload seen");
+  plugsup_plugin_info *i = info(m, "w");
+  cr_assert_eq(i->runs, 400); /* 200 executes, 200 chains */
+  cr_assert_eq(i->failures, 0);
+  cr_assert_geq(i->reloads, 1);
+  plugsup_plugin_info_free(i);
+  plugsup_manager_free(m);
+  remove_tmpdir();
+}
