@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -31,23 +32,33 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) {
 #define R CLI_CMD_RUN
 #define V CLI_CMD_VALIDATE
 #define P CLI_CMD_POLICY
-#define CLI_OPTION_LIST(X)                                  \
-  X(OPT_INVOKE, "invoke", required_argument, R)             \
-  X(OPT_TIMEOUT, "timeout", required_argument, R | V)       \
-  X(OPT_MEMORY, "memory", required_argument, R | V)         \
-  X(OPT_FUEL, "fuel", required_argument, R)                 \
-  X(OPT_OUTPUT, "max-output", required_argument, R)         \
-  X(OPT_STATS, "stats", no_argument, R)                     \
-  X(OPT_JSON, "json", no_argument, R | V)                   \
-  X(OPT_NO_NAMESPACES, "no-namespaces", no_argument, R | V) \
-  X(OPT_INPUT, "input", required_argument, R)               \
-  X(OPT_DIR, "dir", required_argument, R | P)               \
-  X(OPT_RO_DIR, "ro-dir", required_argument, R | P)         \
-  X(OPT_ENV, "env", required_argument, R | P)               \
-  X(OPT_ALLOW, "allow", required_argument, R | P)           \
-  X(OPT_POLICY, "policy", required_argument, R | P)         \
-  X(OPT_AUDIT, "audit", required_argument, R)               \
-  X(OPT_HELP, "help", no_argument, R | V | P)
+#define PR CLI_CMD_PROCESS
+#define T CLI_CMD_TOOL
+#define O CLI_CMD_OBSERVE
+#define I CLI_CMD_INSPECT
+#define N CLI_CMD_NEW
+#define A (PR | T | O) /* the commands that run a plugin by its ABI */
+#define CLI_OPTION_LIST(X)                                          \
+  X(OPT_INVOKE, "invoke", required_argument, R)                     \
+  X(OPT_TIMEOUT, "timeout", required_argument, R | V | A | I)       \
+  X(OPT_MEMORY, "memory", required_argument, R | V | A | I)         \
+  X(OPT_FUEL, "fuel", required_argument, R | A | I)                 \
+  X(OPT_OUTPUT, "max-output", required_argument, R | A | I)         \
+  X(OPT_STATS, "stats", no_argument, R | A | I)                     \
+  X(OPT_JSON, "json", no_argument, R | V | A | I)                   \
+  X(OPT_NO_NAMESPACES, "no-namespaces", no_argument, R | V | A | I) \
+  X(OPT_INPUT, "input", required_argument, R | PR | T)              \
+  X(OPT_INPUT_FILE, "input-file", required_argument, T)             \
+  X(OPT_CONFIG, "config", required_argument, O)                     \
+  X(OPT_MANIFEST, "manifest", required_argument, A)                 \
+  X(OPT_ABI, "abi", required_argument, N)                           \
+  X(OPT_DIR, "dir", required_argument, R | P | A)                   \
+  X(OPT_RO_DIR, "ro-dir", required_argument, R | P | A)             \
+  X(OPT_ENV, "env", required_argument, R | P | A)                   \
+  X(OPT_ALLOW, "allow", required_argument, R | P | A)               \
+  X(OPT_POLICY, "policy", required_argument, R | P | A)             \
+  X(OPT_AUDIT, "audit", required_argument, R | A)                   \
+  X(OPT_HELP, "help", no_argument, R | V | P | A | I | N)
 
 enum {
   OPT_FIRST_ = 255,
@@ -70,8 +81,18 @@ static const unsigned option_cmds[] = {
 #undef R
 #undef V
 #undef P
+#undef PR
+#undef T
+#undef O
+#undef I
+#undef N
+#undef A
 
-static const char *const cmd_names[] = {"run", "validate", "policy"};
+/* By bit of cli_cmd. */
+static const char *const cmd_names[] = {"run",     "validate", "policy",
+                                        "process", "tool",     "observe",
+                                        "inspect", "new"};
+#define CLI_NCMDS (sizeof cmd_names / sizeof cmd_names[0])
 
 /* Parses one option's value into its field; 0 or a usage exit status. */
 static int take_value(const char *cmd, int opt, const char *arg, cli_opts *o) {
@@ -101,9 +122,9 @@ static int take_value(const char *cmd, int opt, const char *arg, cli_opts *o) {
 
 /* "option '--allow' is only for 'plugsup run' and 'plugsup policy'". */
 static int not_for(const char *cmd, int opt) {
-  char list[96];
+  char list[256];
   size_t used = 0;
-  for (size_t i = 0; i < 3; i++)
+  for (size_t i = 0; i < CLI_NCMDS; i++)
     if (option_cmds[opt - OPT_FIRST_ - 1] & (1u << i))
       used += (size_t)snprintf(list + used, sizeof list - used, "%s'plugsup %s'",
                                used ? " and " : "", cmd_names[i]);
@@ -190,6 +211,14 @@ static int take_option(const char *cmd, int opt, cli_opts *o) {
     o->no_namespaces = true;
   else if (opt == OPT_INPUT)
     o->input_path = optarg;
+  else if (opt == OPT_INPUT_FILE)
+    o->input_file = optarg;
+  else if (opt == OPT_CONFIG)
+    o->config = optarg;
+  else if (opt == OPT_MANIFEST)
+    o->manifest = optarg;
+  else if (opt == OPT_ABI)
+    o->abi = optarg;
   else if (opt == OPT_AUDIT)
     return open_audit(cmd, optarg, o);
   else if (is_grant(opt))
@@ -214,9 +243,11 @@ int cli_parse_common(const char *cmd, cli_cmd which, int argc, char **argv,
   opterr = 0;
   optind = 1;
   int opt, rc;
-  /* '+': options end at the plugin path, or at "--"; what follows is the
-  ** plugin and its arguments. */
-  while ((opt = getopt_long(argc, argv, "+:h", long_opts, NULL)) != -1) {
+  /* 'run': options end at the plugin path, or at "--"; what follows is
+  ** the plugin and its arguments. The other commands take options
+  ** anywhere ("plugsup tool run P TOOL --input T"). */
+  const char *optstring = which == CLI_CMD_RUN ? "+:h" : ":h";
+  while ((opt = getopt_long(argc, argv, optstring, long_opts, NULL)) != -1) {
     if (opt == '?')
       return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
     if (opt == ':')
@@ -234,6 +265,8 @@ int cli_parse_common(const char *cmd, cli_cmd which, int argc, char **argv,
     if ((rc = take_option(cmd, opt, o)))
       return rc;
   }
+  if (optind >= argc && which == CLI_CMD_NEW)
+    return cli_usage_error(cmd, "missing the new plugin's NAME");
   if (optind >= argc && which != CLI_CMD_POLICY)
     return cli_usage_error(cmd, "missing the plugin file (PLUGIN.wasm)");
   o->plugin = optind < argc ? argv[optind] : NULL;
@@ -269,34 +302,42 @@ static bool self_dir(char *dir, size_t size) {
 /* $PLUGSUP_WORKER when set; else beside this binary (a build tree); else
 ** in the installed libexec dir, found relative to this binary so that an
 ** installed tree can be moved. */
-plugsup_supervisor *cli_supervisor(const cli_opts *o) {
-  char dir[PATH_MAX], worker[PATH_MAX + 64];
+bool cli_config(const cli_opts *o, plugsup_config *cfg,
+                char worker[CLI_WORKER_PATH_MAX]) {
+  char dir[PATH_MAX];
   const char *env = getenv("PLUGSUP_WORKER");
   if (env && *env)
-    snprintf(worker, sizeof worker, "%s", env);
+    snprintf(worker, CLI_WORKER_PATH_MAX, "%s", env);
   else if (!self_dir(dir, sizeof dir)) {
     fprintf(stderr, "plugsup: cannot locate itself through /proc/self/exe; "
             "set PLUGSUP_WORKER to the plugsup-worker path\n");
-    return NULL;
+    return false;
   } else {
-    snprintf(worker, sizeof worker, "%s/plugsup-worker", dir);
+    snprintf(worker, CLI_WORKER_PATH_MAX, "%s/plugsup-worker", dir);
     if (!executable(worker))
-      snprintf(worker, sizeof worker, "%s/%s/plugsup-worker", dir,
+      snprintf(worker, CLI_WORKER_PATH_MAX, "%s/%s/plugsup-worker", dir,
                PLUGSUP_BIN_TO_LIBEXEC);
     if (!executable(worker)) {
       fprintf(stderr, "plugsup: cannot find plugsup-worker in %s or in "
               "%s/%s; set PLUGSUP_WORKER to its path\n", dir, dir,
               PLUGSUP_BIN_TO_LIBEXEC);
-      return NULL;
+      return false;
     }
   }
+  plugsup_config_init(cfg);
+  cfg->worker_path = worker;
+  cfg->limits = o->limits;
+  cfg->max_in_flight = 1;
+  cfg->no_namespaces = o->no_namespaces;
+  return true;
+}
+
+plugsup_supervisor *cli_supervisor(const cli_opts *o) {
+  char worker[CLI_WORKER_PATH_MAX];
   plugsup_config cfg;
-  plugsup_config_init(&cfg);
-  cfg.worker_path = worker;
-  cfg.limits = o->limits;
-  cfg.max_in_flight = 1;
-  cfg.no_namespaces = o->no_namespaces;
   plugsup_supervisor *sup;
+  if (!cli_config(o, &cfg, worker))
+    return NULL;
   if (plugsup_supervisor_new(&cfg, &sup) != PLUGSUP_OK) {
     fprintf(stderr, "plugsup: %s\n", plugsup_errmsg());
     return NULL;
@@ -378,6 +419,49 @@ void cli_report_cut(const plugsup_result *r, uint64_t limit) {
               "--max-output limit of %" PRIu64 " bytes\n", names[i], limit);
 }
 
+/* ---- where a run's callbacks write ---- */
+
+/* Streams the plugin's output as it arrives. Once a stream fails (its
+** reader has gone: EPIPE, SIGPIPE being ignored) nothing more is written
+** to it; the run goes on regardless. */
+void cli_pass_output(void *userdata, int fd, const void *data, size_t len) {
+  cli_sinks *sinks = userdata;
+  bool *gone = sinks->gone;
+  if (sinks->stdout_to_stderr)
+    fd = STDERR_FILENO;
+  const char *p = data;
+  while (len > 0 && !gone[fd]) {
+    ssize_t n = write(fd, p, len);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      gone[fd] = true;
+      return;
+    }
+    p += n;
+    len -= (size_t)n;
+  }
+}
+
+/* One decision per line. The line and its newline go out in one writev,
+** so that lines of runs appending to the same file never interleave. A
+** log that cannot be written is said once; the run goes on. */
+void cli_write_audit(void *userdata, const char *json_line) {
+  cli_sinks *sinks = userdata;
+  struct iovec iov[2] = {{(void *)json_line, strlen(json_line)},
+                         {(void *)"\n", 1}};
+  ssize_t n;
+  if (sinks->audit_fd < 0)
+    return;
+  while ((n = writev(sinks->audit_fd, iov, 2)) < 0 && errno == EINTR)
+    ;
+  if (n < (ssize_t)(iov[0].iov_len + 1)) {
+    fprintf(stderr, "plugsup: cannot write the audit log: %s\n",
+            n < 0 ? strerror(errno) : "short write");
+    sinks->audit_fd = -1;
+  }
+}
+
 /* ---- outcomes ---- */
 
 static const struct {
@@ -397,6 +481,8 @@ static const struct {
     [PLUGSUP_OUTCOME_BAD_REQUEST] = {CLI_EXIT_BAD_REQUEST, "bad request"},
     [PLUGSUP_OUTCOME_PROTOCOL_ERROR] = {CLI_EXIT_PROTOCOL, "protocol error"},
     [PLUGSUP_OUTCOME_WORKER_FAILED] = {CLI_EXIT_SYSTEM, "worker failed"},
+    [PLUGSUP_OUTCOME_ABI_ERROR] = {CLI_EXIT_ABI, "ABI error"},
+    [PLUGSUP_OUTCOME_PLUGIN_ERROR] = {CLI_EXIT_PLUGIN, "plugin error"},
 };
 
 int cli_outcome_exit(const plugsup_result *r) {

@@ -84,7 +84,7 @@ static json_t *namespaces_json(unsigned ns) {
   return a;
 }
 
-static json_t *result_json(const plugsup_result *r) {
+json_t *cli_result_json(const plugsup_result *r) {
   json_t *o = json_pack(
       "{s:s, s:s, s:o, s:o, s:b, s:o, s:b, s:o, s:o, s:o, s:o, s:o, s:o}",
       "outcome", plugsup_outcome_name(r->outcome), "message", r->message,
@@ -119,10 +119,7 @@ static json_t *result_json(const plugsup_result *r) {
   return o;
 }
 
-bool cli_print_json(const plugsup_result *r, bool validate) {
-  json_t *o = result_json(r);
-  if (o && validate)
-    json_object_update_new(o, module_json(r));
+bool cli_print_object(json_t *o) {
   char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
   json_decref(o);
   if (!text)
@@ -131,3 +128,17 @@ bool cli_print_json(const plugsup_result *r, bool validate) {
   free(text);
   return true;
 }
+
+bool cli_print_json(const plugsup_result *r, bool validate) {
+  json_t *o = cli_result_json(r);
+  if (o && validate)
+    json_object_update_new(o, module_json(r));
+  return cli_print_object(o);
+}
+
+/* Plugin bytes as a JSON string (invalid UTF-8 as '?'). */
+json_t *cli_bytes_json(const char *data, size_t len) {
+  return bytes_string(data, len);
+}
+
+json_t *cli_module_json(const plugsup_result *r) { return module_json(r); }

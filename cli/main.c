@@ -17,6 +17,11 @@ static void usage(FILE *out) {
           "  run        run a WASI command, or call an export (--invoke)\n"
           "  validate   decode and validate a module; list exports, imports\n"
           "  policy     check a policy and print what it grants\n"
+          "  process    run a process-ABI plugin: bytes in, bytes out\n"
+          "  tool       list a tool plugin's tools, or run one\n"
+          "  observe    run an observe-ABI check with a JSON configuration\n"
+          "  inspect    which plugin ABIs a module satisfies, its metadata\n"
+          "  new        write a plugin skeleton in C for an ABI\n"
           "\n"
           "'plugsup <command> --help' describes each command.\n"
           "\n"
@@ -47,12 +52,17 @@ int main(int argc, char **argv) {
     usage(stdout);
     return 0;
   }
-  if (argc >= 2 && strcmp(argv[1], "run") == 0)
-    return cli_run(argc - 1, argv + 1);
-  if (argc >= 2 && strcmp(argv[1], "validate") == 0)
-    return cli_validate(argc - 1, argv + 1);
-  if (argc >= 2 && strcmp(argv[1], "policy") == 0)
-    return cli_policy(argc - 1, argv + 1);
+  static const struct {
+    const char *name;
+    int (*fn)(int, char **);
+  } commands[] = {{"run", cli_run},         {"validate", cli_validate},
+                  {"policy", cli_policy},   {"process", cli_process},
+                  {"tool", cli_tool},       {"observe", cli_observe},
+                  {"inspect", cli_inspect}, {"new", cli_new}};
+  for (size_t i = 0; argc >= 2 && i < sizeof commands / sizeof commands[0];
+       i++)
+    if (strcmp(argv[1], commands[i].name) == 0)
+      return commands[i].fn(argc - 1, argv + 1);
   if (argc >= 2)
     fprintf(stderr, "plugsup: unknown command '%s'\n", argv[1]);
   usage(stderr);

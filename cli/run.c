@@ -74,51 +74,6 @@ static void validate_help(void) {
       "  -h, --help        this text\n");
 }
 
-/* Where a run's callbacks write: the plugin's output to plugsup's own,
-** decisions to the --audit file. */
-typedef struct cli_sinks {
-  bool gone[3]; /* a stream whose reader has gone: written no more */
-  int audit_fd; /* -1: no --audit */
-} cli_sinks;
-
-/* Streams the plugin's output as it arrives. Once a stream fails (its
-** reader has gone: EPIPE, SIGPIPE being ignored) nothing more is written
-** to it; the run goes on regardless. */
-static void pass_output(void *userdata, int fd, const void *data, size_t len) {
-  bool *gone = ((cli_sinks *)userdata)->gone;
-  const char *p = data;
-  while (len > 0 && !gone[fd]) {
-    ssize_t n = write(fd, p, len);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0) {
-      gone[fd] = true;
-      return;
-    }
-    p += n;
-    len -= (size_t)n;
-  }
-}
-
-/* One decision per line. The line and its newline go out in one writev,
-** so that lines of runs appending to the same file never interleave. A
-** log that cannot be written is said once; the run goes on. */
-static void write_audit(void *userdata, const char *json_line) {
-  cli_sinks *sinks = userdata;
-  struct iovec iov[2] = {{(void *)json_line, strlen(json_line)},
-                         {(void *)"\n", 1}};
-  ssize_t n;
-  if (sinks->audit_fd < 0)
-    return;
-  while ((n = writev(sinks->audit_fd, iov, 2)) < 0 && errno == EINTR)
-    ;
-  if (n < (ssize_t)(iov[0].iov_len + 1)) {
-    fprintf(stderr, "plugsup: cannot write the audit log: %s\n",
-            n < 0 ? strerror(errno) : "short write");
-    sinks->audit_fd = -1;
-  }
-}
-
 /* The input goes only to runs that execute: a VALIDATE run would copy and
 ** ship it for nothing. */
 static void options_for(const cli_opts *o, plugsup_mode mode,
@@ -141,9 +96,9 @@ static void options_for(const cli_opts *o, plugsup_mode mode,
   ro->userdata = &sinks;
   ro->policy = o->policy;
   if (o->audit_fd >= 0)
-    ro->on_audit = write_audit;
+    ro->on_audit = cli_write_audit;
   if (!o->json) {
-    ro->on_output = pass_output;
+    ro->on_output = cli_pass_output;
     ro->output_stream_only = true; /* shown as it comes, never kept */
   }
 }
@@ -166,7 +121,7 @@ static void print_values(const plugsup_result *r) {
   }
 }
 
-static void print_module(const plugsup_result *r) {
+void cli_print_module(const plugsup_result *r) {
   printf("exports:\n");
   for (size_t i = 0; i < r->export_count; i++)
     printf("  %s %s%s%s\n", r->exports[i].kind, r->exports[i].name,
@@ -195,7 +150,7 @@ static int report(plugsup_result *r, const cli_opts *o, plugsup_mode mode) {
     if (r->outcome == PLUGSUP_OUTCOME_OK && mode == PLUGSUP_MODE_INVOKE)
       print_values(r);
     if (r->outcome == PLUGSUP_OUTCOME_OK && mode == PLUGSUP_MODE_VALIDATE)
-      print_module(r);
+      cli_print_module(r);
   }
   if (o->stats)
     cli_print_stats(r);
