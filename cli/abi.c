@@ -161,7 +161,9 @@ static int print_run(plugsup_result *r, const cli_opts *o, const char *id,
       rc = CLI_EXIT_SYSTEM;
     }
   } else {
-    if (r->outcome == PLUGSUP_OUTCOME_OK)
+    /* A failure the plugin reports is still its response (evidence). */
+    if (r->outcome == PLUGSUP_OUTCOME_OK ||
+        r->outcome == PLUGSUP_OUTCOME_PLUGIN_ERROR)
       print_output(r, text);
     if (r->host_denials && o->audit_fd < 0)
       fprintf(stderr, "plugsup: the policy refused %llu host call%s; "
