@@ -576,7 +576,12 @@ plugsup_status mgr_build_version(plugsup_manager *m, plugsup_plugin *module,
   sup_sha256_name(module->bytes, module->len, b.v->hash);
   if ((st = inspect(&b)) != PLUGSUP_OK)
     goto fail;
-  if (b.res->outcome == PLUGSUP_OUTCOME_OK) {
+  /* A module whose imports do not link was still measured against each
+  ** ABI, and that says why (a process plugin's forbidden import). */
+  bool measured = b.res->outcome == PLUGSUP_OUTCOME_OK ||
+                  (b.res->outcome == PLUGSUP_OUTCOME_INVALID_MODULE &&
+                   b.res->abi_count > 0);
+  if (measured) {
     read_manifest(&b);
     b.v->abi = choose_abi(&b, wanted_abi(&b));
     if (b.v->abi != PLUGSUP_ABI_NONE)
@@ -586,7 +591,7 @@ plugsup_status mgr_build_version(plugsup_manager *m, plugsup_plugin *module,
   fill_blanks(&b);
   choose_id(&b);
   choose_policy(&b);
-  if (b.res->outcome == PLUGSUP_OUTCOME_OK)
+  if (measured)
     run_checks(&b);
   manifest_free(b.man);
   if (b.oom == PLUGSUP_OK)

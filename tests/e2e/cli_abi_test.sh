@@ -53,8 +53,8 @@ expect_grep tool_unterminated_json 171 '"outcome":"abi_error","message":"plugin_
   -- "$plugsup" tool run --json "$fix/abi_tool_unterminated.wasm" run --input x
 
 # ---- plugins refused at validation: status 173, every finding said ----
-expect process_forbidden_import 173 "" "plugsup: error: the module does not satisfy the process ABI: plugin has forbidden import: env::log [abi.mismatch]
-plugsup: error: the worker could not inspect the module (invalid_module): unknown import env.log [module.invalid]
+expect process_forbidden_import 173 "" "plugsup: error: the worker could not inspect the module (invalid_module): unknown import env.log [module.invalid]
+plugsup: error: the module does not satisfy the process ABI (the load options'): plugin has forbidden import: env::log [abi.mismatch]
 plugsup: '$fix/abi_process_import_log.wasm' failed validation (2 errors)" \
   -- "$plugsup" process "$fix/abi_process_import_log.wasm" --input /dev/null
 expect tool_empty_version 173 "" "plugsup: error: the tool ABI's metadata cannot be read: plugin_version: empty version: not compatible with ABI v1 [abi.metadata]
