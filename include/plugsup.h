@@ -502,8 +502,11 @@ typedef struct plugsup_result {
   size_t abi_item_count;
   plugsup_output abi_output;  /* CALL: the entry point's output bytes;
                                  never truncated (over the output limit
-                                 is ABI_ERROR). PLUGIN_ERROR: the whole
-                                 response, message its error */
+                                 is ABI_ERROR: an ABI run's data, all its
+                                 items together, has a budget of
+                                 limits.output_bytes of its own, beside
+                                 stdout and stderr's). PLUGIN_ERROR: the
+                                 whole response, message its error */
   const char *manifest;       /* INSPECT: the plugsup.manifest custom
                                  section, manifest_len bytes; "" if none */
   size_t manifest_len;
