@@ -120,14 +120,21 @@ static int take_value(const char *cmd, int opt, const char *arg, cli_opts *o) {
   return 0;
 }
 
-/* "option '--allow' is only for 'plugsup run' and 'plugsup policy'". */
+/* "option '--allow' is only for 'plugsup run', 'plugsup policy' and ...". */
 static int not_for(const char *cmd, int opt) {
   char list[256];
-  size_t used = 0;
+  size_t used = 0, n = 0, total = 0;
+  unsigned cmds = option_cmds[opt - OPT_FIRST_ - 1];
   for (size_t i = 0; i < CLI_NCMDS; i++)
-    if (option_cmds[opt - OPT_FIRST_ - 1] & (1u << i))
-      used += (size_t)snprintf(list + used, sizeof list - used, "%s'plugsup %s'",
-                               used ? " and " : "", cmd_names[i]);
+    total += (cmds >> i) & 1u;
+  for (size_t i = 0; i < CLI_NCMDS && used < sizeof list; i++)
+    if (cmds & (1u << i)) {
+      n++;
+      used += (size_t)snprintf(list + used, sizeof list - used,
+                               "%s'plugsup %s'",
+                               n == 1 ? "" : n == total ? " and " : ", ",
+                               cmd_names[i]);
+    }
   return cli_usage_error(cmd, "option '--%s' is only for %s",
                          long_opts[opt - OPT_FIRST_ - 1].name, list);
 }

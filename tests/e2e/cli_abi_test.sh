@@ -29,7 +29,7 @@ expect tool_list_no_input 170 "" "plugsup tool list: 'tool list' takes no input
 Try 'plugsup tool list --help'." -- "$plugsup" tool list "$fix/abi_tool_unterminated.wasm" --input x
 expect observe_needs_config 170 "" "plugsup observe: missing --config JSON|FILE
 Try 'plugsup observe --help'." -- "$plugsup" observe "$fix/abi_observe_fail.wasm"
-expect inspect_run_option 170 "" "plugsup inspect: option '--allow' is only for 'plugsup run' and 'plugsup policy' and 'plugsup process' and 'plugsup tool' and 'plugsup observe'
+expect inspect_run_option 170 "" "plugsup inspect: option '--allow' is only for 'plugsup run', 'plugsup policy', 'plugsup process', 'plugsup tool' and 'plugsup observe'
 Try 'plugsup inspect --help'." -- "$plugsup" inspect --allow clock "$fix/abi_observe_fail.wasm"
 expect new_needs_abi 170 "" "plugsup new: missing --abi (process, tool or observe)
 Try 'plugsup new --help'." -- "$plugsup" new thing

@@ -30,7 +30,7 @@ expect unknown_option 170 "" "plugsup run: unknown option '--frob'
 $usage_hint" -- "$plugsup" run --frob "$fix/outcomes.wasm"
 expect missing_value 170 "" "plugsup run: option '--timeout' needs a value
 $usage_hint" -- "$plugsup" run --timeout
-expect validate_run_option 170 "" "plugsup validate: option '--fuel' is only for 'plugsup run'
+expect validate_run_option 170 "" "plugsup validate: option '--fuel' is only for 'plugsup run', 'plugsup process', 'plugsup tool', 'plugsup observe' and 'plugsup inspect'
 Try 'plugsup validate --help'." -- "$plugsup" validate --fuel 5 "$fix/outcomes.wasm"
 expect validate_extra 170 "" "plugsup validate: unexpected argument 'x' after the plugin file
 Try 'plugsup validate --help'." -- "$plugsup" validate "$fix/outcomes.wasm" x
@@ -63,7 +63,7 @@ expect audit_unopenable 170 "" "plugsup run: cannot open audit file '$tmp/nodir/
 $usage_hint" -- "$plugsup" run --audit "$tmp/nodir/audit.log" "$fix/outcomes.wasm"
 expect audit_twice 170 "" "plugsup run: option '--audit' can be given only once
 $usage_hint" -- "$plugsup" run --audit - --audit - "$fix/outcomes.wasm"
-expect grant_not_for_validate 170 "" "plugsup validate: option '--allow' is only for 'plugsup run' and 'plugsup policy'
+expect grant_not_for_validate 170 "" "plugsup validate: option '--allow' is only for 'plugsup run', 'plugsup policy', 'plugsup process', 'plugsup tool' and 'plugsup observe'
 Try 'plugsup validate --help'." -- "$plugsup" validate --allow clock "$fix/outcomes.wasm"
 expect run_with_grants 0 "5" "" -- "$plugsup" run --dir "$tmp" --ro-dir "$tmp::/ro" --env HOME \
   --env MODE=test --allow clock --audit "$tmp/audit.log" --invoke add "$fix/outcomes.wasm" 2 3
@@ -88,7 +88,7 @@ expect policy_file_twice 170 "" "plugsup policy: give the policy file once: FILE
 Try 'plugsup policy --help'." -- "$plugsup" policy --policy "$tmp/caps.json" "$tmp/caps.json"
 expect policy_extra 170 "" "plugsup policy: unexpected argument 'x' after the policy file
 Try 'plugsup policy --help'." -- "$plugsup" policy "$tmp/caps.json" x
-expect policy_run_option 170 "" "plugsup policy: option '--fuel' is only for 'plugsup run'
+expect policy_run_option 170 "" "plugsup policy: option '--fuel' is only for 'plugsup run', 'plugsup process', 'plugsup tool', 'plugsup observe' and 'plugsup inspect'
 Try 'plugsup policy --help'." -- "$plugsup" policy --fuel 5 --allow clock
 
 # ---- plugsup's own failures: status 169 ----
@@ -165,7 +165,7 @@ expect input_missing 169 "" "plugsup: cannot open input '$tmp/nope': No such fil
   -- "$plugsup" run --input "$tmp/nope" "$fix/echo_stdin.wasm"
 expect input_too_big 169 "" "plugsup: input '-': 64 MiB or more, too much for a worker" \
   -- sh -c "head -c 67108864 /dev/zero | '$plugsup' run --input - '$fix/echo_stdin.wasm'"
-expect input_not_for_validate 170 "" "plugsup validate: option '--input' is only for 'plugsup run'
+expect input_not_for_validate 170 "" "plugsup validate: option '--input' is only for 'plugsup run', 'plugsup process' and 'plugsup tool'
 Try 'plugsup validate --help'." -- "$plugsup" validate --input "$tmp/input.txt" "$fix/echo_stdin.wasm"
 
 expect_grep stats_no_namespaces 0 "^  namespaces   none$" \
