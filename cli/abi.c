@@ -292,21 +292,27 @@ static int run_body(plugsup_manager *m, const char *id, const cli_opts *o) {
   return execute(m, id, o, o->rest[0], o->input, o->input_len, true);
 }
 
-/* tool run: --input TEXT is the input itself; --input-file FILE names it. */
-static int tool_input(cli_opts *o) {
-  if (!!o->input_path == !!o->input_file)
-    return cli_usage_error("tool run", "give the tool's input as --input "
-                           "TEXT or --input-file FILE");
-  if (o->input_path) {
-    if (!(o->input = strdup(o->input_path))) {
+/* The input is text itself when text is set, else the bytes of file
+** ('-': stdin). -1, or the exit status to end with. */
+static int input_from(cli_opts *o, const char *text, const char *file) {
+  if (text) {
+    if (!(o->input = strdup(text))) {
       fprintf(stderr, "plugsup: out of memory\n");
       return CLI_EXIT_SYSTEM;
     }
     o->input_len = strlen(o->input);
     return -1;
   }
-  o->input_path = o->input_file;
+  o->input_path = file;
   return cli_read_input(o) ? -1 : CLI_EXIT_SYSTEM;
+}
+
+/* tool run: --input TEXT is the input itself; --input-file FILE names it. */
+static int tool_input(cli_opts *o) {
+  if (!!o->input_path == !!o->input_file)
+    return cli_usage_error("tool run", "give the tool's input as --input "
+                           "TEXT or --input-file FILE");
+  return input_from(o, o->input_path, o->input_file);
 }
 
 int cli_tool(int argc, char **argv) {
@@ -348,16 +354,8 @@ static int observe_body(plugsup_manager *m, const char *id,
 /* --config is JSON text when it starts like a JSON value, else a file. */
 static int observe_config(cli_opts *o) {
   const char *c = o->config + strspn(o->config, " \t\r\n");
-  if (*c == '{' || *c == '[') {
-    if (!(o->input = strdup(o->config))) {
-      fprintf(stderr, "plugsup: out of memory\n");
-      return CLI_EXIT_SYSTEM;
-    }
-    o->input_len = strlen(o->input);
-    return -1;
-  }
-  o->input_path = o->config;
-  return cli_read_input(o) ? -1 : CLI_EXIT_SYSTEM;
+  bool json = *c == '{' || *c == '[';
+  return input_from(o, json ? o->config : NULL, json ? NULL : o->config);
 }
 
 int cli_observe(int argc, char **argv) {

@@ -44,7 +44,7 @@ typedef enum validate_severity {
     "an entry point the manifest promises is not exported")                 \
   X(VALIDATE_IMPORT_UNGRANTED, "import.ungranted", VALIDATE_WARNING,         \
     "the module imports a WASI call its policy grants nothing for: the "     \
-    "call will be refused (random_get: numbers from a fixed seed)")                                              \
+    "call will be refused (random_get: numbers from a fixed seed)")      \
   X(VALIDATE_PERMISSION_CEILING, "permission.ceiling", VALIDATE_ERROR,       \
     "a permission lies beyond the host's ceiling (one finding per line)")    \
   X(VALIDATE_RESOURCE_LIMIT, "resource.limit", VALIDATE_ERROR,               \
