@@ -283,6 +283,10 @@ static int list_body(plugsup_manager *m, const char *id, const cli_opts *o) {
       printf("  %-20s %s\n", n ? n : "", d ? d : "");
     }
   }
+  if (o->stats)
+    fprintf(stderr, "plugsup stats:\n  plugin       %s (%s)\n  load time    "
+            "%.3f ms (validation in a worker included)\n", info->id,
+            info->hash, (double)info->load_usec / 1000.0);
   json_decref(meta);
   plugsup_plugin_info_free(info);
   return rc;

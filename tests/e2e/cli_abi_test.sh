@@ -73,6 +73,8 @@ expect tool_no_such_tool 170 "" "plugsup: no tool named 'nope' in plugin 'unterm
   -- "$plugsup" tool run "$fix/abi_tool_unterminated.wasm" nope --input x
 
 # ---- inspect ----
+expect_grep tool_list_stats 0 '^  load time    [0-9.]* ms (validation in a worker included)$' \
+  -- "$plugsup" tool list --stats "$fix/abi_tool_unterminated.wasm"
 expect_grep inspect_forbidden_import 166 '^  process  no$' \
   -- "$plugsup" inspect "$fix/abi_process_import_log.wasm"
 expect_grep inspect_forbidden_import_problem 166 '^           plugin has forbidden import: env::log$' \
