@@ -238,7 +238,9 @@ typedef struct compiled_func {
 const int32_t *code_thread_table(void);
 
 /* Compile body 'idx' (index among defined functions) of a validated
-** module into m->funcs[idx].compiled. */
+** module into m->funcs[idx].compiled: at load with compile_eagerly, else
+** on the body's first call (rt_func_compile). INTERP_NOMEM is the only
+** failure; nothing is kept then, and a later call may try again. */
 interp_status compile_func(interp_module *m, uint32_t idx, interp_error *err);
 void compile_free(ialloc *a, compiled_func *cf);
 

@@ -34,6 +34,7 @@
 ** above them, so a body with constants is compiled twice: the first pass
 ** counts them (K is deterministic), the second uses the right K.
 */
+#include <stdio.h>
 #include <string.h>
 
 #include "code.h"
@@ -1070,8 +1071,12 @@ interp_status compile_func(interp_module *m, uint32_t idx,
   return INTERP_OK;
 fail:
   cc_free(&c);
-  return ip_fail(err, INTERP_NOMEM, "out of memory compiling function %u",
-                 idx + m->nimported_funcs);
+  /* "out of memory compiling function N", plus the budget when it said no:
+  ** at a first call this is the message the run ends with. */
+  char doing[48];
+  snprintf(doing, sizeof doing, "compiling function %u",
+           idx + m->nimported_funcs);
+  return ialloc_fail(m->alloc, err, doing);
 }
 
 void compile_free(ialloc *a, compiled_func *cf) {

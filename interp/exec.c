@@ -433,21 +433,29 @@ static interp_status rt_run(interp_store *s, interp_func *f, size_t base,
   goto enter;
 
 do_call:
-  /* callee, cbase (relative to fp) and ip (the return address) are set. */
-  if (callee->host) {
-    size_t at = (size_t)(fp - s->stack) + cbase;
-    size_t fpo = (size_t)(fp - s->stack);
-    s->stack_top = (size_t)(fp - s->stack) + cur->code->frame_size;
-    s->fuel = fuel;
-    status = call_host(s, callee, inst, at, err);
-    fuel = s->fuel;
-    fp = s->stack + fpo;
-    RELOAD_MEM();
-    if (status != INTERP_OK)
-      goto failed;
-    NEXT();
-  }
+  /* callee, cbase (relative to fp) and ip (the return address) are set.
+  ** One test covers both rare cases, so a call to a compiled body costs
+  ** no more than it did before bodies were compiled lazily. */
   cf = callee->code;
+  if (cf == NULL) {
+    if (callee->host) {
+      size_t at = (size_t)(fp - s->stack) + cbase;
+      size_t fpo = (size_t)(fp - s->stack);
+      s->stack_top = (size_t)(fp - s->stack) + cur->code->frame_size;
+      s->fuel = fuel;
+      status = call_host(s, callee, inst, at, err);
+      fuel = s->fuel;
+      fp = s->stack + fpo;
+      RELOAD_MEM();
+      if (status != INTERP_OK)
+        goto failed;
+      NEXT();
+    }
+    /* The first call of this body: compiling touches neither stack. */
+    if ((status = rt_func_compile(callee, err)) != INTERP_OK)
+      goto failed;
+    cf = callee->code;
+  }
   {
     size_t nfp = (size_t)(fp - s->stack) + cbase;
     if (nfp + cf->frame_size > s->stack_cap) {
@@ -884,6 +892,11 @@ interp_status rt_invoke(interp_store *s, interp_func *f, uint64_t *slots,
   interp_status st;
   if (s->nesting >= MAX_NESTING)
     return ip_trap(err, INTERP_TRAP_CALL_STACK_EXHAUSTED);
+  /* Compile first: a body that does not fit the budget fails the call
+  ** before the stack has grown for it. */
+  if (!f->host && f->code == NULL &&
+      (st = rt_func_compile(f, err)) != INTERP_OK)
+    return st;
   interp_trap trap = grow_stack(s, base + n + 1, &nomem);
   if (trap != INTERP_TRAP_NONE)
     return nomem ? ialloc_fail(&s->alloc, err, "for the stack")

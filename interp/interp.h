@@ -4,7 +4,8 @@
 ** Lifecycle:
 **   interp_store_new        one store per plugin run (or per test); owns every
 **                           object below and carries the limits and the fuel.
-**   interp_module_load      decode + validate + compile bytes into a module.
+**   interp_module_load      decode + validate bytes into a module (each
+**                           function body is compiled on its first call).
 **   interp_instantiate      link imports (through a resolver) and run the
 **                           data/elem segments and the start function.
 **   interp_instance_export  look up an export by name.
@@ -124,8 +125,15 @@ typedef struct interp_config {
   ** tables, globals, the value and call stacks, modules and their compiled
   ** code, the store itself); 0 = no budget. Going over it fails as running
   ** out of memory would: INTERP_NOMEM at load or instantiation, -1 from
-  ** memory.grow and table.grow, INTERP_NOMEM when a stack must grow. */
+  ** memory.grow and table.grow, INTERP_NOMEM from a call when a stack
+  ** must grow or a body reached for the first time cannot be compiled. */
   uint64_t max_bytes;
+  /* Nonzero: compile every function body at load, as one step, instead of
+  ** each on its first call (the default). Loading then takes longer and
+  ** holds all the code, but no call can fail for want of memory to
+  ** compile its callee. The fuzzers use it to compile bodies no export
+  ** reaches. */
+  int compile_eagerly;
 } interp_config;
 
 typedef struct interp_store interp_store;
@@ -193,8 +201,11 @@ typedef struct interp_export_desc {
   interp_externtype type;
 } interp_export_desc;
 
-/* Decode, validate and compile. The bytes are copied where needed; the
-** caller may free them after the call. */
+/* Decode and validate, every body included: a module that loads is valid
+** throughout. Each body is compiled when it is first called (from the
+** host, a start function or other code), unless the store's config says
+** compile_eagerly. The bytes are copied where needed; the caller may free
+** them after the call. */
 interp_status interp_module_load(interp_store *store, const uint8_t *bytes,
                                  size_t len, interp_module **out,
                                  interp_error *err);
@@ -310,7 +321,9 @@ interp_status interp_instance_export(const interp_instance *inst,
 void interp_func_type(const interp_func *f, interp_functype *out);
 
 /* Invoke f. args must match its parameter types; results has room for its
-** results. On INTERP_TRAP the store stays usable: later calls may run. */
+** results. On INTERP_TRAP the store stays usable: later calls may run. So
+** it does on INTERP_NOMEM, which may come from compiling a body the call
+** reached for the first time ("out of memory compiling function N"). */
 interp_status interp_call(interp_store *store, interp_func *f,
                           const interp_value *args, uint32_t nargs,
                           interp_value *results, uint32_t nresults,

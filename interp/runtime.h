@@ -65,7 +65,10 @@ struct compiled_func;
 struct interp_func {
   const rt_type *type;
   interp_instance *inst;               /* NULL for host functions */
-  const struct compiled_func *code;    /* NULL for host functions */
+  const struct compiled_func *code;    /* NULL for host functions, and for
+                                          a body not compiled yet */
+  uint32_t body;                       /* index among inst->mod's defined
+                                          functions (rt_func_compile) */
   interp_host_fn host;
   void *ud;
   interp_store *owner;       /* imports from another store are refused */
@@ -154,6 +157,10 @@ int64_t rt_memory_grow(interp_store *s, interp_memory *mem, uint32_t delta);
 /* Grow table by 'delta' entries set to 'init'; old size or -1. */
 int64_t rt_table_grow(interp_store *s, interp_table *t, uint32_t delta,
                       void *init);
+/* Compile the body of wasm function f (f->code NULL) on its first call
+** and set f->code. The code belongs to the module, so every instance
+** shares it. INTERP_NOMEM with err set when it does not fit. */
+interp_status rt_func_compile(interp_func *f, interp_error *err);
 /* Intern a type; NULL on allocation failure. */
 const rt_type *rt_type_intern(interp_store *s, uint32_t np, uint32_t nr,
                               const uint8_t *types);

@@ -1,6 +1,7 @@
 /*
-** store.c: stores, modules (load = decode + validate + compile), runtime
-** objects, linking and instantiation, and interp_call.
+** store.c: stores, modules (load = decode + validate; each body is compiled
+** on its first call, rt_func_compile), runtime objects, linking and
+** instantiation, and interp_call.
 **
 ** Every object is owned by its store and freed by interp_store_free: an
 ** instance whose instantiation failed after it started writing to shared
@@ -202,11 +203,27 @@ static interp_status back_end(interp_store *s, module_rec *rec,
     if (rec->types[i] == NULL)
       return ialloc_fail(&s->alloc, err, "loading the module");
   }
-  for (uint32_t i = 0; i < m->nfuncs - m->nimported_funcs; i++) {
+  /* Bodies are compiled on their first call (rt_func_compile): most of a
+  ** large module never runs in one plugin call, and validation above has
+  ** already refused any bad body. */
+  for (uint32_t i = 0; s->cfg.compile_eagerly &&
+                       i < m->nfuncs - m->nimported_funcs; i++) {
     interp_status st = compile_func(m, i, err);
     if (st != INTERP_OK)
       return st;
   }
+  return INTERP_OK;
+}
+
+interp_status rt_func_compile(interp_func *f, interp_error *err) {
+  interp_module *m = &module_rec_of(f->inst->mod)->m;
+  mod_func *body = &m->funcs[f->body];
+  if (body->compiled == NULL) { /* else another instance compiled it */
+    interp_status st = compile_func(m, f->body, err);
+    if (st != INTERP_OK)
+      return st;
+  }
+  f->code = body->compiled;
   return INTERP_OK;
 }
 
@@ -689,7 +706,8 @@ static interp_status define_all(interp_store *s, interp_instance *in,
     if (f == NULL)
       return INTERP_NOMEM;
     f->inst = in;
-    f->code = m->funcs[i - m->nimported_funcs].compiled;
+    f->body = i - m->nimported_funcs;
+    f->code = m->funcs[f->body].compiled; /* NULL until the first call */
     in->funcs[i] = f;
   }
   for (uint32_t i = m->nimported_tables; i < m->ntables; i++) {

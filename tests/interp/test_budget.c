@@ -2,7 +2,8 @@
 ** test_budget.c: interp_config.max_bytes, the one memory budget of a store.
 ** Tables, globals, stacks and linear memory all draw on it; going over it
 ** is INTERP_NOMEM at instantiation, -1 from a grow, INTERP_NOMEM from a
-** stack that must grow. Fixtures: tests/interp/wat/budget_*.wat.
+** stack that must grow or a body that cannot be compiled at its first
+** call. Fixtures: tests/interp/wat/budget_*.wat, exec_*.wat.
 */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -219,4 +220,137 @@ Test(budget_store, a_budget_smaller_than_the_store_refuses_the_store) {
   interp_store *s = (interp_store *)&cfg; /* must be overwritten */
   cr_assert_eq(interp_store_new(&cfg, &s), INTERP_NOMEM);
   cr_assert_null(s);
+}
+
+/* ---- compiled code ---- */
+
+static interp_status call0(interp_store *s, const interp_instance *in,
+                           const char *name, interp_error *err,
+                           uint32_t *result) {
+  interp_value r = {0};
+  interp_status st = interp_call(s, func(in, name), NULL, 0, &r, 1, err);
+  *result = r.of.i32;
+  return st;
+}
+
+static uint64_t live(const interp_store *s) {
+  interp_stats st;
+  interp_store_stats(s, &st);
+  return st.bytes_allocated;
+}
+
+/* realloc, keeping a high-water mark that the test may reset. */
+typedef struct marks {
+  size_t live, peak;
+} marks;
+
+static void *marking_alloc(void *ud, void *p, size_t osize, size_t nsize) {
+  marks *m = ud;
+  m->live -= osize;
+  if (nsize == 0) {
+    free(p);
+    return NULL;
+  }
+  void *q = realloc(p, nsize);
+  m->live += q ? nsize : osize;
+  if (m->live > m->peak)
+    m->peak = m->live;
+  return q;
+}
+
+/* A budget that holds exec_lazy_compile instantiated with 'small' called
+** (so its stack has grown) and half of what compiling and running 'big'
+** takes on top: *ready gets the bytes at that point. */
+static uint64_t budget_short_of_big(uint64_t *ready) {
+  marks mk = {0, 0};
+  interp_store *s = store((interp_config){.alloc = marking_alloc,
+                                          .alloc_ud = &mk});
+  interp_instance *in = instance(s, "exec_lazy_compile");
+  interp_error err;
+  uint32_t r;
+  cr_assert_eq(call0(s, in, "small", &err, &r), INTERP_OK);
+  *ready = live(s);
+  mk.peak = mk.live; /* from here on: what big takes */
+  cr_assert_eq(call0(s, in, "big", &err, &r), INTERP_OK);
+  cr_assert_eq(r, 288896);
+  uint64_t need = mk.peak - *ready;
+  interp_store_free(s);
+  cr_assert_gt(need, 8192, "compiling big took only %llu bytes",
+               (unsigned long long)need);
+  return *ready + need / 2;
+}
+
+static void assert_compile_nomem(interp_status st, const interp_error *err,
+                                 uint64_t limit) {
+  char want[128];
+  snprintf(want, sizeof want,
+           "out of memory compiling function 1: over the limit of %llu "
+           "bytes", (unsigned long long)limit);
+  cr_assert_eq(st, INTERP_NOMEM, "%s (%s)", interp_status_name(st),
+               err->message);
+  cr_assert_eq(err->status, INTERP_NOMEM);
+  cr_assert_str_eq(err->message, want);
+}
+
+Test(budget_code, a_body_over_the_budget_fails_its_first_call_not_the_load) {
+  uint64_t ready, limit = budget_short_of_big(&ready);
+  interp_store *s = store((interp_config){.max_bytes = limit});
+  interp_instance *in = instance(s, "exec_lazy_compile");
+  interp_error err;
+  uint32_t r;
+  cr_assert_eq(call0(s, in, "small", &err, &r), INTERP_OK);
+  cr_assert_eq(live(s), ready);
+  assert_compile_nomem(call0(s, in, "big", &err, &r), &err, limit);
+  /* nothing half-compiled is kept, and the store runs on */
+  cr_assert_eq(live(s), ready);
+  cr_assert_leq(peak(s), limit);
+  cr_assert_eq(call0(s, in, "small", &err, &r), INTERP_OK);
+  cr_assert_eq(r, 1);
+  assert_compile_nomem(call0(s, in, "big", &err, &r), &err, limit);
+  cr_assert_eq(live(s), ready);
+  interp_store_free(s);
+}
+
+Test(budget_code, a_call_from_wasm_to_a_body_over_the_budget_is_nomem) {
+  uint64_t ready, limit = budget_short_of_big(&ready);
+  interp_store *s = store((interp_config){.max_bytes = limit});
+  interp_instance *in = instance(s, "exec_lazy_compile");
+  interp_error err;
+  uint32_t r;
+  cr_assert_eq(call0(s, in, "small", &err, &r), INTERP_OK);
+  /* the callers are small and compile; their call to big does not */
+  assert_compile_nomem(call0(s, in, "calls_big", &err, &r), &err, limit);
+  assert_compile_nomem(call0(s, in, "indirect_big", &err, &r), &err, limit);
+  cr_assert_leq(peak(s), limit);
+  cr_assert_eq(call0(s, in, "small", &err, &r), INTERP_OK);
+  cr_assert_eq(r, 1);
+  interp_store_free(s);
+}
+
+Test(budget_code, with_compile_eagerly_the_load_fails_instead) {
+  marks mk = {0, 0};
+  interp_store *s = store((interp_config){.alloc = marking_alloc,
+                                          .alloc_ud = &mk});
+  load(s, "exec_lazy_compile");
+  uint64_t loading = mk.peak; /* decoding and validating, without code */
+  interp_store_free(s);
+  s = store((interp_config){.max_bytes = loading, .compile_eagerly = 1});
+  size_t len;
+  uint8_t *bytes = read_fixture("exec_lazy_compile", &len);
+  interp_module *m = NULL;
+  interp_error err;
+  cr_assert_eq(interp_module_load(s, bytes, len, &m, &err), INTERP_NOMEM,
+               "%s", err.message);
+  /* small may still fit in what the validator gave back; big cannot */
+  char want[128];
+  snprintf(want, sizeof want, ": over the limit of %llu bytes",
+           (unsigned long long)loading);
+  const char *prefix = "out of memory compiling function ";
+  cr_assert_eq(strncmp(err.message, prefix, strlen(prefix)), 0, "%s",
+               err.message);
+  cr_assert_not_null(strstr(err.message, want), "%s", err.message);
+  cr_assert_null(m);
+  cr_assert_eq(live(s) < loading / 2, 1); /* the module was given back */
+  free(bytes);
+  interp_store_free(s);
 }

@@ -461,3 +461,88 @@ Test(exec_slots, if_parameters_in_save_slots_are_values_not_constants) {
   cr_assert_eq(r.of.i32, 6 - 15);
   interp_store_free(s);
 }
+
+/* ---- bodies are compiled on their first call ---- */
+
+static uint64_t live_bytes(const interp_store *s) {
+  interp_stats st;
+  interp_store_stats(s, &st);
+  return st.bytes_allocated;
+}
+
+static uint32_t call0(interp_store *s, const interp_instance *in,
+                      const char *name) {
+  interp_value r = {0};
+  interp_error err;
+  cr_assert_eq(run(s, in, name, NULL, 0, &r, 1, &err), INTERP_OK, "%s: %s",
+               name, err.message);
+  return r.of.i32;
+}
+
+Test(exec_lazy, a_body_is_compiled_at_its_first_call_and_only_then) {
+  interp_store *s = store((interp_config){0});
+  interp_instance *in = inst_of(s, "exec_lazy_compile", NULL);
+  cr_assert_eq(call0(s, in, "small"), 1); /* the stack has grown now */
+  uint64_t before = live_bytes(s);
+  cr_assert_eq(call0(s, in, "small"), 1);
+  cr_assert_eq(live_bytes(s), before, "a second call compiled again");
+  cr_assert_eq(call0(s, in, "big"), 288896);
+  /* 256 instructions and 256 constants: kilobytes of code appeared */
+  uint64_t compiled = live_bytes(s);
+  cr_assert_gt(compiled, before + 4096);
+  cr_assert_eq(call0(s, in, "big"), 288896);
+  cr_assert_eq(live_bytes(s), compiled);
+  interp_store_free(s);
+}
+
+Test(exec_lazy, direct_and_indirect_calls_compile_their_callee) {
+  interp_store *s = store((interp_config){0});
+  interp_instance *in = inst_of(s, "exec_lazy_compile", NULL);
+  cr_assert_eq(call0(s, in, "calls_big"), 288896);
+  interp_store_free(s);
+  s = store((interp_config){0});
+  in = inst_of(s, "exec_lazy_compile", NULL);
+  cr_assert_eq(call0(s, in, "indirect_big"), 288896);
+  cr_assert_eq(call0(s, in, "calls_big"), 288896);
+  interp_store_free(s);
+}
+
+Test(exec_lazy, instances_of_one_module_share_its_compiled_code) {
+  interp_store *s = store((interp_config){0});
+  interp_module *m = load(s, "exec_lazy_compile");
+  interp_instance *a = NULL, *b = NULL;
+  interp_error err;
+  cr_assert_eq(interp_instantiate(s, m, NULL, NULL, &a, &err), INTERP_OK);
+  cr_assert_eq(interp_instantiate(s, m, NULL, NULL, &b, &err), INTERP_OK);
+  cr_assert_eq(call0(s, a, "big"), 288896);
+  uint64_t compiled = live_bytes(s);
+  cr_assert_eq(call0(s, b, "big"), 288896);
+  cr_assert_eq(live_bytes(s), compiled, "the second instance compiled again");
+  cr_assert_eq(call0(s, b, "indirect_big"), 288896);
+  interp_store_free(s);
+}
+
+Test(exec_lazy, a_bad_body_is_refused_at_load_though_never_called) {
+  /* () -> i32 whose body is a bare 'end': no value to return */
+  static const uint8_t bad[] = {0, 'a', 's', 'm', 1, 0, 0, 0,
+                                1, 5, 1, 0x60, 0, 1, 0x7f, /* type */
+                                3, 2, 1, 0,                /* func */
+                                10, 4, 1, 2, 0, 0x0b};     /* code */
+  interp_store *s = store((interp_config){0});
+  interp_module *m = NULL;
+  interp_error err;
+  cr_assert_eq(interp_module_load(s, bad, sizeof bad, &m, &err),
+               INTERP_INVALID, "%s", err.message);
+  cr_assert_null(m);
+  interp_store_free(s);
+}
+
+Test(exec_lazy, compile_eagerly_compiles_every_body_at_load) {
+  interp_store *lazy = store((interp_config){0});
+  interp_store *eager = store((interp_config){.compile_eagerly = 1});
+  load(lazy, "exec_lazy_compile");
+  load(eager, "exec_lazy_compile");
+  cr_assert_gt(live_bytes(eager), live_bytes(lazy) + 4096);
+  interp_store_free(eager);
+  interp_store_free(lazy);
+}
