@@ -5,6 +5,11 @@
 ** must end each call as a result, a trap or an out-of-memory; a crash,
 ** a sanitizer report, a hang past the fuel or a broken invariant is a
 ** finding.
+**
+** Bodies are compiled as the interpreter does by default, at their first
+** call (the start function, an export, a call or call_indirect from a
+** running body), under the memory budget: compiling mid-run and failing
+** to are fuzzed here. fuzz_module compiles every body at load.
 */
 #include <stdlib.h>
 #include <string.h>
