@@ -219,10 +219,22 @@ static int add_root(policy *p, const char *glob, char *why, size_t whylen) {
   return 0;
 }
 
+/* A grant is one line of policy_describe: a control character (a newline
+** above all) would split it, and the line would not read back. */
+static int control_char(const char *s, char *why, size_t whylen) {
+  for (const unsigned char *c = (const unsigned char *)s; s && *c; c++)
+    if (*c < 0x20 || *c == 0x7f)
+      return pol_err(why, whylen, "holds a control character (byte 0x%02x)",
+                     *c);
+  return 0;
+}
+
 int pol_add_grant(policy *p, policy_cap_kind kind, const char *arg,
                   char *why, size_t whylen) {
   const char *name = cap_names[kind];
   bool bare = kind == POLICY_CAP_CLOCK || kind == POLICY_CAP_RANDOM;
+  if (control_char(arg, why, whylen) != 0)
+    return -1;
   if (bare && arg)
     return pol_err(why, whylen, "'%s' takes no argument", name);
   if (!bare && !arg)

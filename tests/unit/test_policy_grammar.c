@@ -198,3 +198,17 @@ Test(policy_grammar, kind_names_come_from_the_list) {
   cr_assert_str_eq(policy_cap_name(POLICY_CAP_NETWORK), "network:outbound");
   cr_assert_null(policy_cap_name(POLICY_CAP_COUNT));
 }
+
+/* Each grant is one line of policy_describe, which must read back: found
+** by fuzz_abi_json, a describe() pattern holding a newline. */
+Test(policy_grammar, a_control_character_is_refused) {
+  cr_assert_str_eq(refusal("exec:ls\nfs:read:/**"),
+                   "capability 'exec:ls\nfs:read:/**': holds a control "
+                   "character (byte 0x0a)");
+  cr_assert_str_eq(refusal("fs:read:/srv/a\tb"),
+                   "capability 'fs:read:/srv/a\tb': holds a control "
+                   "character (byte 0x09)");
+  cr_assert_str_eq(refusal("env:A\x7f"),
+                   "capability 'env:A\x7f': holds a control character "
+                   "(byte 0x7f)");
+}
