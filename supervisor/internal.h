@@ -61,6 +61,17 @@ typedef enum sup_text_mode {
 ** most 4 * len + 1 bytes. NULL when out of memory. */
 char *sup_guest_text(const void *data, size_t len, sup_text_mode mode);
 
+/* ---- small files (policies.c) ---- */
+
+/* Reads all of path, a pipe too (the size is what reading finds, not
+** fstat's), when it holds at most max bytes: 0 with *out (malloc'd) and
+** *len. SUP_READ_OPEN when it cannot be opened, SUP_READ_FAILED when it
+** cannot be read, is larger (errno EFBIG) or memory ran out (ENOMEM);
+** errno says why. */
+#define SUP_READ_OPEN (-1)
+#define SUP_READ_FAILED (-2)
+int sup_read_file(const char *path, size_t max, char **out, size_t *len);
+
 /* ---- plugins (plugin.c) ---- */
 
 struct plugsup_plugin {

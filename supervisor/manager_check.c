@@ -276,23 +276,17 @@ static char *sibling_manifest(const char *path) {
 
 /* A manifest file's text, or NULL with a finding. */
 static char *read_manifest_file(mgr_build *b, const char *path, size_t *len) {
-  FILE *f = fopen(path, "rbe");
-  char *text = f ? malloc(MANIFEST_MAX_BYTES + 1) : NULL;
-  *len = text ? fread(text, 1, MANIFEST_MAX_BYTES + 1, f) : 0;
-  if (!f)
+  char *text = NULL;
+  if (sup_read_file(path, MANIFEST_MAX_BYTES, &text, len) == 0)
+    return text;
+  if (errno == ENOMEM)
+    b->oom = PLUGSUP_ENOMEM;
+  else if (errno == EFBIG)
+    note(b, MGR_MANIFEST_INVALID, "'%s' is larger than 64 KiB", path);
+  else
     note(b, MGR_MANIFEST_INVALID, "cannot read '%s': %s", path,
          strerror(errno));
-  else if (!text)
-    b->oom = PLUGSUP_ENOMEM;
-  else if (ferror(f) || *len > MANIFEST_MAX_BYTES) {
-    note(b, MGR_MANIFEST_INVALID,
-         ferror(f) ? "cannot read '%s'" : "'%s' is larger than 64 KiB", path);
-    free(text);
-    text = NULL;
-  }
-  if (f)
-    fclose(f);
-  return text;
+  return NULL;
 }
 
 /* MANIFESTS in plugsup.h: the load's, the file beside, the section, in

@@ -127,28 +127,20 @@ plugsup_status plugsup_policy_load_json(plugsup_policy *pol,
   return PLUGSUP_OK;
 }
 
-/* Reads a whole file of at most SUP_POLICY_FILE_MAX bytes; a pipe too
-** (--policy <(...)), so the size is what reading finds, not fstat's. */
-static plugsup_status read_policy_file(const char *path, char **out,
-                                       size_t *len) {
-  plugsup_status s = PLUGSUP_OK;
+int sup_read_file(const char *path, size_t max, char **out, size_t *len) {
   char *buf = NULL;
   size_t n = 0, cap = 0;
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  int fd = open(path, O_RDONLY | O_CLOEXEC), e = 0;
   if (fd < 0)
-    return sup_fail(status_of_errno(errno), "cannot open policy '%s': %s",
-                    path, strerror(errno));
+    return SUP_READ_OPEN;
   for (;;) {
     if (n == cap) {
       /* One byte past the bound shows that the file is too large. */
       size_t next = cap ? cap * 2 : 4096;
-      next = next > SUP_POLICY_FILE_MAX ? SUP_POLICY_FILE_MAX + 1 : next;
-      char *grown = n > SUP_POLICY_FILE_MAX ? NULL : realloc(buf, next);
+      next = next > max ? max + 1 : next;
+      char *grown = n > max ? NULL : realloc(buf, next);
       if (!grown) {
-        s = n > SUP_POLICY_FILE_MAX
-                ? sup_fail(PLUGSUP_EINVAL, "policy '%s' is larger than 1 MiB",
-                           path)
-                : sup_fail(PLUGSUP_ENOMEM, "out of memory");
+        e = n > max ? EFBIG : ENOMEM;
         goto fail;
       }
       buf = grown;
@@ -158,8 +150,7 @@ static plugsup_status read_policy_file(const char *path, char **out,
     if (got < 0 && errno == EINTR)
       continue;
     if (got < 0) {
-      s = sup_fail(PLUGSUP_EIO, "cannot read policy '%s': %s", path,
-                   strerror(errno));
+      e = errno;
       goto fail;
     }
     if (got == 0)
@@ -169,11 +160,28 @@ static plugsup_status read_policy_file(const char *path, char **out,
   close(fd);
   *out = buf;
   *len = n;
-  return PLUGSUP_OK;
+  return 0;
 fail:
   free(buf);
   close(fd);
-  return s;
+  errno = e;
+  return SUP_READ_FAILED;
+}
+
+static plugsup_status read_policy_file(const char *path, char **out,
+                                       size_t *len) {
+  int rc = sup_read_file(path, SUP_POLICY_FILE_MAX, out, len);
+  if (rc == 0)
+    return PLUGSUP_OK;
+  if (errno == EFBIG)
+    return sup_fail(PLUGSUP_EINVAL, "policy '%s' is larger than 1 MiB", path);
+  if (errno == ENOMEM)
+    return sup_fail(PLUGSUP_ENOMEM, "out of memory");
+  if (rc == SUP_READ_OPEN)
+    return sup_fail(status_of_errno(errno), "cannot open policy '%s': %s",
+                    path, strerror(errno));
+  return sup_fail(PLUGSUP_EIO, "cannot read policy '%s': %s", path,
+                  strerror(errno));
 }
 
 plugsup_status plugsup_policy_load_file(plugsup_policy *pol,

@@ -1235,6 +1235,29 @@ Test(manifest, the_file_beside_the_module_is_read) {
   remove_tmpdir();
 }
 
+Test(manifest, a_manifest_file_over_64_KiB_is_rejected_unparsed) {
+  plugsup_manager *m = manager_with(1, false, NULL);
+  char path[128], *big = malloc((64u << 10) + 2);
+  plugsup_report *rep = NULL;
+  cr_assert_not_null(big);
+  memset(big, ' ', (64u << 10) + 1);
+  big[(64u << 10) + 1] = '\0';
+  make_tmpdir();
+  write_file("p.wasm", "abi=process");
+  write_file("p.manifest.json", big);
+  snprintf(path, sizeof path, "%s/p.wasm", tmpdir);
+  cr_assert_eq(plugsup_manager_load_file(m, path, NULL, NULL, &rep),
+               PLUGSUP_EREJECTED);
+  char want[160];
+  snprintf(want, sizeof want, "'%s/p.manifest.json' is larger than 64 KiB",
+           tmpdir);
+  cr_assert_str_eq(rep->findings[0].message, want);
+  plugsup_report_free(rep);
+  plugsup_manager_free(m);
+  remove_tmpdir();
+  free(big);
+}
+
 /* ---- observe plugins ---- */
 
 #define OBSERVE                                                                \
