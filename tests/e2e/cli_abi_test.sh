@@ -25,6 +25,10 @@ expect tool_run_needs_tool 170 "" "plugsup tool run: missing the TOOL to run
 Try 'plugsup tool run --help'." -- "$plugsup" tool run "$fix/abi_tool_unterminated.wasm"
 expect tool_run_needs_input 170 "" "plugsup tool run: give the tool's input as --input TEXT or --input-file FILE
 Try 'plugsup tool run --help'." -- "$plugsup" tool run "$fix/abi_tool_unterminated.wasm" run
+expect tool_run_two_inputs 170 "" "plugsup tool run: give the tool's input as --input TEXT or --input-file FILE
+Try 'plugsup tool run --help'." -- "$plugsup" tool run "$fix/abi_tool_unterminated.wasm" run --input x --input-file /dev/null
+expect new_needs_name 170 "" "plugsup new: missing the new plugin's NAME
+Try 'plugsup new --help'." -- "$plugsup" new --abi tool
 expect tool_list_no_input 170 "" "plugsup tool list: 'tool list' takes no input
 Try 'plugsup tool list --help'." -- "$plugsup" tool list "$fix/abi_tool_unterminated.wasm" --input x
 expect observe_needs_config 170 "" "plugsup observe: missing --config JSON|FILE
