@@ -42,6 +42,12 @@
 #define SUP_NS_ALL (PLUGSUP_NS_USER | PLUGSUP_NS_NET | PLUGSUP_NS_IPC | \
                     PLUGSUP_NS_MOUNT | PLUGSUP_NS_PID)
 
+/* One row of a public X-macro list in a switch that names its values:
+** switch (v) { PLUGSUP_..._LIST(SUP_NAME_CASE) } return "unknown"; */
+#define SUP_NAME_CASE(name, text) \
+  case name:                      \
+    return text;
+
 /* ---- errors (status.c) ---- */
 
 /* Records the particulars for plugsup_errmsg() and returns s. */

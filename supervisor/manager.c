@@ -911,22 +911,14 @@ void sup_mgr_file_event(plugsup_manager *m, const char *abs_path, bool gone) {
 
 const char *plugsup_plugin_state_name(plugsup_plugin_state s) {
   switch (s) {
-#define X(name, text)                                                          \
-  case name:                                                                   \
-    return text;
-    PLUGSUP_PLUGIN_STATE_LIST(X)
-#undef X
+    PLUGSUP_PLUGIN_STATE_LIST(SUP_NAME_CASE)
   }
   return "unknown";
 }
 
 const char *plugsup_reload_name(plugsup_reload_outcome o) {
   switch (o) {
-#define X(name, text)                                                          \
-  case name:                                                                   \
-    return text;
-    PLUGSUP_RELOAD_LIST(X)
-#undef X
+    PLUGSUP_RELOAD_LIST(SUP_NAME_CASE)
   }
   return "unknown";
 }

@@ -10,11 +10,7 @@
 
 const char *plugsup_severity_name(plugsup_severity s) {
   switch (s) {
-#define X(name, text)                                                          \
-  case name:                                                                   \
-    return text;
-    PLUGSUP_SEVERITY_LIST(X)
-#undef X
+    PLUGSUP_SEVERITY_LIST(SUP_NAME_CASE)
   }
   return "unknown";
 }

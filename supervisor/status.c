@@ -13,22 +13,14 @@ static _Thread_local char errmsg[512];
 
 const char *plugsup_strerror(plugsup_status s) {
   switch (s) {
-#define X(name, text) \
-  case name:          \
-    return text;
-    PLUGSUP_STATUS_LIST(X)
-#undef X
+    PLUGSUP_STATUS_LIST(SUP_NAME_CASE)
   }
   return "unknown status";
 }
 
 const char *plugsup_outcome_name(plugsup_outcome o) {
   switch (o) {
-#define X(name, text) \
-  case name:          \
-    return text;
-    PLUGSUP_OUTCOME_LIST(X)
-#undef X
+    PLUGSUP_OUTCOME_LIST(SUP_NAME_CASE)
   case PLUGSUP_OUTCOME_COUNT_:
     break;
   }
