@@ -10,19 +10,27 @@
 
 #include "abi.h"
 
-int abi_read_packed(uint64_t size, uint64_t packed, const char *where,
-                    abi_span *out, char *msg) {
-  uint64_t at = packed >> 32, len = packed & 0xffffffffu;
+/* [at, at + len) within size bytes, else -1 with "WHERE: WHAT at AT of
+** LEN bytes runs past the end of memory (SIZE bytes)". */
+static int read_span(uint64_t size, uint64_t at, uint64_t len,
+                     const char *where, const char *what, abi_span *out,
+                     char *msg) {
   if (at > size || len > size - at) {
     snprintf(msg, ABI_MESSAGE_MAX,
-             "%s: output at %" PRIu64 " of %" PRIu64
+             "%s: %s at %" PRIu64 " of %" PRIu64
              " bytes runs past the end of memory (%" PRIu64 " bytes)",
-             where, at, len, size);
+             where, what, at, len, size);
     return -1;
   }
   out->at = at;
   out->len = len;
   return 0;
+}
+
+int abi_read_packed(uint64_t size, uint64_t packed, const char *where,
+                    abi_span *out, char *msg) {
+  return read_span(size, packed >> 32, packed & 0xffffffffu, where, "output",
+                   out, msg);
 }
 
 int abi_read_string(const uint8_t *mem, uint64_t size, uint32_t ptr,
@@ -49,16 +57,7 @@ int abi_read_string(const uint8_t *mem, uint64_t size, uint32_t ptr,
 
 int abi_read_buffer(uint64_t size, uint32_t ptr, uint64_t len,
                     const char *where, abi_span *out, char *msg) {
-  if (ptr > size || len > size - ptr) {
-    snprintf(msg, ABI_MESSAGE_MAX,
-             "%s: buffer at %" PRIu32 " of %" PRIu64
-             " bytes runs past the end of memory (%" PRIu64 " bytes)",
-             where, ptr, len, size);
-    return -1;
-  }
-  out->at = ptr;
-  out->len = len;
-  return 0;
+  return read_span(size, ptr, len, where, "buffer", out, msg);
 }
 
 int abi_check_limit(uint64_t len, uint64_t sent, uint64_t limit,
