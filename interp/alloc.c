@@ -21,6 +21,7 @@ void ialloc_init(ialloc *a, interp_alloc_fn fn, void *ud) {
   a->fn = fn ? fn : default_alloc;
   a->ud = fn ? ud : NULL;
   a->limit = 0;
+  a->exempt = 0;
   a->live = 0;
   a->peak = 0;
   a->over_limit = false;
@@ -89,6 +90,6 @@ interp_status ialloc_fail(const ialloc *a, interp_error *err,
   if (a->over_limit)
     return ip_fail(err, INTERP_NOMEM,
                    "out of memory %s: over the limit of %llu bytes", doing,
-                   (unsigned long long)a->limit);
+                   (unsigned long long)(a->limit - a->exempt));
   return ip_fail(err, INTERP_NOMEM, "out of memory %s", doing);
 }

@@ -23,6 +23,8 @@ typedef struct ialloc {
   interp_alloc_fn fn;
   void *ud;
   uint64_t limit;      /* most 'live' may reach; 0 = no limit */
+  uint64_t exempt;     /* of which held before the budget was set
+                          (interp_store_relimit): not the budget's */
   uint64_t live;       /* bytes currently allocated */
   uint64_t peak;       /* high-water mark of 'live' */
   bool over_limit;     /* the last failure was the limit's, not fn's */

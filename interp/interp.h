@@ -147,6 +147,14 @@ typedef struct interp_global interp_global;
 interp_status interp_store_new(const interp_config *cfg, interp_store **out);
 void interp_store_free(interp_store *store);
 
+/* Give a store that holds modules and nothing else the limits of cfg, as
+** a fork server does before each run from the modules it loaded once:
+** fuel, pages, table and stack sizes and depth are cfg's; the memory
+** budget and the peak count from now, so the modules already held are
+** not charged to the run (its allocator and compile_eagerly stay).
+** INTERP_BAD_ARGS once anything was instantiated or a stack exists. */
+interp_status interp_store_relimit(interp_store *store, const interp_config *cfg);
+
 /* Fuel: the budget left, and a new budget (0 = unlimited). */
 uint64_t interp_store_fuel_left(const interp_store *store);
 void interp_store_set_fuel(interp_store *store, uint64_t fuel);

@@ -17,11 +17,8 @@
 
 /* ---- store ---- */
 
-interp_status interp_store_new(const interp_config *cfg, interp_store **out) {
+static interp_config with_defaults(const interp_config *cfg) {
   interp_config c = {0};
-  if (out == NULL)
-    return INTERP_BAD_ARGS;
-  *out = NULL;
   if (cfg)
     c = *cfg;
   if (c.max_memory_pages == 0 || c.max_memory_pages > MAX_PAGES)
@@ -32,6 +29,14 @@ interp_status interp_store_new(const interp_config *cfg, interp_store **out) {
     c.max_call_depth = 10000;
   if (c.max_stack_slots == 0)
     c.max_stack_slots = 1048576;
+  return c;
+}
+
+interp_status interp_store_new(const interp_config *cfg, interp_store **out) {
+  if (out == NULL)
+    return INTERP_BAD_ARGS;
+  *out = NULL;
+  interp_config c = with_defaults(cfg);
   ialloc a;
   ialloc_init(&a, c.alloc, c.alloc_ud);
   a.limit = c.max_bytes;
@@ -43,6 +48,32 @@ interp_status interp_store_new(const interp_config *cfg, interp_store **out) {
   interp_store_set_fuel(s, c.fuel);
   s->fuel_used = 0;
   *out = s;
+  return INTERP_OK;
+}
+
+/* Only before anything is instantiated: limits, memory pages and stack
+** sizes are read when instances, memories and stacks are made, so none
+** exists yet that was made under the old ones. */
+interp_status interp_store_relimit(interp_store *s, const interp_config *cfg) {
+  if (s == NULL || s->instances != NULL || s->funcs != NULL ||
+      s->memories != NULL || s->tables != NULL || s->globals != NULL ||
+      s->stack != NULL || s->frames != NULL)
+    return INTERP_BAD_ARGS;
+  interp_config c = with_defaults(cfg);
+  c.alloc = s->cfg.alloc;
+  c.alloc_ud = s->cfg.alloc_ud;
+  c.compile_eagerly = s->cfg.compile_eagerly;
+  s->cfg = c;
+  s->alloc.exempt = c.max_bytes && c.max_bytes <= UINT64_MAX - s->alloc.live
+                       ? s->alloc.live
+                       : 0;
+  s->alloc.limit = c.max_bytes ? s->alloc.exempt + c.max_bytes : 0;
+  s->alloc.peak = s->alloc.live;
+  s->alloc.over_limit = false;
+  s->fuel_unlimited = true;
+  s->fuel = s->fuel_budget = UINT64_MAX;
+  interp_store_set_fuel(s, c.fuel);
+  s->fuel_used = 0;
   return INTERP_OK;
 }
 
