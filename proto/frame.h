@@ -179,6 +179,17 @@ void frame_writer_free(frame_writer *w);
 #define PLUGSUP_WORKER_ARG_UID "--uid"
 #define PLUGSUP_WORKER_ARG_GID "--gid"
 #define PLUGSUP_WORKER_ARG_NO_NAMESPACES "--no-namespaces"
+/* The zygote (worker/zygote.c): the same binary, started once per loaded
+** plugin with
+**   plugsup-worker --zygote [--memory BYTES] [--uid UID] [--gid GID]
+**                  [--no-namespaces]
+** the control socket (SOCK_SEQPACKET, proto/ctl.h) on fd 3 and the module
+** in a sealed memfd on fd 4. It enters the sandbox, loads the module, says
+** ZygoteReady, then forks one child per ZygoteFork; each child is then a
+** worker as above, with the fork's --memory and --cpu. */
+#define PLUGSUP_WORKER_ARG_ZYGOTE "--zygote"
+#define PLUGSUP_ZYGOTE_CONTROL_FD 3
+#define PLUGSUP_ZYGOTE_MODULE_FD 4
 #define PLUGSUP_WORKER_DEFAULT_UID 65534u
 #define PLUGSUP_WORKER_DEFAULT_GID 65534u
 #define PLUGSUP_WORKER_DEFAULT_MEMORY (256ull << 20)
