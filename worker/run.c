@@ -4,6 +4,7 @@
 ** and describe the ending as a Result.
 */
 #include <stdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -396,7 +397,9 @@ static uint32_t memory_pages(const worker_ctx *w, const Plugsup__Limits *l) {
   return pages > MAX_PAGES ? MAX_PAGES : (uint32_t)pages;
 }
 
-static int open_store(run_state *rs) {
+/* The store's config for this run; -1 with the result set when the
+** Run's limits leave no room. */
+static int store_config(run_state *rs, interp_config *out) {
   const Plugsup__Limits *l = rs->run->limits;
   interp_config cfg;
 
@@ -415,6 +418,14 @@ static int open_store(run_state *rs) {
     cfg.fuel = l->fuel;
     cfg.max_call_depth = l->max_call_depth;
   }
+  *out = cfg;
+  return 0;
+}
+
+static int open_store(run_state *rs) {
+  interp_config cfg;
+  if (store_config(rs, &cfg) != 0)
+    return -1;
   if (interp_store_new(&cfg, &rs->store) != INTERP_OK) {
     set_nomem(rs->res);
     return -1;
@@ -422,10 +433,35 @@ static int open_store(run_state *rs) {
   return 0;
 }
 
+/* A zygote's child takes the store its zygote loaded the module into,
+** under this run's limits (the module itself is not charged to them). */
+static int adopt_preloaded(run_state *rs) {
+  interp_config cfg;
+  if (store_config(rs, &cfg) != 0)
+    return -1;
+  if (interp_store_relimit(rs->w->preload_store, &cfg) != INTERP_OK) {
+    set_outcome(rs->res, PLUGSUP__OUTCOME__BAD_REQUEST,
+                "the preloaded store cannot take this run's limits");
+    return -1;
+  }
+  rs->store = rs->w->preload_store;
+  rs->module = rs->w->preload_module;
+  return 0;
+}
+
+static bool runs_preloaded(const run_state *rs) {
+  return rs->w->preload_store != NULL && rs->run->module.len == 0;
+}
+
 static int load_module(run_state *rs) {
   interp_error err;
-  if (interp_module_load(rs->store, rs->run->module.data, rs->run->module.len,
-                         &rs->module, &err) == INTERP_OK)
+  const uint8_t *bytes = rs->run->module.data;
+  size_t len = rs->run->module.len;
+  if (len == 0 && rs->w->preload_bytes != NULL) {
+    bytes = rs->w->preload_bytes;
+    len = rs->w->preload_len;
+  }
+  if (interp_module_load(rs->store, bytes, len, &rs->module, &err) == INTERP_OK)
     return 0;
   set_failure(rs->res, &err);
   return -1;
@@ -657,7 +693,7 @@ static void run_abi(run_state *rs) {
 
 static void run_mode(run_state *rs) {
   interp_func *f;
-  if (load_module(rs) != 0)
+  if (rs->module == NULL && load_module(rs) != 0)
     return;
   if (rs->run->mode == PLUGSUP__RUN__MODE__VALIDATE) {
     if (describe_module(rs->w, rs->module) != 0 && !rs->w->reply_failed)
@@ -713,9 +749,12 @@ void worker_run(worker_ctx *w, const Plugsup__Run *run, Plugsup__Result *res) {
     set_outcome(res, PLUGSUP__OUTCOME__BAD_REQUEST, bad);
     return;
   }
-  if (open_store(&rs) != 0)
+  if ((runs_preloaded(&rs) ? adopt_preloaded(&rs) : open_store(&rs)) != 0)
     return;
   run_mode(&rs);
   record_stats(&rs);
-  interp_store_free(rs.store);
+  /* The preloaded store is the zygote's, copied on write: the child is
+  ** about to exit, and freeing it would only copy its pages. */
+  if (rs.store != w->preload_store)
+    interp_store_free(rs.store);
 }

@@ -60,6 +60,7 @@ const char *worker_parse_args(int argc, char **argv, worker_options *out) {
   out->gid = PLUGSUP_WORKER_DEFAULT_GID;
   out->namespaces = 1;
   out->record = 0;
+  out->zygote = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (strcmp(a, PLUGSUP_WORKER_ARG_MEMORY) == 0) {
@@ -76,6 +77,8 @@ const char *worker_parse_args(int argc, char **argv, worker_options *out) {
         return "--gid needs a group id other than 0";
     } else if (strcmp(a, PLUGSUP_WORKER_ARG_NO_NAMESPACES) == 0) {
       out->namespaces = 0;
+    } else if (strcmp(a, PLUGSUP_WORKER_ARG_ZYGOTE) == 0) {
+      out->zygote = 1;
     } else {
       return "unknown argument";
     }
@@ -172,12 +175,11 @@ static int new_session(void) {
 ** them is a bonus; the seccomp filter is what the worker's safety rests
 ** on. They need CAP_SYS_ADMIN: root's, or ours in a new user namespace.
 **
-** No PID namespace: unshare(CLONE_NEWPID) moves only future children, and
-** this worker, exec'd once per run, never has any (fork is forbidden), so
-** it would stay in the host's PID namespace while claiming a new one. The
-** zygote (a later issue) will put the processes it forks really inside
-** one; NS_PID stays in the protocol for that. */
-static uint32_t try_namespaces(uint32_t have) {
+** A PID namespace only for a zygote: unshare(CLONE_NEWPID) moves only
+** future children, and a worker exec'd for one run never has any (fork
+** is forbidden), so it would stay in the host's namespace while claiming
+** a new one. A zygote's children really are inside it (hold_pid_ns). */
+static uint32_t try_namespaces(uint32_t have, int zygote) {
   static const struct {
     int flag;
     uint32_t bit;
@@ -185,13 +187,61 @@ static uint32_t try_namespaces(uint32_t have) {
       {CLONE_NEWNET, PLUGSUP__NAMESPACE__NS_NET},
       {CLONE_NEWIPC, PLUGSUP__NAMESPACE__NS_IPC},
       {CLONE_NEWNS, PLUGSUP__NAMESPACE__NS_MOUNT},
+      {CLONE_NEWPID, PLUGSUP__NAMESPACE__NS_PID},
   };
   uint32_t got = have;
 
   for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
-    if (!(got & order[i].bit) && unshare(order[i].flag) == 0)
+    if (!(got & order[i].bit) &&
+        (order[i].flag != CLONE_NEWPID || zygote) &&
+        unshare(order[i].flag) == 0)
       got |= order[i].bit;
   return got;
+}
+
+pid_t sandbox_clone(int *pidfd) {
+  return (pid_t)syscall(SYS_clone, (unsigned long)SANDBOX_CLONE_FLAGS, 0UL,
+                        pidfd, 0UL, 0UL);
+}
+
+/* The first process forked into a new PID namespace is its init, and the
+** namespace dies with it: the zygote's first child is one that only
+** holds it, so runs come and go inside. It is the supervisor's child
+** (CLONE_PARENT), keeps only the read end of a pipe, and waits: for one
+** byte, which the zygote writes once it has handed the holder's pidfd to
+** the supervisor (zygote.c), after which it sleeps until the supervisor
+** ends it, or dies with the supervisor; or for the end of the pipe, when
+** the zygote died before that and no one else knows the holder is
+** there. Either way it never runs anything else. */
+static void hold(int release) {
+  char byte;
+  ssize_t n;
+  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  if (dup2(release, 0) == 0)
+    close_range_raw(1, UINT_MAX);
+  while ((n = read(0, &byte, 1)) < 0 && errno == EINTR)
+    ;
+  if (n != 1)
+    _exit(0);
+  for (;;)
+    pause();
+}
+
+static int hold_pid_ns(sandbox_state *st) {
+  int p[2];
+  pid_t pid;
+  if (pipe2(p, O_CLOEXEC) != 0)
+    return -1;
+  pid = sandbox_clone(&st->holder_pidfd);
+  if (pid == 0)
+    hold(p[0]);
+  close(p[0]);
+  if (pid < 0) {
+    close(p[1]);
+    return -1;
+  }
+  st->holder_release = p[1];
+  return 0;
 }
 
 /* ---- privileges ---- */
@@ -207,13 +257,14 @@ static int drop_privileges(const worker_options *opt, sandbox_state *st) {
   if (root < 0)
     return -1;
   if (root && opt->namespaces)
-    st->namespaces = try_namespaces(st->namespaces);
+    st->namespaces = try_namespaces(st->namespaces, opt->zygote);
   if (root && creds_leave_root(opt->uid, opt->gid) != 0)
     return -1;
   if (opt->namespaces && (user_ns = creds_enter_user_ns()) < 0)
     return -1;
   if (user_ns)
-    st->namespaces = try_namespaces(st->namespaces | PLUGSUP__NAMESPACE__NS_USER);
+    st->namespaces =
+        try_namespaces(st->namespaces | PLUGSUP__NAMESPACE__NS_USER, opt->zygote);
   return creds_drop_caps();
 }
 
@@ -270,32 +321,54 @@ static rlim_t address_space(uint64_t memory_bytes) {
   return (rlim_t)as;
 }
 
-static int set_rlimits(const worker_options *opt) {
+/* What a run may have, in an exec'd worker or in a zygote's child: the
+** latter lowers what its zygote kept (below). */
+int sandbox_run_limits(uint64_t memory_bytes, uint64_t cpu_seconds) {
   /* No file may be opened anyway; this caps fd numbers at the reply fd. */
   if (set_limit(RLIMIT_NOFILE, PLUGSUP_WORKER_REPLY_FD + 1,
-                PLUGSUP_WORKER_REPLY_FD + 1) != 0)
-    return -1;
-  if (set_limit(RLIMIT_FSIZE, 0, 0) != 0 || set_limit(RLIMIT_NPROC, 0, 0) != 0 ||
-      set_limit(RLIMIT_CORE, 0, 0) != 0 || set_limit(RLIMIT_MEMLOCK, 0, 0) != 0 ||
-      set_stack_limit() != 0)
+                PLUGSUP_WORKER_REPLY_FD + 1) != 0 ||
+      set_limit(RLIMIT_NPROC, 0, 0) != 0)
     return -1;
   /* Soft limit: SIGXCPU ends the worker; the hard limit one second on is
   ** SIGKILL in case SIGXCPU somehow does not. */
-  if (opt->cpu_seconds != 0 &&
-      set_limit(RLIMIT_CPU, (rlim_t)opt->cpu_seconds,
-                (rlim_t)opt->cpu_seconds + 1) != 0)
+  if (cpu_seconds != 0 &&
+      set_limit(RLIMIT_CPU, (rlim_t)cpu_seconds, (rlim_t)cpu_seconds + 1) != 0)
     return -1;
   if (!WORKER_SANITIZED) {
-    rlim_t as = address_space(opt->memory_bytes);
+    rlim_t as = address_space(memory_bytes);
     if (set_limit(RLIMIT_AS, as, as) != 0)
       return -1;
   }
   return 0;
 }
 
+/* A zygote keeps room to fork (no RLIMIT_NPROC), a few descriptors for
+** the run's while it passes them on, and a hard address-space limit that
+** any run's memory fits under, so a child can set its own; the soft one
+** bounds the zygote itself. No CPU limit: it waits most of its life. */
+#define ZYGOTE_FDS 16
+#define ZYGOTE_AS_MAX (address_space(4ull << 30))
+
+static int zygote_limits(const worker_options *opt) {
+  if (set_limit(RLIMIT_NOFILE, ZYGOTE_FDS, ZYGOTE_FDS) != 0)
+    return -1;
+  if (!WORKER_SANITIZED &&
+      set_limit(RLIMIT_AS, address_space(opt->memory_bytes), ZYGOTE_AS_MAX) != 0)
+    return -1;
+  return 0;
+}
+
+static int set_rlimits(const worker_options *opt) {
+  if (set_limit(RLIMIT_FSIZE, 0, 0) != 0 || set_limit(RLIMIT_CORE, 0, 0) != 0 ||
+      set_limit(RLIMIT_MEMLOCK, 0, 0) != 0 || set_stack_limit() != 0)
+    return -1;
+  return opt->zygote ? zygote_limits(opt)
+                     : sandbox_run_limits(opt->memory_bytes, opt->cpu_seconds);
+}
+
 /* ---- the whole sequence ---- */
 
-static void record_open_fds(sandbox_state *st) {
+void sandbox_record_fds(sandbox_state *st) {
   st->n_open_fds = 0;
   for (int fd = 0; fd < 1024; fd++)
     if (fd_is_open(fd) && st->n_open_fds < 16)
@@ -306,11 +379,15 @@ const char *const sandbox_ns_names[SANDBOX_NS_LINKS] = {"user", "net", "ipc",
                                                         "mnt", "pid"};
 
 /* An unreadable link stays "": the test that reads it fails, not the run. */
-static void record_namespaces(sandbox_state *st) {
+static void record_namespaces(sandbox_state *st, int zygote) {
   for (int i = 0; i < SANDBOX_NS_LINKS; i++) {
     char path[32];
     ssize_t n;
-    snprintf(path, sizeof path, "/proc/self/ns/%s", sandbox_ns_names[i]);
+    /* A zygote's children live in the pid namespace it made, not in its
+    ** own. */
+    snprintf(path, sizeof path, "/proc/self/ns/%s%s", sandbox_ns_names[i],
+             zygote && strcmp(sandbox_ns_names[i], "pid") == 0 ? "_for_children"
+                                                                : "");
     n = readlink(path, st->ns_links[i], sizeof st->ns_links[i] - 1);
     st->ns_links[i][n > 0 ? n : 0] = '\0';
   }
@@ -318,6 +395,7 @@ static void record_namespaces(sandbox_state *st) {
 
 int sandbox_enter(const worker_options *opt, sandbox_state *st) {
   memset(st, 0, sizeof *st);
+  st->holder_pidfd = st->holder_release = -1;
   st->parent = getppid();
   if (!fd_is_open(PLUGSUP_WORKER_REQUEST_FD) || !fd_is_open(PLUGSUP_WORKER_REPLY_FD))
     return PLUGSUP_WORKER_EXIT_USAGE;
@@ -332,11 +410,14 @@ int sandbox_enter(const worker_options *opt, sandbox_state *st) {
   if (set_rlimits(opt) != 0 || creds_read(&st->creds) != 0 ||
       !unprivileged(&st->creds))
     return PLUGSUP_WORKER_EXIT_SANDBOX_SETUP;
+  if ((st->namespaces & PLUGSUP__NAMESPACE__NS_PID) && hold_pid_ns(st) != 0)
+    return PLUGSUP_WORKER_EXIT_SANDBOX_SETUP;
   if (opt->record) {
-    record_open_fds(st);
-    record_namespaces(st);
+    sandbox_record_fds(st);
+    record_namespaces(st, opt->zygote);
   }
-  if (seccomp_install(PLUGSUP_WORKER_REPLY_FD) != 0)
+  /* A zygote installs its filter itself, once it has said hello. */
+  if (!opt->zygote && seccomp_install(PLUGSUP_WORKER_REPLY_FD) != 0)
     return PLUGSUP_WORKER_EXIT_SANDBOX_SETUP;
   return 0;
 }

@@ -21,6 +21,8 @@
 #define PLUGSUP_WORKER_SANDBOX_H
 
 #include <stdint.h>
+#include <sched.h>
+#include <signal.h>
 #include <sys/types.h>
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -41,6 +43,7 @@ typedef struct worker_options {
   uint32_t uid, gid;       /* what a worker started as root becomes */
   int namespaces;          /* try unshare() */
   int record;              /* fill sandbox_state's test-only records */
+  int zygote;              /* --zygote: a fork server (zygote.c) */
 } worker_options;
 
 /* Fill *out from argv; NULL on success, else a sentence saying what is wrong. */
@@ -73,11 +76,21 @@ typedef struct sandbox_state {
   /* With record too: readlink of /proc/self/ns/<sandbox_ns_names[i]>
   ** just before the filter, e.g. "net:[4026531840]". */
   char ns_links[SANDBOX_NS_LINKS][48];
+  /* A zygote with a pid namespace: a pidfd of the namespace's init, which
+  ** holds it open for the runs forked into it; else -1. */
+  int holder_pidfd;
+  int holder_release;      /* the holder's pipe: a byte keeps it, the end
+                              of the pipe ends it */
 } sandbox_state;
 
 extern const char *const sandbox_ns_names[SANDBOX_NS_LINKS];
 
+/* A zygote (opt->zygote) gets everything but its filter, which it
+** installs itself (seccomp_install_zygote) once it has said hello. */
 int sandbox_enter(const worker_options *opt, sandbox_state *st);
+/* A run's rlimits (address space for memory_bytes, CPU seconds, no new
+** process, fds up to the reply pipe): 0 or -1. */
+int sandbox_run_limits(uint64_t memory_bytes, uint64_t cpu_seconds);
 
 /* creds.c: ids, groups, capabilities, the user namespace. 0 or -1 each. */
 /* 1 when the worker has root's rights (a uid 0, or CAP_SETUID/SETGID),
@@ -95,7 +108,37 @@ int creds_enter_user_ns(void);
 int creds_drop_caps(void);
 int creds_read(sandbox_creds *c);
 
+/* Record the open fds into st (the record option). */
+void sandbox_record_fds(sandbox_state *st);
+
+/* The flags of every clone a zygote makes, and the only ones its filter
+** lets through: the child is the supervisor's (CLONE_PARENT), so the
+** kernel tells the supervisor how it ended, and its pidfd comes back
+** to the zygote to pass on. */
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000 /* Linux 5.2; older libc headers lack it */
+#endif
+#define SANDBOX_CLONE_FLAGS (CLONE_PARENT | CLONE_PIDFD | SIGCHLD)
+
+/* A child as fork() makes one, but with SANDBOX_CLONE_FLAGS: 0 in the
+** child, its pid (and *pidfd) in the zygote, -1 with errno. */
+pid_t sandbox_clone(int *pidfd);
+
 /* seccomp.c: the filters and the SIGSYS reporter. Returns 0 or -1. */
 int seccomp_install(int reply_fd);
+
+/* A run's allow-list, compiled once by a zygote before its own filter
+** goes on, installed by each child it forks. */
+typedef struct seccomp_program {
+  void *insns;             /* struct sock_filter[] */
+  unsigned short len;
+} seccomp_program;
+
+/* The zygote's filters: the ABI guard and the run's allow-list plus what
+** forking and receiving a run's descriptors need on ctl_fd; *run gets the
+** run's allow-list, compiled for seccomp_enter_run. 0 or -1. */
+int seccomp_install_zygote(int ctl_fd, seccomp_program *run);
+/* In a child of the zygote: stack the run's allow-list. 0 or -1. */
+int seccomp_enter_run(const seccomp_program *run);
 
 #endif

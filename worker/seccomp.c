@@ -39,6 +39,8 @@
 #include "sandbox.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
@@ -223,21 +225,25 @@ static int allow_rest(scmp_filter_ctx ctx) {
   return 0;
 }
 
-static int load_allow_list(int reply_fd) {
-  int rc = -1;
+/* The run's allow-list; NULL on failure. */
+static scmp_filter_ctx run_allow_list(int reply_fd) {
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
 
   if (ctx == NULL)
-    return -1;
+    return NULL;
   /* seccomp_init's arch list is the native arch alone: keep it so. */
-  if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) != 0)
-    goto done;
-  if (allow_pipes(ctx, reply_fd) != 0 || allow_memory(ctx) != 0 ||
+  if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) != 0 ||
+      allow_pipes(ctx, reply_fd) != 0 || allow_memory(ctx) != 0 ||
       allow_clocks(ctx) != 0 || allow_sleep(ctx) != 0 || allow_rest(ctx) != 0 ||
-      allow_sanitizer(ctx) != 0)
-    goto done;
-  rc = seccomp_load(ctx) == 0 ? 0 : -1;
-done:
+      allow_sanitizer(ctx) != 0) {
+    seccomp_release(ctx);
+    return NULL;
+  }
+  return ctx;
+}
+
+static int load_and_release(scmp_filter_ctx ctx) {
+  int rc = ctx != NULL && seccomp_load(ctx) == 0 ? 0 : -1;
   seccomp_release(ctx);
   return rc;
 }
@@ -247,5 +253,102 @@ int seccomp_install(int reply_fd) {
     return -1;
   if (install_abi_guard() != 0)
     return -1;
-  return load_allow_list(reply_fd);
+  return load_and_release(run_allow_list(reply_fd));
+}
+
+/* ---- the zygote ---- */
+
+/* What a zygote needs beyond a run, and nothing a run's child keeps:
+**   recvmsg, sendmsg  fd == ctl_fd: ZygoteFork in with the run's
+**                     descriptors, ZygoteForked out with the child's pidfd
+**   clone             flags == SANDBOX_CLONE_FLAGS exactly (no thread, no
+**                     namespace, no shared memory: a fork whose child is
+**                     the supervisor's); clone3 hides its flags from the
+**                     filter, so it stays forbidden
+**   close, close_range, dup2, dup3, fcntl(F_DUPFD_CLOEXEC | F_GETFD):
+**                     the child moving its descriptors to fds 3 and 4
+**   prlimit64         pid 0 (itself): the child's limits
+**   prctl             PR_SET_PDEATHSIG, PR_SET_SECCOMP: the child dies
+**                     with the supervisor and installs its filter
+**   getppid           the child checks it was not orphaned */
+static int allow_zygote(scmp_filter_ctx ctx, int ctl_fd) {
+  static const int plain[] = {SCMP_SYS(close), SCMP_SYS(close_range),
+                              SCMP_SYS(dup2), SCMP_SYS(dup3),
+                              SCMP_SYS(getppid)};
+  for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
+    if (allow(ctx, plain[i]) != 0)
+      return -1;
+  if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(recvmsg), 1,
+                       SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)ctl_fd, 0)) != 0 ||
+      seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sendmsg), 1,
+                       SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)ctl_fd, 0)) != 0 ||
+      seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+                       SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)SANDBOX_CLONE_FLAGS, 0)) != 0 ||
+      seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
+                       SCMP_A1(SCMP_CMP_EQ, F_DUPFD_CLOEXEC, 0)) != 0 ||
+      seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
+                       SCMP_A1(SCMP_CMP_EQ, F_GETFD, 0)) != 0 ||
+      seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 1,
+                       SCMP_A0(SCMP_CMP_EQ, 0, 0)) != 0 ||
+      seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
+                       SCMP_A0(SCMP_CMP_EQ, PR_SET_PDEATHSIG, 0)) != 0 ||
+      seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
+                       SCMP_A0(SCMP_CMP_EQ, PR_SET_SECCOMP, 0)) != 0)
+    return -1;
+  return 0;
+}
+
+/* libseccomp writes a filter only to a descriptor: a pipe, read back. */
+static int compile_filter(scmp_filter_ctx ctx, seccomp_program *out) {
+  enum { MAX_BYTES = 32768 };
+  int p[2], rc = -1;
+  ssize_t n = 0, got;
+  uint8_t *buf = malloc(MAX_BYTES);
+
+  if (ctx == NULL || buf == NULL || pipe2(p, O_CLOEXEC) != 0) {
+    free(buf);
+    return -1;
+  }
+  if (seccomp_export_bpf(ctx, p[1]) == 0) {
+    close(p[1]);
+    p[1] = -1;
+    while ((got = read(p[0], buf + n, MAX_BYTES - (size_t)n)) > 0)
+      n += got;
+    if (got == 0 && n > 0 && n % (ssize_t)sizeof(struct sock_filter) == 0 &&
+        n < MAX_BYTES) {
+      out->insns = buf;
+      out->len = (unsigned short)((size_t)n / sizeof(struct sock_filter));
+      buf = NULL;
+      rc = 0;
+    }
+  }
+  if (p[1] >= 0)
+    close(p[1]);
+  close(p[0]);
+  free(buf);
+  return rc;
+}
+
+int seccomp_install_zygote(int ctl_fd, seccomp_program *run) {
+  scmp_filter_ctx run_ctx = run_allow_list(PLUGSUP_WORKER_REPLY_FD);
+  scmp_filter_ctx ctx = run_allow_list(PLUGSUP_WORKER_REPLY_FD);
+  int rc = compile_filter(run_ctx, run);
+
+  seccomp_release(run_ctx);
+  if (rc != 0 || ctx == NULL || allow_zygote(ctx, ctl_fd) != 0) {
+    seccomp_release(ctx);
+    return -1;
+  }
+  /* The reporter writes to fd 4: a run's reply pipe in each child; in the
+  ** zygote itself nothing is there, and the zygote dies by SIGSYS. */
+  if (install_reporter(PLUGSUP_WORKER_REPLY_FD) != 0 || install_abi_guard() != 0) {
+    seccomp_release(ctx);
+    return -1;
+  }
+  return load_and_release(ctx);
+}
+
+int seccomp_enter_run(const seccomp_program *run) {
+  struct sock_fprog prog = {run->len, run->insns};
+  return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
 }

@@ -301,7 +301,7 @@ static int read_run(worker_ctx *w, Plugsup__Envelope **out) {
   return s == FRAME_NOMEM ? PLUGSUP_WORKER_EXIT_NOMEM : PLUGSUP_WORKER_EXIT_PROTOCOL;
 }
 
-static int serve(worker_ctx *w, const sandbox_state *sb, worker_hook hook) {
+int worker_serve(worker_ctx *w, const sandbox_state *sb, worker_hook hook) {
   Plugsup__Envelope *req = NULL;
   Plugsup__Result res = PLUGSUP__RESULT__INIT;
   int status = PLUGSUP_WORKER_EXIT_OK;
@@ -331,14 +331,13 @@ static int serve(worker_ctx *w, const sandbox_state *sb, worker_hook hook) {
 /* The supervisor's shared buffer (fd 5), mapped while the worker may
 ** still map descriptors: the sandbox then closes the fd and the mapping
 ** stays. Not there, or not the size agreed: file bytes come in frames. */
-static void map_shared(worker_ctx *w) {
+void worker_map_shared(worker_ctx *w, int fd) {
   struct stat st;
   void *m;
-  if (fstat(PLUGSUP_WORKER_SHARED_FD, &st) != 0 || !S_ISREG(st.st_mode) ||
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
       st.st_size != HOSTCALL_IO_MAX)
     return;
-  m = mmap(NULL, HOSTCALL_IO_MAX, PROT_READ | PROT_WRITE, MAP_SHARED,
-           PLUGSUP_WORKER_SHARED_FD, 0);
+  m = mmap(NULL, HOSTCALL_IO_MAX, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (m == MAP_FAILED)
     return;
   w->shared = m;
@@ -358,12 +357,14 @@ int worker_main(int argc, char **argv, worker_hook hook) {
     return PLUGSUP_WORKER_EXIT_USAGE;
   }
   opt.record = hook != NULL;
+  if (opt.zygote)
+    return zygote_main(&opt, hook);
   memset(&w, 0, sizeof w);
-  map_shared(&w);
+  worker_map_shared(&w, PLUGSUP_WORKER_SHARED_FD);
   if ((status = sandbox_enter(&opt, &sb)) != 0)
     return status;
   w.reply_fd = PLUGSUP_WORKER_REPLY_FD;
   w.request_fd = PLUGSUP_WORKER_REQUEST_FD;
   w.memory_cap = opt.memory_bytes;
-  return serve(&w, &sb, hook);
+  return worker_serve(&w, &sb, hook);
 }

@@ -34,6 +34,13 @@ typedef struct worker_ctx {
                                 broke the contract: no more host calls,
                                 and the worker exits _PROTOCOL */
   char call_error[160];      /* why, for the trap that ends the run */
+  /* A zygote's child: the module its zygote loaded once, in a store that
+  ** holds it and nothing else, and its bytes; a Run that carries no
+  ** module runs this one. */
+  interp_store *preload_store;
+  interp_module *preload_module;
+  const uint8_t *preload_bytes;
+  size_t preload_len;
 } worker_ctx;
 
 /* Longest text the worker puts in a message or a report name. */
@@ -84,6 +91,17 @@ typedef int (*worker_hook)(const Plugsup__Run *run, const sandbox_state *sb,
 
 /* The whole process; returns its exit status (PLUGSUP_WORKER_EXIT_*). */
 int worker_main(int argc, char **argv, worker_hook hook);
+
+/* The conversation once the sandbox is on: Hello, one Run, one Result.
+** Returns the exit status. */
+int worker_serve(worker_ctx *w, const sandbox_state *sb, worker_hook hook);
+
+/* zygote.c: a zygote's life after its arguments are read; returns its
+** exit status. */
+int zygote_main(const worker_options *opt, worker_hook hook);
+
+/* Map the supervisor's shared buffer from fd (worker.c). */
+void worker_map_shared(worker_ctx *w, int fd);
 
 /* run.c: carry out one Run into *res (initialised by the caller). */
 void worker_run(worker_ctx *w, const Plugsup__Run *run, Plugsup__Result *res);

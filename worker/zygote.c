@@ -1,0 +1,246 @@
+/*
+** zygote.c: a fork server for one plugin.
+**
+** Started by exec like any worker (frame.h says how), it enters the
+** sandbox once, with a filter wider than a run's by what forking and
+** receiving a run's descriptors need (seccomp.c), decodes, validates and
+** compiles the module once, says ZygoteReady, and then forks one child
+** per ZygoteFork on its control socket. Each child:
+**   moves the run's two pipe ends to fds 3 and 4 and closes every other
+**   descriptor (the control socket included), maps the shared buffer if
+**   one came, takes the run's rlimits, dies with the supervisor, stacks
+**   the run's own filter (no fork, no descriptor passing, no control
+**   socket), and is from then on a worker like an exec'd one, except
+**   that a Run without module bytes runs the module loaded here.
+** Children are the supervisor's (CLONE_PARENT): the kernel tells it how
+** each ended; the zygote never waits for one and never learns how it
+** ended. Nothing of one run reaches the next: each is a fresh copy of
+** the zygote, which itself never runs plugin code.
+*/
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "hostcall.h"
+#include "worker.h"
+
+typedef struct zygote {
+  const uint8_t *bytes;    /* the module, mapped from fd 4 */
+  size_t len;
+  interp_store *store;     /* holds the loaded module and nothing else */
+  interp_module *module;
+  sandbox_state sb;
+  seccomp_program run_filter;
+  pid_t parent;            /* what a child's getppid() must say */
+  worker_hook hook;
+} zygote;
+
+/* Before the sandbox, while mmap of a descriptor is still everyday. */
+static int map_module(zygote *z) {
+  struct stat st;
+  void *m;
+  if (fstat(PLUGSUP_ZYGOTE_MODULE_FD, &st) != 0 || !S_ISREG(st.st_mode) ||
+      st.st_size <= 0 || (uint64_t)st.st_size > FRAME_DEFAULT_MAX)
+    return -1;
+  m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE,
+           PLUGSUP_ZYGOTE_MODULE_FD, 0);
+  if (m == MAP_FAILED)
+    return -1;
+  z->bytes = m;
+  z->len = (size_t)st.st_size;
+  return 0;
+}
+
+/* Every body compiled now, once, so no child compiles one again. The
+** store has no budget of its own: the zygote's RLIMIT_AS bounds it. */
+static const char *load_module(zygote *z, interp_error *err) {
+  interp_config cfg;
+  memset(&cfg, 0, sizeof cfg);
+  cfg.compile_eagerly = 1;
+  if (interp_store_new(&cfg, &z->store) != INTERP_OK)
+    return "out of memory";
+  if (interp_module_load(z->store, z->bytes, z->len, &z->module, err) !=
+      INTERP_OK)
+    return err->message[0] != '\0' ? err->message : "the module does not load";
+  return NULL;
+}
+
+/* The holder's pidfd goes to the supervisor before anything else can
+** fail; then the holder is told it may stay. */
+static int say_hello(zygote *z) {
+  Plugsup__ZygoteHello h = PLUGSUP__ZYGOTE_HELLO__INIT;
+  Plugsup__Envelope env = PLUGSUP__ENVELOPE__INIT;
+  int fds[1] = {z->sb.holder_pidfd};
+  int rc;
+
+  h.namespaces = z->sb.namespaces;
+  if (z->sb.holder_pidfd < 0)
+    h.namespaces &= ~(uint32_t)PLUGSUP__NAMESPACE__NS_PID;
+  env.msg_case = PLUGSUP__ENVELOPE__MSG_ZYGOTE_HELLO;
+  env.zygote_hello = &h;
+  rc = ctl_send(PLUGSUP_ZYGOTE_CONTROL_FD, &env, fds,
+                z->sb.holder_pidfd >= 0 ? 1 : 0) == FRAME_OK ? 0 : -1;
+  if (z->sb.holder_pidfd >= 0) {
+    if (rc == 0 && write(z->sb.holder_release, "", 1) != 1)
+      rc = -1;
+    close(z->sb.holder_release);
+    close(z->sb.holder_pidfd);
+    z->sb.holder_release = z->sb.holder_pidfd = -1;
+  }
+  return rc;
+}
+
+static int say_ready(const char *problem) {
+  Plugsup__ZygoteReady r = PLUGSUP__ZYGOTE_READY__INIT;
+  Plugsup__Envelope env = PLUGSUP__ENVELOPE__INIT;
+
+  r.problem = (char *)(problem != NULL ? problem : "");
+  env.msg_case = PLUGSUP__ENVELOPE__MSG_ZYGOTE_READY;
+  env.zygote_ready = &r;
+  return ctl_send(PLUGSUP_ZYGOTE_CONTROL_FD, &env, NULL, 0) == FRAME_OK ? 0 : -1;
+}
+
+/* ---- a child ---- */
+
+/* The run's ends go to 3 and 4 by way of fds above them, since they may
+** have arrived on any number, 3 and 4 included; then everything else is
+** closed (fd 2 kept in sanitizer builds, as sandbox.c does). */
+static int take_run_fds(worker_ctx *w, const int *fds, size_t nfds) {
+  int high[CTL_FDS_MAX];
+  for (size_t i = 0; i < nfds; i++)
+    if ((high[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 8)) < 0)
+      return -1;
+  if (dup2(high[0], PLUGSUP_WORKER_REQUEST_FD) < 0 ||
+      dup2(high[1], PLUGSUP_WORKER_REPLY_FD) < 0)
+    return -1;
+  if (nfds == 3) {
+    void *m = mmap(NULL, HOSTCALL_IO_MAX, PROT_READ | PROT_WRITE, MAP_SHARED,
+                   high[2], 0);
+    if (m != MAP_FAILED) {
+      w->shared = m;
+      w->shared_bytes = HOSTCALL_IO_MAX;
+    }
+  }
+  if (syscall(SYS_close_range, (unsigned)PLUGSUP_WORKER_REPLY_FD + 1, UINT_MAX,
+              0u) != 0)
+    return -1;
+  return syscall(SYS_close_range, 0u, WORKER_SANITIZED ? 1u : 2u, 0u) == 0
+             ? 0
+             : -1;
+}
+
+static int run_child(zygote *z, const Plugsup__ZygoteFork *f, const int *fds,
+                     size_t nfds) {
+  worker_ctx w;
+  sandbox_state sb = z->sb;
+
+  memset(&w, 0, sizeof w);
+  if (take_run_fds(&w, fds, nfds) != 0 ||
+      sandbox_run_limits(f->memory_bytes, f->cpu_seconds) != 0 ||
+      prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
+    return PLUGSUP_WORKER_EXIT_SANDBOX_SETUP;
+  if (getppid() != z->parent)
+    return PLUGSUP_WORKER_EXIT_ORPHANED;
+  sb.holder_pidfd = -1;
+  if (z->hook != NULL)
+    sandbox_record_fds(&sb);
+  if (seccomp_enter_run(&z->run_filter) != 0)
+    return PLUGSUP_WORKER_EXIT_SANDBOX_SETUP;
+  w.reply_fd = PLUGSUP_WORKER_REPLY_FD;
+  w.request_fd = PLUGSUP_WORKER_REQUEST_FD;
+  w.memory_cap = f->memory_bytes;
+  w.preload_store = z->store;
+  w.preload_module = z->module;
+  w.preload_bytes = z->bytes;
+  w.preload_len = z->len;
+  return worker_serve(&w, &sb, z->hook);
+}
+
+/* ---- the loop ---- */
+
+static void say_forked(uint64_t id, pid_t pid, int err, int pidfd) {
+  Plugsup__ZygoteForked r = PLUGSUP__ZYGOTE_FORKED__INIT;
+  Plugsup__Envelope env = PLUGSUP__ENVELOPE__INIT;
+  r.id = id;
+  r.error = err;
+  r.pid = err == 0 ? (uint32_t)pid : 0;
+  env.msg_case = PLUGSUP__ENVELOPE__MSG_ZYGOTE_FORKED;
+  env.zygote_forked = &r;
+  /* A supervisor that is gone shows as EOF on the next receive. */
+  (void)ctl_send(PLUGSUP_ZYGOTE_CONTROL_FD, &env, &pidfd, err == 0 ? 1 : 0);
+}
+
+static void close_fds(const int *fds, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    close(fds[i]);
+}
+
+/* One ZygoteFork: 0 to go on, or the zygote's exit status. In the child,
+** never returns. */
+static int fork_one(zygote *z) {
+  Plugsup__Envelope *env;
+  int fds[CTL_FDS_MAX], pidfd = -1;
+  size_t nfds;
+  pid_t pid;
+  frame_status st = ctl_recv(PLUGSUP_ZYGOTE_CONTROL_FD, &env, fds, CTL_FDS_MAX,
+                             &nfds);
+
+  if (st == FRAME_EOF)
+    return -1;
+  if (st != FRAME_OK)
+    return st == FRAME_NOMEM ? PLUGSUP_WORKER_EXIT_NOMEM
+                             : PLUGSUP_WORKER_EXIT_PROTOCOL;
+  if (env->msg_case != PLUGSUP__ENVELOPE__MSG_ZYGOTE_FORK || nfds < 2) {
+    close_fds(fds, nfds);
+    frame_free(env);
+    return PLUGSUP_WORKER_EXIT_PROTOCOL;
+  }
+  pid = sandbox_clone(&pidfd);
+  if (pid == 0)
+    _exit(run_child(z, env->zygote_fork, fds, nfds));
+  say_forked(env->zygote_fork->id, pid, pid < 0 ? errno : 0, pidfd);
+  if (pidfd >= 0)
+    close(pidfd);
+  close_fds(fds, nfds);
+  frame_free(env);
+  return 0;
+}
+
+int zygote_main(const worker_options *opt, worker_hook hook) {
+  zygote z;
+  interp_error err;
+  const char *problem;
+  int status;
+
+  memset(&z, 0, sizeof z);
+  z.hook = hook;
+  if (map_module(&z) != 0)
+    return PLUGSUP_WORKER_EXIT_USAGE;
+  if ((status = sandbox_enter(opt, &z.sb)) != 0)
+    return status;
+  close(PLUGSUP_ZYGOTE_MODULE_FD);
+  /* Inside a pid namespace a child's parent is outside it: getppid() is 0. */
+  z.parent = (z.sb.namespaces & PLUGSUP__NAMESPACE__NS_PID) ? 0 : z.sb.parent;
+  if (say_hello(&z) != 0)
+    return PLUGSUP_WORKER_EXIT_REPLY_IO;
+  if (seccomp_install_zygote(PLUGSUP_ZYGOTE_CONTROL_FD, &z.run_filter) != 0)
+    return PLUGSUP_WORKER_EXIT_SANDBOX_SETUP;
+  memset(&err, 0, sizeof err);
+  problem = load_module(&z, &err);
+  if (say_ready(problem) != 0)
+    return PLUGSUP_WORKER_EXIT_REPLY_IO;
+  if (problem != NULL)
+    return PLUGSUP_WORKER_EXIT_OK;
+  while ((status = fork_one(&z)) == 0)
+    ;
+  return status < 0 ? PLUGSUP_WORKER_EXIT_OK : status;
+}
