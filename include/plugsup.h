@@ -148,6 +148,31 @@ typedef struct plugsup_limits {
                             so that nothing grows in memory) */
 } plugsup_limits;
 
+/* How a run's worker process starts.
+** ZYGOTE: a zygote per plugin (started by exec on the plugin's first run,
+** kept until plugsup_supervisor_release or _free) has entered the
+** sandbox, decoded, validated and compiled the module once, and forks a
+** fresh child per run, which closes all but its own pipes and takes the
+** run's limits and a filter narrower than the zygote's (docs/SECURITY.md).
+** The child is the supervisor's own child, waited for by pidfd like an
+** exec'd worker. When a zygote cannot start (the kernel refuses it, the
+** module does not load) or cannot fork, runs of that plugin fall back to
+** EXEC; a zygote that died is restarted on the next run.
+** EXEC: a new plugsup-worker process by exec for every run.
+** DEFAULT: $PLUGSUP_SPAWN ("zygote" or "exec") when set, else ZYGOTE. */
+#define PLUGSUP_SPAWN_LIST(X)                                                  \
+  X(PLUGSUP_SPAWN_DEFAULT, "default")                                          \
+  X(PLUGSUP_SPAWN_ZYGOTE, "zygote")                                            \
+  X(PLUGSUP_SPAWN_EXEC, "exec")
+
+typedef enum plugsup_spawn {
+#define PLUGSUP_X_(name, text) name,
+  PLUGSUP_SPAWN_LIST(PLUGSUP_X_)
+#undef PLUGSUP_X_
+} plugsup_spawn;
+
+PLUGSUP_API const char *plugsup_spawn_name(plugsup_spawn s);
+
 /* Appended to only; 'size' tells the library which version it got. */
 typedef struct plugsup_config {
   size_t size;             /* sizeof(plugsup_config), set by config_init */
@@ -169,6 +194,7 @@ typedef struct plugsup_config {
                               capability; 0: the user 'nobody' and the */
   unsigned worker_gid;     /* group 'nogroup' (65534 if they do not
                               exist). Ignored when not root */
+  plugsup_spawn spawn;     /* how workers start (above) */
 } plugsup_config;
 
 /* Zeroes *cfg and sets cfg->size: all defaults. */
@@ -177,19 +203,30 @@ PLUGSUP_API void plugsup_config_init(plugsup_config *cfg);
 /* ---- supervisor ------------------------------------------------------- */
 
 typedef struct plugsup_supervisor plugsup_supervisor;
+typedef struct plugsup_plugin plugsup_plugin;
 
 /* Copies what it needs from cfg. EINVAL for a bad limit (errmsg says
 ** which), EWORKER if worker_path is not an executable file. */
 PLUGSUP_API plugsup_status plugsup_supervisor_new(const plugsup_config *cfg,
                                                   plugsup_supervisor **out);
 
-/* Kills (SIGKILL) and reaps every worker still running, frees every job not
-** yet freed, then sup. NULL is a no-op. */
+/* Kills (SIGKILL) and reaps every worker still running, and every zygote,
+** frees every job not yet freed, then sup. NULL is a no-op. */
 PLUGSUP_API void plugsup_supervisor_free(plugsup_supervisor *sup);
 
-/* ---- plugins ---------------------------------------------------------- */
+/* How sup starts workers: PLUGSUP_SPAWN_ZYGOTE or PLUGSUP_SPAWN_EXEC. */
+PLUGSUP_API plugsup_spawn plugsup_supervisor_spawn(const plugsup_supervisor *sup);
 
-typedef struct plugsup_plugin plugsup_plugin;
+/* Ends the zygote that serves plugin under sup, if there is one, and
+** drops the reference it held: runs in flight go on to their end, and
+** the plugin's next run starts a new zygote. For an embedder that is done
+** with a plugin (the plugin manager calls it on unload and reload); a
+** supervisor keeps at most 16 zygotes and ends the least recently used
+** when it needs a new one. NULL arguments are a no-op. */
+PLUGSUP_API void plugsup_supervisor_release(plugsup_supervisor *sup,
+                                            plugsup_plugin *plugin);
+
+/* ---- plugins ---------------------------------------------------------- */
 
 /* Reads the whole file. ENOENT, EACCES, EIO, ETOOBIG (over 64 MiB). */
 PLUGSUP_API plugsup_status plugsup_plugin_load_file(const char *path,

@@ -183,6 +183,9 @@ struct plugsup_job {
   uint64_t output_passed;   /* of which within the limit: kept (unless
                                stream-only) and given to on_output */
   bool output_stream_only;  /* plugsup_run_options.output_stream_only */
+  bool forked;           /* by a zygote: signalled and waited for through
+                            pidfd alone (pid is the zygote's claim) */
+  struct sup_pidns *pidns; /* the zygote's pid namespace it lives in */
   sup_kill_reason killed;
   bool status_lost;      /* wait4 found no child: SIGCHLD was ignored */
   char why[256];
@@ -219,8 +222,17 @@ typedef struct sup_spawner {
   bool running;         /* the thread was started */
 } sup_spawner;
 
+/* The most zygotes a supervisor keeps (zygote.c). */
+#define SUP_ZYGOTES_MAX 16
+
 struct plugsup_supervisor {
   char *worker_path;
+  plugsup_spawn spawn;  /* ZYGOTE or EXEC */
+  struct sup_zygote *zygotes[SUP_ZYGOTES_MAX]; /* touched on the spawner
+                                  thread while the caller waits for it, or
+                                  by the caller: never by both at once */
+  size_t n_zygotes;
+  uint64_t zygote_clock;        /* for least recently used */
   plugsup_limits limits;
   unsigned max_in_flight;
   bool no_namespaces;
@@ -283,6 +295,24 @@ bool sup_reap(plugsup_job *job, int *status, plugsup_result *res);
 void sup_close_fds(plugsup_job *job);
 /* Unmaps the buffer shared with the job's worker. */
 void sup_unmap_shared(plugsup_job *job);
+
+/* posix_spawn of path with fds[i] dup'd to targets[i] (the sources must
+** lie above every target), an empty environment, an empty signal mask and
+** default dispositions; 0 or an errno value. */
+int sup_spawn_process(pid_t *pid, const char *path, const int *fds,
+                      const int *targets, size_t n, char **argv);
+
+/* ---- zygotes (zygote.c) ---- */
+
+/* On the spawner thread: has the zygote of the job's plugin (started or
+** restarted as needed) fork the job's worker with the run's ends. True
+** with job->pid, pidfd, forked and pidns set; false when this run must be
+** exec'd instead (not a failure: the zygote cannot serve). */
+bool sup_zygote_fork(plugsup_job *job, const int *run_fds, size_t n_run_fds);
+/* A forked run was reaped: it lets go of its pid namespace. */
+void sup_zygote_run_ended(plugsup_job *job);
+/* Ends every zygote of s (plugsup_supervisor_free). */
+void sup_zygotes_free(plugsup_supervisor *s);
 
 /* ---- frames from a worker (conversation.c) ---- */
 

@@ -68,6 +68,35 @@ void plugsup_config_init(plugsup_config *cfg) {
   cfg->size = sizeof *cfg;
 }
 
+const char *plugsup_spawn_name(plugsup_spawn v) {
+  switch (v) { PLUGSUP_SPAWN_LIST(SUP_NAME_CASE) }
+  return "unknown";
+}
+
+/* DEFAULT is $PLUGSUP_SPAWN when set, else ZYGOTE. */
+static plugsup_status resolve_spawn(plugsup_spawn in, plugsup_spawn *out) {
+  const char *env = getenv("PLUGSUP_SPAWN");
+  *out = in;
+  if (in == PLUGSUP_SPAWN_ZYGOTE || in == PLUGSUP_SPAWN_EXEC)
+    return PLUGSUP_OK;
+  if (in != PLUGSUP_SPAWN_DEFAULT)
+    return sup_fail(PLUGSUP_EINVAL, "plugsup_config.spawn is %d, not a "
+                    "plugsup_spawn", (int)in);
+  *out = PLUGSUP_SPAWN_ZYGOTE;
+  if (env == NULL || *env == '\0' || strcmp(env, "zygote") == 0)
+    return PLUGSUP_OK;
+  if (strcmp(env, "exec") == 0) {
+    *out = PLUGSUP_SPAWN_EXEC;
+    return PLUGSUP_OK;
+  }
+  return sup_fail(PLUGSUP_EINVAL, "PLUGSUP_SPAWN is '%.40s': expected "
+                  "'zygote' or 'exec'", env);
+}
+
+plugsup_spawn plugsup_supervisor_spawn(const plugsup_supervisor *s) {
+  return s ? s->spawn : PLUGSUP_SPAWN_DEFAULT;
+}
+
 static plugsup_status resolve_limits(const plugsup_limits *in,
                                      plugsup_limits *out) {
   policy_limits d = policy_limits_default();
@@ -133,7 +162,10 @@ plugsup_status plugsup_supervisor_new(const plugsup_config *cfg,
     return sup_fail(PLUGSUP_EINVAL, "plugsup_config.size is %zu, expected "
                     "%zu: call plugsup_config_init", cfg->size, sizeof *cfg);
   plugsup_limits limits;
+  plugsup_spawn spawn;
   plugsup_status st = resolve_limits(&cfg->limits, &limits);
+  if (st == PLUGSUP_OK)
+    st = resolve_spawn(cfg->spawn, &spawn);
   if (st != PLUGSUP_OK)
     return st;
   char found[PATH_MAX];
@@ -148,6 +180,7 @@ plugsup_status plugsup_supervisor_new(const plugsup_config *cfg,
   if (!s)
     return sup_fail(PLUGSUP_ENOMEM, "cannot allocate a supervisor");
   s->limits = limits;
+  s->spawn = spawn;
   s->owner = getpid();
   worker_ids(cfg, s);
   s->max_in_flight = cfg->max_in_flight ? cfg->max_in_flight
@@ -199,6 +232,7 @@ void plugsup_supervisor_free(plugsup_supervisor *s) {
   for (size_t i = 0; i < 3; i++)
     while (lists[i]->head)
       job_free(lists[i]->head);
+  sup_zygotes_free(s);
   sup_spawner_stop(s);
   free(s->worker_path);
   free(s->pfds);

@@ -324,8 +324,11 @@ static bool run_frame_build(run_frame *f, const plugsup_job *job) {
   f->limits.fuel = r->limits.fuel == PLUGSUP_FUEL_UNLIMITED ? 0 : r->limits.fuel;
   f->limits.output_bytes = r->limits.output_bytes;
   f->run.mode = proto_modes[r->mode];
-  f->run.module = (ProtobufCBinaryData){job->plugin->len,
-                                        (uint8_t *)job->plugin->bytes};
+  /* A zygote's child has the module already (and a Run without one, from
+  ** anyone, only ever runs it there). */
+  if (!job->forked)
+    f->run.module = (ProtobufCBinaryData){job->plugin->len,
+                                          (uint8_t *)job->plugin->bytes};
   f->run.limits = &f->limits;
   if (r->export_name)
     f->run.export_name = r->export_name;

@@ -24,6 +24,7 @@
 #include <sys/mman.h>
 #include <sys/pidfd.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -117,8 +118,8 @@ static void close_pipes(pipes *p) {
   close_fd(&p->rep);
 }
 
-static int spawn_process(pid_t *pid, const char *path, const pipes *p,
-                         char **argv) {
+int sup_spawn_process(pid_t *pid, const char *path, const int *fds,
+                      const int *targets, size_t n, char **argv) {
   posix_spawn_file_actions_t fa;
   posix_spawnattr_t attr;
   char *envp[] = {NULL};
@@ -134,14 +135,10 @@ static int spawn_process(pid_t *pid, const char *path, const pipes *p,
   sigfillset(&all);
   sigdelset(&all, SIGKILL);
   sigdelset(&all, SIGSTOP);
-  if (!(rc = posix_spawn_file_actions_adddup2(&fa, p->child_req,
-                                              PLUGSUP_WORKER_REQUEST_FD)) &&
-      !(rc = posix_spawn_file_actions_adddup2(&fa, p->child_rep,
-                                              PLUGSUP_WORKER_REPLY_FD)) &&
-      (p->shared < 0 ||
-       !(rc = posix_spawn_file_actions_adddup2(&fa, p->shared,
-                                               PLUGSUP_WORKER_SHARED_FD))) &&
-      !(rc = posix_spawnattr_setsigmask(&attr, &none)) &&
+  for (size_t i = 0; i < n && !rc; i++)
+    if (fds[i] >= 0)
+      rc = posix_spawn_file_actions_adddup2(&fa, fds[i], targets[i]);
+  if (!rc && !(rc = posix_spawnattr_setsigmask(&attr, &none)) &&
       !(rc = posix_spawnattr_setsigdefault(&attr, &all)) &&
       !(rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
                                                  POSIX_SPAWN_SETSIGDEF)))
@@ -149,6 +146,14 @@ static int spawn_process(pid_t *pid, const char *path, const pipes *p,
   posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&fa);
   return rc;
+}
+
+static int spawn_process(pid_t *pid, const char *path, const pipes *p,
+                         char **argv) {
+  const int fds[] = {p->child_req, p->child_rep, p->shared};
+  const int targets[] = {PLUGSUP_WORKER_REQUEST_FD, PLUGSUP_WORKER_REPLY_FD,
+                         PLUGSUP_WORKER_SHARED_FD};
+  return sup_spawn_process(pid, path, fds, targets, 3, argv);
 }
 
 /* RLIMIT_CPU is only a backstop behind the wall-clock deadline: set it a
@@ -195,6 +200,11 @@ static void build_argv(const plugsup_job *job, worker_argv *a) {
   a->argv[n] = NULL;
 }
 
+static bool forked(plugsup_job *job, const pipes *p) {
+  const int fds[] = {p->child_req, p->child_rep, p->shared};
+  return sup_zygote_fork(job, fds, p->shared >= 0 ? 3 : 2);
+}
+
 /* Runs on the spawner thread. */
 static bool spawn_now(plugsup_job *job) {
   const char *problem = sup_sigchld_problem();
@@ -212,6 +222,8 @@ static bool spawn_now(plugsup_job *job) {
     goto fail;
   }
   make_shared(job, &p);
+  if (job->sup->spawn == PLUGSUP_SPAWN_ZYGOTE && forked(job, &p))
+    goto started;
   int rc = spawn_process(&job->pid, job->sup->worker_path, &p, a.argv);
   if (rc) {
     snprintf(job->why, sizeof job->why, "cannot start worker '%s': %s",
@@ -226,6 +238,7 @@ static bool spawn_now(plugsup_job *job) {
       ;
     goto fail;
   }
+started:
   job->req_fd = p.req;
   job->rep_fd = p.rep;
   p.req = p.rep = -1;
@@ -349,13 +362,36 @@ static uint64_t timeval_usec(struct timeval tv) {
 
 /* Blocks only briefly: callers know the worker has exited or was sent
 ** SIGKILL, which no process can ignore. */
+/* A zygote's child is waited for through its pidfd (its pid is only the
+** zygote's claim); the raw waitid gives its rusage too. The siginfo
+** becomes the wait status wait4 would have given. */
+static pid_t wait_forked(plugsup_job *job, int *status, struct rusage *ru) {
+  siginfo_t si;
+  long rc;
+  memset(&si, 0, sizeof si);
+  while ((rc = syscall(SYS_waitid, P_PIDFD, job->pidfd, &si, WEXITED, ru)) < 0 &&
+         errno == EINTR)
+    ;
+  sup_zygote_run_ended(job);
+  if (rc < 0)
+    return -1;
+  if (si.si_code == CLD_EXITED)
+    *status = (si.si_status & 0xff) << 8;
+  else
+    *status = (si.si_status & 0x7f) | (si.si_code == CLD_DUMPED ? 0x80 : 0);
+  return si.si_pid;
+}
+
 static bool wait_worker(plugsup_job *job, int *status, plugsup_result *res) {
   struct rusage ru;
   pid_t got;
   memset(&ru, 0, sizeof ru);
   *status = 0;
-  while ((got = wait4(job->pid, status, 0, &ru)) < 0 && errno == EINTR)
-    ;
+  if (job->forked)
+    got = wait_forked(job, status, &ru);
+  else
+    while ((got = wait4(job->pid, status, 0, &ru)) < 0 && errno == EINTR)
+      ;
   job->pid = 0;
   if (res) {
     res->cpu_usec = timeval_usec(ru.ru_utime) + timeval_usec(ru.ru_stime);
@@ -371,6 +407,12 @@ static bool wait_worker(plugsup_job *job, int *status, plugsup_result *res) {
 void sup_signal_worker(plugsup_job *job) {
   if (job->pid <= 0 || getpid() != job->sup->owner)
     return;
+  /* A zygote's child cannot fork, so it leads no group, and its pid is
+  ** only the zygote's word. */
+  if (job->forked) {
+    pidfd_send_signal(job->pidfd, SIGKILL, NULL, 0);
+    return;
+  }
   kill(-job->pid, SIGKILL);
   kill(job->pid, SIGKILL);
 }
@@ -378,7 +420,7 @@ void sup_signal_worker(plugsup_job *job) {
 bool sup_reap(plugsup_job *job, int *status, plugsup_result *res) {
   /* The worker is gone; anything still in its process group is what it
   ** left behind. */
-  if (job->pid > 0 && getpid() == job->sup->owner)
+  if (job->pid > 0 && !job->forked && getpid() == job->sup->owner)
     kill(-job->pid, SIGKILL);
   bool ok = wait_worker(job, status, res);
   sup_close_fds(job);

@@ -34,12 +34,21 @@ static inline void assert_no_children(void) {
   cr_assert_eq(errno, ECHILD);
 }
 
+/* A fake worker (fake_worker.c) speaks the run protocol of an exec'd
+** worker: a supervisor on one starts workers by exec. Fake zygotes are
+** test_zygote.c's. */
+static inline plugsup_spawn spawn_for(const char *worker) {
+  return strstr(worker, "/fake-worker-") ? PLUGSUP_SPAWN_EXEC
+                                         : PLUGSUP_SPAWN_DEFAULT;
+}
+
 static inline plugsup_supervisor *sup_on(const char *worker, unsigned inflight,
                                          uint64_t wall_ms) {
   plugsup_config cfg;
   plugsup_supervisor *s = NULL;
   plugsup_config_init(&cfg);
   cfg.worker_path = worker;
+  cfg.spawn = spawn_for(worker);
   cfg.max_in_flight = inflight;
   cfg.limits.wall_ms = wall_ms;
   cr_assert_eq(plugsup_supervisor_new(&cfg, &s), PLUGSUP_OK, "%s",
