@@ -4,7 +4,8 @@
 ** Input: byte 0 picks the frame bound and how many bytes reach the pipe at
 ** a time; the rest is the stream. It goes through a non-blocking pipe in
 ** small chunks into frame_reader_feed (the supervisor's path: partial
-** headers and bodies, FRAME_AGAIN everywhere), and whole into frame_decode.
+** headers and bodies, FRAME_AGAIN everywhere), whole into frame_decode, and
+** as one datagram with descriptors through the zygote's control path.
 ** Every decoded envelope must re-encode and decode again. Contract
 ** violations abort, so libFuzzer (or replay_main.c) reports the input.
 */
@@ -12,10 +13,13 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
-#include "fuzz_common.h"
+#include "ctl.h"
 #include "frame.h"
+#include "fuzz_common.h"
 
 static void check(int ok, const char *what) {
   if (!ok) {
@@ -125,6 +129,61 @@ static void through_pipe(const uint8_t *data, size_t size, size_t max,
   close(p[0]);
 }
 
+/* The zygote's control socket (proto/ctl.h): the bytes as one datagram,
+** with 0 to 5 descriptors beside it (more than a receiver takes), read
+** back by the supervisor's path and checked as each message. Every
+** descriptor must be accounted for: closed by ctl_recv when it refuses
+** the datagram or has no room, else handed over (and closed here). */
+static void through_socket(const uint8_t *data, size_t size, unsigned nfds) {
+  int sv[2], fds[CTL_FDS_MAX + 2];
+  int got[CTL_FDS_MAX];
+  size_t n = 0;
+  Plugsup__Envelope *msg = NULL;
+
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+    return;
+  int before = fcntl(sv[1], F_DUPFD_CLOEXEC, 0);
+  close(before);
+  for (unsigned i = 0; i < nfds; i++)
+    fds[i] = sv[1];
+  if (size > 0 && size <= CTL_DATAGRAM_MAX) {
+    char control[CMSG_SPACE(sizeof fds)];
+    struct iovec iov = {(void *)data, size};
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+    if (nfds > 0) {
+      memset(control, 0, sizeof control);
+      mh.msg_control = control;
+      mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
+      struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+      c->cmsg_level = SOL_SOCKET;
+      c->cmsg_type = SCM_RIGHTS;
+      c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+      memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
+    }
+    if (sendmsg(sv[1], &mh, 0) == (ssize_t)size) {
+      frame_status st = ctl_recv(sv[0], &msg, got, CTL_FDS_MAX, &n);
+      check((st == FRAME_OK) == (msg != NULL), "ctl: *out set exactly on OK");
+      check(st == FRAME_OK || n == 0, "ctl: no descriptor kept on failure");
+      check(st != FRAME_OK || nfds <= CTL_FDS_MAX, "ctl: too many descriptors refused");
+      if (msg != NULL) {
+        (void)ctl_check_hello(msg, n);
+        (void)ctl_check_ready(msg, n);
+        (void)ctl_check_forked(msg, n, 1);
+        round_trip(msg);
+        frame_free(msg);
+      }
+      for (size_t i = 0; i < n; i++)
+        close(got[i]);
+    }
+  }
+  close(sv[0]);
+  close(sv[1]);
+  /* Received descriptors take the lowest free numbers, from 'before' up. */
+  for (unsigned i = 0; i < nfds; i++)
+    check(fcntl(before + (int)i, F_GETFD) == -1,
+          "ctl: every descriptor that came is closed");
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static const size_t maxes[] = {0, 1, 16, 300, 4096};
   static const size_t chunks[] = {1, 3, 7, 64, 4096, 65536};
@@ -133,6 +192,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 1)
     return 0;
   through_pipe(data + 1, size - 1, maxes[data[0] % 5], chunks[(data[0] / 5) % 6]);
+  through_socket(data + 1, size - 1, (data[0] >> 5) % 6);
   if (frame_decode(data + 1, size - 1, &msg) == FRAME_OK) {
     round_trip(msg);
     frame_free(msg);

@@ -17,8 +17,10 @@
 **   plugsup_plugin_free(plg)              jobs keep their own reference
 **   plugsup_supervisor_free(sup)          kills and reaps what is in flight
 **
-** Each run happens in a fresh `plugsup-worker` process started by exec with
-** an empty environment; the supervisor never runs plugin code itself.
+** Each run happens in a fresh `plugsup-worker` process with an empty
+** environment: forked from a zygote that loaded the plugin once, or
+** started by exec (plugsup_config.spawn); the supervisor never runs
+** plugin code itself.
 **
 ** OWNERSHIP. Every plugsup_*_new/_load/_from/_submit call that returns
 ** PLUGSUP_OK hands the caller one object that the caller frees with the
@@ -220,9 +222,11 @@ PLUGSUP_API plugsup_spawn plugsup_supervisor_spawn(const plugsup_supervisor *sup
 /* Ends the zygote that serves plugin under sup, if there is one, and
 ** drops the reference it held: runs in flight go on to their end, and
 ** the plugin's next run starts a new zygote. For an embedder that is done
-** with a plugin (the plugin manager calls it on unload and reload); a
-** supervisor keeps at most 16 zygotes and ends the least recently used
-** when it needs a new one. NULL arguments are a no-op. */
+** with a plugin but keeps it. A zygote also ends, at the supervisor's next
+** run, once its plugin has been freed by everyone else (as the plugin
+** manager does on unload and reload), and a supervisor keeps at most 16,
+** ending the least recently used when it needs a new one. NULL arguments
+** are a no-op. */
 PLUGSUP_API void plugsup_supervisor_release(plugsup_supervisor *sup,
                                             plugsup_plugin *plugin);
 

@@ -374,8 +374,17 @@ static sup_zygote *find_or_add(plugsup_supervisor *s, plugsup_plugin *p) {
   return z;
 }
 
+/* A zygote whose plugin nobody else holds can serve no run again (a run
+** needs the plugin): it ends, as if released. */
+static void drop_unused(plugsup_supervisor *s) {
+  for (size_t i = s->n_zygotes; i-- > 0;)
+    if (atomic_load(&s->zygotes[i]->plugin->refs) == 1)
+      drop(s, i);
+}
+
 bool sup_zygote_fork(plugsup_job *job, const int *run_fds, size_t n_run_fds) {
   plugsup_supervisor *s = job->sup;
+  drop_unused(s);
   sup_zygote *z = find_or_add(s, job->plugin);
   if (z == NULL || z->exec_only)
     return false;

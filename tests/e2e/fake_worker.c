@@ -12,8 +12,10 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "ctl.h"
 #include "frame.h"
 #include "hostcall.h"
 
@@ -565,13 +567,107 @@ static void crash(void) {
 }
 
 
+/* ---- fake zygotes: started with --zygote, they break the control
+** protocol (proto/ctl.h) in one way each; exec'd for a run (the
+** supervisor's fallback), they are honest workers. ---- */
+
+#define CTL PLUGSUP_ZYGOTE_CONTROL_FD
+
+static void ctl_send_or_die(Plugsup__Envelope *env, const int *fds, size_t n) {
+  if (ctl_send(CTL, env, fds, n) != FRAME_OK)
+    exit(52);
+}
+
+static void zygote_hello(const int *fds, size_t n) {
+  Plugsup__ZygoteHello h = PLUGSUP__ZYGOTE_HELLO__INIT;
+  Plugsup__Envelope env = PLUGSUP__ENVELOPE__INIT;
+  env.msg_case = PLUGSUP__ENVELOPE__MSG_ZYGOTE_HELLO;
+  env.zygote_hello = &h;
+  ctl_send_or_die(&env, fds, n);
+}
+
+static void zygote_ready(void) {
+  Plugsup__ZygoteReady r = PLUGSUP__ZYGOTE_READY__INIT;
+  Plugsup__Envelope env = PLUGSUP__ENVELOPE__INIT;
+  env.msg_case = PLUGSUP__ENVELOPE__MSG_ZYGOTE_READY;
+  env.zygote_ready = &r;
+  ctl_send_or_die(&env, NULL, 0);
+}
+
+/* The next ZygoteFork's id; its descriptors are closed. */
+static uint64_t zygote_next_fork(void) {
+  Plugsup__Envelope *env;
+  int fds[CTL_FDS_MAX];
+  size_t n;
+  if (ctl_recv(CTL, &env, fds, CTL_FDS_MAX, &n) != FRAME_OK)
+    exit(0);
+  for (size_t i = 0; i < n; i++)
+    close(fds[i]);
+  uint64_t id = env->zygote_fork != NULL ? env->zygote_fork->id : 0;
+  frame_free(env);
+  return id;
+}
+
+static void zygote_forked(uint64_t id, int pidfd) {
+  Plugsup__ZygoteForked f = PLUGSUP__ZYGOTE_FORKED__INIT;
+  Plugsup__Envelope env = PLUGSUP__ENVELOPE__INIT;
+  f.id = id;
+  f.pid = 1;
+  env.msg_case = PLUGSUP__ENVELOPE__MSG_ZYGOTE_FORKED;
+  env.zygote_forked = &f;
+  ctl_send_or_die(&env, &pidfd, 1);
+}
+
+/* A pidfd of a process that is not the supervisor's child: its own,
+** which ends at once (and is reaped by init when the fake ends). */
+static int stranger_pidfd(void) {
+  pid_t pid = fork();
+  if (pid == 0)
+    _exit(0);
+  return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+static void fake_zygote(const char *how) {
+  static const uint8_t garbage[] = {0xff, 0xff, 0xff, 0xff};
+  if (!strcmp(how, "garbage")) {
+    if (write(CTL, garbage, sizeof garbage) < 0)
+      exit(53);
+    sleep_forever();
+  }
+  if (!strcmp(how, "fdflood")) {
+    /* No pid namespace claimed, yet three descriptors. */
+    int fds[3] = {CTL, CTL, CTL};
+    zygote_hello(fds, 3);
+    sleep_forever();
+  }
+  zygote_hello(NULL, 0);
+  zygote_ready();
+  for (;;) {
+    uint64_t id = zygote_next_fork();
+    if (!strcmp(how, "stranger"))
+      zygote_forked(id, stranger_pidfd());
+    else if (!strcmp(how, "wrongid"))
+      zygote_forked(id + 1, stranger_pidfd());
+    /* "mute": never answers */
+  }
+}
+
+static bool has_arg(int argc, char **argv, const char *arg) {
+  for (int i = 1; i < argc; i++)
+    if (!strcmp(argv[i], arg))
+      return true;
+  return false;
+}
+
 int main(int argc, char **argv) {
   const char *slash = strrchr(argv[0], '/');
   const char *mode = (slash ? slash + 1 : argv[0]) + strlen("fake-worker-");
   static const uint8_t garbage[] = {5, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff};
   static const uint8_t huge[] = {0, 0, 0, 0x7f};        /* ~2 GiB claimed */
   static const uint8_t short_frame[] = {100, 0, 0, 0, 8, 1}; /* 2 of 100 */
-  if (!strcmp(mode, "ok"))
+  if (!strncmp(mode, "zygote-", 7) && has_arg(argc, argv, PLUGSUP_WORKER_ARG_ZYGOTE))
+    fake_zygote(mode + 7);
+  else if (!strcmp(mode, "ok") || !strncmp(mode, "zygote-", 7))
     honest();
   else if (!strcmp(mode, "garbage"))
     raw(garbage, sizeof garbage), sleep_forever();
@@ -624,6 +720,5 @@ int main(int argc, char **argv) {
     misbehave(mode);
   else
     return 99;
-  (void)argc;
   return 0;
 }

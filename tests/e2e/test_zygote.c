@@ -1,0 +1,333 @@
+/*
+** test_zygote.c: runs forked from a zygote (PLUGSUP_SPAWN_ZYGOTE).
+**
+** What a run's child may not do that its zygote may (fork with the
+** zygote's flags, pass descriptors, reach the control socket, add a
+** filter); that one run sees nothing another left; that a zygote killed
+** from outside, released, or speaking falsely costs no run its result and
+** leaves no process or descriptor behind; and that a module a zygote
+** cannot load fails exactly as it does when exec'd.
+*/
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+#define FIX E2E_DIR "/fixtures/"
+#define SUBVERTED PLUGSUP_BUILD_DIR "/bin/plugsup-worker-subverted"
+#define FAKE(mode) E2E_DIR "/fake-worker-" mode
+
+static plugsup_supervisor *zygote_sup(const char *worker, unsigned inflight,
+                                      uint64_t wall_ms) {
+  plugsup_config cfg;
+  plugsup_supervisor *s = NULL;
+  plugsup_config_init(&cfg);
+  cfg.worker_path = worker;
+  cfg.max_in_flight = inflight;
+  cfg.limits.wall_ms = wall_ms;
+  cfg.spawn = PLUGSUP_SPAWN_ZYGOTE;
+  cr_assert_eq(plugsup_supervisor_new(&cfg, &s), PLUGSUP_OK, "%s",
+               plugsup_errmsg());
+  return s;
+}
+
+static plugsup_plugin *fixture(const char *path) {
+  plugsup_plugin *p = NULL;
+  cr_assert_eq(plugsup_plugin_load_file(path, &p), PLUGSUP_OK, "%s",
+               plugsup_errmsg());
+  return p;
+}
+
+static plugsup_result *invoke(plugsup_supervisor *s, plugsup_plugin *p,
+                              const char *name, const plugsup_value *args,
+                              size_t nargs) {
+  plugsup_run_options o = run_opts(PLUGSUP_MODE_INVOKE);
+  plugsup_result *r = NULL;
+  o.export_name = name;
+  o.args = args;
+  o.nargs = nargs;
+  cr_assert_eq(plugsup_run(s, p, &o, &r), PLUGSUP_OK, "%s", plugsup_errmsg());
+  return r;
+}
+
+/* ---- the zygotes of this process, as /proc shows them ---- */
+
+/* A zygote is a child of ours whose fd 3 is a socket (its control
+** socket): its forks (the pid namespace's holder, runs) have none there.
+** Reading another user's fds needs root: without it the test is skipped. */
+static bool is_zygote(pid_t pid) {
+  char path[64], link[64] = "";
+  snprintf(path, sizeof path, "/proc/%d/fd/3", (int)pid);
+  ssize_t n = readlink(path, link, sizeof link - 1);
+  if (n < 0 && errno == EACCES)
+    cr_skip_test("cannot read /proc/%d/fd: run the tests as root", (int)pid);
+  return n > 0 && strncmp(link, "socket:", 7) == 0;
+}
+
+static pid_t parent_of(pid_t pid) {
+  char path[64], text[512];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  FILE *f = fopen(path, "r");
+  if (!f)
+    return -1;
+  size_t n = fread(text, 1, sizeof text - 1, f);
+  fclose(f);
+  text[n] = '\0';
+  const char *close_paren = strrchr(text, ')');
+  int ppid = -1;
+  if (!close_paren || sscanf(close_paren + 1, " %*c %d", &ppid) != 1)
+    return -1;
+  return (pid_t)ppid;
+}
+
+/* The zygotes alive now; the first one's pid in *first. */
+static int zygotes(pid_t *first) {
+  DIR *d = opendir("/proc");
+  struct dirent *e;
+  int n = 0;
+  cr_assert_not_null(d);
+  while ((e = readdir(d)) != NULL) {
+    pid_t pid = (pid_t)atoi(e->d_name);
+    if (pid <= 0 || parent_of(pid) != getpid() || !is_zygote(pid))
+      continue;
+    if (n++ == 0 && first)
+      *first = pid;
+  }
+  closedir(d);
+  return n;
+}
+
+/* ---- what a run's child may not do ---- */
+
+static void expect_violation(const char *what, const char *syscall) {
+  plugsup_supervisor *s = zygote_sup(SUBVERTED, 1, 5000);
+  plugsup_plugin *p = NULL;
+  char name[64];
+  int fds = open_fd_count();
+  cr_assert_eq(plugsup_plugin_from_bytes("\0asm\1\0\0\0", 8, &p), PLUGSUP_OK);
+  snprintf(name, sizeof name, "__subvert:%s", what);
+  plugsup_result *r = invoke(s, p, name, NULL, 0);
+  cr_assert_eq(zygotes(NULL), 1, "the run did not come from a zygote");
+  cr_assert_eq(r->outcome, PLUGSUP_OUTCOME_SANDBOX_VIOLATION, "%s: %s (%s)",
+               what, plugsup_outcome_name(r->outcome), r->message);
+  cr_assert_str_eq(r->syscall, syscall);
+  plugsup_result_free(r);
+  plugsup_plugin_free(p);
+  plugsup_supervisor_free(s);
+  cr_assert_eq(open_fd_count(), fds);
+  assert_no_children();
+}
+
+Test(zygote, run_cannot_fork_with_the_zygotes_flags) {
+  expect_violation("clone_as_zygote", "clone");
+}
+Test(zygote, run_cannot_receive_descriptors) {
+  expect_violation("recvmsg_fd3", "recvmsg");
+}
+Test(zygote, run_cannot_reach_the_control_socket) {
+  expect_violation("sendmsg_fd3", "sendmsg");
+}
+Test(zygote, run_cannot_change_its_filter) {
+  expect_violation("prctl_seccomp", "prctl");
+}
+
+/* ---- runs see nothing of each other ---- */
+
+Test(zygote, a_run_sees_nothing_an_earlier_run_left) {
+  plugsup_supervisor *s = zygote_sup(REAL_WORKER, 1, 5000);
+  plugsup_plugin *p = fixture(FIX "secret.wasm");
+  plugsup_value secret = {.type = PLUGSUP_I32, .of.i32 = 4242};
+  plugsup_result *r = invoke(s, p, "keep", &secret, 1);
+  cr_assert_eq(r->outcome, PLUGSUP_OUTCOME_OK, "%s", r->message);
+  plugsup_result_free(r);
+  r = invoke(s, p, "find", NULL, 0);
+  cr_assert_eq(r->outcome, PLUGSUP_OUTCOME_OK, "%s", r->message);
+  cr_assert_eq(r->value_count, 1u);
+  cr_assert_eq(r->values[0].of.i32, 0);
+  cr_assert_eq(zygotes(NULL), 1);
+  plugsup_result_free(r);
+  plugsup_plugin_free(p);
+  plugsup_supervisor_free(s);
+  assert_no_children();
+}
+
+/* ---- one zygote per plugin, ended on release ---- */
+
+Test(zygote, each_plugin_has_its_own_zygote_until_released) {
+  plugsup_supervisor *s = zygote_sup(REAL_WORKER, 2, 5000);
+  plugsup_plugin *a = fixture(FIX "secret.wasm");
+  plugsup_plugin *b = fixture(FIX "busy.wasm");
+  plugsup_value n = {.type = PLUGSUP_I32, .of.i32 = 10};
+  plugsup_result_free(invoke(s, a, "find", NULL, 0));
+  plugsup_result_free(invoke(s, b, "run", &n, 1));
+  cr_assert_eq(zygotes(NULL), 2);
+  plugsup_supervisor_release(s, a);
+  cr_assert_eq(zygotes(NULL), 1);
+  plugsup_result *r = invoke(s, a, "find", NULL, 0);
+  cr_assert_eq(r->outcome, PLUGSUP_OUTCOME_OK, "%s", r->message);
+  cr_assert_eq(zygotes(NULL), 2);
+  plugsup_result_free(r);
+  plugsup_supervisor_release(s, a);
+  plugsup_supervisor_release(s, b);
+  cr_assert_eq(zygotes(NULL), 0);
+  plugsup_plugin_free(a);
+  plugsup_plugin_free(b);
+  plugsup_supervisor_free(s);
+  assert_no_children();
+}
+
+Test(zygote, a_plugin_freed_by_everyone_else_loses_its_zygote) {
+  plugsup_supervisor *s = zygote_sup(REAL_WORKER, 1, 5000);
+  plugsup_plugin *a = fixture(FIX "secret.wasm");
+  plugsup_plugin *b = fixture(FIX "busy.wasm");
+  plugsup_value n = {.type = PLUGSUP_I32, .of.i32 = 10};
+  plugsup_result_free(invoke(s, a, "find", NULL, 0));
+  plugsup_plugin_free(a);
+  cr_assert_eq(zygotes(NULL), 1, "ended before the next run");
+  plugsup_result_free(invoke(s, b, "run", &n, 1));
+  cr_assert_eq(zygotes(NULL), 1, "the freed plugin's zygote stayed");
+  plugsup_plugin_free(b);
+  plugsup_supervisor_free(s);
+  assert_no_children();
+}
+
+/* ---- a zygote killed from outside ---- */
+
+Test(zygote, a_killed_zygote_is_replaced_on_the_next_run) {
+  plugsup_supervisor *s = zygote_sup(REAL_WORKER, 1, 5000);
+  plugsup_plugin *p = fixture(FIX "secret.wasm");
+  pid_t z = 0;
+  int fds = open_fd_count();
+  plugsup_result_free(invoke(s, p, "find", NULL, 0));
+  cr_assert_eq(zygotes(&z), 1);
+  cr_assert_eq(kill(z, SIGKILL), 0);
+  plugsup_result *r = invoke(s, p, "find", NULL, 0);
+  cr_assert_eq(r->outcome, PLUGSUP_OUTCOME_OK, "%s", r->message);
+  plugsup_result_free(r);
+  pid_t again = 0;
+  cr_assert_eq(zygotes(&again), 1);
+  cr_assert_neq(again, z);
+  plugsup_plugin_free(p);
+  plugsup_supervisor_free(s);
+  cr_assert_eq(open_fd_count(), fds);
+  assert_no_children();
+}
+
+/* Runs already forked are the supervisor's children, not the zygote's:
+** they finish; the runs after them get a new zygote. */
+Test(zygote, a_zygote_killed_in_the_middle_of_100_jobs_costs_none) {
+  plugsup_supervisor *s = zygote_sup(REAL_WORKER, 8, 20000);
+  plugsup_plugin *p = fixture(FIX "busy.wasm");
+  plugsup_run_options o = run_opts(PLUGSUP_MODE_INVOKE);
+  plugsup_value n = {.type = PLUGSUP_I32, .of.i32 = 200000};
+  plugsup_job *job;
+  int fds = open_fd_count(), done = 0, ok = 0;
+  o.export_name = "run";
+  o.args = &n;
+  o.nargs = 1;
+  for (int i = 0; i < 100; i++)
+    cr_assert_eq(plugsup_submit(s, p, &o, &job), PLUGSUP_OK);
+  while (plugsup_wait_any(s, -1, &job) == PLUGSUP_OK) {
+    plugsup_result *r;
+    cr_assert_eq(plugsup_job_take(job, &r), PLUGSUP_OK);
+    ok += r->outcome == PLUGSUP_OUTCOME_OK;
+    plugsup_result_free(r);
+    pid_t z;
+    if (++done == 30 && zygotes(&z) == 1)
+      cr_assert_eq(kill(z, SIGKILL), 0);
+  }
+  cr_assert_eq(done, 100);
+  cr_assert_eq(ok, 100);
+  plugsup_plugin_free(p);
+  plugsup_supervisor_free(s);
+  cr_assert_eq(open_fd_count(), fds);
+  assert_no_children();
+}
+
+/* ---- what a zygote cannot load, or cannot do, falls back to exec ---- */
+
+Test(zygote, a_module_a_zygote_cannot_load_fails_as_when_execd) {
+  plugsup_supervisor *z = zygote_sup(REAL_WORKER, 1, 5000);
+  plugsup_supervisor *e = sup_on(REAL_WORKER, 1, 5000);
+  static const char bad[] = "\0asm\1\0\0\0\1\5not a section";
+  plugsup_plugin *p = NULL;
+  cr_assert_eq(plugsup_plugin_from_bytes(bad, sizeof bad - 1, &p), PLUGSUP_OK);
+  plugsup_result *rz = invoke(z, p, "f", NULL, 0);
+  plugsup_supervisor_free(e);
+  e = NULL;
+  plugsup_config cfg;
+  plugsup_config_init(&cfg);
+  cfg.worker_path = REAL_WORKER;
+  cfg.spawn = PLUGSUP_SPAWN_EXEC;
+  cr_assert_eq(plugsup_supervisor_new(&cfg, &e), PLUGSUP_OK);
+  plugsup_result *re = invoke(e, p, "f", NULL, 0);
+  cr_assert_eq(rz->outcome, PLUGSUP_OUTCOME_INVALID_MODULE, "%s", rz->message);
+  cr_assert_eq(rz->outcome, re->outcome);
+  cr_assert_str_eq(rz->message, re->message);
+  cr_assert_eq(zygotes(NULL), 0);
+  plugsup_result_free(rz);
+  plugsup_result_free(re);
+  plugsup_plugin_free(p);
+  plugsup_supervisor_free(z);
+  plugsup_supervisor_free(e);
+  assert_no_children();
+}
+
+/* A fake zygote breaks the control protocol one way; the supervisor ends
+** it, tries one more, then execs the run (the fake is an honest worker
+** when exec'd: START ends in EXIT with argc). Nothing it sent is kept. */
+static void expect_fallback(const char *worker) {
+  int fds = open_fd_count();
+  plugsup_supervisor *s = zygote_sup(worker, 1, 10000);
+  plugsup_plugin *p = plugin_bytes("any bytes: the fake never reads them");
+  plugsup_result *r = NULL;
+  cr_assert_eq(plugsup_run(s, p, NULL, &r), PLUGSUP_OK);
+  cr_assert_eq(r->outcome, PLUGSUP_OUTCOME_EXIT, "%s: %s (%s)", worker,
+               plugsup_outcome_name(r->outcome), r->message);
+  plugsup_result_free(r);
+  cr_assert_eq(plugsup_run(s, p, NULL, &r), PLUGSUP_OK);
+  cr_assert_eq(r->outcome, PLUGSUP_OUTCOME_EXIT, "%s", r->message);
+  plugsup_result_free(r);
+  plugsup_plugin_free(p);
+  plugsup_supervisor_free(s);
+  cr_assert_eq(open_fd_count(), fds);
+  assert_no_children();
+}
+
+Test(zygote, a_garbage_hello_falls_back_to_exec) {
+  expect_fallback(FAKE("zygote-garbage"));
+}
+Test(zygote, descriptors_nobody_asked_for_are_closed) {
+  expect_fallback(FAKE("zygote-fdflood"));
+}
+Test(zygote, a_pidfd_of_a_stranger_is_refused) {
+  expect_fallback(FAKE("zygote-stranger"));
+}
+Test(zygote, an_answer_to_another_fork_is_refused) {
+  expect_fallback(FAKE("zygote-wrongid"));
+}
+Test(zygote, a_zygote_that_never_forks_is_given_up) {
+  expect_fallback(FAKE("zygote-mute"));
+}
+
+/* ---- many runs leave nothing behind ---- */
+
+Test(zygote, three_hundred_runs_leave_no_descriptor_or_process) {
+  plugsup_supervisor *s = zygote_sup(REAL_WORKER, 4, 5000);
+  plugsup_plugin *p = fixture(FIX "secret.wasm");
+  plugsup_result_free(invoke(s, p, "find", NULL, 0));
+  int fds = open_fd_count();
+  for (int i = 0; i < 300; i++) {
+    plugsup_result *r = invoke(s, p, "find", NULL, 0);
+    cr_assert_eq(r->outcome, PLUGSUP_OUTCOME_OK, "%s", r->message);
+    plugsup_result_free(r);
+  }
+  cr_assert_eq(open_fd_count(), fds);
+  cr_assert_eq(zygotes(NULL), 1);
+  plugsup_plugin_free(p);
+  plugsup_supervisor_free(s);
+  assert_no_children();
+}
