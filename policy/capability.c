@@ -97,7 +97,7 @@ static int check_ports(const char *ports, char *why, size_t whylen) {
   for (const char *s = ports;; s++) {
     size_t n = strcspn(s, ",");
     const char *dash = memchr(s, '-', n);
-    unsigned long lo, hi;
+    unsigned long lo = 0, hi = 0;
     size_t lo_len = dash ? (size_t)(dash - s) : n;
     if (port_value(s, lo_len, &lo, why, whylen) < 0)
       return -1;

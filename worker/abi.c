@@ -408,7 +408,7 @@ static int tool_count(abi_ctx *c, uint32_t *n) {
 static int find_tool(abi_ctx *c, ProtobufCBinaryData want, uint32_t *index) {
   const abi_export *e = export_of(c, c->def->tool_name);
   char text[WORKER_NAME_TEXT_SIZE];
-  uint32_t n;
+  uint32_t n = 0;
   if (tool_count(c, &n) != 0)
     return -1;
   for (uint32_t i = 0; i < n; i++) {
@@ -469,7 +469,7 @@ int abi_open(abi_ctx *c) {
 }
 
 int abi_metadata(abi_ctx *c) {
-  uint32_t n;
+  uint32_t n = 0;
   for (int i = 0; i < c->def->nmetadata; i++)
     if (call_and_take(c, c->def->metadata[i], 0) != 0)
       return -1;
