@@ -64,6 +64,7 @@ typedef struct sup_zygote {
   uint64_t next_id;
   uint64_t used;          /* the supervisor's zygote clock at last use */
   bool exec_only;         /* it cannot serve: this plugin's runs exec */
+  unsigned refused;       /* forks refused in a row */
 } sup_zygote;
 
 /* ---- the pid namespace's holder ---- */
@@ -397,10 +398,15 @@ bool sup_zygote_fork(plugsup_job *job, const int *run_fds, size_t n_run_fds) {
     }
     switch (ask_fork(job, z, run_fds, n_run_fds)) {
     case FORKED:
+      z->refused = 0;
       return true;
     case FORK_REFUSED:
-      /* The kernel said no to a fork (process or memory limits): this
-      ** run is exec'd; the next one asks again. */
+      /* The kernel said no to a fork: process or memory limits, or a pid
+      ** namespace whose holder was killed. This run is exec'd and the
+      ** next one gets a new zygote; after two refusals in a row, every
+      ** run of the plugin is exec'd. */
+      zygote_end(z, true);
+      z->exec_only = ++z->refused >= 2;
       return false;
     case ZYGOTE_BROKEN:
       zygote_end(z, true);

@@ -216,6 +216,53 @@ Test(zygote, a_killed_zygote_is_replaced_on_the_next_run) {
   assert_no_children();
 }
 
+/* The init of the zygote's pid namespace (its holder): a child of ours
+** that is pid 1 inside; 0 when there is none (no pid namespace here). */
+static pid_t holder(void) {
+  DIR *d = opendir("/proc");
+  struct dirent *e;
+  pid_t found = 0;
+  cr_assert_not_null(d);
+  while ((e = readdir(d)) != NULL && !found) {
+    pid_t pid = (pid_t)atoi(e->d_name);
+    char path[64], line[256];
+    if (pid <= 0 || parent_of(pid) != getpid())
+      continue;
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    while (f && fgets(line, sizeof line, f))
+      if (strncmp(line, "NSpid:", 6) == 0 && strstr(line, "\t1\n"))
+        found = pid;
+    if (f)
+      fclose(f);
+  }
+  closedir(d);
+  return found;
+}
+
+/* Killing the holder ends the pid namespace: the zygote can fork no
+** more. The run that finds out is exec'd; the next gets a new zygote. */
+Test(zygote, a_killed_pid_namespace_is_replaced) {
+  plugsup_supervisor *s = zygote_sup(REAL_WORKER, 1, 5000);
+  plugsup_plugin *p = fixture(FIX "secret.wasm");
+  plugsup_result_free(invoke(s, p, "find", NULL, 0));
+  pid_t h = holder();
+  if (h == 0)
+    cr_skip_test("no pid namespace on this machine");
+  cr_assert_eq(kill(h, SIGKILL), 0);
+  for (int i = 0; i < 3; i++) {
+    plugsup_result *r = invoke(s, p, "find", NULL, 0);
+    cr_assert_eq(r->outcome, PLUGSUP_OUTCOME_OK, "run %d: %s", i, r->message);
+    plugsup_result_free(r);
+  }
+  cr_assert_eq(zygotes(NULL), 1);
+  pid_t again = holder();
+  cr_assert(again != 0 && again != h);
+  plugsup_plugin_free(p);
+  plugsup_supervisor_free(s);
+  assert_no_children();
+}
+
 /* Runs already forked are the supervisor's children, not the zygote's:
 ** they finish; the runs after them get a new zygote. */
 Test(zygote, a_zygote_killed_in_the_middle_of_100_jobs_costs_none) {
