@@ -163,7 +163,13 @@ static void on_hello(plugsup_job *job, const Plugsup__Hello *h) {
                  h->protocol_version, FRAME_PROTOCOL_VERSION);
     return;
   }
+  if (!job->run_sent)
+    sup_job_send_run(job);
+}
+
+void sup_job_send_run(plugsup_job *job) {
   plugsup_status st = sup_request_start_writer(job);
+  job->run_sent = true;
   if (st != PLUGSUP_OK) {
     sup_job_kill(job, KILL_PROTOCOL, "cannot send the run: %s",
                  plugsup_strerror(st));

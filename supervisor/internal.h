@@ -172,6 +172,7 @@ struct plugsup_job {
   frame_writer writer;
   bool writing;          /* writer holds a frame not yet sent */
   bool hello_seen, result_seen;
+  bool run_sent;         /* the Run is written or being written */
   unsigned namespaces;   /* from the hello */
   unsigned uid, gid;     /* from the hello */
   uint64_t capabilities; /* from the hello: every set but the bounding */
@@ -324,6 +325,10 @@ void sup_zygotes_free(plugsup_supervisor *s);
 unsigned sup_job_readable(plugsup_job *job, uint64_t max_bytes,
                           unsigned max_frames);
 void sup_job_writable(plugsup_job *job);
+/* Starts writing the Run: after the worker's hello, or, for a zygote's
+** child (which has no module bytes to wait for), at once, so the child
+** finds it when it has said hello. */
+void sup_job_send_run(plugsup_job *job);
 void sup_job_kill(plugsup_job *job, sup_kill_reason why, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

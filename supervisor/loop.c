@@ -321,6 +321,8 @@ static void job_start(plugsup_job *job) {
   move_to(&job->sup->running, job);
   if (!sup_broker_open(job) || !sup_spawn(job))
     job_done(job, 0, false);
+  else if (job->forked)
+    sup_job_send_run(job);
 }
 
 /* ---- the loop ---- */
