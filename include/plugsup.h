@@ -160,6 +160,9 @@ typedef struct plugsup_limits {
 ** exec'd worker. When a zygote cannot start (the kernel refuses it, the
 ** module does not load) or cannot fork, runs of that plugin fall back to
 ** EXEC; a zygote that died is restarted on the next run.
+** A zygote, and the init that holds its pid namespace, are two processes
+** beyond max_in_flight, idle between runs; a supervisor has at most 16
+** zygotes.
 ** EXEC: a new plugsup-worker process by exec for every run.
 ** DEFAULT: $PLUGSUP_SPAWN ("zygote" or "exec") when set, else ZYGOTE. */
 #define PLUGSUP_SPAWN_LIST(X)                                                  \
