@@ -181,8 +181,12 @@ void frame_writer_free(frame_writer *w);
 #define PLUGSUP_WORKER_ARG_NO_NAMESPACES "--no-namespaces"
 /* The zygote (worker/zygote.c): the same binary, started once per loaded
 ** plugin with
-**   plugsup-worker --zygote [--memory BYTES] [--uid UID] [--gid GID]
+**   plugsup-worker --zygote PROCS [--memory BYTES] [--uid UID] [--gid GID]
 **                  [--no-namespaces]
+** PROCS bounds the processes of the zygote's user namespace (RLIMIT_NPROC
+** counts them there): the zygote, its pid namespace's holder and its runs
+** in flight; without a user namespace the count would take in other
+** processes of the same user, and no bound is set.
 ** the control socket (SOCK_SEQPACKET, proto/ctl.h) on fd 3 and the module
 ** in a sealed memfd on fd 4. It enters the sandbox, loads the module, says
 ** ZygoteReady, then forks one child per ZygoteFork; each child is then a

@@ -13,10 +13,11 @@
 ** does not name a child of ours is refused (waitid says ECHILD).
 **
 ** Whatever goes wrong with a zygote ends it: no answer in time, a broken
-** message, a death. The run that found out starts a new one, once; when
-** that fails too, or the zygote never got ready (the kernel refused a
-** step, the module does not load), the plugin's runs are exec'd, which
-** also gives a module that does not load the same result as in exec mode.
+** message, a death, a refused fork. The run that found out starts a new
+** one; after two failures in a row, or when a zygote never got ready (the
+** kernel refused a step, the module does not load), the plugin's runs are
+** exec'd, which also gives a module that does not load the same result as
+** in exec mode.
 **
 ** A zygote with a pid namespace comes with the namespace's init (the
 ** holder), another child of ours, whose pidfd comes first of all, in the
@@ -64,7 +65,8 @@ typedef struct sup_zygote {
   uint64_t next_id;
   uint64_t used;          /* the supervisor's zygote clock at last use */
   bool exec_only;         /* it cannot serve: this plugin's runs exec */
-  unsigned refused;       /* forks refused in a row */
+  unsigned failures;      /* forks in a row that failed: refused, or the
+                             zygote broke; at 2 the plugin's runs exec */
 } sup_zygote;
 
 /* ---- the pid namespace's holder ---- */
@@ -155,15 +157,19 @@ fail:
 }
 
 typedef struct zygote_argv {
-  char mem[24], uid[16], gid[16];
+  char procs[16], mem[24], uid[16], gid[16];
   char *argv[12];
 } zygote_argv;
 
 static void build_argv(const plugsup_supervisor *s, zygote_argv *a) {
   size_t n = 0;
   snprintf(a->mem, sizeof a->mem, "%" PRIu64, s->limits.memory_bytes);
+  /* The zygote, its holder, the runs in flight and, for each, a moment
+  ** between its exit and its reaping. */
+  snprintf(a->procs, sizeof a->procs, "%u", 2 * s->max_in_flight + 2);
   a->argv[n++] = s->worker_path;
   a->argv[n++] = PLUGSUP_WORKER_ARG_ZYGOTE;
+  a->argv[n++] = a->procs;
   a->argv[n++] = PLUGSUP_WORKER_ARG_MEMORY;
   a->argv[n++] = a->mem;
   if (s->no_namespaces)
@@ -390,28 +396,26 @@ bool sup_zygote_fork(plugsup_job *job, const int *run_fds, size_t n_run_fds) {
   if (z == NULL || z->exec_only)
     return false;
   z->used = ++s->zygote_clock;
-  /* A zygote that died or broke is replaced once per run. */
-  for (int attempt = 0; attempt < 2; attempt++) {
+  /* A zygote that died, broke or could not fork is replaced, but a
+  ** plugin whose zygotes fail twice in a row (a module that subverts its
+  ** zygote, say, which could otherwise hold up every run) is exec'd. */
+  while (!z->exec_only) {
     if (z->pid == 0 && !zygote_start(job, z)) {
       z->exec_only = true;
-      return false;
-    }
-    switch (ask_fork(job, z, run_fds, n_run_fds)) {
-    case FORKED:
-      z->refused = 0;
-      return true;
-    case FORK_REFUSED:
-      /* The kernel said no to a fork: process or memory limits, or a pid
-      ** namespace whose holder was killed. This run is exec'd and the
-      ** next one gets a new zygote; after two refusals in a row, every
-      ** run of the plugin is exec'd. */
-      zygote_end(z, true);
-      z->exec_only = ++z->refused >= 2;
-      return false;
-    case ZYGOTE_BROKEN:
-      zygote_end(z, true);
       break;
     }
+    fork_outcome out = ask_fork(job, z, run_fds, n_run_fds);
+    if (out == FORKED) {
+      z->failures = 0;
+      return true;
+    }
+    zygote_end(z, true);
+    z->exec_only = ++z->failures >= 2;
+    /* The kernel said no to a fork (process or memory limits, a pid
+    ** namespace whose holder was killed): this run is exec'd, the next
+    ** gets a new zygote. */
+    if (out == FORK_REFUSED)
+      break;
   }
   return false;
 }

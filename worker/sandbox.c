@@ -61,6 +61,7 @@ const char *worker_parse_args(int argc, char **argv, worker_options *out) {
   out->namespaces = 1;
   out->record = 0;
   out->zygote = 0;
+  out->procs = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (strcmp(a, PLUGSUP_WORKER_ARG_MEMORY) == 0) {
@@ -79,6 +80,8 @@ const char *worker_parse_args(int argc, char **argv, worker_options *out) {
       out->namespaces = 0;
     } else if (strcmp(a, PLUGSUP_WORKER_ARG_ZYGOTE) == 0) {
       out->zygote = 1;
+      if (++i == argc || parse_u64(argv[i], &out->procs) != 0 || out->procs < 2)
+        return "--zygote needs a number of processes, at least 2";
     } else {
       return "unknown argument";
     }
@@ -342,15 +345,21 @@ int sandbox_run_limits(uint64_t memory_bytes, uint64_t cpu_seconds) {
   return 0;
 }
 
-/* A zygote keeps room to fork (no RLIMIT_NPROC), a few descriptors for
-** the run's while it passes them on, and a hard address-space limit that
-** any run's memory fits under, so a child can set its own; the soft one
-** bounds the zygote itself. No CPU limit: it waits most of its life. */
+/* A zygote keeps room to fork (RLIMIT_NPROC only inside its own user
+** namespace, where it counts only the zygote's processes: so a zygote
+** subverted while it loads its module cannot fork without bound), a few
+** descriptors for the run's while it passes them on, and a hard
+** address-space limit that any run's memory fits under, so a child can set
+** its own; the soft one bounds the zygote itself. No CPU limit: it waits
+** most of its life. */
 #define ZYGOTE_FDS 16
 #define ZYGOTE_AS_MAX (address_space(4ull << 30))
 
-static int zygote_limits(const worker_options *opt) {
+static int zygote_limits(const worker_options *opt, const sandbox_state *st) {
   if (set_limit(RLIMIT_NOFILE, ZYGOTE_FDS, ZYGOTE_FDS) != 0)
+    return -1;
+  if ((st->namespaces & PLUGSUP__NAMESPACE__NS_USER) &&
+      set_limit(RLIMIT_NPROC, (rlim_t)opt->procs, (rlim_t)opt->procs) != 0)
     return -1;
   if (!WORKER_SANITIZED &&
       set_limit(RLIMIT_AS, address_space(opt->memory_bytes), ZYGOTE_AS_MAX) != 0)
@@ -358,11 +367,11 @@ static int zygote_limits(const worker_options *opt) {
   return 0;
 }
 
-static int set_rlimits(const worker_options *opt) {
+static int set_rlimits(const worker_options *opt, const sandbox_state *st) {
   if (set_limit(RLIMIT_FSIZE, 0, 0) != 0 || set_limit(RLIMIT_CORE, 0, 0) != 0 ||
       set_limit(RLIMIT_MEMLOCK, 0, 0) != 0 || set_stack_limit() != 0)
     return -1;
-  return opt->zygote ? zygote_limits(opt)
+  return opt->zygote ? zygote_limits(opt, st)
                      : sandbox_run_limits(opt->memory_bytes, opt->cpu_seconds);
 }
 
@@ -407,7 +416,7 @@ int sandbox_enter(const worker_options *opt, sandbox_state *st) {
   ** re-parented and would never get the signal. */
   if (getppid() != st->parent)
     return PLUGSUP_WORKER_EXIT_ORPHANED;
-  if (set_rlimits(opt) != 0 || creds_read(&st->creds) != 0 ||
+  if (set_rlimits(opt, st) != 0 || creds_read(&st->creds) != 0 ||
       !unprivileged(&st->creds))
     return PLUGSUP_WORKER_EXIT_SANDBOX_SETUP;
   if ((st->namespaces & PLUGSUP__NAMESPACE__NS_PID) && hold_pid_ns(st) != 0)

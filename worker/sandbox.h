@@ -44,6 +44,7 @@ typedef struct worker_options {
   int namespaces;          /* try unshare() */
   int record;              /* fill sandbox_state's test-only records */
   int zygote;              /* --zygote: a fork server (zygote.c) */
+  uint64_t procs;          /* --zygote's bound on its processes */
 } worker_options;
 
 /* Fill *out from argv; NULL on success, else a sentence saying what is wrong. */

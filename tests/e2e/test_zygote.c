@@ -240,8 +240,30 @@ static pid_t holder(void) {
   return found;
 }
 
+/* Until pid has exited (a zombie, or gone): a signal is delivered, and a
+** pid namespace torn down, after kill() returns. */
+static void wait_for_exit(pid_t pid) {
+  for (int i = 0; i < 1000; i++) {
+    char path[64], text[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+      return;
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    const char *end = strrchr(text, ')');
+    if (end && (end[2] == 'Z' || end[2] == 'X'))
+      return;
+    usleep(1000);
+  }
+  cr_assert_fail("%d did not exit", (int)pid);
+}
+
 /* Killing the holder ends the pid namespace: the zygote can fork no
-** more. The run that finds out is exec'd; the next gets a new zygote. */
+** more (a run forked while it was being torn down is killed with it, and
+** says so). The run that finds out is exec'd; the next gets a new
+** zygote. */
 Test(zygote, a_killed_pid_namespace_is_replaced) {
   plugsup_supervisor *s = zygote_sup(REAL_WORKER, 1, 5000);
   plugsup_plugin *p = fixture(FIX "secret.wasm");
@@ -250,6 +272,7 @@ Test(zygote, a_killed_pid_namespace_is_replaced) {
   if (h == 0)
     cr_skip_test("no pid namespace on this machine");
   cr_assert_eq(kill(h, SIGKILL), 0);
+  wait_for_exit(h);
   for (int i = 0; i < 3; i++) {
     plugsup_result *r = invoke(s, p, "find", NULL, 0);
     cr_assert_eq(r->outcome, PLUGSUP_OUTCOME_OK, "run %d: %s", i, r->message);
