@@ -229,12 +229,12 @@ static void close_fds(const int *fds, size_t n) {
 
 /* The ZygoteHello, and with a pid namespace its holder, which from then
 ** on is ours to end. */
-static bool await_hello(sup_zygote *z) {
+static bool await_hello(sup_zygote *z, int ms) {
   Plugsup__Envelope *env;
   int fds[CTL_FDS_MAX];
   size_t nfds;
   bool ok = false;
-  if (receive(z, ZYGOTE_FORK_MS, &env, fds, &nfds) != FRAME_OK)
+  if (receive(z, ms, &env, fds, &nfds) != FRAME_OK)
     return false;
   if (ctl_check_hello(env, nfds) != NULL) {
     close_fds(fds, nfds);
@@ -288,7 +288,10 @@ static bool zygote_start(plugsup_job *job, sup_zygote *z) {
   z->pid = pid;
   z->ctl = sv[0];
   sv[0] = -1;
-  if ((z->pidfd = pidfd_open(pid, 0)) < 0 || !await_hello(z) ||
+  /* Until its hello the zygote runs only our code (it has read nothing
+  ** of the module), so it has as long as the module's load to get there:
+  ** a start-up slowed by a loaded machine is not a broken zygote. */
+  if ((z->pidfd = pidfd_open(pid, 0)) < 0 || !await_hello(z, ready_ms(job)) ||
       !await_ready(z, ready_ms(job)))
     goto fail;
   close(sv[1]);
