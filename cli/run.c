@@ -253,14 +253,15 @@ static int start(plugsup_supervisor *sup, plugsup_plugin *plg,
   return r ? report(r, o, PLUGSUP_MODE_START) : CLI_EXIT_SYSTEM;
 }
 
-/* Loads the plugin and makes a supervisor, then runs 'body'. */
-static int with_plugin(const cli_opts *o,
+/* Loads the plugin and makes a supervisor for the runs 'body' makes,
+** then runs 'body'. */
+static int with_plugin(const cli_opts *o, unsigned runs,
                        int (*body)(plugsup_supervisor *, plugsup_plugin *,
                                    const cli_opts *)) {
   plugsup_plugin *plg = cli_load(o->plugin);
   if (!plg)
     return CLI_EXIT_SYSTEM;
-  plugsup_supervisor *sup = cli_supervisor(o);
+  plugsup_supervisor *sup = cli_supervisor(o, runs);
   int rc = sup ? body(sup, plg, o) : CLI_EXIT_SYSTEM;
   plugsup_supervisor_free(sup);
   plugsup_plugin_free(plg);
@@ -276,7 +277,7 @@ int cli_run(int argc, char **argv) {
   if (rc < 0 && o.input_path && !cli_read_input(&o))
     rc = CLI_EXIT_SYSTEM;
   if (rc < 0)
-    rc = with_plugin(&o, o.invoke ? invoke : start);
+    rc = o.invoke ? with_plugin(&o, 2, invoke) : with_plugin(&o, 1, start);
   cli_opts_free(&o);
   return rc;
 }
@@ -297,7 +298,7 @@ int cli_validate(int argc, char **argv) {
     rc = cli_usage_error("validate", "unexpected argument '%s' after the "
                          "plugin file", o.rest[0]);
   if (rc < 0)
-    rc = with_plugin(&o, validate);
+    rc = with_plugin(&o, 1, validate);
   cli_opts_free(&o);
   return rc;
 }

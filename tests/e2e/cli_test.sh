@@ -105,6 +105,38 @@ fi
 expect missing_worker 169 "" "plugsup: worker '$tmp/none' is not executable: No such file or directory" \
   -- env PLUGSUP_WORKER="$tmp/none" "$plugsup" run "$fix/outcomes.wasm"
 
+# ---- how workers start: by exec for a command that makes one run ----
+# The worker below notes how it was started, then is the real one.
+printf '#!/bin/sh\necho "$1" >>"%s"\nexec "%s" "$@"\n' "$tmp/starts" \
+  "$(cd "$build" && pwd)/bin/plugsup-worker" >"$tmp/noting-worker"
+chmod +x "$tmp/noting-worker"
+# worker_starts COMMAND...: one word per worker started, "exec" for a
+# worker that makes one run, "zygote" for a zygote; the command's status.
+worker_starts() {
+  : >"$tmp/starts"
+  env -u PLUGSUP_SPAWN PLUGSUP_WORKER="$tmp/noting-worker" "$@" \
+    </dev/null >/dev/null 2>&1
+  started=$?
+  sed 's/^--zygote$/zygote/; t; s/.*/exec/' "$tmp/starts" | tr '\n' ' ' |
+    sed 's/ $//'
+  return $started
+}
+expect spawn_run 0 "exec" "" -- worker_starts "$plugsup" run "$fix/echo_stdin.wasm"
+expect spawn_validate 0 "exec" "" -- worker_starts "$plugsup" validate "$fix/outcomes.wasm"
+expect spawn_inspect 0 "exec" "" -- worker_starts "$plugsup" inspect "$fix/outcomes.wasm"
+expect spawn_tool_list 0 "exec" "" \
+  -- worker_starts "$plugsup" tool list "$fix/abi_tool_unterminated.wasm"
+# Two runs of one plugin: the library's default, a zygote that forks both.
+expect spawn_invoke_untyped 0 "zygote" "" \
+  -- worker_starts "$plugsup" run --invoke add "$fix/outcomes.wasm" 2 3
+expect spawn_process 171 "zygote" "" \
+  -- worker_starts "$plugsup" process "$fix/abi_process_lying_len.wasm" --input /dev/null
+# $PLUGSUP_SPAWN still decides.
+expect spawn_env_zygote 0 "zygote" "" \
+  -- worker_starts env PLUGSUP_SPAWN=zygote "$plugsup" run "$fix/echo_stdin.wasm"
+expect spawn_env_bad 169 "" "plugsup: PLUGSUP_SPAWN is 'fork': expected 'zygote' or 'exec'" \
+  -- env PLUGSUP_SPAWN=fork "$plugsup" run "$fix/outcomes.wasm"
+
 # ---- outcomes ----
 expect version 0 "plugsup 0.1.0" "" -- "$plugsup" --version
 expect invoke_ok 0 "5" "" -- "$plugsup" run --invoke add "$fix/outcomes.wasm" 2 3
