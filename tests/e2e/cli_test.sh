@@ -126,6 +126,15 @@ expect spawn_validate 0 "exec" "" -- worker_starts "$plugsup" validate "$fix/out
 expect spawn_inspect 0 "exec" "" -- worker_starts "$plugsup" inspect "$fix/outcomes.wasm"
 expect spawn_tool_list 0 "exec" "" \
   -- worker_starts "$plugsup" tool list "$fix/abi_tool_unterminated.wasm"
+# Values that say their type, or none, need no VALIDATE run for the
+# export's type: one run.
+expect spawn_invoke_typed 0 "exec" "" \
+  -- worker_starts "$plugsup" run --invoke add "$fix/outcomes.wasm" i32:2 i32:3
+expect spawn_invoke_no_values 7 "exec" "" \
+  -- worker_starts "$plugsup" run --invoke exit7 "$fix/outcomes.wasm"
+# A call the worker refuses is explained by the VALIDATE run after it.
+expect spawn_invoke_refused 170 "exec exec" "" \
+  -- worker_starts "$plugsup" run --invoke add "$fix/outcomes.wasm"
 # Two runs of one plugin: the library's default, a zygote that forks both.
 expect spawn_invoke_untyped 0 "zygote" "" \
   -- worker_starts "$plugsup" run --invoke add "$fix/outcomes.wasm" 2 3
@@ -145,6 +154,17 @@ expect invoke_typed 0 "2.25
 1.5" "" -- "$plugsup" run --invoke mix "$fix/outcomes.wasm" i64:-5 1.5 f64:2.25
 expect invoke_missing 167 "" "plugsup: '$fix/outcomes.wasm' exports no function named 'nope'" \
   -- "$plugsup" run --invoke nope "$fix/outcomes.wasm"
+# Typed values, or none, go to the worker at once; what it refuses reads
+# as it does for untyped values.
+expect invoke_all_typed 0 "5" "" -- "$plugsup" run --invoke add "$fix/outcomes.wasm" i32:2 i32:3
+expect invoke_typed_count 170 "" "plugsup run: 'add' takes 2 arguments (i32 i32), got 0
+$usage_hint" -- "$plugsup" run --invoke add "$fix/outcomes.wasm"
+expect invoke_typed_mismatch 170 "" "plugsup run: argument 1 'i64:2' is not a valid i32: its type prefix does not match the parameter's type
+$usage_hint" -- "$plugsup" run --invoke add "$fix/outcomes.wasm" i64:2 i32:3
+expect invoke_typed_bad_value 170 "" "plugsup run: 'add' takes 2 arguments (i32 i32), got 1
+$usage_hint" -- "$plugsup" run --invoke add "$fix/outcomes.wasm" i32:x
+expect invoke_not_a_function 167 "" "plugsup: '$fix/outcomes.wasm' exports no function named 'memory'" \
+  -- "$plugsup" run --invoke memory "$fix/outcomes.wasm"
 expect exit_code 7 "" "" -- "$plugsup" run --invoke exit7 "$fix/outcomes.wasm"
 expect trap 160 "" "plugsup: trap: integer divide by zero" \
   -- "$plugsup" run --invoke div_zero "$fix/outcomes.wasm"
