@@ -333,14 +333,15 @@ bool cli_config(const cli_opts *o, unsigned runs, plugsup_config *cfg,
     return false;
   } else {
     snprintf(worker, CLI_WORKER_PATH_MAX, "%s/plugsup-worker", dir);
-    if (!executable(worker))
+    if (!executable(worker)) {
       snprintf(worker, CLI_WORKER_PATH_MAX, "%s/%s/plugsup-worker", dir,
                PLUGSUP_BIN_TO_LIBEXEC);
-    if (!executable(worker)) {
-      fprintf(stderr, "plugsup: cannot find plugsup-worker in %s or in "
-              "%s/%s; set PLUGSUP_WORKER to its path\n", dir, dir,
-              PLUGSUP_BIN_TO_LIBEXEC);
-      return false;
+      if (!executable(worker)) {
+        fprintf(stderr, "plugsup: cannot find plugsup-worker in %s or in "
+                "%s/%s; set PLUGSUP_WORKER to its path\n", dir, dir,
+                PLUGSUP_BIN_TO_LIBEXEC);
+        return false;
+      }
     }
   }
   plugsup_config_init(cfg);
