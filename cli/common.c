@@ -308,9 +308,9 @@ static bool self_dir(char *dir, size_t size) {
 
 /* A zygote (the library's default) is an exec and then a fork per run,
 ** and is ended with the supervisor: for a command that makes one run it
-** only adds the fork and that ending, a quarter of 'plugsup run' (docs/
-** cli.md, "What a run costs"). $PLUGSUP_SPAWN, when set, still decides,
-** as for every program that uses the library. */
+** only adds the fork and that ending, over a quarter of 'plugsup run'
+** (docs/cli.md, "What a run costs"). $PLUGSUP_SPAWN, when set, still
+** decides, as for every program that uses the library. */
 static plugsup_spawn spawn_for(unsigned runs) {
   const char *env = getenv("PLUGSUP_SPAWN");
   if (runs == 1 && (env == NULL || *env == '\0'))

@@ -48,7 +48,7 @@ plugsup_dependency(plugsup_dep_protobufc PkgConfig::PROTOBUFC "${PLUGSUP_PROTOBU
 
 # The plugsup command is linked statically too when jansson's archive
 # exists: without the dynamic loader's work on three libraries it starts
-# about 1 ms sooner, a tenth of 'plugsup run' (docs/cli.md).
+# about 1.2 ms sooner, an eighth of 'plugsup run' (docs/cli.md).
 if(PLUGSUP_WORKER_IS_STATIC)
   find_library(PLUGSUP_JANSSON_ARCHIVE libjansson.a)
 endif()
