@@ -81,12 +81,12 @@ static void inspect_help(void) {
 
 /* ---- the manager ---- */
 
-static plugsup_manager *open_manager(const cli_opts *o) {
+static plugsup_manager *open_manager(const cli_opts *o, unsigned runs) {
   char worker[CLI_WORKER_PATH_MAX];
   plugsup_manager_config mc;
   plugsup_manager *m;
   plugsup_manager_config_init(&mc);
-  if (!cli_config(o, &mc.supervisor, worker))
+  if (!cli_config(o, runs, &mc.supervisor, worker))
     return NULL;
   mc.ceiling = o->policy;
   mc.max_concurrent = 1;
@@ -203,12 +203,14 @@ static int execute(plugsup_manager *m, const char *id, const cli_opts *o,
   return print_run(r, o, id, text);
 }
 
-/* Loads the plugin into a manager of its own, then runs body. */
+/* Loads the plugin into a manager of its own, then runs body. The load
+** is one run (INSPECT); runs counts it and those of body. */
 typedef int abi_body(plugsup_manager *m, const char *id, const cli_opts *o);
 
-static int with_manager(const cli_opts *o, plugsup_abi abi, abi_body *body) {
+static int with_manager(const cli_opts *o, plugsup_abi abi, unsigned runs,
+                        abi_body *body) {
   char *id = NULL;
-  plugsup_manager *m = open_manager(o);
+  plugsup_manager *m = open_manager(o, runs);
   if (!m)
     return CLI_EXIT_SYSTEM;
   int rc = load(m, o, abi, &id);
@@ -244,7 +246,7 @@ int cli_process(int argc, char **argv) {
   if (rc < 0 && !cli_read_input(&o))
     rc = CLI_EXIT_SYSTEM;
   if (rc < 0)
-    rc = with_manager(&o, PLUGSUP_ABI_PROCESS, process_body);
+    rc = with_manager(&o, PLUGSUP_ABI_PROCESS, 2, process_body);
   cli_opts_free(&o);
   return rc;
 }
@@ -343,7 +345,8 @@ int cli_tool(int argc, char **argv) {
   if (rc < 0 && run)
     rc = tool_input(&o);
   if (rc < 0)
-    rc = with_manager(&o, PLUGSUP_ABI_TOOL, list ? list_body : run_body);
+    rc = with_manager(&o, PLUGSUP_ABI_TOOL, list ? 1 : 2,
+                      list ? list_body : run_body);
   cli_opts_free(&o);
   return rc;
 }
@@ -373,7 +376,7 @@ int cli_observe(int argc, char **argv) {
   if (rc < 0)
     rc = observe_config(&o);
   if (rc < 0)
-    rc = with_manager(&o, PLUGSUP_ABI_OBSERVE, observe_body);
+    rc = with_manager(&o, PLUGSUP_ABI_OBSERVE, 2, observe_body);
   cli_opts_free(&o);
   return rc;
 }
@@ -513,7 +516,7 @@ int cli_inspect(int argc, char **argv) {
     rc = extra_argument("inspect", &o, 0);
   if (rc < 0) {
     plugsup_plugin *plg = cli_load(o.plugin);
-    plugsup_supervisor *sup = plg ? cli_supervisor(&o) : NULL;
+    plugsup_supervisor *sup = plg ? cli_supervisor(&o, 1) : NULL;
     rc = sup ? inspect(sup, plg, &o) : CLI_EXIT_SYSTEM;
     plugsup_supervisor_free(sup);
     plugsup_plugin_free(plg);

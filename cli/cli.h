@@ -95,12 +95,14 @@ int cli_parse_common(const char *cmd, cli_cmd which, int argc, char **argv,
                      cli_opts *o, void (*help)(void));
 void cli_opts_free(cli_opts *o);
 /* A supervisor with the worker found beside the plugsup binary, in the
-** installed libexec dir, or at $PLUGSUP_WORKER; NULL after a message. */
-plugsup_supervisor *cli_supervisor(const cli_opts *o);
+** installed libexec dir, or at $PLUGSUP_WORKER, for a command that makes
+** 'runs' runs of one plugin: one run starts its worker by exec, more take
+** the library's default (a zygote); NULL after a message. */
+plugsup_supervisor *cli_supervisor(const cli_opts *o, unsigned runs);
 /* The configuration cli_supervisor uses, its worker path in worker;
 ** false after a message. */
 #define CLI_WORKER_PATH_MAX 4200
-bool cli_config(const cli_opts *o, plugsup_config *cfg,
+bool cli_config(const cli_opts *o, unsigned runs, plugsup_config *cfg,
                 char worker[CLI_WORKER_PATH_MAX]);
 plugsup_plugin *cli_load(const char *path);
 /* Reads o->input_path, if set, into o->input; false after a message. */

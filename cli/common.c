@@ -306,10 +306,22 @@ static bool self_dir(char *dir, size_t size) {
   return true;
 }
 
+/* A zygote (the library's default) is an exec and then a fork per run,
+** and is ended with the supervisor: for a command that makes one run it
+** only adds the fork and that ending, over a quarter of 'plugsup run'
+** (docs/cli.md, "What a run costs"). $PLUGSUP_SPAWN, when set, still
+** decides, as for every program that uses the library. */
+static plugsup_spawn spawn_for(unsigned runs) {
+  const char *env = getenv("PLUGSUP_SPAWN");
+  if (runs == 1 && (env == NULL || *env == '\0'))
+    return PLUGSUP_SPAWN_EXEC;
+  return PLUGSUP_SPAWN_DEFAULT;
+}
+
 /* $PLUGSUP_WORKER when set; else beside this binary (a build tree); else
 ** in the installed libexec dir, found relative to this binary so that an
 ** installed tree can be moved. */
-bool cli_config(const cli_opts *o, plugsup_config *cfg,
+bool cli_config(const cli_opts *o, unsigned runs, plugsup_config *cfg,
                 char worker[CLI_WORKER_PATH_MAX]) {
   char dir[PATH_MAX];
   const char *env = getenv("PLUGSUP_WORKER");
@@ -321,14 +333,15 @@ bool cli_config(const cli_opts *o, plugsup_config *cfg,
     return false;
   } else {
     snprintf(worker, CLI_WORKER_PATH_MAX, "%s/plugsup-worker", dir);
-    if (!executable(worker))
+    if (!executable(worker)) {
       snprintf(worker, CLI_WORKER_PATH_MAX, "%s/%s/plugsup-worker", dir,
                PLUGSUP_BIN_TO_LIBEXEC);
-    if (!executable(worker)) {
-      fprintf(stderr, "plugsup: cannot find plugsup-worker in %s or in "
-              "%s/%s; set PLUGSUP_WORKER to its path\n", dir, dir,
-              PLUGSUP_BIN_TO_LIBEXEC);
-      return false;
+      if (!executable(worker)) {
+        fprintf(stderr, "plugsup: cannot find plugsup-worker in %s or in "
+                "%s/%s; set PLUGSUP_WORKER to its path\n", dir, dir,
+                PLUGSUP_BIN_TO_LIBEXEC);
+        return false;
+      }
     }
   }
   plugsup_config_init(cfg);
@@ -336,14 +349,15 @@ bool cli_config(const cli_opts *o, plugsup_config *cfg,
   cfg->limits = o->limits;
   cfg->max_in_flight = 1;
   cfg->no_namespaces = o->no_namespaces;
+  cfg->spawn = spawn_for(runs);
   return true;
 }
 
-plugsup_supervisor *cli_supervisor(const cli_opts *o) {
+plugsup_supervisor *cli_supervisor(const cli_opts *o, unsigned runs) {
   char worker[CLI_WORKER_PATH_MAX];
   plugsup_config cfg;
   plugsup_supervisor *sup;
-  if (!cli_config(o, &cfg, worker))
+  if (!cli_config(o, runs, &cfg, worker))
     return NULL;
   if (plugsup_supervisor_new(&cfg, &sup) != PLUGSUP_OK) {
     fprintf(stderr, "plugsup: %s\n", plugsup_errmsg());

@@ -35,7 +35,10 @@ static void usage(FILE *out) {
           "environment:\n"
           "  PLUGSUP_WORKER  path of plugsup-worker; by default it is looked\n"
           "                  for beside plugsup, then in " PLUGSUP_BIN_TO_LIBEXEC
-          "\n");
+          "\n"
+          "  PLUGSUP_SPAWN   exec or zygote: how workers start; by default by\n"
+          "                  exec for a command that makes one run, else from\n"
+          "                  a zygote\n");
 }
 
 int main(int argc, char **argv) {

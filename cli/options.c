@@ -132,14 +132,18 @@ static const char *parse_untyped(const char *s, plugsup_valtype t,
   return NULL;
 }
 
+bool cli_value_type(const char *s, plugsup_valtype *out) {
+  const char *colon = strchr(s, ':');
+  return colon && type_named(s, (size_t)(colon - s), out);
+}
+
 const char *cli_parse_value(const char *s, plugsup_valtype want,
                             plugsup_value *out) {
-  const char *colon = strchr(s, ':');
   plugsup_valtype t;
-  if (colon && type_named(s, (size_t)(colon - s), &t)) {
+  if (cli_value_type(s, &t)) {
     if (t != want)
       return "its type prefix does not match the parameter's type";
-    s = colon + 1;
+    s = strchr(s, ':') + 1;
   }
   return parse_untyped(s, want, out);
 }

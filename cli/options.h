@@ -26,6 +26,10 @@ bool cli_parse_functype(const char *text, cli_functype *out);
 /* "i32", "f64", ... ; NULL for an unknown type. */
 const char *cli_valtype_name(plugsup_valtype t);
 
+/* The type a value is written with ("i64:5": i64); false for an untyped
+** one ("5"). */
+bool cli_value_type(const char *s, plugsup_valtype *out);
+
 /* One argument: "5", "-1.5", "0x10", "nan", "inf", or typed "i64:5"
 ** (the type must then equal 'want'). */
 const char *cli_parse_value(const char *s, plugsup_valtype want,

@@ -22,7 +22,8 @@ static void run_help(void) {
       "\n"
       "  --invoke NAME     call export NAME; each VALUE is parsed by the type of\n"
       "                    its parameter (5, -1, 0x10, 2.5, nan, inf, null), or\n"
-      "                    typed as TYPE:VALUE (i32:5); results print one per line\n"
+      "                    typed as TYPE:VALUE (i32:5; all typed, or none,\n"
+      "                    saves a worker start); results print one per line\n"
       "  --timeout T       wall-clock limit: seconds, or with ms, s or m\n"
       "                    (default 10s); the worker is then killed\n"
       "  --memory N        all the plugin's memory (linear memory, tables,\n"
@@ -198,10 +199,12 @@ static int parse_args(const cli_opts *o, const cli_functype *ft,
   return 0;
 }
 
-/* Learns the export's type from a VALIDATE run, then invokes it: the CLI
-** never parses wasm itself, and users can write plain numbers. */
-static int invoke(plugsup_supervisor *sup, plugsup_plugin *plg,
-                  const cli_opts *o) {
+/* Parses the VALUES by the export's type, learnt from a VALIDATE run: the
+** CLI never parses wasm itself, and users can write plain numbers. -1
+** with args and *nargs set, or the exit status to end with. */
+static int typed_by_export(plugsup_supervisor *sup, plugsup_plugin *plg,
+                           const cli_opts *o, plugsup_value *args,
+                           size_t *nargs) {
   plugsup_run_options ro;
   options_for(o, PLUGSUP_MODE_VALIDATE, &ro);
   plugsup_result *v = execute(sup, plg, &ro);
@@ -211,7 +214,6 @@ static int invoke(plugsup_supervisor *sup, plugsup_plugin *plg,
     return report(v, o, PLUGSUP_MODE_VALIDATE);
   const plugsup_export *e = find_func(v, o->invoke);
   cli_functype ft;
-  plugsup_value args[CLI_MAX_TYPES];
   int rc;
   if (!e) {
     fprintf(stderr, "plugsup: '%s' exports no function named '%s'\n",
@@ -222,15 +224,66 @@ static int invoke(plugsup_supervisor *sup, plugsup_plugin *plg,
             o->invoke);
     rc = CLI_EXIT_PROTOCOL;
   } else if (!(rc = parse_args(o, &ft, args))) {
-    options_for(o, PLUGSUP_MODE_INVOKE, &ro);
-    ro.export_name = o->invoke;
-    ro.args = args;
-    ro.nargs = ft.nparams;
-    plugsup_result *r = execute(sup, plg, &ro);
-    rc = r ? report(r, o, PLUGSUP_MODE_INVOKE) : CLI_EXIT_SYSTEM;
+    *nargs = ft.nparams;
+    rc = -1;
   }
   plugsup_result_free(v);
   return rc;
+}
+
+/* Values that each say their type (i64:5), or none at all, need no
+** VALIDATE run, whose worker start is nearly half the command. False
+** for an untyped or unparsable value. */
+static bool typed_by_user(const cli_opts *o, plugsup_value *args) {
+  plugsup_valtype t;
+  for (int i = 0; i < o->nrest; i++)
+    if (!cli_value_type(o->rest[i], &t) ||
+        cli_parse_value(o->rest[i], t, &args[i]))
+      return false;
+  return true;
+}
+
+static unsigned invoke_runs(const cli_opts *o) {
+  plugsup_value args[CLI_MAX_TYPES];
+  return typed_by_user(o, args) ? 1 : 2;
+}
+
+static plugsup_result *call(plugsup_supervisor *sup, plugsup_plugin *plg,
+                            const cli_opts *o, const plugsup_value *args,
+                            size_t nargs) {
+  plugsup_run_options ro;
+  options_for(o, PLUGSUP_MODE_INVOKE, &ro);
+  ro.export_name = o->invoke;
+  ro.args = args;
+  ro.nargs = nargs;
+  return execute(sup, plg, &ro);
+}
+
+/* A call the worker refuses before making it (no such function, other
+** parameters: BAD_REQUEST; a module that does not load or link) is told
+** in the worker's words; the VALIDATE run then says it as it does for
+** untyped values, --json's module fields too. A call that run finds
+** right is never made a second time. */
+static bool refused(const plugsup_result *r) {
+  return r->outcome == PLUGSUP_OUTCOME_BAD_REQUEST ||
+         r->outcome == PLUGSUP_OUTCOME_INVALID_MODULE;
+}
+
+static int invoke(plugsup_supervisor *sup, plugsup_plugin *plg,
+                  const cli_opts *o) {
+  plugsup_value args[CLI_MAX_TYPES];
+  size_t nargs = (size_t)o->nrest;
+  bool typed = typed_by_user(o, args);
+  int rc;
+  if (!typed && (rc = typed_by_export(sup, plg, o, args, &nargs)) >= 0)
+    return rc;
+  plugsup_result *r = call(sup, plg, o, args, nargs);
+  if (typed && r && refused(r) &&
+      (rc = typed_by_export(sup, plg, o, args, &nargs)) >= 0) {
+    plugsup_result_free(r);
+    return rc;
+  }
+  return r ? report(r, o, PLUGSUP_MODE_INVOKE) : CLI_EXIT_SYSTEM;
 }
 
 static int start(plugsup_supervisor *sup, plugsup_plugin *plg,
@@ -253,14 +306,15 @@ static int start(plugsup_supervisor *sup, plugsup_plugin *plg,
   return r ? report(r, o, PLUGSUP_MODE_START) : CLI_EXIT_SYSTEM;
 }
 
-/* Loads the plugin and makes a supervisor, then runs 'body'. */
-static int with_plugin(const cli_opts *o,
+/* Loads the plugin and makes a supervisor for the runs 'body' makes,
+** then runs 'body'. */
+static int with_plugin(const cli_opts *o, unsigned runs,
                        int (*body)(plugsup_supervisor *, plugsup_plugin *,
                                    const cli_opts *)) {
   plugsup_plugin *plg = cli_load(o->plugin);
   if (!plg)
     return CLI_EXIT_SYSTEM;
-  plugsup_supervisor *sup = cli_supervisor(o);
+  plugsup_supervisor *sup = cli_supervisor(o, runs);
   int rc = sup ? body(sup, plg, o) : CLI_EXIT_SYSTEM;
   plugsup_supervisor_free(sup);
   plugsup_plugin_free(plg);
@@ -276,7 +330,8 @@ int cli_run(int argc, char **argv) {
   if (rc < 0 && o.input_path && !cli_read_input(&o))
     rc = CLI_EXIT_SYSTEM;
   if (rc < 0)
-    rc = with_plugin(&o, o.invoke ? invoke : start);
+    rc = o.invoke ? with_plugin(&o, invoke_runs(&o), invoke)
+                  : with_plugin(&o, 1, start);
   cli_opts_free(&o);
   return rc;
 }
@@ -297,7 +352,7 @@ int cli_validate(int argc, char **argv) {
     rc = cli_usage_error("validate", "unexpected argument '%s' after the "
                          "plugin file", o.rest[0]);
   if (rc < 0)
-    rc = with_plugin(&o, validate);
+    rc = with_plugin(&o, 1, validate);
   cli_opts_free(&o);
   return rc;
 }

@@ -75,6 +75,10 @@ expect_grep validate_json_is_not_valid_and_lists_the_imports 166 '"outcome":"inv
   -- "$plugsup" validate --json "$fix/unlinkable.wasm"
 expect invoke_refuses_an_unlinkable_module 166 "" "$unlinkable" \
   -- "$plugsup" run --invoke _start "$fix/unlinkable.wasm"
+# ... and --json says what validate says of it, though no value needed
+# the export's type.
+expect_grep invoke_json_lists_an_unlinkable_modules_imports 166 '"valid":false,"exports":\[{"name":"_start","kind":"func","type":"() -> ()"}\],"imports":\["env.launch_missiles func"\]}$' \
+  -- "$plugsup" run --json --invoke _start "$fix/unlinkable.wasm"
 expect_grep validate_still_accepts_wasi_imports 0 "^  wasi_snapshot_preview1.proc_exit func$" \
   -- "$plugsup" validate "$fix/outcomes.wasm"
 

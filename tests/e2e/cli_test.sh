@@ -105,6 +105,48 @@ fi
 expect missing_worker 169 "" "plugsup: worker '$tmp/none' is not executable: No such file or directory" \
   -- env PLUGSUP_WORKER="$tmp/none" "$plugsup" run "$fix/outcomes.wasm"
 
+# ---- how workers start: by exec for a command that makes one run ----
+# The worker below notes how it was started, then is the real one.
+printf '#!/bin/sh\necho "$1" >>"%s"\nexec "%s" "$@"\n' "$tmp/starts" \
+  "$(cd "$build" && pwd)/bin/plugsup-worker" >"$tmp/noting-worker"
+chmod +x "$tmp/noting-worker"
+# worker_starts COMMAND...: one word per worker started, "exec" for a
+# worker that makes one run, "zygote" for a zygote; the command's status.
+worker_starts() {
+  : >"$tmp/starts"
+  env -u PLUGSUP_SPAWN PLUGSUP_WORKER="$tmp/noting-worker" "$@" \
+    </dev/null >/dev/null 2>&1
+  started=$?
+  sed 's/^--zygote$/zygote/; t; s/.*/exec/' "$tmp/starts" | tr '\n' ' ' |
+    sed 's/ $//'
+  return $started
+}
+expect spawn_run 0 "exec" "" -- worker_starts "$plugsup" run "$fix/echo_stdin.wasm"
+expect spawn_validate 0 "exec" "" -- worker_starts "$plugsup" validate "$fix/outcomes.wasm"
+expect spawn_inspect 0 "exec" "" -- worker_starts "$plugsup" inspect "$fix/outcomes.wasm"
+expect spawn_tool_list 0 "exec" "" \
+  -- worker_starts "$plugsup" tool list "$fix/abi_tool_unterminated.wasm"
+# Values that say their type, or none, need no VALIDATE run for the
+# export's type: one run.
+expect spawn_invoke_typed 0 "exec" "" \
+  -- worker_starts "$plugsup" run --invoke add "$fix/outcomes.wasm" i32:2 i32:3
+expect spawn_invoke_no_values 7 "exec" "" \
+  -- worker_starts "$plugsup" run --invoke exit7 "$fix/outcomes.wasm"
+# A call the worker refuses is explained by the VALIDATE run after it.
+expect spawn_invoke_refused 170 "exec exec" "" \
+  -- worker_starts "$plugsup" run --invoke add "$fix/outcomes.wasm"
+# Two runs of one plugin: the library's default, a zygote that forks both
+# (then "exec" too where the kernel refuses the zygote a step).
+expect_grep spawn_invoke_untyped 0 "^zygote" \
+  -- worker_starts "$plugsup" run --invoke add "$fix/outcomes.wasm" 2 3
+expect_grep spawn_process 171 "^zygote" \
+  -- worker_starts "$plugsup" process "$fix/abi_process_lying_len.wasm" --input /dev/null
+# $PLUGSUP_SPAWN still decides.
+expect_grep spawn_env_zygote 0 "^zygote" \
+  -- worker_starts env PLUGSUP_SPAWN=zygote "$plugsup" run "$fix/echo_stdin.wasm"
+expect spawn_env_bad 169 "" "plugsup: PLUGSUP_SPAWN is 'fork': expected 'zygote' or 'exec'" \
+  -- env PLUGSUP_SPAWN=fork "$plugsup" run "$fix/outcomes.wasm"
+
 # ---- outcomes ----
 expect version 0 "plugsup 0.1.0" "" -- "$plugsup" --version
 expect invoke_ok 0 "5" "" -- "$plugsup" run --invoke add "$fix/outcomes.wasm" 2 3
@@ -113,6 +155,17 @@ expect invoke_typed 0 "2.25
 1.5" "" -- "$plugsup" run --invoke mix "$fix/outcomes.wasm" i64:-5 1.5 f64:2.25
 expect invoke_missing 167 "" "plugsup: '$fix/outcomes.wasm' exports no function named 'nope'" \
   -- "$plugsup" run --invoke nope "$fix/outcomes.wasm"
+# Typed values, or none, go to the worker at once; what it refuses reads
+# as it does for untyped values.
+expect invoke_all_typed 0 "5" "" -- "$plugsup" run --invoke add "$fix/outcomes.wasm" i32:2 i32:3
+expect invoke_typed_count 170 "" "plugsup run: 'add' takes 2 arguments (i32 i32), got 0
+$usage_hint" -- "$plugsup" run --invoke add "$fix/outcomes.wasm"
+expect invoke_typed_mismatch 170 "" "plugsup run: argument 1 'i64:2' is not a valid i32: its type prefix does not match the parameter's type
+$usage_hint" -- "$plugsup" run --invoke add "$fix/outcomes.wasm" i64:2 i32:3
+expect invoke_typed_bad_value 170 "" "plugsup run: 'add' takes 2 arguments (i32 i32), got 1
+$usage_hint" -- "$plugsup" run --invoke add "$fix/outcomes.wasm" i32:x
+expect invoke_not_a_function 167 "" "plugsup: '$fix/outcomes.wasm' exports no function named 'memory'" \
+  -- "$plugsup" run --invoke memory "$fix/outcomes.wasm"
 expect exit_code 7 "" "" -- "$plugsup" run --invoke exit7 "$fix/outcomes.wasm"
 expect trap 160 "" "plugsup: trap: integer divide by zero" \
   -- "$plugsup" run --invoke div_zero "$fix/outcomes.wasm"
