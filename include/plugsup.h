@@ -197,8 +197,9 @@ typedef struct plugsup_config {
   unsigned worker_uid;     /* when the supervisor runs as root, workers
                               switch to this user and group and drop every
                               capability; 0: the user 'nobody' and the */
-  unsigned worker_gid;     /* group 'nogroup' (65534 if they do not
-                              exist). Ignored when not root */
+  unsigned worker_gid;     /* group 'nogroup' of /etc/passwd and
+                              /etc/group (65534 if they are not there).
+                              Ignored when not root */
   plugsup_spawn spawn;     /* how workers start (above) */
 } plugsup_config;
 

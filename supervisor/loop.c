@@ -17,6 +17,7 @@
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -128,29 +129,49 @@ static const char *worker_path(const plugsup_config *cfg, char *buf,
   return PLUGSUP_LIBEXECDIR "/plugsup-worker";
 }
 
+/* The id of 'name' in a passwd- or group-format file, or 0 when it is
+** not there. The files themselves, not NSS: 'nobody' and 'nogroup' are
+** local accounts, and a statically linked program (the CLI) then needs no
+** NSS module of the glibc it was built with. The _r forms: supervisors
+** may be made on several threads at once (the manager's pool does). */
+static unsigned local_user(const char *name) {
+  FILE *f = fopen("/etc/passwd", "re");
+  struct passwd pw, *got;
+  char text[2048];
+  unsigned id = 0;
+  while (f && id == 0 && fgetpwent_r(f, &pw, text, sizeof text, &got) == 0)
+    if (strcmp(pw.pw_name, name) == 0)
+      id = (unsigned)pw.pw_uid;
+  if (f)
+    fclose(f);
+  return id;
+}
+
+static unsigned local_group(const char *name) {
+  FILE *f = fopen("/etc/group", "re");
+  struct group gr, *got;
+  char text[2048];
+  unsigned id = 0;
+  while (f && id == 0 && fgetgrent_r(f, &gr, text, sizeof text, &got) == 0)
+    if (strcmp(gr.gr_name, name) == 0)
+      id = (unsigned)gr.gr_gid;
+  if (f)
+    fclose(f);
+  return id;
+}
+
 /* Workers of a root supervisor run as an unprivileged user: the
 ** config's, else nobody/nogroup, else the worker's default (65534). */
 static void worker_ids(const plugsup_config *cfg, plugsup_supervisor *s) {
   s->drop_ids = geteuid() == 0;
   if (!s->drop_ids)
     return;
-  /* The _r forms: supervisors may be made on several threads at once
-  ** (the plugin manager's pool does), and getpwnam's buffer is shared. */
-  struct passwd pwbuf, *pw = NULL;
-  struct group grbuf, *gr = NULL;
-  char pwtext[2048], grtext[2048];
-  if (!cfg->worker_uid &&
-      getpwnam_r("nobody", &pwbuf, pwtext, sizeof pwtext, &pw) != 0)
-    pw = NULL;
-  if (!cfg->worker_gid &&
-      getgrnam_r("nogroup", &grbuf, grtext, sizeof grtext, &gr) != 0)
-    gr = NULL;
-  s->worker_uid = cfg->worker_uid ? cfg->worker_uid
-                  : pw && pw->pw_uid ? (unsigned)pw->pw_uid
-                                     : PLUGSUP_WORKER_DEFAULT_UID;
-  s->worker_gid = cfg->worker_gid ? cfg->worker_gid
-                  : gr && gr->gr_gid ? (unsigned)gr->gr_gid
-                                     : PLUGSUP_WORKER_DEFAULT_GID;
+  s->worker_uid = cfg->worker_uid ? cfg->worker_uid : local_user("nobody");
+  s->worker_gid = cfg->worker_gid ? cfg->worker_gid : local_group("nogroup");
+  if (s->worker_uid == 0)
+    s->worker_uid = PLUGSUP_WORKER_DEFAULT_UID;
+  if (s->worker_gid == 0)
+    s->worker_gid = PLUGSUP_WORKER_DEFAULT_GID;
 }
 
 plugsup_status plugsup_supervisor_new(const plugsup_config *cfg,
