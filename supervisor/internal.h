@@ -305,11 +305,18 @@ int sup_spawn_process(pid_t *pid, const char *path, const int *fds,
 
 /* ---- zygotes (zygote.c) ---- */
 
-/* On the spawner thread: has the zygote of the job's plugin (started or
-** restarted as needed) fork the job's worker with the run's ends. True
-** with job->pid, pidfd, forked and pidns set; false when this run must be
-** exec'd instead (not a failure: the zygote cannot serve). */
-bool sup_zygote_fork(plugsup_job *job, const int *run_fds, size_t n_run_fds);
+/* Has the zygote of the job's plugin fork the job's worker with the run's
+** ends. True with job->pid, pidfd, forked and pidns set. With may_start
+** (on the spawner thread, which starts zygotes and execs workers), a
+** zygote is started or restarted as needed, and false means this run must
+** be exec'd (not a failure: the zygote cannot serve). Without (on any
+** thread), only a zygote already up is asked, and false leaves the run to
+** the spawner thread. */
+bool sup_zygote_fork(plugsup_job *job, const int *run_fds, size_t n_run_fds,
+                     bool may_start);
+/* The plugin has a zygote that is up (sup_zygote_fork may ask it without
+** starting one). */
+bool sup_zygote_up(plugsup_supervisor *s, const plugsup_plugin *p);
 /* A forked run was reaped: it lets go of its pid namespace. */
 void sup_zygote_run_ended(plugsup_job *job);
 /* Ends every zygote of s (plugsup_supervisor_free). */

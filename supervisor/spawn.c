@@ -200,9 +200,16 @@ static void build_argv(const plugsup_job *job, worker_argv *a) {
   a->argv[n] = NULL;
 }
 
-static bool forked(plugsup_job *job, const pipes *p) {
+static bool forked(plugsup_job *job, const pipes *p, bool may_start) {
   const int fds[] = {p->child_req, p->child_rep, p->shared};
-  return sup_zygote_fork(job, fds, p->shared >= 0 ? 3 : 2);
+  return sup_zygote_fork(job, fds, p->shared >= 0 ? 3 : 2, may_start);
+}
+
+static void keep_pipes(plugsup_job *job, pipes *p) {
+  job->req_fd = p->req;
+  job->rep_fd = p->rep;
+  p->req = p->rep = -1;
+  close_pipes(p);
 }
 
 /* Runs on the spawner thread. */
@@ -222,7 +229,7 @@ static bool spawn_now(plugsup_job *job) {
     goto fail;
   }
   make_shared(job, &p);
-  if (job->sup->spawn == PLUGSUP_SPAWN_ZYGOTE && forked(job, &p))
+  if (job->sup->spawn == PLUGSUP_SPAWN_ZYGOTE && forked(job, &p, true))
     goto started;
   int rc = spawn_process(&job->pid, job->sup->worker_path, &p, a.argv);
   if (rc) {
@@ -239,10 +246,7 @@ static bool spawn_now(plugsup_job *job) {
     goto fail;
   }
 started:
-  job->req_fd = p.req;
-  job->rep_fd = p.rep;
-  p.req = p.rep = -1;
-  close_pipes(&p);
+  keep_pipes(job, &p);
   return true;
 fail:
   close_pipes(&p);
@@ -307,10 +311,33 @@ void sup_spawner_stop(plugsup_supervisor *s) {
   sp->running = false;
 }
 
+/* On the caller's thread, a run whose plugin has a zygote up is forked
+** there and then: the child's parent is the zygote's, the spawner thread,
+** whoever asks, and handing the job over costs two thread switches. False
+** leaves the job to the spawner thread. */
+static bool fork_here(plugsup_job *job) {
+  pipes p;
+  if (job->sup->spawn != PLUGSUP_SPAWN_ZYGOTE || sup_sigchld_problem() ||
+      !sup_zygote_up(job->sup, job->plugin))
+    return false;
+  if (make_pipes(&p)) {
+    make_shared(job, &p);
+    if (forked(job, &p, false)) {
+      keep_pipes(job, &p);
+      return true;
+    }
+  }
+  close_pipes(&p);
+  sup_unmap_shared(job);
+  return false;
+}
+
 bool sup_spawn(plugsup_job *job) {
   sup_spawner *sp = &job->sup->spawner;
   job->why[0] = '\0';
   job->pid = 0;
+  if (fork_here(job))
+    return true;
   pthread_mutex_lock(&sp->lock);
   sp->request = job;
   sp->finished = false;

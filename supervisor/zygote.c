@@ -48,8 +48,12 @@
 ** well under a millisecond. It is also how long a hostile one can hold
 ** the supervisor up, once: then it is ended. */
 #define ZYGOTE_FORK_MS 1000
-/* How long it may take to get ready: loading and compiling the module,
-** about 40 ms per MB of code; capped by the first run's deadline. */
+/* How long it may take to say hello (only our code runs before: a slow
+** start on a loaded machine, or a worker binary that is no zygote) and to
+** get ready (loading and compiling the module, about 40 ms per MB of
+** code); each capped by the first run's deadline, which the run may
+** still need when it falls back to exec. */
+#define ZYGOTE_HELLO_MS 2000
 #define ZYGOTE_READY_MS 10000
 
 typedef struct sup_pidns {
@@ -267,10 +271,11 @@ static bool await_ready(sup_zygote *z, int ms) {
   return ok;
 }
 
-static int ready_ms(const plugsup_job *job) {
+/* ms, or what is left of the job's deadline if less. */
+static int within_deadline(const plugsup_job *job, int ms) {
   uint64_t now = sup_now_ns();
   uint64_t left = job->deadline_ns > now ? (job->deadline_ns - now) / 1000000u : 0;
-  return left < ZYGOTE_READY_MS ? (int)left : ZYGOTE_READY_MS;
+  return left < (uint64_t)ms ? (int)left : ms;
 }
 
 static bool zygote_start(plugsup_job *job, sup_zygote *z) {
@@ -288,11 +293,9 @@ static bool zygote_start(plugsup_job *job, sup_zygote *z) {
   z->pid = pid;
   z->ctl = sv[0];
   sv[0] = -1;
-  /* Until its hello the zygote runs only our code (it has read nothing
-  ** of the module), so it has as long as the module's load to get there:
-  ** a start-up slowed by a loaded machine is not a broken zygote. */
-  if ((z->pidfd = pidfd_open(pid, 0)) < 0 || !await_hello(z, ready_ms(job)) ||
-      !await_ready(z, ready_ms(job)))
+  if ((z->pidfd = pidfd_open(pid, 0)) < 0 ||
+      !await_hello(z, within_deadline(job, ZYGOTE_HELLO_MS)) ||
+      !await_ready(z, within_deadline(job, ZYGOTE_READY_MS)))
     goto fail;
   close(sv[1]);
   close(module);
@@ -384,6 +387,11 @@ static sup_zygote *find_or_add(plugsup_supervisor *s, plugsup_plugin *p) {
   return z;
 }
 
+bool sup_zygote_up(plugsup_supervisor *s, const plugsup_plugin *p) {
+  const sup_zygote *z = find(s, p);
+  return z != NULL && z->pid != 0 && !z->exec_only;
+}
+
 /* A zygote whose plugin nobody else holds can serve no run again (a run
 ** needs the plugin): it ends, as if released. */
 static void drop_unused(plugsup_supervisor *s) {
@@ -392,11 +400,12 @@ static void drop_unused(plugsup_supervisor *s) {
       drop(s, i);
 }
 
-bool sup_zygote_fork(plugsup_job *job, const int *run_fds, size_t n_run_fds) {
+bool sup_zygote_fork(plugsup_job *job, const int *run_fds, size_t n_run_fds,
+                     bool may_start) {
   plugsup_supervisor *s = job->sup;
   drop_unused(s);
-  sup_zygote *z = find_or_add(s, job->plugin);
-  if (z == NULL || z->exec_only)
+  sup_zygote *z = may_start ? find_or_add(s, job->plugin) : find(s, job->plugin);
+  if (z == NULL || z->exec_only || (!may_start && z->pid == 0))
     return false;
   z->used = ++s->zygote_clock;
   /* A zygote that died, broke or could not fork is replaced, but a
@@ -417,7 +426,7 @@ bool sup_zygote_fork(plugsup_job *job, const int *run_fds, size_t n_run_fds) {
     /* The kernel said no to a fork (process or memory limits, a pid
     ** namespace whose holder was killed): this run is exec'd, the next
     ** gets a new zygote. */
-    if (out == FORK_REFUSED)
+    if (out == FORK_REFUSED || !may_start)
       break;
   }
   return false;

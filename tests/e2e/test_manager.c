@@ -1023,6 +1023,7 @@ static plugsup_manager *manager_on(const char *worker) {
   plugsup_manager *m = NULL;
   plugsup_manager_config_init(&cfg);
   cfg.supervisor.worker_path = worker;
+  cfg.supervisor.spawn = spawn_for(worker);
   cr_assert_eq(plugsup_manager_new(&cfg, &m), PLUGSUP_OK, "%s",
                plugsup_errmsg());
   return m;
