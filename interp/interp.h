@@ -131,8 +131,9 @@ typedef struct interp_config {
   /* Nonzero: compile every function body at load, as one step, instead of
   ** each on its first call (the default). Loading then takes longer and
   ** holds all the code, but no call can fail for want of memory to
-  ** compile its callee. fuzz_module uses it to compile bodies that no
-  ** export reaches. */
+  ** compile its callee. A zygote uses it (worker/zygote.c), so that its
+  ** children share the code and compile nothing; fuzz_module, to compile
+  ** bodies that no export reaches. */
   int compile_eagerly;
 } interp_config;
 
