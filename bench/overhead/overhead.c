@@ -623,7 +623,9 @@ static bool parse_args(int argc, char **argv, options *o) {
     else if ((o->runs = atoi(argv[i])) < 10)
       return false;
   }
-  return true;
+  /* Said now rather than after minutes of the other parts. */
+  return (o->wasm3 == NULL || access(o->wasm3, X_OK) == 0) &&
+         (o->iwasm == NULL || access(o->iwasm, X_OK) == 0);
 }
 
 int main(int argc, char **argv) {
@@ -631,7 +633,7 @@ int main(int argc, char **argv) {
   plugsup_plugin *trivial;
   if (!parse_args(argc, argv, &o)) {
     fprintf(stderr, "usage: bench_overhead [RUNS>=10] [--wasm3 PATH] "
-                    "[--iwasm PATH]\n");
+                    "[--iwasm PATH]  (each PATH an executable)\n");
     return 2;
   }
   if (plugsup_plugin_load_file(TRIVIAL_WASM, &trivial) != PLUGSUP_OK) {
