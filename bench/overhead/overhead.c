@@ -17,7 +17,8 @@
 **     EXEC and ZYGOTE, each with and without namespaces; then the
 **     zygote's median beside the goal of issue 11 (at most 250 us and
 **     0.6x bare);
-**  3. runs per second with 1, 2 and 8 runs in flight, in each mode;
+**  3. runs per second with 1, 2 and 8 runs in flight, in each mode, the
+**     modes taking turns in batches;
 **  4. the cost of a run by module size: trivial.wasm, and modules the size
 **     of Lua (0.55 MB) and QuickJS (1.04 MB) compiled to wasm, made by
 **     bench/gen_module.py at build time and run as INVOKE run(10, 0)
@@ -63,6 +64,7 @@
 #define WARM_RUNS 10
 #define FIRST_RUNS 10     /* part 4: first runs per cell */
 #define LATER_PER_FIRST 10
+#define RATE_ROUNDS 5     /* part 3: turns the modes take */
 
 /* ---- timing ---- */
 
@@ -455,40 +457,58 @@ static bool drain(plugsup_supervisor *s) {
   return ok;
 }
 
-/* Runs n jobs with 'inflight' workers at most, after one untimed run that
-** starts the zygote; *rate is runs per second. */
-static bool throughput(const mode *m, plugsup_plugin *p, unsigned inflight,
-                       int n, double *rate) {
-  plugsup_supervisor *s = supervisor(m, inflight);
-  run_ctx c = {s, p, NULL};
+/* n runs submitted at once; their wall time is added to *secs. */
+static bool batch(const run_ctx *c, int n, double *secs) {
   plugsup_job *job;
-  bool ok = s != NULL && first_run(m, &c);
+  bool ok = true;
   double t0 = now_us();
   for (int i = 0; i < n && ok; i++)
-    ok = plugsup_submit(s, p, NULL, &job) == PLUGSUP_OK;
-  ok = ok && drain(s);
-  *rate = (double)n / ((now_us() - t0) / 1e6);
+    ok = plugsup_submit(c->sup, c->plugin, NULL, &job) == PLUGSUP_OK;
   if (!ok)
-    fprintf(stderr, "bench_overhead: throughput, %s: %s\n", m->name,
-            plugsup_errmsg());
-  plugsup_supervisor_free(s);
+    fprintf(stderr, "bench_overhead: %s\n", plugsup_errmsg());
+  ok = drain(c->sup) && ok;
+  *secs += (now_us() - t0) / 1e6;
+  return ok;
+}
+
+/* Runs per second of every mode with 'inflight' runs at most in flight,
+** after one untimed run each (which starts the zygote). The modes take
+** turns in RATE_ROUNDS batches, so that a change of load in between falls
+** on all of them. */
+static bool rate_row(plugsup_plugin *p, unsigned inflight, int n,
+                     double rate[N_MODES]) {
+  run_ctx c[N_MODES] = {{0}};
+  double secs[N_MODES] = {0};
+  int per = n / RATE_ROUNDS;
+  bool ok = true;
+  for (size_t j = 0; j < N_MODES && ok; j++) {
+    c[j] = (run_ctx){supervisor(&modes[j], inflight), p, NULL};
+    ok = c[j].sup != NULL && first_run(&modes[j], &c[j]);
+  }
+  for (int r = 0; r < RATE_ROUNDS && ok; r++)
+    for (size_t j = 0; j < N_MODES && ok; j++)
+      ok = batch(&c[j], per, &secs[j]);
+  for (size_t j = 0; j < N_MODES; j++) {
+    rate[j] = per * RATE_ROUNDS / secs[j];
+    plugsup_supervisor_free(c[j].sup);
+  }
   return ok;
 }
 
 static bool rates(plugsup_plugin *trivial, int n) {
   static const unsigned inflight[] = {1, 2, 8};
-  printf("3. runs per second, %d runs each", n);
+  printf("3. runs per second, %d runs each in %d turns", n - n % RATE_ROUNDS,
+         RATE_ROUNDS);
   for (size_t j = 0; j < N_MODES; j++)
     printf(" | %s", modes[j].name);
   printf("\n");
   for (size_t i = 0; i < 3; i++) {
+    double rate[N_MODES];
+    if (!rate_row(trivial, inflight[i], n, rate))
+      return false;
     printf("  %u in flight:", inflight[i]);
-    for (size_t j = 0; j < N_MODES; j++) {
-      double r;
-      if (!throughput(&modes[j], trivial, inflight[i], n, &r))
-        return false;
-      printf(" %9.0f", r);
-    }
+    for (size_t j = 0; j < N_MODES; j++)
+      printf(" %9.0f", rate[j]);
     printf("\n");
   }
   return true;
