@@ -297,6 +297,18 @@ void sup_close_fds(plugsup_job *job);
 /* Unmaps the buffer shared with the job's worker. */
 void sup_unmap_shared(plugsup_job *job);
 
+/* The arguments a worker and a zygote both take from the supervisor's
+** config (--no-namespaces, --uid, --gid), appended to argv at n, their
+** texts in ids; returns the new n. */
+typedef struct sup_id_args {
+  char uid[16], gid[16];
+} sup_id_args;
+size_t sup_config_args(const plugsup_supervisor *s, sup_id_args *ids,
+                       char **argv, size_t n);
+/* RLIMIT_CPU of a run: a backstop a second beyond the wall-clock
+** deadline, which normally fires first. */
+uint64_t sup_cpu_seconds(uint64_t wall_ms);
+
 /* posix_spawn of path with fds[i] dup'd to targets[i] (the sources must
 ** lie above every target), an empty environment, an empty signal mask and
 ** default dispositions; 0 or an errno value. */

@@ -158,7 +158,7 @@ static int spawn_process(pid_t *pid, const char *path, const pipes *p,
 
 /* RLIMIT_CPU is only a backstop behind the wall-clock deadline: set it a
 ** second beyond, so the deadline normally fires first. */
-static uint64_t cpu_seconds(uint64_t wall_ms) { return wall_ms / 1000 + 2; }
+uint64_t sup_cpu_seconds(uint64_t wall_ms) { return wall_ms / 1000 + 2; }
 
 const char *sup_sigchld_problem(void) {
   struct sigaction sa;
@@ -172,31 +172,38 @@ const char *sup_sigchld_problem(void) {
 }
 
 typedef struct worker_argv {
-  char mem[24], cpu[24], uid[16], gid[16];
+  char mem[24], cpu[24];
+  sup_id_args ids;
   char *argv[12];
 } worker_argv;
+
+size_t sup_config_args(const plugsup_supervisor *s, sup_id_args *ids,
+                       char **argv, size_t n) {
+  if (s->no_namespaces)
+    argv[n++] = PLUGSUP_WORKER_ARG_NO_NAMESPACES;
+  if (s->drop_ids) {
+    snprintf(ids->uid, sizeof ids->uid, "%u", s->worker_uid);
+    snprintf(ids->gid, sizeof ids->gid, "%u", s->worker_gid);
+    argv[n++] = PLUGSUP_WORKER_ARG_UID;
+    argv[n++] = ids->uid;
+    argv[n++] = PLUGSUP_WORKER_ARG_GID;
+    argv[n++] = ids->gid;
+  }
+  return n;
+}
 
 static void build_argv(const plugsup_job *job, worker_argv *a) {
   const plugsup_supervisor *s = job->sup;
   size_t n = 0;
   snprintf(a->mem, sizeof a->mem, "%" PRIu64, job->req.limits.memory_bytes);
   snprintf(a->cpu, sizeof a->cpu, "%" PRIu64,
-           cpu_seconds(job->req.limits.wall_ms));
+           sup_cpu_seconds(job->req.limits.wall_ms));
   a->argv[n++] = s->worker_path;
   a->argv[n++] = PLUGSUP_WORKER_ARG_MEMORY;
   a->argv[n++] = a->mem;
   a->argv[n++] = PLUGSUP_WORKER_ARG_CPU;
   a->argv[n++] = a->cpu;
-  if (s->no_namespaces)
-    a->argv[n++] = PLUGSUP_WORKER_ARG_NO_NAMESPACES;
-  if (s->drop_ids) {
-    snprintf(a->uid, sizeof a->uid, "%u", s->worker_uid);
-    snprintf(a->gid, sizeof a->gid, "%u", s->worker_gid);
-    a->argv[n++] = PLUGSUP_WORKER_ARG_UID;
-    a->argv[n++] = a->uid;
-    a->argv[n++] = PLUGSUP_WORKER_ARG_GID;
-    a->argv[n++] = a->gid;
-  }
+  n = sup_config_args(s, &a->ids, a->argv, n);
   a->argv[n] = NULL;
 }
 

@@ -161,7 +161,8 @@ fail:
 }
 
 typedef struct zygote_argv {
-  char procs[16], mem[24], uid[16], gid[16];
+  char procs[16], mem[24];
+  sup_id_args ids;
   char *argv[12];
 } zygote_argv;
 
@@ -176,16 +177,7 @@ static void build_argv(const plugsup_supervisor *s, zygote_argv *a) {
   a->argv[n++] = a->procs;
   a->argv[n++] = PLUGSUP_WORKER_ARG_MEMORY;
   a->argv[n++] = a->mem;
-  if (s->no_namespaces)
-    a->argv[n++] = PLUGSUP_WORKER_ARG_NO_NAMESPACES;
-  if (s->drop_ids) {
-    snprintf(a->uid, sizeof a->uid, "%u", s->worker_uid);
-    snprintf(a->gid, sizeof a->gid, "%u", s->worker_gid);
-    a->argv[n++] = PLUGSUP_WORKER_ARG_UID;
-    a->argv[n++] = a->uid;
-    a->argv[n++] = PLUGSUP_WORKER_ARG_GID;
-    a->argv[n++] = a->gid;
-  }
+  n = sup_config_args(s, &a->ids, a->argv, n);
   a->argv[n] = NULL;
 }
 
@@ -313,8 +305,6 @@ fail:
 
 /* ---- forking ---- */
 
-static uint64_t cpu_seconds(uint64_t wall_ms) { return wall_ms / 1000 + 2; }
-
 typedef enum fork_outcome { FORKED, ZYGOTE_BROKEN, FORK_REFUSED } fork_outcome;
 
 static fork_outcome ask_fork(plugsup_job *job, sup_zygote *z,
@@ -327,7 +317,7 @@ static fork_outcome ask_fork(plugsup_job *job, sup_zygote *z,
 
   f.id = ++z->next_id;
   f.memory_bytes = job->req.limits.memory_bytes;
-  f.cpu_seconds = cpu_seconds(job->req.limits.wall_ms);
+  f.cpu_seconds = sup_cpu_seconds(job->req.limits.wall_ms);
   env.msg_case = PLUGSUP__ENVELOPE__MSG_ZYGOTE_FORK;
   env.zygote_fork = &f;
   if (ctl_send(z->ctl, &env, run_fds, n_run_fds) != FRAME_OK ||
