@@ -131,9 +131,9 @@ typedef struct interp_config {
   /* Nonzero: compile every function body at load, as one step, instead of
   ** each on its first call (the default). Loading then takes longer and
   ** holds all the code, but no call can fail for want of memory to
-  ** compile its callee. A zygote uses it (worker/zygote.c), so that its
-  ** children share the code and compile nothing; fuzz_module, to compile
-  ** bodies that no export reaches. */
+  ** compile its callee. fuzz_module uses it to compile bodies that no
+  ** export reaches (a zygote compiles ahead between forks instead:
+  ** interp_module_compile_some). */
   int compile_eagerly;
 } interp_config;
 
@@ -218,6 +218,14 @@ typedef struct interp_export_desc {
 interp_status interp_module_load(interp_store *store, const uint8_t *bytes,
                                  size_t len, interp_module **out,
                                  interp_error *err);
+
+/* Compile up to max bodies not compiled yet, in order, each as its first
+** call would: for a host that has time to spare now (a zygote between
+** forks) and calls to serve later. *left says how many remain to look
+** at; a body that cannot be compiled (INTERP_NOMEM, err says which) is
+** passed over, and its first call tries again. */
+interp_status interp_module_compile_some(interp_module *module, uint32_t max,
+                                         uint32_t *left, interp_error *err);
 
 /* The payload of the first custom section named name (name_len bytes),
 ** pointing into the module (valid while the store lives): INTERP_OK, or

@@ -125,6 +125,8 @@ struct interp_module {
   /* Whole index spaces, imports first. */
   uint32_t *func_types;    uint32_t nfuncs;   /* type index per function */
   uint32_t nimported_funcs;
+  uint32_t compile_next;   /* interp_module_compile_some: bodies before
+                              this one are compiled or were tried */
   mod_func *funcs;         /* nfuncs - nimported_funcs defined bodies */
   mod_tabletype *tables;   uint32_t ntables;  uint32_t nimported_tables;
   mod_limits *memories;    uint32_t nmemories; uint32_t nimported_memories;

@@ -246,6 +246,21 @@ static interp_status back_end(interp_store *s, module_rec *rec,
   return INTERP_OK;
 }
 
+interp_status interp_module_compile_some(interp_module *m, uint32_t max,
+                                         uint32_t *left, interp_error *err) {
+  uint32_t n = m->nfuncs - m->nimported_funcs;
+  interp_status st = INTERP_OK;
+  while (m->compile_next < n && max > 0 && st == INTERP_OK) {
+    if (m->funcs[m->compile_next].compiled == NULL) {
+      st = compile_func(m, m->compile_next, err);
+      max--;
+    }
+    m->compile_next++;
+  }
+  *left = n - m->compile_next;
+  return st;
+}
+
 interp_status rt_func_compile(interp_func *f, interp_error *err) {
   interp_module *m = &module_rec_of(f->inst->mod)->m;
   mod_func *body = &m->funcs[f->body];

@@ -522,6 +522,35 @@ Test(exec_lazy, instances_of_one_module_share_its_compiled_code) {
   interp_store_free(s);
 }
 
+/* A host with time to spare compiles ahead, a few bodies at a time, in
+** order; a body already compiled by a call is passed over, and calls
+** after find the code there. */
+Test(exec_lazy, compile_some_compiles_ahead_in_slices) {
+  interp_store *s = store((interp_config){0});
+  interp_module *m = load(s, "exec_lazy_compile");
+  interp_instance *in = NULL;
+  interp_error err;
+  uint32_t left = 99;
+  cr_assert_eq(interp_instantiate(s, m, NULL, NULL, &in, &err), INTERP_OK);
+  cr_assert_eq(call0(s, in, "small"), 1);
+  uint64_t before = live_bytes(s);
+  cr_assert_eq(interp_module_compile_some(m, 1, &left, &err), INTERP_OK);
+  cr_assert_eq(left, 2u, "small was compiled already, big is now");
+  uint64_t ahead = live_bytes(s);
+  cr_assert_gt(ahead, before + 4096, "big's code is not there");
+  cr_assert_eq(interp_module_compile_some(m, 100, &left, &err), INTERP_OK);
+  cr_assert_eq(left, 0u);
+  /* The first call two deep grows the frame stack; after it, nothing
+  ** grows: indirect_big was compiled ahead, like calls_big. */
+  cr_assert_eq(call0(s, in, "calls_big"), 288896);
+  uint64_t all = live_bytes(s);
+  cr_assert_eq(call0(s, in, "indirect_big"), 288896);
+  cr_assert_eq(live_bytes(s), all, "a call compiled again");
+  cr_assert_eq(interp_module_compile_some(m, 100, &left, &err), INTERP_OK);
+  cr_assert_eq(left, 0u);
+  interp_store_free(s);
+}
+
 Test(exec_lazy, a_bad_body_is_refused_at_load_though_never_called) {
   /* () -> i32 whose body is a bare 'end': no value to return */
   static const uint8_t bad[] = {0, 'a', 's', 'm', 1, 0, 0, 0,
