@@ -153,7 +153,8 @@ typedef struct plugsup_limits {
 /* How a run's worker process starts.
 ** ZYGOTE: a zygote per plugin (started by exec on the plugin's first run,
 ** kept until plugsup_supervisor_release or _free) has entered the
-** sandbox, decoded, validated and compiled the module once, and forks a
+** sandbox, decoded and validated the module once (and compiles its bodies
+** while it waits between runs, so they are compiled once), and forks a
 ** fresh child per run, which closes all but its own pipes and takes the
 ** run's limits and a filter narrower than the zygote's (docs/SECURITY.md).
 ** The child is the supervisor's own child, waited for by pidfd like an

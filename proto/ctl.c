@@ -80,8 +80,8 @@ static void close_all(int *fds, size_t n) {
     close(fds[i]);
 }
 
-frame_status ctl_recv(int sock, Plugsup__Envelope **out, int *fds,
-                      size_t max_fds, size_t *nfds) {
+static frame_status recv_flags(int sock, Plugsup__Envelope **out, int *fds,
+                               size_t max_fds, size_t *nfds, int flags) {
   uint8_t buf[CTL_DATAGRAM_MAX];
   union {
     char bytes[CMSG_SPACE(CTL_FDS_MAX * sizeof(int))];
@@ -102,10 +102,11 @@ frame_status ctl_recv(int sock, Plugsup__Envelope **out, int *fds,
   msg.msg_iovlen = 1;
   msg.msg_control = control.bytes;
   msg.msg_controllen = sizeof control.bytes;
-  while ((n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+  while ((n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | flags)) < 0 &&
+         errno == EINTR)
     ;
   if (n < 0)
-    return FRAME_IO;
+    return errno == EAGAIN || errno == EWOULDBLOCK ? FRAME_AGAIN : FRAME_IO;
   all = take_fds(&msg, fds, max_fds, nfds);
   if (n == 0 && all == 0)
     return FRAME_EOF;
@@ -119,6 +120,16 @@ frame_status ctl_recv(int sock, Plugsup__Envelope **out, int *fds,
     *nfds = 0;
   }
   return st;
+}
+
+frame_status ctl_recv(int sock, Plugsup__Envelope **out, int *fds,
+                      size_t max_fds, size_t *nfds) {
+  return recv_flags(sock, out, fds, max_fds, nfds, 0);
+}
+
+frame_status ctl_recv_now(int sock, Plugsup__Envelope **out, int *fds,
+                          size_t max_fds, size_t *nfds) {
+  return recv_flags(sock, out, fds, max_fds, nfds, MSG_DONTWAIT);
 }
 
 const char *ctl_check_hello(const Plugsup__Envelope *env, size_t nfds) {

@@ -28,6 +28,10 @@ frame_status ctl_send(int sock, const Plugsup__Envelope *env, const int *fds,
 frame_status ctl_recv(int sock, Plugsup__Envelope **out, int *fds,
                       size_t max_fds, size_t *nfds);
 
+/* As ctl_recv, but FRAME_AGAIN at once when no datagram is waiting. */
+frame_status ctl_recv_now(int sock, Plugsup__Envelope **out, int *fds,
+                          size_t max_fds, size_t *nfds);
+
 /* The checks every ctl message gets on top of decoding: NULL, or what is
 ** wrong with it (a Forked that answers another fork, a message with the
 ** wrong number of descriptors). 'id' is the fork asked. */

@@ -50,7 +50,7 @@
 #define ZYGOTE_FORK_MS 1000
 /* How long it may take to say hello (only our code runs before: a slow
 ** start on a loaded machine, or a worker binary that is no zygote) and to
-** get ready (loading and compiling the module, about 40 ms per MB of
+** get ready (decoding and validating the module, about 17 ms per MB of
 ** code); each capped by the first run's deadline, which the run may
 ** still need when it falls back to exec. */
 #define ZYGOTE_HELLO_MS 2000

@@ -3,9 +3,10 @@
 **
 ** Started by exec like any worker (frame.h says how), it enters the
 ** sandbox once, with a filter wider than a run's by what forking and
-** receiving a run's descriptors need (seccomp.c), decodes, validates and
-** compiles the module once, says ZygoteReady, and then forks one child
-** per ZygoteFork on its control socket. Each child:
+** receiving a run's descriptors need (seccomp.c), decodes and validates
+** the module once, says ZygoteReady, and then forks one child per
+** ZygoteFork on its control socket, compiling the module's bodies while
+** it waits for them. Each child:
 **   moves the run's two pipe ends to fds 3 and 4 and closes every other
 **   descriptor (the control socket included), maps the shared buffer if
 **   one came, takes the run's rlimits, dies with the supervisor, stacks
@@ -42,7 +43,21 @@ typedef struct zygote {
   seccomp_program run_filter;
   pid_t parent;            /* what a child's getppid() must say */
   worker_hook hook;
+  uint32_t uncompiled;     /* bodies compile_some has still to look at */
 } zygote;
+
+/* A slice of the compiling: small enough that a fork asked meanwhile
+** waits a millisecond or so (a body is about 600 bytes of code, compiled
+** in a few microseconds). */
+#define COMPILE_SLICE 64u
+
+static void compile_some(zygote *z) {
+  interp_error err;
+  /* A body that cannot be compiled now is tried again at its first call,
+  ** in the child, which says why if it fails there too. */
+  (void)interp_module_compile_some(z->module, COMPILE_SLICE, &z->uncompiled,
+                                   &err);
+}
 
 /* Before the sandbox, while mmap of a descriptor is still everyday. */
 static int map_module(zygote *z) {
@@ -60,12 +75,13 @@ static int map_module(zygote *z) {
   return 0;
 }
 
-/* Every body compiled now, once, so no child compiles one again. The
-** store has no budget of its own: the zygote's RLIMIT_AS bounds it. */
+/* Decoded and validated now; bodies are compiled between forks
+** (compile_some), so the first run waits for no more than an exec'd
+** worker's load, and later runs find the code compiled. The store has no
+** budget of its own: the zygote's RLIMIT_AS bounds it. */
 static const char *load_module(zygote *z, interp_error *err) {
   interp_config cfg;
   memset(&cfg, 0, sizeof cfg);
-  cfg.compile_eagerly = 1;
   if (interp_store_new(&cfg, &z->store) != INTERP_OK)
     return "out of memory";
   if (interp_module_load(z->store, z->bytes, z->len, &z->module, err) !=
@@ -184,6 +200,21 @@ static void close_fds(const int *fds, size_t n) {
     close(fds[i]);
 }
 
+/* The next message: at once while bodies are left to compile (a slice of
+** them is compiled when none is waiting), else when it comes. */
+static frame_status next_message(zygote *z, Plugsup__Envelope **env, int *fds,
+                                 size_t *nfds) {
+  for (;;) {
+    if (z->uncompiled == 0)
+      return ctl_recv(PLUGSUP_ZYGOTE_CONTROL_FD, env, fds, CTL_FDS_MAX, nfds);
+    frame_status st = ctl_recv_now(PLUGSUP_ZYGOTE_CONTROL_FD, env, fds,
+                                   CTL_FDS_MAX, nfds);
+    if (st != FRAME_AGAIN)
+      return st;
+    compile_some(z);
+  }
+}
+
 /* One ZygoteFork: 0 to go on, or the zygote's exit status. In the child,
 ** never returns. */
 static int fork_one(zygote *z) {
@@ -191,8 +222,7 @@ static int fork_one(zygote *z) {
   int fds[CTL_FDS_MAX], pidfd = -1;
   size_t nfds;
   pid_t pid;
-  frame_status st = ctl_recv(PLUGSUP_ZYGOTE_CONTROL_FD, &env, fds, CTL_FDS_MAX,
-                             &nfds);
+  frame_status st = next_message(z, &env, fds, &nfds);
 
   if (st == FRAME_EOF)
     return -1;
@@ -240,6 +270,7 @@ int zygote_main(const worker_options *opt, worker_hook hook) {
     return PLUGSUP_WORKER_EXIT_REPLY_IO;
   if (problem != NULL)
     return PLUGSUP_WORKER_EXIT_OK;
+  z.uncompiled = UINT32_MAX;
   while ((status = fork_one(&z)) == 0)
     ;
   return status < 0 ? PLUGSUP_WORKER_EXIT_OK : status;
