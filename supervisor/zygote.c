@@ -236,9 +236,10 @@ static bool await_hello(sup_zygote *z, int ms) {
     close_fds(fds, nfds);
   } else if (nfds == 0) {
     ok = true;
-  } else if (!is_our_child(fds[0]) ||
-             (z->pidns = malloc(sizeof *z->pidns)) == NULL) {
+  } else if (!is_our_child(fds[0])) {
     close(fds[0]);
+  } else if ((z->pidns = malloc(sizeof *z->pidns)) == NULL) {
+    kill_and_wait(fds[0]); /* ours: no holder left unreaped */
   } else {
     *z->pidns = (sup_pidns){fds[0], 1};
     ok = true;

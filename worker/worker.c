@@ -331,13 +331,14 @@ int worker_serve(worker_ctx *w, const sandbox_state *sb, worker_hook hook) {
 /* The supervisor's shared buffer (fd 5), mapped while the worker may
 ** still map descriptors: the sandbox then closes the fd and the mapping
 ** stays. Not there, or not the size agreed: file bytes come in frames. */
-void worker_map_shared(worker_ctx *w, int fd) {
+static void map_shared(worker_ctx *w) {
   struct stat st;
   void *m;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+  if (fstat(PLUGSUP_WORKER_SHARED_FD, &st) != 0 || !S_ISREG(st.st_mode) ||
       st.st_size != HOSTCALL_IO_MAX)
     return;
-  m = mmap(NULL, HOSTCALL_IO_MAX, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  m = mmap(NULL, HOSTCALL_IO_MAX, PROT_READ | PROT_WRITE, MAP_SHARED,
+           PLUGSUP_WORKER_SHARED_FD, 0);
   if (m == MAP_FAILED)
     return;
   w->shared = m;
@@ -360,7 +361,7 @@ int worker_main(int argc, char **argv, worker_hook hook) {
   if (opt.zygote)
     return zygote_main(&opt, hook);
   memset(&w, 0, sizeof w);
-  worker_map_shared(&w, PLUGSUP_WORKER_SHARED_FD);
+  map_shared(&w);
   if ((status = sandbox_enter(&opt, &sb)) != 0)
     return status;
   w.reply_fd = PLUGSUP_WORKER_REPLY_FD;

@@ -100,9 +100,6 @@ int worker_serve(worker_ctx *w, const sandbox_state *sb, worker_hook hook);
 ** exit status. */
 int zygote_main(const worker_options *opt, worker_hook hook);
 
-/* Map the supervisor's shared buffer from fd (worker.c). */
-void worker_map_shared(worker_ctx *w, int fd);
-
 /* run.c: carry out one Run into *res (initialised by the caller). */
 void worker_run(worker_ctx *w, const Plugsup__Run *run, Plugsup__Result *res);
 /* Free what worker_run (or a hook) put in *res: every string and array

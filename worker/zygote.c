@@ -138,6 +138,9 @@ static int take_run_fds(worker_ctx *w, const int *fds, size_t nfds) {
   if (dup2(high[0], PLUGSUP_WORKER_REQUEST_FD) < 0 ||
       dup2(high[1], PLUGSUP_WORKER_REPLY_FD) < 0)
     return -1;
+  /* Mapped without fstat's size check: the zygote's filter has no fstat
+  ** (newfstatat would stat paths), and the supervisor made it sealed at
+  ** HOSTCALL_IO_MAX. */
   if (nfds == 3) {
     void *m = mmap(NULL, HOSTCALL_IO_MAX, PROT_READ | PROT_WRITE, MAP_SHARED,
                    high[2], 0);

@@ -417,6 +417,35 @@ Test(api, errors_have_messages) {
                    "32-bit memory can use");
 }
 
+/* How workers start: the config's choice, else $PLUGSUP_SPAWN, which
+** must name one of the two ways. */
+Test(api, a_bad_spawn_choice_is_refused_with_its_reason) {
+  plugsup_config cfg;
+  plugsup_supervisor *s = (void *)1;
+  plugsup_config_init(&cfg);
+  cfg.worker_path = FAKE("ok");
+  cfg.spawn = (plugsup_spawn)7;
+  cr_assert_eq(plugsup_supervisor_new(&cfg, &s), PLUGSUP_EINVAL);
+  cr_assert_null(s);
+  cr_assert_str_eq(plugsup_errmsg(), "plugsup_config.spawn is 7, not a "
+                   "plugsup_spawn");
+  cfg.spawn = PLUGSUP_SPAWN_DEFAULT;
+  setenv("PLUGSUP_SPAWN", "fork", 1);
+  cr_assert_eq(plugsup_supervisor_new(&cfg, &s), PLUGSUP_EINVAL);
+  cr_assert_str_eq(plugsup_errmsg(), "PLUGSUP_SPAWN is 'fork': expected "
+                   "'zygote' or 'exec'");
+  setenv("PLUGSUP_SPAWN", "exec", 1);
+  cr_assert_eq(plugsup_supervisor_new(&cfg, &s), PLUGSUP_OK);
+  cr_assert_eq(plugsup_supervisor_spawn(s), PLUGSUP_SPAWN_EXEC);
+  plugsup_supervisor_free(s);
+  cfg.spawn = PLUGSUP_SPAWN_ZYGOTE; /* the config wins over the variable */
+  cr_assert_eq(plugsup_supervisor_new(&cfg, &s), PLUGSUP_OK);
+  cr_assert_eq(plugsup_supervisor_spawn(s), PLUGSUP_SPAWN_ZYGOTE);
+  plugsup_supervisor_free(s);
+  cr_assert_str_eq(plugsup_spawn_name(PLUGSUP_SPAWN_EXEC), "exec");
+  cr_assert_str_eq(plugsup_spawn_name((plugsup_spawn)7), "unknown");
+}
+
 Test(api, bad_run_options_are_refused) {
   plugsup_supervisor *s = sup_on(FAKE("ok"), 1, 1000);
   plugsup_plugin *p = plugin_bytes("fake");

@@ -112,6 +112,44 @@ Test(budget_tables, instantiation_that_needs_more_than_the_budget_is_nomem) {
   interp_store_free(s);
 }
 
+/* ---- a store re-limited for a run (interp_store_relimit) ---- */
+
+/* A zygote loads a module into a store with no budget, and each child
+** gives that store its run's limits: the module is not charged, the
+** budget and its message count from then, and only a store that holds
+** nothing but modules may be re-limited. */
+Test(budget_relimit, a_relimited_store_charges_only_what_comes_after) {
+  interp_store *s = store((interp_config){0});
+  interp_module *m = load(s, "budget_big_tables");
+  interp_config run = {.max_bytes = 64 * MIB, .fuel = 1000};
+  interp_stats st0;
+  interp_store_stats(s, &st0);
+  uint64_t held = st0.bytes_allocated;
+  interp_instance *in = NULL;
+  interp_error err;
+  cr_assert_gt(held, 0u);
+  cr_assert_eq(interp_store_relimit(s, &run), INTERP_OK);
+  cr_assert_eq(peak(s), held, "the peak counts from what is held now");
+  cr_assert_eq(interp_store_fuel_left(s), 1000u);
+  interp_status st = instantiate(s, m, &in, &err);
+  cr_assert_eq(st, INTERP_NOMEM, "%s", interp_status_name(st));
+  cr_assert_str_eq(err.message,
+                   "out of memory instantiating: over the limit of 67108864 "
+                   "bytes");
+  cr_assert_leq(peak(s), held + 64 * MIB);
+  interp_store_free(s);
+}
+
+Test(budget_relimit, a_store_with_an_instance_cannot_be_relimited) {
+  interp_store *s = store((interp_config){0});
+  interp_instance *in = instance(s, "exec_lazy_compile");
+  interp_config run = {.max_bytes = 64 * MIB};
+  cr_assert_not_null(in);
+  cr_assert_eq(interp_store_relimit(s, &run), INTERP_BAD_ARGS);
+  cr_assert_eq(interp_store_relimit(NULL, &run), INTERP_BAD_ARGS);
+  interp_store_free(s);
+}
+
 /* ---- globals ---- */
 
 Test(budget_globals, globals_count_and_the_budget_is_exact) {
