@@ -28,12 +28,18 @@
 #define NET_DNS_RECORDS_MAX 256u
 /* An SMTP banner is kept up to this many bytes. */
 #define NET_BANNER_MAX 4096u
+/* HTTP: a response body is kept up to this many bytes (body_truncated
+** beyond), at most this many headers each way, and redirects. */
+#define NET_HTTP_BODY_MAX (256u << 10)
+#define NET_HTTP_HEADERS_MAX 128u
+#define NET_HTTP_REDIRECTS_MAX 10u
 
-#define NET_KIND_LIST(X) \
-  X(NET_DNS, "dns_lookup")  \
-  X(NET_TCP, "tcp_connect") \
-  X(NET_SMTP, "smtp_connect") \
-  X(NET_EXEC, "exec_command")
+#define NET_KIND_LIST(X)      \
+  X(NET_DNS, "dns_lookup")     \
+  X(NET_TCP, "tcp_connect")    \
+  X(NET_SMTP, "smtp_connect")  \
+  X(NET_EXEC, "exec_command")  \
+  X(NET_HTTP, "http_request")
 
 typedef enum net_kind {
 #define NET_X_(k, name) k,
@@ -90,6 +96,31 @@ typedef struct net_exec_req {
   size_t nenv;
 } net_exec_req;
 
+typedef struct net_header {
+  char *name, *value;
+} net_header;
+
+typedef struct net_http_req {
+  const char *method;      /* "GET", "POST", ... */
+  const char *url;         /* http:// or https:// */
+  const net_header *headers;
+  size_t nheaders;
+  const uint8_t *body;
+  size_t body_len;
+} net_http_req;
+
+/* One connection decision an operation made on its own (HTTP's helper
+** process decides each address and redirect by the grants it was given),
+** for the owner's audit. */
+typedef struct net_decision {
+  char *host;              /* as named (request or redirect) */
+  char address[64];        /* "" when refused before any lookup */
+  unsigned port;
+  bool granted;
+  char *capability;        /* the grant used, or the one missing */
+  char *reason;            /* why refused, or NULL */
+} net_decision;
+
 typedef struct net_mx {
   char *host;
   uint16_t pref;
@@ -123,6 +154,16 @@ typedef struct net_result {
   int64_t tls_cert_not_after; /* seconds since the epoch; INT64_MIN: none */
   char *banner;            /* SMTP: the greeting's text, or NULL */
 
+  /* HTTP */
+  int status_code;
+  net_header *headers;     /* of the final response */
+  size_t nheaders;
+  uint8_t *body;
+  size_t body_len;
+  bool body_truncated;
+  net_decision *decisions;
+  size_t ndecisions;
+
   /* EXEC */
   uint8_t *out, *err;
   size_t out_len, err_len;
@@ -147,6 +188,16 @@ net_op *net_smtp_start(const net_tcp_req *r, const net_check *check,
 ** descriptor of the supervisor's but its stdout and stderr pipes. Past
 ** the deadline, or when freed, the whole group is killed and reaped. */
 net_op *net_exec_start(const net_exec_req *r, uint64_t deadline_ns);
+
+/* The request goes to a helper process (plugsup-http beside the worker,
+** found from worker_path) with the run's grants (policy lines, every one
+** that policy_describe gives): it decides each address and redirect by
+** them, as policy_may_connect_name and _addr say, and follows at most
+** NET_HTTP_REDIRECTS_MAX redirects. https_only refuses http:// at every
+** hop. */
+net_op *net_http_start(const net_http_req *r, const char *worker_path,
+                       const char *grants, bool https_only,
+                       uint64_t deadline_ns);
 
 /* The descriptors to poll now (at most max), and when to step it even if
 ** none is ready (UINT64_MAX: only when one is). */
@@ -186,6 +237,9 @@ void net_op_init(net_op *op, const net_op_vt *vt, net_kind kind,
                  uint64_t deadline_ns);
 /* Marks op done now (duration_ms set). */
 void net_op_finish(net_op *op);
+/* addr's address as text ("1.2.3.4", "::1"), no port; "?" for another
+** family. */
+void net_addr_text(const struct sockaddr *addr, char *buf, size_t len);
 /* The monotonic clock in nanoseconds (same as sup_now_ns). */
 uint64_t net_now_ns(void);
 
