@@ -136,11 +136,14 @@ static void record_status(exec_op *x, const siginfo_t *si) {
 
 /* Kills the group, then reaps its leader through the pidfd. waitid does
 ** not wait long: the leader has exited (the pidfd said so) or has just
-** been sent SIGKILL, which no process can ignore. */
+** been sent SIGKILL, which no process can ignore. The leader is also
+** signalled through its pidfd, so that waitid returns even if the group
+** kill missed it. */
 static void kill_and_reap(exec_op *x) {
   siginfo_t si;
   int rc;
   kill(-x->pid, SIGKILL);
+  pidfd_send_signal(x->pidfd, SIGKILL, NULL, 0);
   memset(&si, 0, sizeof si);
   while ((rc = waitid(P_PIDFD, (id_t)x->pidfd, &si, WEXITED)) < 0 &&
          errno == EINTR)
@@ -178,7 +181,7 @@ static void time_out(exec_op *x) {
   end(x);
   net_error_set(&res->error, "timeout", "ETIMEDOUT",
                 "%s timed out after %" PRIu64 " ms", x->path,
-                allowed / 1000000u);
+                (allowed + 500000u) / 1000000u);
   res->is_timeout = res->error.is_timeout = true;
 }
 
