@@ -42,6 +42,10 @@
 /* Reads per pipe per step, so that a flooding program cannot keep the
 ** loop on its operation; poll reports the rest at once. */
 #define EXEC_READS_PER_STEP 32
+/* Reads per pipe once the group is killed: enough for the fullest pipe
+** (1 MiB at most, pipe-max-size) even while the buffer still grows, and
+** still bounded, since a process that escaped the group may be writing. */
+#define EXEC_READS_AT_END 256
 /* Output beyond NET_EXEC_OUTPUT_MAX is read into this and dropped. */
 #define EXEC_DISCARD_BYTES 16384u
 
@@ -118,8 +122,8 @@ static bool read_once(exec_stream *s) {
   return true;
 }
 
-static void drain(exec_stream *s) {
-  for (int i = 0; i < EXEC_READS_PER_STEP && s->fd >= 0 && read_once(s); i++)
+static void drain(exec_stream *s, int reads) {
+  for (int i = 0; i < reads && s->fd >= 0 && read_once(s); i++)
     ;
 }
 
@@ -167,8 +171,8 @@ static void close_all(exec_op *x) {
 static void end(exec_op *x) {
   if (x->pid > 0)
     kill_and_reap(x);
-  drain(&x->out);
-  drain(&x->err);
+  drain(&x->out, EXEC_READS_AT_END);
+  drain(&x->err, EXEC_READS_AT_END);
   close_all(x);
   net_op_finish(&x->op);
 }
@@ -207,9 +211,9 @@ static void exec_step(net_op *op, const struct pollfd *fds, size_t n,
     if (!fds[i].revents || fds[i].fd < 0)
       continue;
     if (fds[i].fd == x->out.fd)
-      drain(&x->out);
+      drain(&x->out, EXEC_READS_PER_STEP);
     else if (fds[i].fd == x->err.fd)
-      drain(&x->err);
+      drain(&x->err, EXEC_READS_PER_STEP);
     else if (fds[i].fd == x->pidfd && (fds[i].revents & POLLIN))
       exited = true;
   }
@@ -332,6 +336,18 @@ fail:
   net_op_finish(&x->op);
 }
 
+/* The broker resolves both: a relative one would be resolved against
+** the embedding program's working directory, which nobody granted. */
+static bool absolute(exec_op *x, const net_exec_req *r) {
+  const char *bad = r->path[0] != '/'             ? r->path
+                    : r->dir && r->dir[0] != '/' ? r->dir
+                                                 : NULL;
+  if (bad)
+    net_error_set(&x->op.result.error, "validation", NULL,
+                  "%s: not an absolute path", bad);
+  return !bad;
+}
+
 /* posix_spawn wants NULL-terminated arrays; a request counts instead. */
 static char **terminated(const char *const *v, size_t n) {
   char **a = calloc(n + 1, sizeof *a);
@@ -366,7 +382,9 @@ net_op *net_exec_start(const net_exec_req *r, uint64_t deadline_ns) {
     goto done;
   /* Past the deadline already: a program that would be killed at once
   ** is not started at all. */
-  if (x->op.start_ns >= deadline_ns)
+  if (!absolute(x, r))
+    net_op_finish(&x->op);
+  else if (x->op.start_ns >= deadline_ns)
     time_out(x);
   else
     launch(x, r, argv, envp);

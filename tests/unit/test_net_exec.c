@@ -237,6 +237,23 @@ Test(exec, missing_directory_is_a_start_error) {
       "cannot run /bin/pwd in /nonexistent-dir: No such file or directory");
 }
 
+/* The broker resolves paths; a relative one is a bug there, refused. */
+Test(exec, relative_paths_are_refused) {
+  const char *const cases[][3] = {
+      {"echo", NULL, "echo: not an absolute path"},
+      {"/bin/pwd", "tmp", "tmp: not an absolute path"},
+  };
+  for (size_t i = 0; i < 2; i++) {
+    net_op *op = start(cases[i][0], LIST("x"), cases[i][1], NULL, 0, 10000);
+    cr_assert(net_op_done(op));
+    const net_result *res = net_op_result(op);
+    cr_assert_str_eq(res->error.type, "validation");
+    cr_assert_str_eq(res->error.message, cases[i][2]);
+    net_op_free(op);
+  }
+  expect_no_fd_leak();
+}
+
 /* Executable but neither ELF nor script: no shell is tried instead. */
 Test(exec, unknown_format_is_a_start_error) {
   char dir[] = "/tmp/test_net_exec.XXXXXX", path[PATH_MAX], want[PATH_MAX + 64];
@@ -251,6 +268,24 @@ Test(exec, unknown_format_is_a_start_error) {
   unlink(path);
   rmdir(dir);
   expect_start_error(op, "ENOEXEC", want);
+}
+
+/* Many pipefuls, the last still in the pipe at the exit; and exactly the
+** bound, which drops nothing. */
+Test(exec, all_output_up_to_the_bound_is_kept) {
+  const char *sizes[] = {"300000", "1048576"};
+  const size_t want[] = {300000, NET_EXEC_OUTPUT_MAX};
+  for (size_t i = 0; i < 2; i++) {
+    net_op *op = start("/usr/bin/head",
+                       LIST("head", "-c", sizes[i], "/dev/zero"), NULL, NULL,
+                       0, 50000);
+    const net_result *res = run(op);
+    expect_no_error(res);
+    cr_assert_eq(res->out_len, want[i]);
+    cr_assert(!res->out_truncated);
+    net_op_free(op);
+  }
+  expect_no_fd_leak();
 }
 
 Test(exec, output_past_the_bound_is_dropped_and_it_still_finishes) {
