@@ -256,6 +256,7 @@ static int spawn(pid_t *pid, const char *path, const char *dir,
   posix_spawn_file_actions_t fa;
   posix_spawnattr_t attr;
   sigset_t none, all;
+  const int first_closed = STDERR_FILENO + 1;
   int rc = posix_spawn_file_actions_init(&fa);
   if (rc)
     return rc;
@@ -272,7 +273,7 @@ static int spawn(pid_t *pid, const char *path, const char *dir,
       !(rc = posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null",
                                               O_RDONLY, 0)) &&
       !(rc = posix_spawn_file_actions_addchdir_np(&fa, dir ? dir : "/")) &&
-      !(rc = posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1)) &&
+      !(rc = posix_spawn_file_actions_addclosefrom_np(&fa, first_closed)) &&
       !(rc = posix_spawnattr_setsigmask(&attr, &none)) &&
       !(rc = posix_spawnattr_setsigdefault(&attr, &all)) &&
       !(rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID |
@@ -380,12 +381,10 @@ net_op *net_exec_start(const net_exec_req *r, uint64_t deadline_ns) {
   exec_op *x = argv && envp ? exec_new(r, deadline_ns) : NULL;
   if (!x)
     goto done;
-  /* Past the deadline already: a program that would be killed at once
-  ** is not started at all. */
   if (!absolute(x, r))
     net_op_finish(&x->op);
   else if (x->op.start_ns >= deadline_ns)
-    time_out(x);
+    time_out(x);  /* not started: it would be killed at once */
   else
     launch(x, r, argv, envp);
 done:
