@@ -599,7 +599,7 @@ static json_t *load(const uint8_t *json, size_t len, net_error *err) {
     net_error_set(err, "internal", "", "out of memory");
   else if (!depth_ok(text, n))
     (void)INVALID(err, "request is nested deeper than %d levels", WIRE_DEPTH_MAX);
-  else if (!(root = json_loadb(text, n, JSON_ALLOW_NUL, &e)))
+  else if (!(root = json_loadb(text, n, JSON_DECODE_ANY | JSON_ALLOW_NUL, &e)))
     (void)INVALID(err, "request is not JSON: %s at line %d column %d", e.text,
             e.line, e.column);
   else if (json_is_null(root)) {
