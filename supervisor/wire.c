@@ -814,6 +814,10 @@ static void field_error(buf *b, const net_error *e) {
 ** Go's cert.NotAfter), into out; false when the year is outside
 ** 0..9999, which Go's MarshalJSON refuses. */
 static bool format_time(int64_t sec, char out[64]) {
+  /* 0000-01-01T00:00:00Z .. 9999-12-31T23:59:59Z, checked first: the
+  ** arithmetic below overflows far outside. */
+  if (sec < -62167219200LL || sec > 253402300799LL)
+    return false;
   int64_t days = sec / 86400 - (sec % 86400 < 0), s = sec - days * 86400;
   int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
   int64_t doe = z - era * 146097;
@@ -821,8 +825,6 @@ static bool format_time(int64_t sec, char out[64]) {
   int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
   int64_t d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
   int64_t y = yoe + era * 400 + (m <= 2);
-  if (y < 0 || y > 9999)
-    return false;
   snprintf(out, 64, "\"%04d-%02d-%02dT%02d:%02d:%02dZ\"", (int)y, (int)m,
            (int)d, (int)(s / 3600), (int)(s / 60 % 60), (int)(s % 60));
   return true;
