@@ -180,9 +180,11 @@ static void responses(const uint8_t *data, size_t size) {
   check(text != NULL, "out of memory");
   for (int kind = 0; kind < NET_KIND_COUNT; kind++) {
     net_result r = {.kind = (net_kind)kind, .records = recs, .nrecords = 2,
-                    .mx = &mx, .nmx = 1, .banner = text,
+                    .mx = &mx, .nmx = 1, .banner = size & 16 ? NULL : text,
                     .out = (uint8_t *)data, .out_len = size,
-                    .err = (uint8_t *)data, .err_len = size / 2,
+                    /* NULL: a program that wrote nothing. */
+                    .err = size & 8 ? NULL : (uint8_t *)data,
+                    .err_len = size & 8 ? 0 : size / 2,
                     .exit_code = size % 3 ? -1 : 0,
                     .duration_ms = size, .connected = size & 1,
                     .tls = size & 2, .tls_cert_not_after = INT64_MIN};

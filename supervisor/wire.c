@@ -660,8 +660,9 @@ typedef struct buf {
   bool first; /* nothing written yet in the open object or array */
 } buf;
 
+/* n bytes of s (NULL when n is 0: an empty output). */
 static void put(buf *b, const void *s, size_t n) {
-  if (b->oom)
+  if (b->oom || n == 0)
     return;
   if (b->n + n + 1 > b->cap) {
     size_t cap = b->cap ? b->cap : 256;
