@@ -77,7 +77,7 @@ static const char *as_go_reads(const uint8_t *s, size_t n, char **copy,
   *copy = NULL;
   *outlen = n;
   if (i == n)
-    return (const char *)s;
+    return n ? (const char *)s : ""; /* s may be NULL when empty */
   char *o = malloc(3 * n), *p = o;
   if (!o)
     return NULL;

@@ -401,6 +401,13 @@ Test(wire, not_json) {
   cr_assert_null(req.doc_);
 }
 
+Test(wire, nothing_at_all) {
+  cr_assert_eq(wire_parse(NET_TCP, NULL, 0, NOW_MS, &req, &err), -1);
+  cr_assert_str_eq(err.type, "validation");
+  cr_assert_eq(strncmp(err.message, "request is not JSON: ", 21), 0, "%s",
+               err.message);
+}
+
 Test(wire, a_kind_out_of_range) {
   cr_assert_eq(wire_parse(WIRE_KIND_COUNT, (const uint8_t *)"{}", 2, NOW_MS,
                           &req, &err),
