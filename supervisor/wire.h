@@ -81,8 +81,10 @@ typedef struct wire_request {
   net_dns_req dns;      /* nameserver NULL when absent */
   net_tcp_req tcp;      /* TCP and SMTP; tls wins over starttls */
   /* exec.path is NULL: the broker resolves command. argv[0] is command,
-  ** then args; env is what the plugin sent, "NAME=VALUE" each, the last
-  ** of each name kept (as Go's os/exec does); dir NULL when absent. */
+  ** then args, then NULL. env is what the plugin sent as Go's os/exec
+  ** passes it: no empty entry, the last "NAME=VALUE" of each name where
+  ** it stood, an entry without '=' as it is; then NULL. dir NULL when
+  ** absent. */
   net_exec_req exec;
   const char *command;
   wire_log log;
