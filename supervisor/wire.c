@@ -14,7 +14,8 @@
 #include <string.h>
 
 /* Both fill err and make the caller's result -1. */
-#define INVALID(err, ...) (net_error_set((err), "validation", "", __VA_ARGS__), -1)
+#define INVALID(err, ...) \
+  (net_error_set((err), "validation", "", __VA_ARGS__), -1)
 #define REFUSE(err, ...) (net_error_set((err), "config", "", __VA_ARGS__), -1)
 
 /* ---- the functions of reglet_host ---- */
@@ -230,7 +231,9 @@ typedef struct go_time {
 /* Go's zero time, 0001-01-01T00:00:00Z: what the SDK sends for "none". */
 #define GO_ZERO_TIME_SEC (-62135596800LL)
 
-static bool leap(int64_t y) { return y % 4 == 0 && (y % 100 != 0 || y % 400 == 0); }
+static bool leap(int64_t y) {
+  return y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+}
 
 static int days_in(int m, int64_t y) {
   static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -333,7 +336,8 @@ static int parse_context(json_t *root, int64_t now_ms, wire_request *r,
     return 0;
   if (!json_is_object(c))
     return INVALID(err, "'context' must be an object");
-  if (get_time(c, "deadline", "context.deadline", &has_deadline, &dl, err) < 0 ||
+  if (get_time(c, "deadline", "context.deadline", &has_deadline, &dl,
+               err) < 0 ||
       get_int(c, "timeout_ms", "context.timeout_ms", &timeout, err) < 0 ||
       get_string(c, "request_id", "context.request_id", &r->request_id,
                  err) < 0 ||
@@ -598,7 +602,8 @@ static json_t *load(const uint8_t *json, size_t len, net_error *err) {
   if (!text)
     net_error_set(err, "internal", "", "out of memory");
   else if (!depth_ok(text, n))
-    (void)INVALID(err, "request is nested deeper than %d levels", WIRE_DEPTH_MAX);
+    (void)INVALID(err, "request is nested deeper than %d levels",
+                  WIRE_DEPTH_MAX);
   else if (!(root = json_loadb(text, n, JSON_DECODE_ANY | JSON_ALLOW_NUL, &e)))
     (void)INVALID(err, "request is not JSON: %s at line %d column %d", e.text,
             e.line, e.column);
@@ -725,6 +730,10 @@ static void put_string(buf *b, const void *str, size_t n) {
   const uint8_t *s = str;
   size_t start = 0, i = 0, k;
   char u[7];
+  if (n == 0) { /* str may be NULL: no arithmetic on it */
+    put(b, "\"\"", 2);
+    return;
+  }
   put(b, "\"", 1);
   while (i < n) {
     const char *esc = escape_at(s + i, n - i, &k, u);
@@ -823,7 +832,8 @@ static bool format_time(int64_t sec, char out[64]) {
   int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
   int64_t doe = z - era * 146097;
   int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  int64_t mp = (5 * doy + 2) / 153;
   int64_t d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
   int64_t y = yoe + era * 400 + (m <= 2);
   snprintf(out, 64, "\"%04d-%02d-%02dT%02d:%02d:%02dZ\"", (int)y, (int)m,

@@ -216,7 +216,8 @@ Test(wire, unknown_fields_and_nulls_are_ignored) {
 
 Test(wire, invalid_utf8_reads_as_u_fffd) {
   parse_ok(NET_DNS, "{\"hostname\":\"a\xff" "b\xe2\x82\",\"type\":\"A\"}");
-  cr_assert_str_eq(req.dns.hostname, "a\xef\xbf\xbd" "b\xef\xbf\xbd\xef\xbf\xbd");
+  cr_assert_str_eq(req.dns.hostname,
+                   "a\xef\xbf\xbd" "b\xef\xbf\xbd\xef\xbf\xbd");
 }
 
 Test(wire, a_top_level_null_sets_no_field) {
@@ -374,7 +375,8 @@ Test(wire, bounds) {
   cr_assert_str_eq(req.exec.env[0], "A=4095");
   wire_request_free(&req);
   /* 64 levels are fine, 65 are not, brackets in strings do not count. */
-  len = (size_t)snprintf(big, n, "{\"command\":\"c\",\"x\":\"[[[[\\\"{{\",\"y\":");
+  len = (size_t)snprintf(big, n,
+                         "{\"command\":\"c\",\"x\":\"[[[[\\\"{{\",\"y\":");
   for (int i = 1; i < 64; i++)
     big[len++] = '[';
   for (int i = 1; i < 64; i++)
