@@ -33,11 +33,19 @@
 /* Decision strings and error messages are cut to this many bytes. */
 #define PLUGSUP_HTTP_TEXT_MAX 1024u
 
+/* The largest HttpResult frame for a call's body_max and headers_max:
+** the body, every header at its largest, every decision and the error at
+** their longest, and each field's tag and length. */
+#define PLUGSUP_HTTP_RESULT_MAX(body_max, headers_max)                    \
+  ((size_t)(body_max) +                                                  \
+   (size_t)(headers_max) * (PLUGSUP_HTTP_HEADER_BYTES + 16u) +          \
+   PLUGSUP_HTTP_DECISIONS_MAX * (3u * PLUGSUP_HTTP_TEXT_MAX + 96u) +     \
+   4u * PLUGSUP_HTTP_TEXT_MAX)
+
 /* How the helper ends when it cannot send an HttpResult. */
 #define PLUGSUP_HTTP_EXIT_OK 0
 #define PLUGSUP_HTTP_EXIT_SETUP 120    /* a step of its start-up failed */
 #define PLUGSUP_HTTP_EXIT_USAGE 121    /* arguments given, or no fd 3 */
-#define PLUGSUP_HTTP_EXIT_ORPHANED 122 /* its parent died as it started */
 #define PLUGSUP_HTTP_EXIT_PROTOCOL 123 /* no HttpCall frame on fd 3 */
 #define PLUGSUP_HTTP_EXIT_REPLY_IO 124 /* its result could not be sent */
 #define PLUGSUP_HTTP_EXIT_NOMEM 125    /* out of memory outside a request */
