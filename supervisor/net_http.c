@@ -89,6 +89,7 @@ static bool reap(http_op *h, bool kill, int *status) {
 
 static const char *exit_meaning(int code) {
   switch (code) {
+  case PLUGSUP_HTTP_EXIT_OK: return "yet its result was cut short";
   case PLUGSUP_HTTP_EXIT_SETUP: return "its start-up failed";
   case PLUGSUP_HTTP_EXIT_USAGE: return "it was started wrongly";
   case PLUGSUP_HTTP_EXIT_PROTOCOL: return "it got no request";
@@ -416,7 +417,9 @@ static void read_some(http_op *h) {
     return;
   close_fd(&h->sock);
   drop_call(h);
-  if (st == FRAME_EOF)
+  /* The stream ended, whole or not, or was reset by the helper's exit:
+  ** its exit status tells more than the stream can. */
+  if (st == FRAME_EOF || st == FRAME_TRUNCATED || st == FRAME_IO)
     return;
   if (st == FRAME_OK && take_result(&h->op.result, env)) {
     h->answered = true;
