@@ -358,10 +358,11 @@ static bool take_error(net_result *res, const Plugsup__HttpResult *m) {
   if (!known_type(m->error_type) || !code_ok(&m->error_code))
     return false;
   char *msg = safe_text(&m->error_message, PLUGSUP_HTTP_TEXT_MAX, &ok);
-  if (ok)
+  if (ok) /* code_ok: the code is short and plain */
     net_error_set(&res->error, m->error_type, "", "%s", msg);
-  memcpy(res->error.code, m->error_code.data, m->error_code.len);
-  res->error.code[m->error_code.len] = '\0';
+  snprintf(res->error.code, sizeof res->error.code, "%.*s",
+           (int)m->error_code.len,
+           m->error_code.len ? (const char *)m->error_code.data : "");
   res->error.is_timeout = m->is_timeout;
   res->error.is_not_found = m->is_not_found;
   free(msg);
