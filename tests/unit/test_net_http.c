@@ -9,9 +9,11 @@
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,7 +68,7 @@ static void send_all(int fd, const void *p, size_t len) {
 
 static void respond(int fd, const char *status, const char *extra,
                     const char *body, size_t len) {
-  char head[512];
+  char head[8192];
   int n = snprintf(head, sizeof head,
                    "HTTP/1.1 %s\r\nContent-Length: %zu\r\n%sConnection: "
                    "close\r\n\r\n",
@@ -124,6 +126,21 @@ static void answer(int fd, char *req, const char *body, size_t blen) {
     respond(fd, "302 Found", "Location: /loop\r\n", "", 0);
   } else if (strcmp(path, "/away") == 0) {
     respond(fd, "302 Found", "Location: http://example.com/x\r\n", "", 0);
+  } else if (strcmp(path, "/many-headers") == 0) {
+    static char lots[NET_HTTP_HEADERS_MAX * 2 * 16];
+    size_t n = 0;
+    for (unsigned i = 0; i < NET_HTTP_HEADERS_MAX * 2; i++)
+      n += (size_t)snprintf(lots + n, sizeof lots - n, "X-H%u: %u\r\n", i, i);
+    respond(fd, "200 OK", lots, "", 0);
+  } else if (strcmp(path, "/auth") == 0) {
+    const char *a = strcasestr(req, "\r\nAuthorization:");
+    respond(fd, "200 OK", a ? "X-Auth: seen\r\n" : "", "", 0);
+  } else if (strcmp(path, "/to-auth") == 0) {
+    respond(fd, "302 Found", "Location: /auth\r\n", "", 0);
+  } else if (strcmp(path, "/to-other-origin") == 0) {
+    snprintf(extra, sizeof extra, "Location: http://localhost:%u/auth\r\n",
+             srv.port);
+    respond(fd, "302 Found", extra, "", 0);
   } else if (strcmp(path, "/hang") == 0) {
     char c;
     while (read(fd, &c, 1) > 0) /* until the client gives up */
@@ -400,6 +417,143 @@ Test(http, an_intersected_grant_text_narrows) {
   finish(op);
 }
 
+Test(http, response_headers_past_the_bound_are_dropped) {
+  server_start();
+  net_op *op = run((call){.path = "/many-headers"});
+  const net_result *r = net_op_result(op);
+  expect_no_error(r);
+  cr_assert_eq(r->nheaders, NET_HTTP_HEADERS_MAX);
+  cr_assert_str_eq(r->headers[0].name, "Content-Length");
+  finish(op);
+}
+
+/* Authorization goes along a redirect within the origin, not to another
+** (localhost here: granted by name, reached through the address grant). */
+Test(http, credentials_stay_with_their_origin) {
+  server_start();
+  const net_header h[] = {{"Authorization", "Bearer x"}};
+  char grants[160];
+  snprintf(grants, sizeof grants,
+           "network:outbound:127.0.0.1:%u\nnetwork:outbound:localhost:%u\n",
+           srv.port, srv.port);
+  net_op *op = run((call){.path = "/to-auth", .headers = h, .nheaders = 1,
+                          .grants = grants});
+  expect_no_error(net_op_result(op));
+  cr_assert_str_eq(header(net_op_result(op), "X-Auth"), "seen");
+  net_op_free(op);
+  op = run((call){.path = "/to-other-origin", .headers = h, .nheaders = 1,
+                  .grants = grants});
+  const net_result *r = net_op_result(op);
+  expect_no_error(r);
+  cr_assert_eq(r->status_code, 200);
+  cr_assert_null(header(r, "X-Auth"));
+  cr_assert_str_eq(r->decisions[r->ndecisions - 1].host, "localhost");
+  finish(op);
+}
+
+/* ---- TLS: openssl s_server with a certificate of its own making ---- */
+
+static char tls_dir[64];
+
+static void tls_files(char *cert, char *key, size_t size) {
+  char cmd[512];
+  snprintf(tls_dir, sizeof tls_dir, "/tmp/plugsup-tls-XXXXXX");
+  cr_assert_not_null(mkdtemp(tls_dir));
+  snprintf(cert, size, "%s/c.pem", tls_dir);
+  snprintf(key, size, "%s/k.pem", tls_dir);
+  snprintf(cmd, sizeof cmd,
+           "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1"
+           " -nodes -subj /CN=127.0.0.1 -days 1 -keyout %s -out %s"
+           " >/dev/null 2>&1",
+           key, cert);
+  cr_assert_eq(system(cmd), 0);
+}
+
+static pid_t tls_server(unsigned port, const char *cert, const char *key) {
+  char accept_at[32];
+  snprintf(accept_at, sizeof accept_at, "127.0.0.1:%u", port);
+  pid_t pid = fork();
+  cr_assert(pid >= 0);
+  if (pid == 0) {
+    int null = open("/dev/null", O_RDWR);
+    dup2(null, 0);
+    dup2(null, 1);
+    dup2(null, 2);
+    execl("/usr/bin/openssl", "openssl", "s_server", "-quiet", "-www",
+          "-accept", accept_at, "-cert", cert, "-key", key, (char *)NULL);
+    _exit(127);
+  }
+  return pid;
+}
+
+/* Until something listens on port, or 5 s. */
+static void await_listener(unsigned port) {
+  struct sockaddr_in a = {.sin_family = AF_INET,
+                          .sin_port = htons((uint16_t)port),
+                          .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  for (int i = 0; i < 250; i++) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int rc = connect(fd, (struct sockaddr *)&a, sizeof a);
+    close(fd);
+    if (rc == 0)
+      return;
+    usleep(20000);
+  }
+  cr_assert_fail("nothing listens on %u", port);
+}
+
+/* https passes https_only, and a certificate no authority of the system's
+** store signed is refused: verification is on. */
+Test(http, https_is_verified_against_the_system_store) {
+  char cert[96], key[96], url[64], grants[64], cmd[128];
+  unsigned port;
+  if (access("/usr/bin/openssl", X_OK) != 0)
+    cr_skip_test("no /usr/bin/openssl to serve TLS");
+  server_start();
+  tls_files(cert, key, sizeof cert);
+  close(bound_socket(&port));
+  pid_t pid = tls_server(port, cert, key);
+  await_listener(port);
+  snprintf(url, sizeof url, "https://127.0.0.1:%u/", port);
+  snprintf(grants, sizeof grants, "network:outbound:127.0.0.1:%u\n", port);
+  net_op *op = run((call){.url = url, .grants = grants, .https_only = true});
+  const net_result *r = net_op_result(op);
+  expect_error(r, "network", "CURLE_PEER_FAILED_VERIFICATION", "");
+  cr_assert_eq(r->ndecisions, 1);
+  cr_assert(r->decisions[0].granted);
+  kill(pid, SIGKILL);
+  cr_assert_eq(waitpid(pid, NULL, 0), pid);
+  snprintf(cmd, sizeof cmd, "rm -rf %s", tls_dir);
+  cr_assert_eq(system(cmd), 0);
+  finish(op);
+}
+
+/* ---- requests refused before anything is sent ---- */
+
+Test(http, a_header_that_would_end_its_line_is_refused) {
+  server_start();
+  const net_header h[] = {{"X-A", "1\r\nX-Injected: 2"}};
+  net_op *op = run((call){.path = "/hello", .headers = h, .nheaders = 1});
+  expect_error(net_op_result(op), "validation", "", "bad request header 0");
+  cr_assert_eq(srv.requests, 0);
+  finish(op);
+}
+
+Test(http, a_method_that_is_no_token_is_refused) {
+  server_start();
+  net_op *op = run((call){.method = "GET /x HTTP/1.1\r\n", .path = "/"});
+  expect_error(net_op_result(op), "validation", "", "bad method");
+  finish(op);
+}
+
+Test(http, grants_that_do_not_read_back_are_an_internal_error) {
+  server_start();
+  net_op *op = run((call){.path = "/hello", .grants = "network:outbound:x\n"});
+  expect_error(net_op_result(op), "internal", "", "do not read back");
+  cr_assert_eq(srv.requests, 0);
+  finish(op);
+}
+
 /* ---- failures ---- */
 
 Test(http, a_refused_connection_is_a_network_error) {
@@ -494,6 +648,26 @@ Test(http, a_garbled_result_is_an_internal_error) {
                "plugsup-http sent a bad result");
   remove_fake();
   finish(op);
+}
+
+/* Well-formed frames with a field out of bounds: the error type is none
+** of net_error's; a status code of 5; an error code in lower case. */
+Test(http, a_result_out_of_bounds_is_an_internal_error) {
+  static const char *const frames[] = {
+      "printf '\\011\\000\\000\\000\\172\\007\\052\\005bogus' >&3",
+      "printf '\\004\\000\\000\\000\\172\\002\\010\\005' >&3",
+      "printf '\\021\\000\\000\\000\\172\\017\\052\\007network"
+      "\\062\\004ecxx' >&3",
+  };
+  for (size_t i = 0; i < sizeof frames / sizeof *frames; i++) {
+    server_start();
+    net_op *op = run((call){.path = "/hello", .worker = fake_helper(frames[i])});
+    expect_error(net_op_result(op), "internal", "",
+                 "plugsup-http sent a bad result: a field out of bounds");
+    cr_assert_eq(net_op_result(op)->status_code, 0);
+    remove_fake();
+    finish(op);
+  }
 }
 
 Test(http, a_helper_that_exits_silently_is_reported) {
