@@ -35,7 +35,7 @@
 /* The request as it stands at one hop. */
 typedef struct hop {
   CURLU *url;
-  char *host;       /* as curl_url gives it, IPv6 without brackets */
+  char *host; /* as curl_url gives it, IPv6 without brackets */
   char *scheme;
   unsigned port;
   const char *method;
@@ -48,12 +48,12 @@ typedef struct fetch {
   const policy *pol;
   http_out *out;
   bool https_only;
-  uint64_t end_ms;      /* all hops together end by then */
-  unsigned index;       /* of the hop, 0 for the request itself */
+  uint64_t end_ms; /* all hops together end by then */
+  unsigned index;  /* of the hop, 0 for the request itself */
   hop h;
-  char *first_origin;   /* "scheme://host:port" of hop 0 */
-  char *location;       /* of the latest response, or NULL */
-  bool refused;         /* an address of this hop was refused */
+  char *first_origin; /* "scheme://host:port" of hop 0 */
+  char *location;     /* of the latest response, or NULL */
+  bool refused;       /* an address of this hop was refused */
   char refusal[PLUGSUP_HTTP_TEXT_MAX];
   bool nomem;
   char errbuf[CURL_ERROR_SIZE];
@@ -194,8 +194,8 @@ static void refusal_text(const fetch *f, const struct sockaddr *sa,
              cls, cap);
   else if (cls)
     snprintf(why, len,
-             "%s resolves to %s, a %s address: grant it by address (%s)",
-             host, addr, cls, cap);
+             "%s resolves to %s, a %s address: grant it by address (%s)", host,
+             addr, cls, cap);
   else
     snprintf(why, len, "%s resolves to %s, which is not granted (%s)", host,
              addr, cap);
@@ -403,7 +403,8 @@ static void hop_options(fetch *f, CURL *c, struct curl_slist *headers,
 
 /* ---- errors ---- */
 
-#define CURL_NAME_(rc) {rc, #rc}
+#define CURL_NAME_(rc)                                                         \
+  { rc, #rc }
 static const struct {
   CURLcode rc;
   const char *name;
@@ -485,9 +486,9 @@ static char *origin_of(const hop *h) {
 /* What the next hop asks: 303, and 301 or 302 after a POST, become a GET
 ** without body, as browsers do; 307 and 308 ask the same again. */
 static void redirect_method(hop *h, long status) {
-  bool to_get = (status == 303 && strcmp(h->method, "HEAD") != 0) ||
-                ((status == 301 || status == 302) &&
-                 strcmp(h->method, "POST") == 0);
+  bool to_get =
+      (status == 303 && strcmp(h->method, "HEAD") != 0) ||
+      ((status == 301 || status == 302) && strcmp(h->method, "POST") == 0);
   if (to_get) {
     h->method = "GET";
     h->with_body = false;
@@ -507,13 +508,11 @@ static bool next_hop(fetch *f, CURL *c) {
     return false;
   }
   CURLU *next = curl_url_dup(f->h.url);
-  if (!next ||
-      curl_url_set(next, CURLUPART_URL, f->location,
-                   CURLU_URLENCODE | CURLU_ALLOW_SPACE) != CURLUE_OK) {
+  if (!next || curl_url_set(next, CURLUPART_URL, f->location,
+                            CURLU_URLENCODE | CURLU_ALLOW_SPACE) != CURLUE_OK) {
     curl_url_cleanup(next);
     http_fail(f->out, "network", "CURLE_URL_MALFORMAT",
-              "redirect to a Location that is no URL: '%.200s'",
-              f->location);
+              "redirect to a Location that is no URL: '%.200s'", f->location);
     return false;
   }
   hop_clear(&f->h);
@@ -555,8 +554,8 @@ static bool hop_run(fetch *f, CURL *c) {
   long status = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
   f->out->status = (int)status;
-  if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && f->out->body_truncated &&
-                          !f->nomem)) {
+  if (rc != CURLE_OK &&
+      !(rc == CURLE_WRITE_ERROR && f->out->body_truncated && !f->nomem)) {
     transfer_failed(f, c, rc);
     return false;
   }

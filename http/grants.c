@@ -17,8 +17,7 @@ static bool take_line(const char *line, policy **acc, policy **cur,
   if (strcmp(line, "request:") != 0) {
     if (policy_allow(*cur, line, err, sizeof err) == 0)
       return true;
-    http_fail(o, "internal", "", "the run's grants do not read back: %s",
-              err);
+    http_fail(o, "internal", "", "the run's grants do not read back: %s", err);
     return false;
   }
   policy *joined = *acc ? policy_intersect(*acc, *cur) : *cur;

@@ -10,8 +10,8 @@
 #include "frame.h"
 #include "http.h"
 
-void http_fail(http_out *o, const char *type, const char *code,
-               const char *fmt, ...) {
+void http_fail(http_out *o, const char *type, const char *code, const char *fmt,
+               ...) {
   va_list ap;
   if (o->err_type[0])
     return;

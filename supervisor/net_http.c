@@ -42,13 +42,13 @@
 #define HTTP_MARGIN_NS (250u * 1000000u)
 
 typedef struct http_op {
-  net_op op;           /* first: net.c sees only this */
-  pid_t pid;           /* 0 once reaped */
-  int sock, pidfd;     /* -1 once closed */
-  uint8_t *call;       /* the HttpCall frame, until all of it is sent */
+  net_op op;       /* first: net.c sees only this */
+  pid_t pid;       /* 0 once reaped */
+  int sock, pidfd; /* -1 once closed */
+  uint8_t *call;   /* the HttpCall frame, until all of it is sent */
   size_t call_len, call_sent;
   frame_reader in;
-  bool answered;       /* the HttpResult has been taken */
+  bool answered; /* the HttpResult has been taken */
 } http_op;
 
 static void close_fd(int *fd) {
@@ -67,7 +67,8 @@ static void drop_call(http_op *h) {
 
 /* Reaps the helper if it has ended (or, with kill, after SIGKILL, which
 ** no process ignores: waitid then waits only for the kernel). *status is
-** waitpid's form. False while it runs. */
+** waitpid's form, or -1 when the embedder reaped it first (waitpid(-1)).
+** False while it runs. */
 static bool reap(http_op *h, bool kill, int *status) {
   siginfo_t si;
   int rc;
@@ -80,8 +81,9 @@ static bool reap(http_op *h, bool kill, int *status) {
     ;
   if (rc == 0 && si.si_pid == 0)
     return false;
-  *status = si.si_code == CLD_EXITED ? (si.si_status & 0xff) << 8
-                                     : (si.si_status & 0x7f);
+  *status = rc < 0                     ? -1
+            : si.si_code == CLD_EXITED ? (si.si_status & 0xff) << 8
+                                       : (si.si_status & 0x7f);
   h->pid = 0;
   close_fd(&h->pidfd);
   return true;
@@ -89,23 +91,34 @@ static bool reap(http_op *h, bool kill, int *status) {
 
 static const char *exit_meaning(int code) {
   switch (code) {
-  case PLUGSUP_HTTP_EXIT_OK: return "yet its result was cut short";
-  case PLUGSUP_HTTP_EXIT_SETUP: return "its start-up failed";
-  case PLUGSUP_HTTP_EXIT_USAGE: return "it was started wrongly";
-  case PLUGSUP_HTTP_EXIT_PROTOCOL: return "it got no request";
-  case PLUGSUP_HTTP_EXIT_REPLY_IO: return "it could not send its result";
-  case PLUGSUP_HTTP_EXIT_NOMEM: return "it ran out of memory";
-  default: return "not one of its statuses";
+  case PLUGSUP_HTTP_EXIT_OK:
+    return "yet its result was cut short";
+  case PLUGSUP_HTTP_EXIT_SETUP:
+    return "its start-up failed";
+  case PLUGSUP_HTTP_EXIT_USAGE:
+    return "it was started wrongly";
+  case PLUGSUP_HTTP_EXIT_PROTOCOL:
+    return "it got no request";
+  case PLUGSUP_HTTP_EXIT_REPLY_IO:
+    return "it could not send its result";
+  case PLUGSUP_HTTP_EXIT_NOMEM:
+    return "it ran out of memory";
+  default:
+    return "not one of its statuses";
   }
 }
 
 /* The helper ended without a result: its status says why. */
 static void ended_silent(http_op *h, int status) {
   net_error *e = &h->op.result.error;
-  if (WIFEXITED(status))
-    net_error_set(e, "internal", "", "plugsup-http exited with status %d (%s)"
-                  " without a result", WEXITSTATUS(status),
-                  exit_meaning(WEXITSTATUS(status)));
+  if (status < 0)
+    net_error_set(e, "internal", "",
+                  "plugsup-http was reaped by someone else without a result");
+  else if (WIFEXITED(status))
+    net_error_set(e, "internal", "",
+                  "plugsup-http exited with status %d (%s)"
+                  " without a result",
+                  WEXITSTATUS(status), exit_meaning(WEXITSTATUS(status)));
   else
     net_error_set(e, "internal", "",
                   "plugsup-http was killed by signal %d without a result",
@@ -137,7 +150,7 @@ static int spawn_helper(const char *path, int child_end, pid_t *pid) {
   sigemptyset(&none);
   sigfillset(&all);
   if (!(rc = posix_spawn_file_actions_adddup2(&fa, child_end,
-                                               PLUGSUP_HTTP_FD)) &&
+                                              PLUGSUP_HTTP_FD)) &&
       !(rc = posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null",
                                               O_RDONLY, 0)) &&
       !(rc = posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null",
@@ -160,8 +173,8 @@ static int spawn_helper(const char *path, int child_end, pid_t *pid) {
 static bool helper_path(const char *worker_path, char *out, size_t size) {
   const char *slash = worker_path ? strrchr(worker_path, '/') : NULL;
   int dir_len = slash ? (int)(slash - worker_path) : 1;
-  int n = snprintf(out, size, "%.*s/%s", dir_len,
-                   slash ? worker_path : ".", PLUGSUP_HTTP_NAME);
+  int n = snprintf(out, size, "%.*s/%s", dir_len, slash ? worker_path : ".",
+                   PLUGSUP_HTTP_NAME);
   return n > 0 && (size_t)n < size;
 }
 
@@ -187,8 +200,7 @@ static bool start_helper(http_op *h, const char *path) {
     close(child);
   if (rc) {
     h->pid = 0;
-    net_error_set(e, "internal", "", "cannot start %s: %s", path,
-                  strerror(rc));
+    net_error_set(e, "internal", "", "cannot start %s: %s", path, strerror(rc));
     return false;
   }
   if ((h->pidfd = pidfd_open(h->pid, 0)) < 0) {
@@ -224,8 +236,10 @@ static bool encode_call(http_op *h, const net_http_req *r, const char *grants,
   Plugsup__HttpHeader hs[NET_HTTP_HEADERS_MAX], *ptrs[NET_HTTP_HEADERS_MAX];
   net_error *e = &h->op.result.error;
   if (!r->method || !r->url || r->nheaders > NET_HTTP_HEADERS_MAX) {
-    net_error_set(e, "validation", "", "%s", r->nheaders > NET_HTTP_HEADERS_MAX
-                  ? "too many request headers" : "no method or no url");
+    net_error_set(e, "validation", "", "%s",
+                  r->nheaders > NET_HTTP_HEADERS_MAX
+                      ? "too many request headers"
+                      : "no method or no url");
     return false;
   }
   for (size_t i = 0; i < r->nheaders; i++) {
@@ -287,7 +301,7 @@ static bool known_type(const char *t) {
 
 /* Only what the helper's codes are made of: "ECONNREFUSED", "CURLE_…". */
 static bool code_ok(const ProtobufCBinaryData *b) {
-  if (b->len >= sizeof ((net_error *)0)->code)
+  if (b->len >= sizeof((net_error *)0)->code)
     return false;
   for (size_t i = 0; i < b->len; i++)
     if (!(b->data[i] == '_' || (b->data[i] >= 'A' && b->data[i] <= 'Z') ||
@@ -299,7 +313,7 @@ static bool code_ok(const ProtobufCBinaryData *b) {
 /* An address as inet_ntop writes one, "?", or "" for none. */
 static bool address_ok(const char *a) {
   size_t n = strlen(a);
-  return n < sizeof ((net_decision *)0)->address &&
+  return n < sizeof((net_decision *)0)->address &&
          strspn(a, "0123456789abcdefABCDEF.:?") == n;
 }
 
@@ -441,8 +455,8 @@ static size_t http_pollfds(net_op *op, struct pollfd *out, size_t max) {
   http_op *h = (http_op *)op;
   size_t n = 0;
   if (h->sock >= 0 && n < max)
-    out[n++] = (struct pollfd){
-        h->sock, (short)(POLLIN | (h->call ? POLLOUT : 0)), 0};
+    out[n++] =
+        (struct pollfd){h->sock, (short)(POLLIN | (h->call ? POLLOUT : 0)), 0};
   if (h->pidfd >= 0 && n < max)
     out[n++] = (struct pollfd){h->pidfd, POLLIN, 0};
   return n;
@@ -461,7 +475,6 @@ static void http_step(net_op *op, const struct pollfd *fds, size_t n,
   (void)n;
   if (now_ns >= op->deadline_ns) {
     if (!h->answered) {
-      clear_http_fields(&op->result);
       net_error_set(&op->result.error, "timeout", "ETIMEDOUT",
                     "no answer from plugsup-http by the deadline");
       op->result.error.is_timeout = op->result.is_timeout = true;
@@ -504,8 +517,8 @@ net_op *net_http_start(const net_http_req *r, const char *worker_path,
     return NULL;
   net_op_init(&h->op, &http_vt, NET_HTTP, deadline_ns);
   h->sock = h->pidfd = -1;
-  frame_reader_init(&h->in, PLUGSUP_HTTP_RESULT_MAX(NET_HTTP_BODY_MAX,
-                                                    NET_HTTP_HEADERS_MAX));
+  frame_reader_init(
+      &h->in, PLUGSUP_HTTP_RESULT_MAX(NET_HTTP_BODY_MAX, NET_HTTP_HEADERS_MAX));
   if (!helper_path(worker_path, path, sizeof path))
     net_error_set(&h->op.result.error, "internal", "",
                   "no room for the path of plugsup-http beside %.100s",

@@ -49,7 +49,7 @@ typedef struct server {
   int fd;
   unsigned port;
   pthread_t thread;
-  int requests;         /* requests read, written by the thread */
+  int requests; /* requests read, written by the thread */
   char content_type[64];
 } server;
 
@@ -235,8 +235,12 @@ static net_op *run(call c) {
              srv.port);
     c.grants = grants_buf;
   }
-  net_http_req r = {c.method ? c.method : "GET", c.url, c.headers, c.nheaders,
-                    (const uint8_t *)c.body, c.body ? strlen(c.body) : 0};
+  net_http_req r = {c.method ? c.method : "GET",
+                    c.url,
+                    c.headers,
+                    c.nheaders,
+                    (const uint8_t *)c.body,
+                    c.body ? strlen(c.body) : 0};
   net_op *op = net_http_start(&r, c.worker ? c.worker : WORKER, c.grants,
                               c.https_only, ms_from_now(c.ms ? c.ms : 10000));
   cr_assert_not_null(op);
@@ -306,8 +310,11 @@ Test(http, get_gives_status_headers_body_and_the_decision) {
 Test(http, post_sends_its_body_and_headers) {
   server_start();
   const net_header h[] = {{"Content-Type", "text/plain"}};
-  net_op *op = run((call){.method = "POST", .path = "/echo", .body = "ping",
-                          .headers = h, .nheaders = 1});
+  net_op *op = run((call){.method = "POST",
+                          .path = "/echo",
+                          .body = "ping",
+                          .headers = h,
+                          .nheaders = 1});
   const net_result *r = net_op_result(op);
   expect_no_error(r);
   cr_assert_eq(r->status_code, 200);
@@ -345,8 +352,8 @@ Test(http, a_redirect_to_a_granted_path_is_followed) {
 
 Test(http, see_other_after_post_is_a_get_without_body) {
   server_start();
-  net_op *op = run((call){.method = "POST", .path = "/see-other",
-                          .body = "ping"});
+  net_op *op =
+      run((call){.method = "POST", .path = "/see-other", .body = "ping"});
   const net_result *r = net_op_result(op);
   expect_no_error(r);
   cr_assert_eq(r->status_code, 200);
@@ -436,12 +443,14 @@ Test(http, credentials_stay_with_their_origin) {
   snprintf(grants, sizeof grants,
            "network:outbound:127.0.0.1:%u\nnetwork:outbound:localhost:%u\n",
            srv.port, srv.port);
-  net_op *op = run((call){.path = "/to-auth", .headers = h, .nheaders = 1,
-                          .grants = grants});
+  net_op *op = run((call){
+      .path = "/to-auth", .headers = h, .nheaders = 1, .grants = grants});
   expect_no_error(net_op_result(op));
   cr_assert_str_eq(header(net_op_result(op), "X-Auth"), "seen");
   net_op_free(op);
-  op = run((call){.path = "/to-other-origin", .headers = h, .nheaders = 1,
+  op = run((call){.path = "/to-other-origin",
+                  .headers = h,
+                  .nheaders = 1,
                   .grants = grants});
   const net_result *r = net_op_result(op);
   expect_no_error(r);
@@ -594,15 +603,16 @@ Test(http, a_silent_server_times_out) {
 
 Test(http, a_missing_helper_is_named) {
   server_start();
-  net_op *op = run((call){.path = "/hello",
-                          .worker = "/nonexistent/dir/plugsup-worker"});
+  net_op *op = run(
+      (call){.path = "/hello", .worker = "/nonexistent/dir/plugsup-worker"});
   expect_error(net_op_result(op), "internal", "",
                "cannot start /nonexistent/dir/plugsup-http");
   cr_assert_eq(srv.requests, 0);
   finish(op);
 }
 
-/* ---- helpers that misbehave: shell scripts in a directory of their own ---- */
+/* ---- helpers that misbehave: shell scripts in a directory of their own ----
+ */
 
 static char fake_dir[64], fake_worker[96];
 
@@ -630,7 +640,8 @@ static void remove_fake(void) {
 Test(http, a_helper_past_the_deadline_is_killed_and_reaped) {
   server_start();
   uint64_t t0 = net_now_ns();
-  net_op *op = run((call){.path = "/hello", .ms = 300,
+  net_op *op = run((call){.path = "/hello",
+                          .ms = 300,
                           .worker = fake_helper("exec /bin/sleep 30")});
   const net_result *r = net_op_result(op);
   expect_error(r, "timeout", "ETIMEDOUT", "deadline");
@@ -661,7 +672,8 @@ Test(http, a_result_out_of_bounds_is_an_internal_error) {
   };
   for (size_t i = 0; i < sizeof frames / sizeof *frames; i++) {
     server_start();
-    net_op *op = run((call){.path = "/hello", .worker = fake_helper(frames[i])});
+    net_op *op =
+        run((call){.path = "/hello", .worker = fake_helper(frames[i])});
     expect_error(net_op_result(op), "internal", "",
                  "plugsup-http sent a bad result: a field out of bounds");
     cr_assert_eq(net_op_result(op)->status_code, 0);
@@ -682,8 +694,8 @@ Test(http, a_helper_that_exits_silently_is_reported) {
 Test(http, freeing_a_running_op_kills_and_reaps_its_helper) {
   server_start();
   net_http_req r = {"GET", "http://127.0.0.1:1/", NULL, 0, NULL, 0};
-  net_op *op = net_http_start(&r, fake_helper("exec /bin/sleep 30"), "",
-                              false, ms_from_now(10000));
+  net_op *op = net_http_start(&r, fake_helper("exec /bin/sleep 30"), "", false,
+                              ms_from_now(10000));
   cr_assert_not_null(op);
   cr_assert_not(net_op_done(op));
   remove_fake();
