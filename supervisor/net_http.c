@@ -65,22 +65,28 @@ static void drop_call(http_op *h) {
 
 /* ---- the helper's process ---- */
 
+static int wait_helper(const http_op *h, siginfo_t *si, int options) {
+  int rc;
+  memset(si, 0, sizeof *si);
+  while ((rc = waitid(P_PIDFD, (id_t)h->pidfd, si, WEXITED | options)) < 0 &&
+         errno == EINTR)
+    ;
+  return rc;
+}
+
 /* Reaps the helper if it has ended (or, with kill, after SIGKILL, which
 ** no process ignores: waitid then waits only for the kernel). *status is
 ** waitpid's form, or -1 when the embedder reaped it first (waitpid(-1)).
-** False while it runs. */
-static bool reap(http_op *h, bool kill, int *status) {
+** False while it runs. Until the helper is reaped its number names its
+** group, so whatever a subverted helper started there is killed first. */
+static bool reap(http_op *h, bool kill_it, int *status) {
   siginfo_t si;
-  int rc;
-  if (kill)
+  if (kill_it)
     pidfd_send_signal(h->pidfd, SIGKILL, NULL, 0);
-  memset(&si, 0, sizeof si);
-  while ((rc = waitid(P_PIDFD, (id_t)h->pidfd, &si,
-                      WEXITED | (kill ? 0 : WNOHANG))) < 0 &&
-         errno == EINTR)
-    ;
-  if (rc == 0 && si.si_pid == 0)
+  else if (wait_helper(h, &si, WNOHANG | WNOWAIT) == 0 && si.si_pid == 0)
     return false;
+  kill(-h->pid, SIGKILL);
+  int rc = wait_helper(h, &si, 0);
   *status = rc < 0                     ? -1
             : si.si_code == CLD_EXITED ? (si.si_status & 0xff) << 8
                                        : (si.si_status & 0x7f);

@@ -691,6 +691,41 @@ Test(http, a_helper_that_exits_silently_is_reported) {
   finish(op);
 }
 
+/* Whether pid is gone or a zombie (its new parent reaps it). */
+static bool dead(pid_t pid) {
+  char path[64], state = 0;
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  FILE *f = fopen(path, "r");
+  if (!f)
+    return true;
+  int n = fscanf(f, "%*d (%*[^)]) %c", &state);
+  fclose(f);
+  return n == 1 && (state == 'Z' || state == 'X');
+}
+
+/* A helper that leaves a process behind in its group: it goes too. */
+Test(http, what_a_helper_leaves_in_its_group_is_killed) {
+  char script[256], path[128];
+  pid_t left = 0;
+  server_start();
+  snprintf(script, sizeof script,
+           "/bin/sleep 30 & echo $! >\"${0%%/*}/pid\"\n"
+           "exit 3");
+  net_op *op = run((call){.path = "/hello", .worker = fake_helper(script)});
+  expect_error(net_op_result(op), "internal", "", "status 3");
+  snprintf(path, sizeof path, "%s/pid", fake_dir);
+  FILE *f = fopen(path, "r");
+  cr_assert_not_null(f);
+  cr_assert_eq(fscanf(f, "%d", &left), 1);
+  fclose(f);
+  unlink(path);
+  for (int i = 0; i < 100 && !dead(left); i++)
+    usleep(10000);
+  cr_assert(dead(left), "process %d still runs", (int)left);
+  remove_fake();
+  finish(op);
+}
+
 Test(http, freeing_a_running_op_kills_and_reaps_its_helper) {
   server_start();
   net_http_req r = {"GET", "http://127.0.0.1:1/", NULL, 0, NULL, 0};
