@@ -35,7 +35,7 @@
 /* The request as it stands at one hop. */
 typedef struct hop {
   CURLU *url;
-  char *host; /* as curl_url gives it, IPv6 without brackets */
+  char *host; /* as DNS has it (an IDN in punycode), IPv6 without brackets */
   char *scheme;
   unsigned port;
   const char *method;
@@ -120,10 +120,10 @@ static bool hop_parse(fetch *f) {
   char *port = NULL;
   const char *what = f->index ? "redirect" : "url";
   if (curl_url_get(h->url, CURLUPART_SCHEME, &h->scheme, 0) ||
-      curl_url_get(h->url, CURLUPART_HOST, &h->host, 0) ||
+      curl_url_get(h->url, CURLUPART_HOST, &h->host, CURLU_PUNYCODE) ||
       curl_url_get(h->url, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT)) {
     http_fail(f->out, f->index ? "network" : "validation",
-              "CURLE_URL_MALFORMAT", "%s without a host", what);
+              "CURLE_URL_MALFORMAT", "%s without a usable host", what);
     goto fail;
   }
   h->port = (unsigned)strtoul(port, NULL, 10);

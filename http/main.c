@@ -12,6 +12,7 @@
 ** still to come.
 */
 #include <fcntl.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
@@ -57,6 +58,10 @@ static bool start_up(void) {
       set_limit(RLIMIT_NOFILE, HTTP_NOFILE) != 0)
     return false;
   if (!HTTP_SANITIZED && set_limit(RLIMIT_AS, HTTP_AS_BYTES) != 0)
+    return false;
+  /* libidn2, through curl, reads names in the locale's encoding: URLs
+  ** are UTF-8, and the environment is empty. glibc has C.UTF-8 built in. */
+  if (!setlocale(LC_CTYPE, "C.UTF-8"))
     return false;
   return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
 }

@@ -411,6 +411,22 @@ Test(http, a_name_grant_does_not_reach_loopback) {
   finish(op);
 }
 
+/* A name is decided as DNS will see it: an IDN in punycode. */
+Test(http, an_international_name_is_decided_in_punycode) {
+  server_start();
+  char url[128];
+  snprintf(url, sizeof url,
+           "http://b\xc3\xbc"
+           "cher.example:%u/",
+           srv.port);
+  net_op *op = run((call){.url = url});
+  char why[128];
+  snprintf(why, sizeof why, "xn--bcher-kva.example:%u is not granted",
+           srv.port);
+  expect_error(net_op_result(op), "capability", "", why);
+  finish(op);
+}
+
 Test(http, an_intersected_grant_text_narrows) {
   server_start();
   char grants[160];
