@@ -195,7 +195,7 @@ bool policy_https_only(const policy *p);
 ** program name ("git") or a clean absolute path; resolved is the clean
 ** absolute path, symlinks resolved, that the supervisor found for it
 ** (PATH lookup of a name, realpath of a path), or NULL when none was
-** found. Granted by exec:* , by exec:NAME when as_written is NAME (a
+** found. Granted by exec:*, by exec:NAME when as_written is NAME (a
 ** name grant never matches a path, so exec:git does not run /tmp/x/git),
 ** or by exec:/ABS when resolved or as_written is /ABS. Refused: cap
 ** "exec:AS_WRITTEN"; "" when as_written is empty, holds a control
