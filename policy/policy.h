@@ -164,11 +164,12 @@ bool policy_has(const policy *p, policy_cap_kind kind); /* clock, random */
 bool policy_may_connect_name(const policy *p, const char *host, unsigned port,
                              char *cap, size_t caplen);
 
-/* The second check, on one address host resolved to (AF_INET or
-** AF_INET6; its port is not read: port is). Granted when a grant whose
-** HOST is an address or CIDR holds addr, with port in its PORTS; else
-** only when addr is ordinary public unicast (policy_addr_class NULL) and
-** a grant of a name or "*" allows host and port as above. So a special
+/* The second check, on one address host resolved to: addr is a whole
+** sockaddr_in or sockaddr_in6 as its family says (its port is not read:
+** port is), host what the first check was asked. Granted when a grant
+** whose HOST is an address or CIDR holds addr, with port in its PORTS;
+** else only when addr is ordinary public unicast (policy_addr_class NULL)
+** and a grant of a name or "*" allows host and port as above. So a special
 ** address is reached only through a grant that names it by address:
 ** network:outbound:localhost:8080 does not reach 127.0.0.1,
 ** network:outbound:127.0.0.1:8080 does. Refused: cap
