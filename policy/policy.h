@@ -172,7 +172,8 @@ bool policy_may_connect_name(const policy *p, const char *host, unsigned port,
 ** and a grant of a name or "*" allows host and port as above. So a special
 ** address is reached only through a grant that names it by address:
 ** network:outbound:localhost:8080 does not reach 127.0.0.1,
-** network:outbound:127.0.0.1:8080 does. Refused: cap
+** network:outbound:127.0.0.1:8080 does (and an address grant never lets
+** a name through the first check). Refused: cap
 ** "network:outbound:ADDR:PORT", the grant that would allow it. */
 bool policy_may_connect_addr(const policy *p, const char *host,
                              const struct sockaddr *addr, unsigned port,
