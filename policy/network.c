@@ -100,55 +100,63 @@ static bool grant_prefix(const char *h, size_t n, prefix *out) {
 /* ---- the special ranges ---- */
 
 /* Every range a name grant does not reach, with its class: the first
-** that holds an address names it. IPv4 ranges judge IPv4 addresses
-** (mapped and NAT64 ones included), IPv6 ranges the others. Used by the
-** decisions and by policy_excess (a CIDR that overlaps none is public). */
-#define POL_SPECIAL_RANGES(X)                \
-  X("unspecified", "0.0.0.0/8")              \
-  X("loopback", "127.0.0.0/8")               \
-  X("private", "10.0.0.0/8")                 \
-  X("private", "172.16.0.0/12")              \
-  X("private", "192.168.0.0/16")             \
-  X("link-local", "169.254.0.0/16")          \
-  X("shared", "100.64.0.0/10")               \
-  X("protocol", "192.0.0.0/24")              \
-  X("documentation", "192.0.2.0/24")         \
-  X("documentation", "198.51.100.0/24")      \
-  X("documentation", "203.0.113.0/24")       \
-  X("benchmarking", "198.18.0.0/15")         \
-  X("multicast", "224.0.0.0/4")              \
-  X("broadcast", "255.255.255.255/32")       \
-  X("reserved", "240.0.0.0/4")               \
-  X("unspecified", "::/128")                 \
-  X("loopback", "::1/128")                   \
-  X("private", "fc00::/7")                   \
-  X("link-local", "fe80::/10")               \
-  X("multicast", "ff00::/8")                 \
-  X("documentation", "2001:db8::/32")        \
-  X("documentation", "3fff::/20")            \
-  /* all but global unicast, 2000::/3 */     \
-  X("reserved", "::/3")                      \
-  X("reserved", "4000::/2")                  \
-  X("reserved", "8000::/1")
+** that holds an address names it. IPv4 ranges (V4: class, a.b.c.d/len)
+** judge IPv4 addresses (mapped and NAT64 ones included), IPv6 ranges (V6:
+** class, the first two groups, the last byte, /len) the others. Used by
+** the decisions and by policy_excess (a CIDR that overlaps none is
+** public). Written as numbers, not parsed: every decision reads it. */
+#define POL_SPECIAL_RANGES(V4, V6)                   \
+  V4("unspecified", 0, 0, 0, 0, 8)                   \
+  V4("loopback", 127, 0, 0, 0, 8)                    \
+  V4("private", 10, 0, 0, 0, 8)                      \
+  V4("private", 172, 16, 0, 0, 12)                   \
+  V4("private", 192, 168, 0, 0, 16)                  \
+  V4("link-local", 169, 254, 0, 0, 16)               \
+  V4("shared", 100, 64, 0, 0, 10)                    \
+  V4("protocol", 192, 0, 0, 0, 24)                   \
+  V4("documentation", 192, 0, 2, 0, 24)              \
+  V4("documentation", 198, 51, 100, 0, 24)           \
+  V4("documentation", 203, 0, 113, 0, 24)            \
+  V4("benchmarking", 198, 18, 0, 0, 15)              \
+  V4("multicast", 224, 0, 0, 0, 4)                   \
+  V4("broadcast", 255, 255, 255, 255, 32)            \
+  V4("reserved", 240, 0, 0, 0, 4)                    \
+  V6("unspecified", 0, 0, 0, 128)      /* ::     */  \
+  V6("loopback", 0, 0, 1, 128)         /* ::1    */  \
+  V6("private", 0xfc00, 0, 0, 7)                     \
+  V6("link-local", 0xfe80, 0, 0, 10)                 \
+  V6("multicast", 0xff00, 0, 0, 8)                   \
+  V6("documentation", 0x2001, 0x0db8, 0, 32)         \
+  V6("documentation", 0x3fff, 0, 0, 20)              \
+  /* all that is not global unicast, 2000::/3 */     \
+  V6("reserved", 0, 0, 0, 3)                         \
+  V6("reserved", 0x4000, 0, 0, 2)                    \
+  V6("reserved", 0x8000, 0, 0, 1)
 
 static const struct {
-  const char *name, *range;
+  const char *name;
+  prefix range;
 } special[] = {
-#define X(name, range) {name, range},
-    POL_SPECIAL_RANGES(X)
-#undef X
+#define V4(name, a, b, c, d, len) \
+  {name, {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, a, b, c, d}, 96 + len}},
+#define V6(name, g0, g1, last, len)                                          \
+  {name,                                                                     \
+   {{(g0) >> 8, (g0)&0xff, (g1) >> 8, (g1)&0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, \
+     0, 0, last},                                                            \
+    len}},
+    POL_SPECIAL_RANGES(V4, V6)
+#undef V4
+#undef V6
 };
 
 /* The class of the first special range x overlaps, or NULL when every
 ** address of x is ordinary public unicast. */
 static const char *prefix_class(const prefix *given) {
-  prefix x = as_judged(given), r;
-  for (size_t i = 0; i < sizeof special / sizeof special[0]; i++) {
-    const char *text = special[i].range;
-    if (parse_prefix(text, strlen(text), true, &r) && is_v4(&r) == is_v4(&x) &&
-        overlaps(&r, &x))
+  prefix x = as_judged(given);
+  for (size_t i = 0; i < sizeof special / sizeof special[0]; i++)
+    if (is_v4(&special[i].range) == is_v4(&x) &&
+        overlaps(&special[i].range, &x))
       return special[i].name;
-  }
   return NULL;
 }
 
@@ -332,14 +340,15 @@ static bool may_connect_addr_own(const policy *p, const char *host,
                                  char *cap, size_t caplen) {
   prefix x;
   request r;
-  char text[64];
+  char text[64] = "";
   pol_put(cap, caplen, "");
   if (port < 1 || port > 65535 || !sockaddr_prefix(addr, &x))
     return false;
   const pol_grant *g = find_for_addr(p, &x, port);
   if (!g && !prefix_class(&x) && parse_request(host, &r))
     g = find_for_host(p, &r, port, true);
-  host_text(&x, text, sizeof text);
+  if (!g)
+    host_text(&x, text, sizeof text);
   return answer(g, text, port, cap, caplen);
 }
 

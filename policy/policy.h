@@ -164,14 +164,16 @@ bool policy_has(const policy *p, policy_cap_kind kind); /* clock, random */
 bool policy_may_connect_name(const policy *p, const char *host, unsigned port,
                              char *cap, size_t caplen);
 
-/* The second check, on one address host resolved to (AF_INET or
-** AF_INET6; its port is not read: port is). Granted when a grant whose
-** HOST is an address or CIDR holds addr, with port in its PORTS; else
-** only when addr is ordinary public unicast (policy_addr_class NULL) and
-** a grant of a name or "*" allows host and port as above. So a special
+/* The second check, on one address host resolved to: addr is a whole
+** sockaddr_in or sockaddr_in6 as its family says (its port is not read:
+** port is), host what the first check was asked. Granted when a grant
+** whose HOST is an address or CIDR holds addr, with port in its PORTS;
+** else only when addr is ordinary public unicast (policy_addr_class NULL)
+** and a grant of a name or "*" allows host and port as above. So a special
 ** address is reached only through a grant that names it by address:
 ** network:outbound:localhost:8080 does not reach 127.0.0.1,
-** network:outbound:127.0.0.1:8080 does. Refused: cap
+** network:outbound:127.0.0.1:8080 does (and an address grant never lets
+** a name through the first check). Refused: cap
 ** "network:outbound:ADDR:PORT", the grant that would allow it. */
 bool policy_may_connect_addr(const policy *p, const char *host,
                              const struct sockaddr *addr, unsigned port,
@@ -195,7 +197,7 @@ bool policy_https_only(const policy *p);
 ** program name ("git") or a clean absolute path; resolved is the clean
 ** absolute path, symlinks resolved, that the supervisor found for it
 ** (PATH lookup of a name, realpath of a path), or NULL when none was
-** found. Granted by exec:* , by exec:NAME when as_written is NAME (a
+** found. Granted by exec:*, by exec:NAME when as_written is NAME (a
 ** name grant never matches a path, so exec:git does not run /tmp/x/git),
 ** or by exec:/ABS when resolved or as_written is /ABS. Refused: cap
 ** "exec:AS_WRITTEN"; "" when as_written is empty, holds a control

@@ -220,16 +220,33 @@ Test(policy_network, the_localhost_name_does_not_reach_loopback) {
   policy_free(p);
 }
 
-Test(policy_network, a_loopback_address_grant_reaches_it_under_any_name) {
-  policy *p = POLICY("network:outbound:127.0.0.1:8080");
+Test(policy_network, localhost_needs_its_name_and_its_address_granted) {
+  policy *p = POLICY("network:outbound:localhost:8080",
+                     "network:outbound:127.0.0.1:8080");
+  cr_assert(name_ok(p, "localhost", 8080));
+  cr_assert_str_eq(cap, "network:outbound:localhost:8080");
   cr_assert(addr_ok(p, "localhost", "127.0.0.1", 8080));
   cr_assert_str_eq(cap, "network:outbound:127.0.0.1:8080");
-  cr_assert(addr_ok(p, "127.0.0.1", "127.0.0.1", 8080));
   cr_assert(addr_ok(p, "localhost", "::ffff:127.0.0.1", 8080),
             "the same address through a dual-stack socket");
-  cr_assert_not(addr_ok(p, "localhost", "127.0.0.1", 8081));
-  cr_assert_str_eq(cap, "network:outbound:127.0.0.1:8081");
   cr_assert_not(addr_ok(p, "localhost", "127.0.0.2", 8080));
+  cr_assert_str_eq(cap, "network:outbound:127.0.0.2:8080");
+  cr_assert_not(addr_ok(p, "localhost", "::1", 8080));
+  cr_assert_not(name_ok(p, "localhost", 8081));
+  policy_free(p);
+}
+
+Test(policy_network, an_address_grant_alone_lets_no_name_be_looked_up) {
+  policy *p = POLICY("network:outbound:127.0.0.1:8080");
+  cr_assert_not(name_ok(p, "localhost", 8080), "never resolved");
+  cr_assert_str_eq(cap, "network:outbound:localhost:8080");
+  cr_assert(name_ok(p, "127.0.0.1", 8080));
+  cr_assert(addr_ok(p, "127.0.0.1", "127.0.0.1", 8080));
+  cr_assert_str_eq(cap, "network:outbound:127.0.0.1:8080");
+  cr_assert(addr_ok(p, "localhost", "127.0.0.1", 8080),
+            "the address step looks at the address alone");
+  cr_assert_not(addr_ok(p, "127.0.0.1", "127.0.0.1", 8081));
+  cr_assert_str_eq(cap, "network:outbound:127.0.0.1:8081");
   policy_free(p);
 }
 
