@@ -15,6 +15,9 @@
 ** less time than the op has, so that it reports its own timeout, with the
 ** decisions it made, before the deadline kills it.
 **
+** net_http_start keeps nothing of its arguments: the HttpCall frame holds
+** copies of the request and the grants.
+**
 ** The result is checked as untrusted: counts and sizes against net.h's
 ** bounds, every string made safe (sup_guest_text). A bad frame ends the
 ** op with an "internal" error and the helper killed.
