@@ -27,20 +27,29 @@ static bool all_of(const char *s, size_t n, const char *set) {
   return n > 0 && strspn(s, set) >= n;
 }
 
-/* One DNS name: labels of letters, digits and '-', not at either end. */
-static bool host_name_ok(const char *s) {
-  size_t len = strlen(s);
+static bool is_letter(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+bool pol_host_name_ok(const char *s, size_t len) {
+  const char *last = s;
+  if (len && s[len - 1] == '.')
+    len--;
   if (len == 0 || len > 253)
     return false;
-  for (; *s; s += *s == '.') {
-    size_t n = strcspn(s, ".");
-    if (n == 0 || n > 63 || s[0] == '-' || s[n - 1] == '-' ||
-        !all_of(s, n, "abcdefghijklmnopqrstuvwxyz"
-                      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-"))
+  for (size_t i = 0;; i++) {
+    size_t n = 0;
+    while (i + n < len && s[i + n] != '.')
+      n++;
+    if (n == 0 || n > 63 || s[i] == '-' || s[i + n - 1] == '-' ||
+        !all_of(s + i, n, "abcdefghijklmnopqrstuvwxyz"
+                          "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-"))
       return false;
-    s += n;
+    last = s + i;
+    i += n;
+    if (i == len)
+      return is_letter(*last);
   }
-  return true;
 }
 
 /* An address of family af, with an optional "/prefix" of at most max. */
@@ -65,7 +74,7 @@ static bool address_ok(int af, const char *s, unsigned max) {
 static int check_host(const char *h, char *why, size_t whylen) {
   if (strcmp(h, "*") == 0)
     return 0;
-  if (h[0] == '*' && h[1] == '.' && host_name_ok(h + 2))
+  if (h[0] == '*' && h[1] == '.' && pol_host_name_ok(h + 2, strlen(h + 2)))
     return 0;
   if (all_of(h, strlen(h), "0123456789./")) {
     if (address_ok(AF_INET, h, 32))
@@ -74,7 +83,7 @@ static int check_host(const char *h, char *why, size_t whylen) {
   }
   if (strchr(h, ':'))
     return pol_err(why, whylen, "an IPv6 address must be in brackets, as [::1]");
-  if (!host_name_ok(h))
+  if (!pol_host_name_ok(h, strlen(h)))
     return pol_err(why, whylen, "bad host name '%s'", h);
   return 0;
 }
@@ -89,7 +98,7 @@ static int port_value(const char *s, size_t n, unsigned long *out, char *why,
   return 0;
 }
 
-static int check_ports(const char *ports, char *why, size_t whylen) {
+int pol_check_ports(const char *ports, char *why, size_t whylen) {
   if (strcmp(ports, "*") == 0)
     return 0;
   if (!*ports)
@@ -127,20 +136,36 @@ static int check_network(const char *arg, size_t *host_len, char *why,
     if (close[1] != ':')
       return pol_err(why, whylen, "missing the ports (HOST:PORTS)");
     *host_len = (size_t)(close - arg) + 1;
-    return check_ports(close + 2, why, whylen);
+    return pol_check_ports(close + 2, why, whylen);
   }
   end = strrchr(arg, ':');
   if (!end) {
     if (!all_of(arg, strlen(arg), "0123456789,-*"))
       return pol_err(why, whylen, "missing the ports (HOST:PORTS)");
     *host_len = 0;
-    return check_ports(arg, why, whylen);
+    return pol_check_ports(arg, why, whylen);
   }
   snprintf(host, sizeof host, "%.*s", (int)(end - arg), arg);
   if (check_host(host, why, whylen) < 0)
     return -1;
   *host_len = (size_t)(end - arg);
-  return check_ports(end + 1, why, whylen);
+  return pol_check_ports(end + 1, why, whylen);
+}
+
+/* HOST:PORTS with the host in lower case and without a trailing '.', so
+** that a name has one spelling (grants are compared as text); the short
+** form spelled out. NULL when out of memory. */
+static char *network_canonical(const char *arg, size_t host_len) {
+  char *out;
+  if (host_len == 0)
+    return asprintf(&out, "*:%s", arg) < 0 ? NULL : out;
+  size_t keep = host_len - (arg[host_len - 1] == '.');
+  if (asprintf(&out, "%.*s%s", (int)keep, arg, arg + host_len) < 0)
+    return NULL;
+  for (size_t i = 0; i < keep; i++)
+    if (out[i] >= 'A' && out[i] <= 'Z')
+      out[i] = (char)(out[i] - 'A' + 'a');
+  return out;
 }
 
 /* ---- grants ---- */
@@ -171,7 +196,7 @@ static char *canonical_arg(policy_cap_kind kind, const char *arg, char *why,
   case POLICY_CAP_NETWORK:
     if (check_network(arg, &host_len, why, whylen) < 0)
       return NULL;
-    if (host_len == 0 && asprintf(&out, "*:%s", arg) < 0)
+    if (!(out = network_canonical(arg, host_len)))
       bad = "out of memory";
     break;
   case POLICY_CAP_EXEC:
@@ -277,7 +302,8 @@ typedef enum { UNIT_SIZE, UNIT_DURATION, UNIT_COUNT } unit_kind;
   X("bytes_read", bytes_read, policy_parse_size, UNIT_SIZE)           \
   X("bytes_written", bytes_written, policy_parse_size, UNIT_SIZE)     \
   X("file_size", file_size, policy_parse_size, UNIT_SIZE)             \
-  X("open_files", open_files, policy_parse_count, UNIT_COUNT)
+  X("open_files", open_files, policy_parse_count, UNIT_COUNT)         \
+  X("connections", connections, policy_parse_count, UNIT_COUNT)
 
 static const struct {
   const char *name;
@@ -404,8 +430,15 @@ static int set_no_mkdir(policy *p, const char *arg, char *why, size_t whylen) {
   return 0;
 }
 
+static int set_https_only(policy *p, const char *arg, char *why,
+                          size_t whylen) {
+  p->https_only = true;
+  return 0;
+}
+
 /* Settings: lines that are not capabilities. arg is NULL for a line
-** without ':' after the name (only fs:no-mkdir takes none). */
+** without ':' after the name (fs:no-mkdir and network:https-only take
+** none). */
 static const struct {
   const char *name;
   bool takes_arg;
@@ -414,6 +447,7 @@ static const struct {
     {"dir", true, set_rw_dir},       {"ro-dir", true, set_ro_dir},
     {"tmp", true, pol_set_tmp},      {"limit", true, set_limit_line},
     {"fs:no-mkdir", false, set_no_mkdir},
+    {"network:https-only", false, set_https_only},
 };
 
 /* Whether line starts with name followed by its end or ':'; *arg gets

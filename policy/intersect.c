@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "policy_internal.h"
 
@@ -111,39 +110,11 @@ static bool name_covered(const policy *c, const char *name) {
   return policy_may_env(c, name, NULL, 0);
 }
 
-/* Splits a canonical "HOST:PORTS" (HOST maybe "[v6]") at its last ':'
-** outside brackets: the host's length. */
-static size_t host_len(const char *arg) {
-  const char *close = arg[0] == '[' ? strchr(arg, ']') : NULL;
-  const char *colon = strrchr(close ? close : arg, ':');
-  return colon ? (size_t)(colon - arg) : strlen(arg);
-}
-
-/* "*" any host; "*.example.com" every name that ends ".example.com" (a
-** wildcard of its own included); else the same name, in any case. */
-static bool host_covers(const char *a, size_t an, const char *b, size_t bn) {
-  if (an == 1 && a[0] == '*')
-    return true;
-  if (an == bn && strncasecmp(a, b, an) == 0)
-    return true;
-  return an > 2 && a[0] == '*' && a[1] == '.' && bn > an - 1 &&
-         strncasecmp(b + bn - (an - 1), a + 1, an - 1) == 0;
-}
-
-/* The port range at *s ("80" or "8000-8100"), moving *s past its ','. */
-static void next_range(const char **s, unsigned long *lo, unsigned long *hi) {
-  char *end;
-  *lo = *hi = strtoul(*s, &end, 10);
-  if (*end == '-')
-    *hi = strtoul(end + 1, &end, 10);
-  *s = *end == ',' ? end + 1 : end;
-}
-
 static bool range_within(const char *ports, unsigned long lo,
                          unsigned long hi) {
   for (const char *s = ports; *s;) {
     unsigned long a, b;
-    next_range(&s, &a, &b);
+    pol_port_next(&s, &a, &b);
     if (a <= lo && hi <= b)
       return true;
   }
@@ -158,22 +129,24 @@ static bool ports_cover(const char *a, const char *b) {
     return false;
   for (const char *s = b; *s;) {
     unsigned long lo, hi;
-    next_range(&s, &lo, &hi);
+    pol_port_next(&s, &lo, &hi);
     if (!range_within(a, lo, hi))
       return false;
   }
   return true;
 }
 
+/* The same text; or a host that covers request's (pol_net_host_covers)
+** with ports that hold all of request's. */
 static bool network_covered(const policy *c, const char *arg) {
-  size_t bn = host_len(arg);
+  size_t bn = pol_net_host_len(arg);
   for (size_t i = 0; i < c->grants.n; i++) {
     const pol_grant *g = &c->grants.at[i];
     if (g->kind != POLICY_CAP_NETWORK)
       continue;
-    size_t an = host_len(g->arg);
+    size_t an = pol_net_host_len(g->arg);
     if (strcmp(g->arg, arg) == 0 ||
-        (host_covers(g->arg, an, arg, bn) && g->arg[an] && arg[bn] &&
+        (pol_net_host_covers(g->arg, an, arg, bn) &&
          ports_cover(g->arg + an + 1, arg + bn + 1)))
       return true;
   }

@@ -81,6 +81,7 @@ policy *pol_clone(const policy *p) {
     return NULL;
   q->limits = p->limits;
   q->no_mkdir = p->no_mkdir;
+  q->https_only = p->https_only;
   q->tmp_guest = dup_or_null(p->tmp_guest, &failed);
   if (p->request && !(q->request = pol_clone(p->request)))
     failed = true;
@@ -252,6 +253,11 @@ bool policy_has(const policy *p, policy_cap_kind kind) {
   return has_own(p, kind) && (!p->request || policy_has(p->request, kind));
 }
 
+/* Either side's https-only holds: it only narrows. */
+bool policy_https_only(const policy *p) {
+  return p->https_only || (p->request && policy_https_only(p->request));
+}
+
 /* ---- description ---- */
 
 void pol_text_add(pol_text *t, const char *fmt, ...) {
@@ -314,6 +320,8 @@ char *policy_describe(const policy *p) {
     pol_text_add(&t, "tmp:%s\n", p->tmp_guest);
   if (p->no_mkdir)
     pol_text_add(&t, "fs:no-mkdir\n");
+  if (p->https_only)
+    pol_text_add(&t, "network:https-only\n");
   pol_describe_limits(p, &t);
   if (p->request) {
     char *req = policy_describe(p->request);
@@ -330,7 +338,7 @@ char *policy_describe(const policy *p) {
 
 /* ---- decisions ---- */
 
-static void put(char *cap, size_t caplen, const char *text) {
+void pol_put(char *cap, size_t caplen, const char *text) {
   if (cap && caplen)
     snprintf(cap, caplen, "%s", text);
 }
@@ -344,7 +352,7 @@ static bool find_fs_grant(const policy *p, const char *path, bool write,
     const pol_dir *d = &p->dirs.at[i];
     if ((d->writable || !write) && pol_path_within(path, d->po.host)) {
       pol_dir_line(d, line, sizeof line);
-      put(cap, caplen, line);
+      pol_put(cap, caplen, line);
       return true;
     }
   }
@@ -356,7 +364,7 @@ static bool find_fs_grant(const policy *p, const char *path, bool write,
     for (size_t i = 0; i < p->grants.n; i++) {
       const pol_grant *g = &p->grants.at[i];
       if (g->kind == (policy_cap_kind)k && pol_glob_match(g->arg, path)) {
-        put(cap, caplen, g->text);
+        pol_put(cap, caplen, g->text);
         return true;
       }
     }
@@ -365,13 +373,13 @@ static bool find_fs_grant(const policy *p, const char *path, bool write,
 
 static bool may_access_own(const policy *p, const char *host_path,
                            policy_access access, char *cap, size_t caplen) {
-  put(cap, caplen, "");
+  pol_put(cap, caplen, "");
   unsigned a = (unsigned)access;
   if (a == 0 || (a & ~(unsigned)(POLICY_READ | POLICY_WRITE | POLICY_MKDIR)) ||
       !pol_path_is_clean(host_path))
     return false;
   if ((a & POLICY_MKDIR) && p->no_mkdir) {
-    put(cap, caplen, "fs:no-mkdir");
+    pol_put(cap, caplen, "fs:no-mkdir");
     return false;
   }
   /* Write covers read, so the strongest access asked decides. */
@@ -385,9 +393,9 @@ static bool may_access_own(const policy *p, const char *host_path,
 
 static bool may_tmp_own(const policy *p, policy_access access, char *cap,
                         size_t caplen) {
-  put(cap, caplen, "");
+  pol_put(cap, caplen, "");
   if ((access & POLICY_MKDIR) && p->no_mkdir) {
-    put(cap, caplen, "fs:no-mkdir");
+    pol_put(cap, caplen, "fs:no-mkdir");
     return false;
   }
   if (cap && caplen)
@@ -397,14 +405,14 @@ static bool may_tmp_own(const policy *p, policy_access access, char *cap,
 
 static bool may_env_own(const policy *p, const char *name, char *cap,
                         size_t caplen) {
-  put(cap, caplen, "");
+  pol_put(cap, caplen, "");
   if (!*name || strchr(name, '='))
     return false;
   /* Patterns, then explicit variables: describe's order. */
   for (size_t i = 0; i < p->grants.n; i++) {
     const pol_grant *g = &p->grants.at[i];
     if (g->kind == POLICY_CAP_ENV && pol_env_match(g->arg, name)) {
-      put(cap, caplen, g->text);
+      pol_put(cap, caplen, g->text);
       return true;
     }
   }
@@ -418,45 +426,93 @@ static bool may_env_own(const policy *p, const char *name, char *cap,
 
 /* ---- decisions of an intersected policy ----
 ** Each asks the policy's own grants, then its request: both must say yes.
-** cap names the own grant when both do, else the first refusal's. */
+** cap names the own grant when both do, else the first refusal's. The
+** network decisions do the same in network.c. */
 
-#define CAP_MAX (2 * POL_MAX_TEXT + 16)
-
-/* The request's verdict; its cap replaces cap only when it refuses. */
-static bool request_says(bool yes, const char *rcap, char *cap,
-                         size_t caplen) {
+bool pol_request_says(bool yes, const char *rcap, char *cap, size_t caplen) {
   if (!yes)
-    put(cap, caplen, rcap);
+    pol_put(cap, caplen, rcap);
   return yes;
 }
 
 bool policy_may_access(const policy *p, const char *host_path,
                        policy_access access, char *cap, size_t caplen) {
-  char rcap[CAP_MAX];
+  char rcap[POL_CAP_MAX];
   if (!may_access_own(p, host_path, access, cap, caplen))
     return false;
   return !p->request ||
-         request_says(policy_may_access(p->request, host_path, access, rcap,
-                                        sizeof rcap),
-                      rcap, cap, caplen);
+         pol_request_says(policy_may_access(p->request, host_path, access,
+                                            rcap, sizeof rcap),
+                          rcap, cap, caplen);
 }
 
 bool policy_may_tmp(const policy *p, policy_access access, char *cap,
                     size_t caplen) {
-  char rcap[CAP_MAX];
+  char rcap[POL_CAP_MAX];
   if (!may_tmp_own(p, access, cap, caplen))
     return false;
   return !p->request ||
-         request_says(policy_may_tmp(p->request, access, rcap, sizeof rcap),
-                      rcap, cap, caplen);
+         pol_request_says(
+             policy_may_tmp(p->request, access, rcap, sizeof rcap), rcap, cap,
+             caplen);
 }
 
 bool policy_may_env(const policy *p, const char *name, char *cap,
                     size_t caplen) {
-  char rcap[CAP_MAX];
+  char rcap[POL_CAP_MAX];
   if (!may_env_own(p, name, cap, caplen))
     return false;
   return !p->request ||
-         request_says(policy_may_env(p->request, name, rcap, sizeof rcap),
-                      rcap, cap, caplen);
+         pol_request_says(
+             policy_may_env(p->request, name, rcap, sizeof rcap), rcap, cap,
+             caplen);
+}
+
+/* ---- commands ---- */
+
+static bool has_control(const char *s) {
+  for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+    if (*c < 0x20 || *c == 0x7f)
+      return true;
+  return false;
+}
+
+/* A program name (no '/') or a clean absolute path, as a grant spells
+** one: then "exec:" and it is a line policy_allow takes. */
+static bool command_ok(const char *cmd) {
+  return *cmd && !has_control(cmd) &&
+         (!strchr(cmd, '/') || pol_path_is_clean(cmd));
+}
+
+static bool may_exec_own(const policy *p, const char *as_written,
+                         const char *resolved, char *cap, size_t caplen) {
+  pol_put(cap, caplen, "");
+  if (!command_ok(as_written) || (resolved && !pol_path_is_clean(resolved)))
+    return false;
+  /* A name grant has no '/', so it equals only a name as written, never
+  ** a path: exec:git does not run /tmp/x/git. A path grant names the
+  ** file itself, however the plugin reached it. */
+  for (size_t i = 0; i < p->grants.n; i++) {
+    const pol_grant *g = &p->grants.at[i];
+    if (g->kind == POLICY_CAP_EXEC &&
+        (strcmp(g->arg, "*") == 0 || strcmp(g->arg, as_written) == 0 ||
+         (g->arg[0] == '/' && resolved && strcmp(g->arg, resolved) == 0))) {
+      pol_put(cap, caplen, g->text);
+      return true;
+    }
+  }
+  if (cap && caplen)
+    snprintf(cap, caplen, "exec:%s", as_written);
+  return false;
+}
+
+bool policy_may_exec(const policy *p, const char *as_written,
+                     const char *resolved, char *cap, size_t caplen) {
+  char rcap[POL_CAP_MAX];
+  if (!may_exec_own(p, as_written, resolved, cap, caplen))
+    return false;
+  return !p->request ||
+         pol_request_says(policy_may_exec(p->request, as_written, resolved,
+                                          rcap, sizeof rcap),
+                          rcap, cap, caplen);
 }

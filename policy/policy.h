@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "policy_limits.h"
 
@@ -72,7 +73,8 @@ void policy_free(policy *p);
 /* One capability string, e.g. "env:AWS_*", "clock", or fs:read: and a
 ** glob (docs/policy.md). Also takes the settings lines that share the
 ** grammar (dir:HOST[::GUEST], ro-dir:, tmp:GUEST, fs:no-mkdir,
-** limit:NAME:VALUE), so that every line of policy_describe reads back. */
+** network:https-only, limit:NAME:VALUE), so that every line of
+** policy_describe reads back. */
 int policy_allow(policy *p, const char *cap, char *err, size_t errlen);
 /* A preopened directory: host must be absolute and clean (the supervisor
 ** makes it so); guest absolute, or "." as wasmtime allows. Grants read
@@ -142,14 +144,78 @@ bool policy_may_tmp(const policy *p, policy_access access, char *cap,
 
 bool policy_has(const policy *p, policy_cap_kind kind); /* clock, random */
 
+/* ---- network and commands (network.c, policy.c) ----
+** A connection is decided twice (docs/policy.md, "Network and commands"):
+** once on the host as the plugin wrote it, before anything is resolved,
+** and again on each address it resolved to, before dialling it, so that
+** a name granted cannot be used to reach an address that was not (DNS
+** rebinding, a name that resolves to 127.0.0.1). Both leave in cap a
+** capability line that policy_allow accepts: the grant that allows it,
+** or the one that would have; "" for a malformed request (a bug of the
+** caller, or a host that is neither a name nor an address literal). */
+
+/* The first check: host is a DNS name (any case; one trailing '.'
+** ignored) or an address literal (IPv6 without brackets), port 1-65535.
+** True when a network:outbound: grant's HOST matches it as written: "*";
+** the same name; "*.SUFFIX" for a name strictly under SUFFIX (not SUFFIX
+** itself); for a literal, the same address or a CIDR that holds it; and
+** the grant's PORTS hold port. Refused: cap "network:outbound:HOST:PORT",
+** HOST as a grant spells it ("example.com", "10.0.0.1", "[::1]"). */
+bool policy_may_connect_name(const policy *p, const char *host, unsigned port,
+                             char *cap, size_t caplen);
+
+/* The second check, on one address host resolved to: addr is a whole
+** sockaddr_in or sockaddr_in6 as its family says (its port is not read:
+** port is), host what the first check was asked. Granted when a grant
+** whose HOST is an address or CIDR holds addr, with port in its PORTS;
+** else only when addr is ordinary public unicast (policy_addr_class NULL)
+** and a grant of a name or "*" allows host and port as above. So a special
+** address is reached only through a grant that names it by address:
+** network:outbound:localhost:8080 does not reach 127.0.0.1,
+** network:outbound:127.0.0.1:8080 does (and an address grant never lets
+** a name through the first check). Refused: cap
+** "network:outbound:ADDR:PORT", the grant that would allow it. */
+bool policy_may_connect_addr(const policy *p, const char *host,
+                             const struct sockaddr *addr, unsigned port,
+                             char *cap, size_t caplen);
+
+/* NULL for an ordinary public unicast address, else the short name of its
+** class, for a message such as "localhost resolves to 127.0.0.1, a
+** loopback address: grant it by address (network:outbound:127.0.0.1:8080)":
+** "unspecified", "loopback", "private", "link-local", "shared",
+** "multicast", "broadcast", "protocol", "documentation", "benchmarking",
+** "reserved"; "non-ip" for a family other than AF_INET and AF_INET6.
+** IPv4-mapped (::ffff:a.b.c.d) and NAT64 (64:ff9b::/96) addresses are
+** judged as the IPv4 address inside. The ranges: docs/policy.md. */
+const char *policy_addr_class(const struct sockaddr *addr);
+
+/* Whether connections must use TLS from the start (network:https-only,
+** JSON network.require_https): the broker refuses one that does not. */
+bool policy_https_only(const policy *p);
+
+/* Whether the plugin may run a command. as_written is what it named: a
+** program name ("git") or a clean absolute path; resolved is the clean
+** absolute path, symlinks resolved, that the supervisor found for it
+** (PATH lookup of a name, realpath of a path), or NULL when none was
+** found. Granted by exec:*, by exec:NAME when as_written is NAME (a
+** name grant never matches a path, so exec:git does not run /tmp/x/git),
+** or by exec:/ABS when resolved or as_written is /ABS. Refused: cap
+** "exec:AS_WRITTEN"; "" when as_written is empty, holds a control
+** character, or is a path that is not absolute and clean, or resolved is
+** not absolute and clean. */
+bool policy_may_exec(const policy *p, const char *as_written,
+                     const char *resolved, char *cap, size_t caplen);
+
 /* ---- combining policies (intersect.c) ---- */
 
 /* A new policy whose decisions grant only what both grant and request
-** grant (policy_may_access, _may_env, _may_tmp, _has: each must say yes;
-** cap names grant's capability when both allow, else the one missing).
-** Preopens, explicit variables (each also filtered by request's
-** policy_may_env), the tmp directory and fs:no-mkdir are grant's; limits
-** are grant's, each lowered to request's where request sets a lower one.
+** grant (policy_may_access, _may_env, _may_tmp, _may_connect_name,
+** _may_connect_addr, _may_exec, _has: each must say yes; cap names
+** grant's capability when both allow, else the one missing). Preopens,
+** explicit variables (each also filtered by request's policy_may_env),
+** the tmp directory and fs:no-mkdir are grant's; network:https-only holds
+** when either says it; limits are grant's, each lowered to request's
+** where request sets a lower one.
 ** policy_describe lists grant's lines, then "request:" and request's.
 ** NULL when out of memory. Neither input is changed or kept. */
 policy *policy_intersect(const policy *grant, const policy *request);

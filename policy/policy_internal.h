@@ -42,6 +42,7 @@ struct policy {
   policy_limits limits;          /* 0: not set */
   char *tmp_guest;               /* NULL: no temporary directory */
   bool no_mkdir;                 /* fs:no-mkdir: writes, but no mkdir */
+  bool https_only;               /* network:https-only: TLS from the start */
   policy *request;               /* policy_intersect: what the plugin asked;
                                     every decision needs its yes too */
 };
@@ -89,6 +90,15 @@ bool pol_env_covers(const char *a, const char *b);
 ** limit:, fs:no-mkdir) to p; -1 with the bare reason in why, e.g.
 ** "unknown kind 'fs:rea'" (policy_allow puts the line in front). */
 int pol_apply_line(policy *p, const char *line, char *why, size_t whylen);
+/* Whether s (len bytes) is a DNS name as a grant or a request may spell
+** it: labels of letters, digits and '-' (not at either end), at most 253
+** bytes, one trailing '.' allowed; the last label starts with a letter,
+** so that no numeric form an address parser takes (127.1, 0x7f000001,
+** 2130706433) passes for a name. */
+bool pol_host_name_ok(const char *s, size_t len);
+/* Checks a PORTS text ("*", "443", "80,443", "8000-8100"); -1 with the
+** reason, e.g. "port 99999 out of range". */
+int pol_check_ports(const char *ports, char *why, size_t whylen);
 /* Adds a grant of kind whose argument is arg, or -1 with the bare reason. */
 int pol_add_grant(policy *p, policy_cap_kind kind, const char *arg,
                   char *why, size_t whylen);
@@ -118,6 +128,31 @@ void pol_limit_put(policy_limits *l, size_t i, uint64_t v);
 void pol_limit_line(size_t i, uint64_t v, char *buf, size_t size);
 /* "dir:HOST", "dir:HOST::GUEST" or "ro-dir:..." of a preopen (policy.c). */
 void pol_dir_line(const pol_dir *d, char *buf, size_t size);
+
+/* ---- network grants (network.c) ---- */
+
+/* The length of HOST in a canonical network grant "HOST:PORTS" (HOST may
+** be "[v6]" or "[v6/len]"). */
+size_t pol_net_host_len(const char *arg);
+/* The port range at *s in a PORTS text other than "*" ("80" or
+** "8000-8100"), moving *s past it and its ','. */
+void pol_port_next(const char **s, unsigned long *lo, unsigned long *hi);
+/* Whether grant host a (an bytes) reaches every destination that grant
+** host b (bn bytes) can (policy_excess): "*" every name, and addresses
+** only when all are public, since a name grant reaches no special
+** address; "*.SUFFIX" every name under SUFFIX; a name itself, in any
+** case; an address or CIDR every address it holds. */
+bool pol_net_host_covers(const char *a, size_t an, const char *b, size_t bn);
+
+/* ---- decisions (policy.c) ---- */
+
+/* Writes text into cap, if there is one. */
+void pol_put(char *cap, size_t caplen, const char *text);
+/* The verdict of an intersection's request, whose cap rcap replaces cap
+** only when it refuses (so cap names the own grant when both allow). */
+bool pol_request_says(bool yes, const char *rcap, char *cap, size_t caplen);
+/* The room a decision's cap may need. */
+#define POL_CAP_MAX (2 * POL_MAX_TEXT + 16)
 
 /* ---- the object (policy.c) ---- */
 

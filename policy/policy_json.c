@@ -10,13 +10,22 @@
 #include "json_walk.h"
 #include "policy_internal.h"
 
-/* The element of dirs being read. */
-typedef struct dir_fields_seen {
-  const char *host, *guest;
-  bool read_only;
-} dir_fields_seen;
+/* What the handlers keep while an object is read: the element of dirs,
+** and the network fields that become grants once all of network is read
+** (allowed_ports and require_https may follow allowed_domains). */
+typedef struct fields_seen {
+  struct {
+    const char *host, *guest;
+    bool read_only;
+  } dir;
+  struct {
+    json_t *domains, *ports; /* checked arrays, or NULL when absent */
+    bool https;
+  } net;
+} fields_seen;
 
-#define DIR(c) ((dir_fields_seen *)(c)->ud)
+#define DIR(c) (&((fields_seen *)(c)->ud)->dir)
+#define NET(c) (&((fields_seen *)(c)->ud)->net)
 #define POL(c) ((policy *)(c)->target)
 
 /* Each string of an array as a grant of kind. */
@@ -150,10 +159,163 @@ static int f_outbound(pol_jctx *c, json_t *v) {
   return grant_each(c, v, POLICY_CAP_NETWORK);
 }
 
-static const pol_jfield network_fields[] = {{"outbound", f_outbound}};
+/* "*", a name, or "*." and a name: an address is no domain. */
+static int f_allowed_domains(pol_jctx *c, json_t *v) {
+  size_t i;
+  json_t *s;
+  if (!json_is_array(v))
+    return pol_jfail(c, false, "expected an array of strings");
+  json_array_foreach(v, i, s) {
+    pol_jpush_index(c, i);
+    if (!json_is_string(s))
+      return pol_jfail(c, false, "expected a string");
+    const char *d = json_string_value(s);
+    size_t n = json_string_length(s);
+    bool wild = n > 2 && d[0] == '*' && d[1] == '.';
+    if (strcmp(d, "*") != 0 &&
+        (strlen(d) != n || !pol_host_name_ok(d + 2 * wild, n - 2 * wild)))
+      return pol_jfail(c, false, "expected a domain name (example.com, "
+                       "*.example.com or *); addresses go in "
+                       "network.outbound");
+    c->depth--;
+  }
+  NET(c)->domains = v;
+  return 0;
+}
+
+/* A port number, or a string of one port or range ("8000-8100"). */
+static int port_element(pol_jctx *c, json_t *v) {
+  char why[512];
+  if (json_is_integer(v)) {
+    json_int_t n = json_integer_value(v);
+    if (n < 1 || n > 65535)
+      return pol_jfail(c, false, "port %" JSON_INTEGER_FORMAT " out of range",
+                       n);
+    return 0;
+  }
+  const char *s = json_is_string(v) ? json_string_value(v) : "";
+  if (!*s || strspn(s, "0123456789-") != json_string_length(v))
+    return pol_jfail(c, false, "expected a port, or a range as \"8000-8100\"");
+  if (pol_check_ports(s, why, sizeof why) < 0)
+    return pol_jfail(c, false, "%s", why);
+  return 0;
+}
+
+static int f_allowed_ports(pol_jctx *c, json_t *v) {
+  size_t i;
+  json_t *e;
+  if (!json_is_array(v) || json_array_size(v) == 0)
+    return pol_jfail(c, false, "expected an array of ports, not empty");
+  json_array_foreach(v, i, e) {
+    pol_jpush_index(c, i);
+    if (port_element(c, e) < 0)
+      return -1;
+    c->depth--;
+  }
+  NET(c)->ports = v;
+  return 0;
+}
+
+static int f_max_connections(pol_jctx *c, json_t *v) {
+  return limit_of(c, v, "connections");
+}
+
+/* Only true changes anything: adding to a policy never loosens it. */
+static int f_require_https(pol_jctx *c, json_t *v) {
+  if (bool_of(c, v, &NET(c)->https) < 0)
+    return -1;
+  POL(c)->https_only |= NET(c)->https;
+  return 0;
+}
+
+static int f_allow_listen(pol_jctx *c, json_t *v) {
+  bool yes = false;
+  if (bool_of(c, v, &yes) < 0)
+    return -1;
+  if (yes)
+    return pol_jfail(c, false, "plugsup never listens for a plugin: only "
+                     "outbound connections can be granted");
+  return 0;
+}
+
+static const pol_jfield network_fields[] = {
+    {"outbound", f_outbound},
+    {"allowed_domains", f_allowed_domains},
+    {"allowed_ports", f_allowed_ports},
+    {"max_connections", f_max_connections},
+    {"require_https", f_require_https},
+    {"allow_listen", f_allow_listen},
+};
+
+/* allowed_ports as one PORTS text ("80,8000-8100"); without it, the
+** web's ports: 443, and 80 too unless https is required. NULL when out of
+** memory. */
+static char *ports_text(json_t *ports, bool https) {
+  pol_text t = {0};
+  size_t i;
+  json_t *e;
+  if (!ports)
+    return strdup(https ? "443" : "80,443");
+  pol_text_add(&t, "%s", "");
+  json_array_foreach(ports, i, e) {
+    if (json_is_integer(e))
+      pol_text_add(&t, "%s%" JSON_INTEGER_FORMAT, i ? "," : "",
+                   json_integer_value(e));
+    else
+      pol_text_add(&t, "%s%s", i ? "," : "", json_string_value(e));
+  }
+  if (t.failed) {
+    free(t.s);
+    return NULL;
+  }
+  return t.s;
+}
+
+/* Each of allowed_domains on the ports, as a network:outbound: grant. */
+static int domain_grants(pol_jctx *c) {
+  char why[512];
+  size_t i;
+  json_t *d;
+  int rc = 0;
+  char *ports = ports_text(NET(c)->ports, NET(c)->https);
+  if (!ports)
+    return pol_jfail(c, false, "out of memory");
+  pol_jpush_key(c, "allowed_domains");
+  json_array_foreach(NET(c)->domains, i, d) {
+    char *arg;
+    pol_jpush_index(c, i);
+    if (asprintf(&arg, "%s:%s", json_string_value(d), ports) < 0) {
+      arg = NULL;
+      rc = pol_jfail(c, false, "out of memory");
+    } else if (pol_add_grant(POL(c), POLICY_CAP_NETWORK, arg, why,
+                             sizeof why) < 0) {
+      rc = pol_jfail(c, false, "%s", why);
+    }
+    free(arg);
+    if (rc < 0)
+      goto fail;
+    c->depth--;
+  }
+  c->depth--;
+fail:
+  free(ports);
+  return rc;
+}
 
 static int f_network(pol_jctx *c, json_t *v) {
-  return pol_jwalk_object(c, v, network_fields, 1);
+  NET(c)->domains = NET(c)->ports = NULL;
+  NET(c)->https = false;
+  if (pol_jwalk_object(c, v, network_fields,
+                       sizeof network_fields / sizeof network_fields[0]) < 0)
+    return -1;
+  if (NET(c)->ports && !NET(c)->domains) {
+    pol_jpush_key(c, "allowed_ports");
+    return pol_jfail(c, true, "allowed_ports grants nothing without "
+                     "allowed_domains (\"*\" for any host)");
+  }
+  if (NET(c)->domains && domain_grants(c) < 0)
+    return -1;
+  return 0;
 }
 
 static int f_exec(pol_jctx *c, json_t *v) {
@@ -205,6 +367,16 @@ static int f_dirs(pol_jctx *c, json_t *v) {
   return 0;
 }
 
+/* "unknown limit (known: memory, fuel, ...)", from the limit table. */
+static int unknown_limit(pol_jctx *c) {
+  char known[256];
+  size_t used = 0;
+  for (size_t i = 0; i < pol_limit_count() && used < sizeof known; i++)
+    used += (size_t)snprintf(known + used, sizeof known - used, "%s%s",
+                             i ? ", " : "", pol_limit_name(i));
+  return pol_jfail(c, true, "unknown limit (known: %s)", known);
+}
+
 static int f_limits(pol_jctx *c, json_t *v) {
   const char *key;
   json_t *val;
@@ -213,9 +385,7 @@ static int f_limits(pol_jctx *c, json_t *v) {
   json_object_foreach(v, key, val) {
     pol_jpush_key(c, key);
     if (!pol_is_limit(key))
-      return pol_jfail(c, true, "unknown limit (known: memory, fuel, "
-                       "wall_time, output, host_calls, bytes_read, "
-                       "bytes_written, file_size, open_files)");
+      return unknown_limit(c);
     if (limit_of(c, val, key) < 0)
       return -1;
     c->depth--;
@@ -242,9 +412,9 @@ int policy_parse_json(policy *p, const char *source, const char *text,
   if (!root)
     return pol_err(err, errlen, "%s:%d:%d: %s", source, e.line, e.column,
                    e.text);
-  dir_fields_seen dir = {0};
+  fields_seen seen = {0};
   pol_jctx c = {.source = source, .text = text, .len = len, .err = err,
-            .errlen = errlen, .ud = &dir};
+            .errlen = errlen, .ud = &seen};
   policy *copy;
   int rc = -1;
   /* Everything goes into a copy, swapped in only if all of it is good. */

@@ -20,6 +20,8 @@ typedef struct policy_limits {
                               0 = unlimited */
   uint64_t open_files;     /* descriptors open at once, preopens included;
                               0 = the broker's own bound */
+  uint64_t connections;    /* network connections open at once;
+                              0 = the broker's own bound */
 } policy_limits;
 
 #define POLICY_DEFAULT_MEMORY_BYTES (256ull << 20)

@@ -233,7 +233,7 @@ Test(policy_decisions, clock_and_random_are_granted_alone) {
   policy_free(p);
 }
 
-Test(policy_decisions, network_and_exec_are_never_granted_yet) {
+Test(policy_decisions, network_and_exec_grants_open_no_files) {
   policy *p = POLICY("network:outbound:*:*", "exec:git");
   cr_assert_not(may(p, "/usr/bin/git", POLICY_READ));
   cr_assert_eq(policy_preopen_count(p), 0);

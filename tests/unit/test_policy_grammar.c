@@ -70,6 +70,9 @@ Test(policy_grammar, unknown_kinds_are_named) {
   cr_assert_str_eq(refusal("network:inbound:80"),
                    "capability 'network:inbound:80': unknown kind "
                    "'network:inbound'");
+  cr_assert_str_eq(refusal("network:https-only:80"),
+                   "capability 'network:https-only:80': 'network:https-only' "
+                   "takes no argument");
   cr_assert_str_eq(refusal(""), "capability '': unknown kind ''");
   cr_assert_str_eq(refusal("clocks"), "capability 'clocks': unknown kind 'clocks'");
 }
@@ -153,6 +156,33 @@ Test(policy_grammar, bad_hosts_are_named) {
   cr_assert_str_eq(refusal("network:outbound:a.*.com:80"),
                    "capability 'network:outbound:a.*.com:80': bad host name "
                    "'a.*.com'");
+}
+
+Test(policy_grammar, a_name_whose_last_label_is_numeric_is_no_name) {
+  /* An address parser takes 0x7f.1 (and 127.1) for 127.0.0.1. */
+  cr_assert_str_eq(refusal("network:outbound:0x7f.1:80"),
+                   "capability 'network:outbound:0x7f.1:80': bad host name "
+                   "'0x7f.1'");
+  cr_assert_str_eq(refusal("network:outbound:host.123:80"),
+                   "capability 'network:outbound:host.123:80': bad host name "
+                   "'host.123'");
+  cr_assert_str_eq(refusal("network:outbound:*.7:80"),
+                   "capability 'network:outbound:*.7:80': bad host name "
+                   "'*.7'");
+  cr_assert_str_eq(refusal("network:outbound:127.1:80"),
+                   "capability 'network:outbound:127.1:80': bad IPv4 address "
+                   "'127.1'");
+  policy_free(POLICY("network:outbound:1password.com:443",
+                     "network:outbound:a-1.b2:443"));
+}
+
+Test(policy_grammar, network_names_are_written_in_lower_case_without_the_dot) {
+  char *text = described("network:outbound:*.Example.COM.:443");
+  cr_assert_str_eq(text, "network:outbound:*.example.com:443\n");
+  free(text);
+  text = described("network:outbound:[2001:DB8::1]:443");
+  cr_assert_str_eq(text, "network:outbound:[2001:db8::1]:443\n");
+  free(text);
 }
 
 Test(policy_grammar, settings_lines_parse) {

@@ -2,6 +2,7 @@
 ** test_policy_json.c: the JSON policy format, both models, and its errors
 ** with their line, column and field path.
 */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "policy_helpers.h"
@@ -130,7 +131,7 @@ Test(policy_json, unknown_fields_are_errors_at_their_key) {
   cr_assert_str_eq(json_error("{\"limits\": {\"memry\": 5}}"),
                    "p.json:1:13: limits.memry: unknown limit (known: memory, "
                    "fuel, wall_time, output, host_calls, bytes_read, "
-                   "bytes_written, file_size, open_files)");
+                   "bytes_written, file_size, open_files, connections)");
   cr_assert_str_eq(json_error("{\"dirs\": [{\"host\": \"/a\", \"ro\": true}]}"),
                    "p.json:1:26: dirs[0].ro: unknown field (known: host, "
                    "guest, read_only)");
@@ -163,6 +164,133 @@ Test(policy_json, bad_values_are_errors_at_the_value) {
                    "guest path");
   cr_assert_str_eq(json_error("{\"network\": {\"outbound\": [\"h:99999\"]}}"),
                    "p.json:1:27: network.outbound[0]: port 99999 out of range");
+}
+
+Test(policy_json, network_domains_on_ports_become_outbound_grants) {
+  char *text = describe_json(
+      "{\"network\": {\"outbound\": [\"10.0.0.0/8:5432\"],\n"
+      "  \"allowed_domains\": [\"api.example.com\", \"*.CDN.example\", \"*\"],\n"
+      "  \"allowed_ports\": [443, \"8000-8100\", \"8443\"],\n"
+      "  \"max_connections\": 4, \"require_https\": true,\n"
+      "  \"allow_listen\": false}}");
+  cr_assert_str_eq(text, "network:outbound:10.0.0.0/8:5432\n"
+                         "network:outbound:api.example.com:443,8000-8100,8443\n"
+                         "network:outbound:*.cdn.example:443,8000-8100,8443\n"
+                         "network:outbound:*:443,8000-8100,8443\n"
+                         "network:https-only\n"
+                         "limit:connections:4\n");
+  free(text);
+}
+
+Test(policy_json, network_domains_without_ports_get_the_web_ports) {
+  char *text = describe_json(
+      "{\"network\": {\"allowed_domains\": [\"example.com\"]}}");
+  cr_assert_str_eq(text, "network:outbound:example.com:80,443\n");
+  free(text);
+  /* require_https after the domains still decides their ports. */
+  text = describe_json("{\"network\": {\"allowed_domains\": [\"example.com\"], "
+                       "\"require_https\": true}}");
+  cr_assert_str_eq(text, "network:outbound:example.com:443\n"
+                         "network:https-only\n");
+  free(text);
+  text = describe_json("{\"network\": {\"allowed_domains\": [], "
+                       "\"require_https\": false}}");
+  cr_assert_str_eq(text, "");
+  free(text);
+}
+
+Test(policy_json, network_decisions_from_the_structured_form) {
+  policy *p = policy_new();
+  char err[512];
+  cr_assert_eq(parse(p, "{\"network\": {\"allowed_domains\": "
+                        "[\"*.example.com\"], \"allowed_ports\": [443]}, "
+                        "\"exec\": [\"git\"]}", err, sizeof err), 0, "%s", err);
+  cr_assert(policy_may_connect_name(p, "api.example.com", 443, NULL, 0));
+  cr_assert_not(policy_may_connect_name(p, "example.com", 443, NULL, 0));
+  cr_assert_not(policy_may_connect_name(p, "api.example.com", 80, NULL, 0));
+  cr_assert(policy_may_exec(p, "git", "/usr/bin/git", NULL, 0));
+  cr_assert_not(policy_https_only(p));
+  policy_free(p);
+}
+
+Test(policy_json, connections_is_a_limit) {
+  char *text = describe_json("{\"limits\": {\"connections\": 16}}");
+  cr_assert_str_eq(text, "limit:connections:16\n");
+  free(text);
+  text = describe_json("{\"network\": {\"max_connections\": \"8\"}, "
+                       "\"limits\": {\"connections\": 16}}");
+  cr_assert_str_eq(text, "limit:connections:8\n", "the tighter one");
+  free(text);
+}
+
+Test(policy_json, network_field_errors) {
+  cr_assert_str_eq(json_error("{\"network\": {\"allow_listen\": true}}"),
+                   "p.json:1:30: network.allow_listen: plugsup never listens "
+                   "for a plugin: only outbound connections can be granted");
+  cr_assert_str_eq(json_error("{\"network\": {\"allow_listen\": 0}}"),
+                   "p.json:1:30: network.allow_listen: expected true or false");
+  cr_assert_str_eq(json_error("{\"network\": {\"allowed_ports\": [443]}}"),
+                   "p.json:1:14: network.allowed_ports: allowed_ports grants "
+                   "nothing without allowed_domains (\"*\" for any host)");
+  cr_assert_str_eq(json_error("{\"network\": {\"allowed_domains\": "
+                              "[\"a.example\", \"10.0.0.1\"]}}"),
+                   "p.json:1:47: network.allowed_domains[1]: expected a domain "
+                   "name (example.com, *.example.com or *); addresses go in "
+                   "network.outbound");
+  cr_assert_str_eq(json_error("{\"network\": {\"allowed_domains\": "
+                              "[\"-x.example\"]}}"),
+                   "p.json:1:34: network.allowed_domains[0]: expected a domain "
+                   "name (example.com, *.example.com or *); addresses go in "
+                   "network.outbound");
+  cr_assert_str_eq(json_error("{\"network\": {\"allowed_domains\": \"a\"}}"),
+                   "p.json:1:33: network.allowed_domains: expected an array of "
+                   "strings");
+  cr_assert_str_eq(json_error("{\"network\": {\"allowed_domains\": [1]}}"),
+                   "p.json:1:34: network.allowed_domains[0]: expected a "
+                   "string");
+  cr_assert_str_eq(json_error("{\"network\": {\"allowed_domains\": [\"a\"], "
+                              "\"allowed_ports\": []}}"),
+                   "p.json:1:57: network.allowed_ports: expected an array of "
+                   "ports, not empty");
+}
+
+Test(policy_json, network_port_errors) {
+  static const struct {
+    const char *port, *message;
+  } cases[] = {
+      {"0", "port 0 out of range"},
+      {"70000", "port 70000 out of range"},
+      {"\"70000\"", "port 70000 out of range"},
+      {"\"9-1\"", "port range '9-1' is reversed"},
+      {"\"http\"", "expected a port, or a range as \"8000-8100\""},
+      {"\"*\"", "expected a port, or a range as \"8000-8100\""},
+      {"\"80,443\"", "expected a port, or a range as \"8000-8100\""},
+      {"\"\"", "expected a port, or a range as \"8000-8100\""},
+      {"\"8-\"", "bad port ''"},
+      {"1.5", "expected a port, or a range as \"8000-8100\""},
+      {"true", "expected a port, or a range as \"8000-8100\""},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char json[256], want[256];
+    snprintf(json, sizeof json, "{\"network\": {\"allowed_domains\": [\"a\"], "
+             "\"allowed_ports\": [%s]}}", cases[i].port);
+    snprintf(want, sizeof want, "p.json:1:58: network.allowed_ports[0]: %s",
+             cases[i].message);
+    cr_assert_str_eq(json_error(json), want, "%s", cases[i].port);
+  }
+}
+
+Test(policy_json, network_settings_errors) {
+  cr_assert_str_eq(json_error("{\"network\": {\"max_connections\": 0}}"),
+                   "p.json:1:33: network.max_connections: bad connections "
+                   "'0': must be more than zero");
+  cr_assert_str_eq(json_error("{\"network\": {\"require_https\": \"yes\"}}"),
+                   "p.json:1:31: network.require_https: expected true or "
+                   "false");
+  cr_assert_str_eq(json_error("{\"network\": {\"allowed_hosts\": []}}"),
+                   "p.json:1:14: network.allowed_hosts: unknown field (known: "
+                   "outbound, allowed_domains, allowed_ports, max_connections, "
+                   "require_https, allow_listen)");
 }
 
 Test(policy_json, dirs_errors) {
