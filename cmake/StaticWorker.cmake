@@ -46,20 +46,36 @@ endfunction()
 plugsup_dependency(plugsup_dep_seccomp PkgConfig::SECCOMP "${PLUGSUP_SECCOMP_ARCHIVE}")
 plugsup_dependency(plugsup_dep_protobufc PkgConfig::PROTOBUFC "${PLUGSUP_PROTOBUFC_ARCHIVE}")
 
-# The plugsup command is linked statically too when jansson's archive
-# exists: without the dynamic loader's work on three libraries it starts
-# about 1.2 ms sooner, an eighth of 'plugsup run' (docs/cli.md).
+# The plugsup command is linked statically too when the archives of the
+# supervisor's own dependencies exist (jansson; c-ares and OpenSSL for the
+# network host calls): without the dynamic loader's work on its libraries
+# it starts about 1.2 ms sooner, an eighth of 'plugsup run' (docs/cli.md).
+set(_cli_archives PLUGSUP_JANSSON_ARCHIVE PLUGSUP_CARES_ARCHIVE
+    PLUGSUP_SSL_ARCHIVE PLUGSUP_CRYPTO_ARCHIVE)
+set(PLUGSUP_CLI_IS_STATIC ${PLUGSUP_WORKER_IS_STATIC})
+set(_why "as the worker")
 if(PLUGSUP_WORKER_IS_STATIC)
   find_library(PLUGSUP_JANSSON_ARCHIVE libjansson.a)
+  find_library(PLUGSUP_CARES_ARCHIVE libcares.a)
+  find_library(PLUGSUP_SSL_ARCHIVE libssl.a)
+  find_library(PLUGSUP_CRYPTO_ARCHIVE libcrypto.a)
+  foreach(_a ${_cli_archives})
+    if(NOT ${_a})
+      set(PLUGSUP_CLI_IS_STATIC OFF)
+      set(_why "${_a} not found")
+    endif()
+  endforeach()
 endif()
-if(PLUGSUP_WORKER_IS_STATIC AND PLUGSUP_JANSSON_ARCHIVE)
-  set(PLUGSUP_CLI_IS_STATIC ON)
+if(PLUGSUP_CLI_IS_STATIC)
   message(STATUS "plugsup: static")
 else()
-  set(PLUGSUP_CLI_IS_STATIC OFF)
-  message(STATUS "plugsup: dynamic (as the worker, or libjansson.a not found)")
+  message(STATUS "plugsup: dynamic (${_why})")
 endif()
 plugsup_dependency(plugsup_dep_jansson PkgConfig::JANSSON "${PLUGSUP_JANSSON_ARCHIVE}")
+plugsup_dependency(plugsup_dep_cares PkgConfig::CARES "${PLUGSUP_CARES_ARCHIVE}")
+# libssl needs libcrypto after it; both come from the one openssl module.
+plugsup_dependency(plugsup_dep_ssl PkgConfig::OPENSSL "${PLUGSUP_SSL_ARCHIVE}")
+plugsup_dependency(plugsup_dep_crypto PkgConfig::OPENSSL "${PLUGSUP_CRYPTO_ARCHIVE}")
 
 # Makes an executable link every plugsup_dep_* archive and libc statically.
 function(plugsup_link_statically target)

@@ -13,6 +13,7 @@ packages=(
   libprotobuf-c-dev protobuf-c-compiler       # supervisor <-> worker frames
   libcriterion-dev                            # tests
   libjansson-dev                              # policy files, --json output
+  libc-ares-dev libssl-dev                    # network host calls: DNS, TLS
   python3                                     # the WASI test suite's runner
 )
 
