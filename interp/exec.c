@@ -218,6 +218,10 @@ interp_memory *interp_caller_memory(interp_caller *caller) {
   return caller->inst->memories ? caller->inst->memories[0] : NULL;
 }
 
+interp_instance *interp_caller_instance(interp_caller *caller) {
+  return caller ? caller->inst : NULL;
+}
+
 interp_status interp_caller_trap(interp_caller *caller, const char *message) {
   if (caller) {
     size_t n = message ? strlen(message) : 0;

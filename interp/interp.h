@@ -286,6 +286,10 @@ interp_status interp_host_func_new(interp_store *store,
                                    interp_func **out);
 /* The caller instance's memory 0, or NULL if it has none. */
 interp_memory *interp_caller_memory(interp_caller *caller);
+/* The calling instance, or NULL when the host function was invoked
+** directly (interp_call). A host function may call back into it
+** (interp_call of one of its exports): such nesting is bounded. */
+interp_instance *interp_caller_instance(interp_caller *caller);
 interp_status interp_caller_trap(interp_caller *caller, const char *message);
 interp_status interp_caller_exit(interp_caller *caller, int32_t code);
 /* Charge 'fuel' units for work the host function is about to do on the
