@@ -46,6 +46,13 @@
 **   bytes exactly as the guest's buffer would be (bufused = data length).
 ** clock_time_get: forwarded only when the run has no clock grant, so the
 **   supervisor can refuse and audit it.
+** dns_lookup ... http_request: the functions of the reglet_host import
+**   module, and plugsup's own http_request (worker/hostfn.c,
+**   docs/host-functions.md). data is the JSON
+**   request as the plugin wrote it, data out the JSON response; the one
+**   argument is 1 when the request lay outside the plugin's memory (data
+**   is then empty and the response says so). Errors travel inside the
+**   response: the errno is 0 but for a broken call.
 */
 #define HOSTCALL_LIST(X)                                                   \
   X(HC_FD_ADVISE, 1, "fd_advise", "iIIi", "", "", "")                      \
@@ -90,7 +97,13 @@
   X(HC_SOCK_RECV, 34, "sock_recv", "ii", "ii", "", "")                     \
   X(HC_SOCK_SEND, 35, "sock_send", "ii", "i", "", "")                      \
   X(HC_SOCK_SHUTDOWN, 36, "sock_shutdown", "ii", "", "", "")               \
-  X(HC_CLOCK_TIME_GET, 37, "clock_time_get", "iI", "I", "", "")
+  X(HC_CLOCK_TIME_GET, 37, "clock_time_get", "iI", "I", "", "")          \
+  X(HC_DNS_LOOKUP, 38, "dns_lookup", "i", "", "json", "json")              \
+  X(HC_TCP_CONNECT, 39, "tcp_connect", "i", "", "json", "json")            \
+  X(HC_SMTP_CONNECT, 40, "smtp_connect", "i", "", "json", "json")          \
+  X(HC_EXEC_COMMAND, 41, "exec_command", "i", "", "json", "json")          \
+  X(HC_LOG_MESSAGE, 42, "log_message", "i", "", "json", "")               \
+  X(HC_HTTP_REQUEST, 43, "http_request", "i", "", "json", "json")
 
 typedef enum hostcall_op {
   HC_NONE = 0,

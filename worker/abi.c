@@ -11,6 +11,7 @@
 
 #include "abi.h"
 #include "abi_table.h"
+#include "hostfn.h"
 
 #define NONE (-1)
 #define WASM_PAGE 65536u
@@ -28,7 +29,7 @@ struct abi_def {
   const char *name;
   const abi_export *exports;
   int nexports;
-  bool pure;             /* any import breaks the ABI */
+  bool pure;             /* any import but plugsup's own breaks the ABI */
   int alloc;             /* CALL: the input goes into a buffer from this
                             allocator; NONE: into pages the host grows,
                             NUL-terminated */
@@ -212,6 +213,8 @@ static void check_imports(problems *p, const interp_module *m) {
     interp_import_desc d;
     char mod[WORKER_NAME_TEXT_SIZE], name[WORKER_NAME_TEXT_SIZE];
     interp_module_import(m, i, &d);
+    if (hostfn_is_own(&d))
+      continue;
     worker_name_text(mod, d.module, d.module_len);
     worker_name_text(name, d.name, d.name_len);
     add_problem(p, "plugin has forbidden import: %s::%s", mod, name);

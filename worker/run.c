@@ -753,6 +753,7 @@ void worker_run(worker_ctx *w, const Plugsup__Run *run, Plugsup__Result *res) {
     return;
   run_mode(&rs);
   record_stats(&rs);
+  hostfn_last_free(&rs.wasi.hostfn_last);
   /* The preloaded store is the zygote's, copied on write: the child is
   ** about to exit, and freeing it would only copy its pages. */
   if (rs.store != w->preload_store)

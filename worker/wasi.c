@@ -265,7 +265,7 @@ static interp_status dispatch(interp_caller *c, void *ud,
   return call->fn->handler(c, call, args, results);
 }
 
-static int types_match(uint32_t n, const interp_valtype *types, const char *want) {
+int wasi_types_match(uint32_t n, const interp_valtype *types, const char *want) {
   if (strlen(want) != n)
     return 0;
   for (uint32_t i = 0; i < n; i++)
@@ -274,20 +274,20 @@ static int types_match(uint32_t n, const interp_valtype *types, const char *want
   return 1;
 }
 
-static int name_is(const char *name, size_t len, const char *want) {
+int wasi_name_is(const char *name, size_t len, const char *want) {
   return len == strlen(want) && memcmp(name, want, len) == 0;
 }
 
 static int find_wasi_fn(const interp_import_desc *imp) {
   for (int i = 0; i < WASI_FN_COUNT; i++)
-    if (name_is(imp->name, imp->name_len, wasi_fns[i].name))
+    if (wasi_name_is(imp->name, imp->name_len, wasi_fns[i].name))
       return i;
   return -1;
 }
 
 /* Remember the first refusal, in words, for the Result's message. */
-static interp_status refuse(wasi_env *env, const interp_import_desc *imp,
-                            const char *why) {
+interp_status wasi_refuse(wasi_env *env, const interp_import_desc *imp,
+                          const char *why) {
   char module[WORKER_NAME_TEXT_SIZE], name[WORKER_NAME_TEXT_SIZE];
 
   if (env->unlinked[0] == '\0') {
@@ -307,17 +307,19 @@ interp_status wasi_resolve(void *ud, const interp_import_desc *imp,
   interp_status s;
   int i;
 
-  if (!name_is(imp->module, imp->module_len, WASI_MODULE))
-    return refuse(env, imp, "unknown import");
+  if (hostfn_is_module(imp->module, imp->module_len))
+    return hostfn_resolve(env, imp, out);
+  if (!wasi_name_is(imp->module, imp->module_len, WASI_MODULE))
+    return wasi_refuse(env, imp, "unknown import");
   if (imp->type.kind != INTERP_EXTERN_FUNC)
-    return refuse(env, imp, "unknown import (not a function)");
+    return wasi_refuse(env, imp, "unknown import (not a function)");
   /* Every function of preview 1 is in the table: any other name is not
   ** WASI, whatever module it claims. */
   if ((i = find_wasi_fn(imp)) < 0)
-    return refuse(env, imp, "unknown import");
-  if (!types_match(t->nparams, t->params, wasi_fns[i].params) ||
-      !types_match(t->nresults, t->results, wasi_fns[i].results))
-    return refuse(env, imp, "wrong type for WASI import");
+    return wasi_refuse(env, imp, "unknown import");
+  if (!wasi_types_match(t->nparams, t->params, wasi_fns[i].params) ||
+      !wasi_types_match(t->nresults, t->results, wasi_fns[i].results))
+    return wasi_refuse(env, imp, "wrong type for WASI import");
   s = interp_host_func_new(env->store, t, dispatch, &env->calls[i], &f);
   if (s != INTERP_OK)
     return s;
@@ -343,4 +345,6 @@ void wasi_env_init(wasi_env *env, worker_ctx *w, interp_store *store,
     env->calls[i].env = env;
     env->calls[i].fn = &wasi_fns[i];
   }
+  for (unsigned i = 0; i < HOSTFN_COUNT; i++)
+    env->hostfn_calls[i] = (hostfn_call){env, i};
 }

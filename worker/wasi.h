@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 
+#include "hostfn.h"
 #include "interp.h"
 #include "worker.h"
 
@@ -42,6 +43,8 @@ struct wasi_env {
   uint32_t stream_fd[WASI_STREAMS];
   bool stream_live[WASI_STREAMS];
   wasi_call calls[WASI_FN_COUNT]; /* what each host function is given */
+  hostfn_call hostfn_calls[HOSTFN_COUNT]; /* hostfn.h's */
+  hostfn_last hostfn_last;      /* plugsup.http_request's last response */
   char unlinked[640];           /* why resolution refused, for the Result */
 };
 
@@ -51,5 +54,9 @@ void wasi_env_init(wasi_env *env, worker_ctx *w, interp_store *store,
 /* interp_resolve_fn: ud is a wasi_env. */
 interp_status wasi_resolve(void *ud, const interp_import_desc *imp,
                            interp_extern *out);
+/* Refuses imp, keeping the first refusal's words ("why module.name") in
+** env->unlinked for the Result. */
+interp_status wasi_refuse(wasi_env *env, const interp_import_desc *imp,
+                          const char *why);
 
 #endif

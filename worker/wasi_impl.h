@@ -207,6 +207,12 @@ static inline interp_status wasi_charge_bytes(interp_caller *c, uint64_t bytes) 
   return interp_caller_charge(c, bytes / INTERP_FUEL_BULK_BYTES);
 }
 
+/* Whether the n types are those of want ('i' i32, 'I' i64, one each). */
+int wasi_types_match(uint32_t n, const interp_valtype *types,
+                     const char *want);
+/* Whether name (len bytes, not NUL-terminated) is want. */
+int wasi_name_is(const char *name, size_t len, const char *want);
+
 /* The worker's stream at guest fd, or -1 if fd is none of them. */
 int wasi_stream_at(const wasi_env *env, uint32_t fd);
 
