@@ -100,6 +100,15 @@ static void check_request(const wire_request *r) {
     for (size_t i = 0; i < r->exec.nenv; i++)
       check(*r->exec.env[i] && valid_utf8(r->exec.env[i]), "env");
     check(r->exec.env[r->exec.nenv] == NULL, "no NULL after env");
+  } else if (r->kind == NET_HTTP) {
+    check_text(r->http.method, "method");
+    check(*r->http.method && *r->http.url && valid_utf8(r->http.url), "url");
+    check(r->http.nheaders <= NET_HTTP_HEADERS_MAX, "headers");
+    for (size_t i = 0; i < r->http.nheaders; i++)
+      check(!strpbrk(r->http.headers[i].value, "\r\n") &&
+                !strpbrk(r->http.headers[i].name, "\r\n:"),
+            "a line break in a header");
+    check(r->http.body_len == 0 || r->http.body != NULL, "body");
   } else if (r->kind == WIRE_LOG) {
     check_text(r->log.level, "level");
     check_text(r->log.message, "message");
@@ -177,6 +186,7 @@ static void responses(const uint8_t *data, size_t size) {
   char *text = strndup((const char *)data, size);
   char *recs[] = {text, text};
   net_mx mx = {text, (uint16_t)size};
+  net_header hdr[] = {{text, text}, {(char *)"x", text}};
   check(text != NULL, "out of memory");
   for (int kind = 0; kind < NET_KIND_COUNT; kind++) {
     net_result r = {.kind = (net_kind)kind, .records = recs, .nrecords = 2,
@@ -187,7 +197,9 @@ static void responses(const uint8_t *data, size_t size) {
                     .err_len = size & 8 ? 0 : size / 2,
                     .exit_code = size % 3 ? -1 : 0,
                     .duration_ms = size, .connected = size & 1,
-                    .tls = size & 2, .tls_cert_not_after = INT64_MIN};
+                    .tls = size & 2, .tls_cert_not_after = INT64_MIN,
+                    .status_code = (int)size, .headers = hdr, .nheaders = 2,
+                    .body = (uint8_t *)data, .body_len = size};
     if (size >= 8)
       memcpy(&r.tls_cert_not_after, data, 8);
     snprintf(r.address, sizeof r.address, "%s", text);
@@ -199,6 +211,10 @@ static void responses(const uint8_t *data, size_t size) {
     json_t *v = load_response(out, len);
     if (kind == NET_EXEC)
       check_string(json_object_get(v, "stdout"), data, size, "stdout back");
+    if (kind == NET_HTTP && !(size & 4))
+      check(json_string_length(json_object_get(v, "body")) ==
+                (size + 2) / 3 * 4,
+            "the body as base64");
     json_decref(v);
     free(out);
   }

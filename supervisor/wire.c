@@ -585,11 +585,113 @@ static int parse_log(json_t *root, wire_request *r, net_error *err) {
   return 0;
 }
 
-/* Per kind; NULL: not served (http_request). */
+/* ---- base64, as Go's StdEncoding (padded; \r and \n ignored) ---- */
+
+static int b64_value(uint8_t c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+
+/* Decodes s into out (room for 3/4 of its length); the decoded length,
+** or -1 when s is not padded base64. */
+static long b64_decode(const char *s, uint8_t *out) {
+  uint32_t acc = 0;
+  int have = 0, pad = 0;
+  long n = 0;
+  for (; *s; s++) {
+    int v = *s == '=' ? 0 : b64_value((uint8_t)*s);
+    if (*s == '\r' || *s == '\n')
+      continue;
+    if (v < 0 || (pad && *s != '='))
+      return -1;
+    pad += *s == '=';
+    acc = acc << 6 | (uint32_t)v;
+    if (++have < 4)
+      continue;
+    if (pad > 2)
+      return -1;
+    out[n++] = (uint8_t)(acc >> 16);
+    if (pad < 2)
+      out[n++] = (uint8_t)(acc >> 8);
+    if (pad < 1)
+      out[n++] = (uint8_t)acc;
+    acc = 0;
+    have = 0;
+  }
+  return have ? -1 : n;
+}
+
+/* headers: {"Name": ["value", ...]}, one net_header per value. */
+static int parse_headers(json_t *root, wire_request *r, net_error *err) {
+  json_t *h = member(root, "headers"), *vals, *v;
+  const char *name;
+  size_t n = 0, i;
+  if (!h)
+    return 0;
+  if (!json_is_object(h))
+    return INVALID(err, "'headers' must be an object");
+  json_object_foreach(h, name, vals) {
+    if (!json_is_null(vals) && !json_is_array(vals))
+      return INVALID(err, "'headers.%s' must be an array", name);
+    n += json_is_array(vals) ? json_array_size(vals) : 0;
+  }
+  if (n > NET_HTTP_HEADERS_MAX)
+    return INVALID(err, "'headers' has more than %u values",
+                   NET_HTTP_HEADERS_MAX);
+  if (n && !(r->http_headers_ = calloc(n, sizeof *r->http_headers_))) {
+    net_error_set(err, "internal", "", "out of memory");
+    return -1;
+  }
+  json_object_foreach(h, name, vals) {
+    if (!*name || strlen(name) != strcspn(name, "\r\n:"))
+      return INVALID(err, "header name '%s' is not a token", name);
+    json_array_foreach(vals, i, v) {
+      const char *text;
+      if (string_value(v, "headers", &text, err) < 0)
+        return -1;
+      if (strcspn(text, "\r\n") != strlen(text))
+        return INVALID(err, "header '%s' holds a line break", name);
+      r->http_headers_[r->http.nheaders++] =
+          (net_header){(char *)name, (char *)text};
+    }
+  }
+  r->http.headers = r->http_headers_;
+  return 0;
+}
+
+static int parse_http(json_t *root, wire_request *r, net_error *err) {
+  const char *body;
+  long n;
+  if (get_string(root, "method", "method", &r->http.method, err) < 0 ||
+      get_string(root, "url", "url", &r->http.url, err) < 0 ||
+      get_string(root, "body", "body", &body, err) < 0 ||
+      parse_headers(root, r, err) < 0)
+    return -1;
+  if (!*r->http.method)
+    r->http.method = "GET";
+  if (!*r->http.url)
+    return REFUSE(err, "url cannot be empty");
+  if (!*body)
+    return 0;
+  if (!(r->http_body_ = malloc(strlen(body) / 4 * 3 + 3))) {
+    net_error_set(err, "internal", "", "out of memory");
+    return -1;
+  }
+  if ((n = b64_decode(body, r->http_body_)) < 0)
+    return REFUSE(err, "failed to decode request body: it is not base64");
+  r->http.body = r->http_body_;
+  r->http.body_len = (size_t)n;
+  return 0;
+}
+
 static int (*const parsers[WIRE_KIND_COUNT])(json_t *, wire_request *,
                                              net_error *) = {
     [NET_DNS] = parse_dns,   [NET_TCP] = parse_tcp, [NET_SMTP] = parse_tcp,
-    [NET_EXEC] = parse_exec, [WIRE_LOG] = parse_log,
+    [NET_EXEC] = parse_exec, [NET_HTTP] = parse_http, [WIRE_LOG] = parse_log,
 };
 
 /* The text as a JSON object (Go takes a top-level null as no field set). */
@@ -629,10 +731,6 @@ int wire_parse(int kind, const uint8_t *json, size_t len, int64_t now_ms,
     net_error_set(err, "internal", "", "no host function of kind %d", kind);
     goto fail;
   }
-  if (!parsers[kind]) {
-    (void)REFUSE(err, "%s is not served by plugsup yet", function_names[kind]);
-    goto fail;
-  }
   if (len > WIRE_REQUEST_MAX) {
     (void)INVALID(err, "request is larger than %u bytes", WIRE_REQUEST_MAX);
     goto fail;
@@ -652,6 +750,8 @@ void wire_request_free(wire_request *r) {
   free((void *)r->exec.argv);
   free((void *)r->exec.env);
   free(r->log.attrs);
+  free(r->http_headers_);
+  free(r->http_body_);
   json_decref(r->doc_);
   memset(r, 0, sizeof *r);
 }
@@ -905,6 +1005,99 @@ static void exec_fields(buf *b, const net_result *r) {
   field_error(b, &r->error);
 }
 
+/* Go's http.CanonicalHeaderKey: "content-type" is "Content-Type"; a
+** name with a byte outside a token is left as it is. */
+static void canonical_key(const char *in, char *out, size_t cap) {
+  bool upper = true;
+  size_t i = 0;
+  for (const char *p = in; *p; p++)
+    if (*p == ' ' || (uint8_t)*p < 0x21 || (uint8_t)*p > 0x7e) {
+      snprintf(out, cap, "%s", in);
+      return;
+    }
+  for (; in[i] && i + 1 < cap; i++) {
+    char c = in[i];
+    if (upper && c >= 'a' && c <= 'z')
+      c = (char)(c - 'a' + 'A');
+    else if (!upper && c >= 'A' && c <= 'Z')
+      c = (char)(c - 'A' + 'a');
+    out[i] = c;
+    upper = c == '-';
+  }
+  out[i] = '\0';
+}
+
+typedef struct keyed {
+  char key[256];
+  size_t index;  /* in the response's headers */
+} keyed;
+
+static int by_key(const void *a, const void *b) {
+  const keyed *x = a, *y = b;
+  int c = strcmp(x->key, y->key);
+  return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+/* A map[string][]string as Go marshals it: keys sorted, each key's
+** values in the order received. */
+static void headers_field(buf *b, const net_result *r) {
+  keyed *k;
+  if (!r->nheaders)
+    return;
+  if (!(k = calloc(r->nheaders, sizeof *k))) {
+    b->oom = true;
+    return;
+  }
+  for (size_t i = 0; i < r->nheaders; i++) {
+    canonical_key(r->headers[i].name, k[i].key, sizeof k[i].key);
+    k[i].index = i;
+  }
+  qsort(k, r->nheaders, sizeof *k, by_key);
+  key(b, "headers");
+  open_(b, "{");
+  for (size_t i = 0; i < r->nheaders; i++) {
+    const char *v = r->headers[k[i].index].value;
+    if (i == 0 || strcmp(k[i].key, k[i - 1].key) != 0) {
+      if (i)
+        close_(b, "]");
+      key(b, k[i].key);
+      open_(b, "[");
+    }
+    sep(b);
+    put_string(b, v, strlen(v));
+  }
+  close_(b, "]");
+  close_(b, "}");
+  free(k);
+}
+
+static void b64_field(buf *b, const char *k, const uint8_t *p, size_t n) {
+  static const char abc[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  char q[4];
+  if (n == 0)
+    return;
+  key(b, k);
+  put(b, "\"", 1);
+  for (size_t i = 0; i < n; i += 3) {
+    uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) |
+                 (i + 2 < n ? p[i + 2] : 0);
+    q[0] = abc[v >> 18];
+    q[1] = abc[v >> 12 & 63];
+    q[2] = i + 1 < n ? abc[v >> 6 & 63] : '=';
+    q[3] = i + 2 < n ? abc[v & 63] : '=';
+    put(b, q, 4);
+  }
+  put(b, "\"", 1);
+}
+
+static void http_fields(buf *b, const net_result *r) {
+  field_int(b, "status_code", r->status_code, KEEP);
+  headers_field(b, r);
+  b64_field(b, "body", r->body, r->body_len);
+  field_bool(b, "body_truncated", r->body_truncated, OMIT);
+}
+
 static char *finish(buf *b, size_t *len) {
   if (b->oom) {
     free(b->p);
@@ -921,7 +1114,7 @@ static const char *const error_shape[WIRE_KIND_COUNT] = {
     [NET_TCP] = "{\"connected\":false",
     [NET_SMTP] = "{\"connected\":false",
     [NET_EXEC] = "{\"stdout\":\"\",\"stderr\":\"\",\"exit_code\":0",
-    [WIRE_HTTP] = "{\"status_code\":0",
+    [NET_HTTP] = "{\"status_code\":0",
 };
 
 char *wire_error_response(int kind, const net_error *e, size_t *len) {
@@ -958,6 +1151,8 @@ char *wire_response(const net_result *r, size_t *len) {
     dns_fields(&b, r);
   else if (r->kind == NET_EXEC)
     exec_fields(&b, r);
+  else if (r->kind == NET_HTTP)
+    http_fields(&b, r);
   else
     connect_fields(&b, r, has_not_after ? not_after : NULL);
   close_(&b, "}");

@@ -28,12 +28,9 @@
 /* The most entries of one array (args, env, attrs). */
 #define WIRE_ARRAY_MAX 4096u
 
-/* The functions of reglet_host that are not operations of net.h: a log
-** line the broker writes itself, and HTTP, which plugsup does not serve
-** yet (its requests are refused, its error response has reglet's shape). */
-#define WIRE_EXTRA_LIST(X)       \
-  X(WIRE_LOG, "log_message")     \
-  X(WIRE_HTTP, "http_request")
+/* The function of reglet_host that is not an operation of net.h: a log
+** line the broker writes itself. */
+#define WIRE_EXTRA_LIST(X) X(WIRE_LOG, "log_message")
 
 /* Every function of reglet_host: (kind, import name). */
 #define WIRE_FUNCTION_LIST(X) NET_KIND_LIST(X) WIRE_EXTRA_LIST(X)
@@ -87,6 +84,11 @@ typedef struct wire_request {
   ** absent. */
   net_exec_req exec;
   const char *command;
+  /* http: method ("GET" when empty), url, one header per value in the
+  ** order sent, and the body decoded from its base64. */
+  net_http_req http;
+  net_header *http_headers_;  /* owned (names and values are the doc's) */
+  uint8_t *http_body_;        /* owned */
   wire_log log;
 
   struct json_t *doc_;  /* owns the strings */

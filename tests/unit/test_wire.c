@@ -46,7 +46,7 @@ Test(wire, the_function_table) {
   cr_assert_eq(wire_kind_of("smtp_connect"), NET_SMTP);
   cr_assert_eq(wire_kind_of("exec_command"), NET_EXEC);
   cr_assert_eq(wire_kind_of("log_message"), WIRE_LOG);
-  cr_assert_eq(wire_kind_of("http_request"), WIRE_HTTP);
+  cr_assert_eq(wire_kind_of("http_request"), NET_HTTP);
   cr_assert_eq(wire_kind_of("fd_write"), -1);
   cr_assert_str_eq(wire_function_name(WIRE_LOG), "log_message");
   cr_assert_null(wire_function_name(WIRE_KIND_COUNT));
@@ -155,6 +155,25 @@ Test(wire, exec_env_names_as_go_reads_them) {
   cr_assert_str_eq(req.exec.env[0], "=C:=y");
   cr_assert_str_eq(req.exec.env[1], "=z", "'=' and '=z' both name ''");
   cr_assert_str_eq(req.exec.env[2], "B=3");
+}
+
+Test(wire, http_request_of_the_sdk) {
+  parse_ok(NET_HTTP, "{\"context\":{\"timeout_ms\":5000},\"method\":\"POST\","
+                     "\"url\":\"https://api.example.com/v1\",\"headers\":"
+                     "{\"Accept\":[\"a/b\",\"c/d\"],\"X-K\":[\"v\"]},"
+                     "\"body\":\"aGk=\"}");
+  cr_assert_str_eq(req.http.method, "POST");
+  cr_assert_str_eq(req.http.url, "https://api.example.com/v1");
+  cr_assert_eq(req.http.nheaders, 3);
+  cr_assert_str_eq(req.http.headers[1].name, "Accept");
+  cr_assert_str_eq(req.http.headers[1].value, "c/d");
+  cr_assert_eq(req.http.body_len, 2);
+  cr_assert_eq(memcmp(req.http.body, "hi", 2), 0);
+  cr_assert_eq(req.timeout_ms, 5000);
+  wire_request_free(&req);
+  parse_ok(NET_HTTP, "{\"url\":\"http://x/\"}");
+  cr_assert_str_eq(req.http.method, "GET", "Go's default method");
+  cr_assert_null(req.http.body);
 }
 
 Test(wire, log_message_of_the_sdk) {
@@ -345,8 +364,14 @@ Test(wire, refused_values) {
     refused(NET_SMTP, json, "config", msg);
   }
   refused(NET_EXEC, "{\"args\":[\"x\"]}", "config", "command cannot be empty");
-  refused(WIRE_HTTP, "{\"method\":\"GET\",\"url\":\"http://x/\"}", "config",
-          "http_request is not served by plugsup yet");
+  refused(NET_HTTP, "{\"method\":\"GET\"}", "config",
+          "url cannot be empty");
+  refused(NET_HTTP, "{\"url\":\"http://x/\",\"body\":\"aGk\"}", "config",
+          "failed to decode request body: it is not base64");
+  refused(NET_HTTP, "{\"url\":\"http://x/\",\"headers\":{\"A\":\"b\"}}",
+          "validation", "'headers.A' must be an array");
+  refused(NET_HTTP, "{\"url\":\"http://x/\",\"headers\":{\"A\":[\"b\\r\\nX: y\"]}}",
+          "validation", "header 'A' holds a line break");
 }
 
 Test(wire, bounds) {
@@ -632,6 +657,30 @@ Test(wire, exec_timeout_keeps_the_output) {
          "\"ETIMEDOUT\",\"is_timeout\":true}}");
 }
 
+Test(wire, http_response_as_go_marshals_it) {
+  net_result r = result(NET_HTTP);
+  net_header h[] = {{"x-b", "2"}, {"content-type", "text/plain"},
+                    {"X-B", "3"}};
+  r.status_code = 200;
+  r.headers = h;
+  r.nheaders = 3;
+  r.body = (uint8_t *)"hello";
+  r.body_len = 5;
+  size_t len;
+  expect(wire_response(&r, &len), &len,
+         "{\"status_code\":200,\"headers\":{\"Content-Type\":"
+         "[\"text/plain\"],\"X-B\":[\"2\",\"3\"]},\"body\":\"aGVsbG8=\"}");
+  r.nheaders = 0;
+  r.body_len = 4;
+  r.body_truncated = true;
+  expect(wire_response(&r, &len), &len,
+         "{\"status_code\":200,\"body\":\"aGVsbA==\",\"body_truncated\":true}");
+  r.body_len = 0;
+  r.body_truncated = false;
+  r.status_code = 204;
+  expect(wire_response(&r, &len), &len, "{\"status_code\":204}");
+}
+
 Test(wire, error_responses_of_every_shape) {
   net_error e = {0};
   size_t len;
@@ -647,7 +696,7 @@ Test(wire, error_responses_of_every_shape) {
                 {NET_TCP, "{\"connected\":false,"},
                 {NET_SMTP, "{\"connected\":false,"},
                 {NET_EXEC, "{\"stdout\":\"\",\"stderr\":\"\",\"exit_code\":0,"},
-                {WIRE_HTTP, "{\"status_code\":0,"}};
+                {NET_HTTP, "{\"status_code\":0,"}};
   char want[512];
   for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) {
     snprintf(want, sizeof want, "%s%s", shapes[i].head, detail);
