@@ -24,6 +24,7 @@
 
 #include "broker.h"
 #include "hostcall.h"
+#include "net.h"
 #include "wasi_abi.h"
 
 /* ---- the table ---- */
@@ -467,6 +468,11 @@ static broker_fn *const handlers[HC_COUNT] = {
     [HC_SOCK_SEND] = sock_call,
     [HC_SOCK_SHUTDOWN] = sock_call,
     [HC_CLOCK_TIME_GET] = clock_time_get,
+    [HC_DNS_LOOKUP] = broker_hostfn,
+    [HC_TCP_CONNECT] = broker_hostfn,
+    [HC_SMTP_CONNECT] = broker_hostfn,
+    [HC_EXEC_COMMAND] = broker_hostfn,
+    [HC_LOG_MESSAGE] = broker_hostfn,
 };
 
 static bool value_fits(const Plugsup__Value *v, char want) {
@@ -593,20 +599,30 @@ bool sup_broker_pending(const plugsup_job *job) {
   return job->broker && job->broker->pending.call;
 }
 
-int sup_broker_wait_fd(const plugsup_job *job) {
+size_t sup_broker_pollfds(const plugsup_job *job, struct pollfd *out) {
   const sup_broker *b = job->broker;
-  if (!b || !b->pending.call || !b->pending.on_stream)
-    return -1;
-  return b->stream_fd;
+  if (!b || !b->pending.call)
+    return 0;
+  if (b->pending.op)
+    return net_op_pollfds(b->pending.op, out, BROKER_POLL_MAX);
+  if (!b->pending.on_stream)
+    return 0;
+  out[0] = (struct pollfd){.fd = b->stream_fd, .events = POLLIN};
+  return 1;
 }
 
 uint64_t sup_broker_wake_ns(const plugsup_job *job) {
   const sup_broker *b = job->broker;
-  return b && b->pending.call ? b->pending.wake_ns : UINT64_MAX;
+  if (!b || !b->pending.call)
+    return UINT64_MAX;
+  if (b->pending.op && net_op_wake_ns(b->pending.op) < b->pending.wake_ns)
+    return net_op_wake_ns(b->pending.op);
+  return b->pending.wake_ns;
 }
 
 static void pending_clear(broker_pending *p) {
   plugsup__host_call__free_unpacked(p->call, NULL);
+  net_op_free(p->op);
   memset(p, 0, sizeof *p);
   p->wake_ns = UINT64_MAX;
 }
@@ -618,6 +634,16 @@ void sup_broker_resume(plugsup_job *job) {
   b->pending.on_stream = false;
   if (answer(job, b->pending.call))
     pending_clear(&b->pending);
+}
+
+void sup_broker_ready(plugsup_job *job, const struct pollfd *pfd) {
+  sup_broker *b = job->broker;
+  if (!b || !b->pending.call || job->killed != KILL_NONE)
+    return;
+  if (b->pending.op &&
+      !net_op_step(b->pending.op, pfd, 1, sup_now_ns()))
+    return;
+  sup_broker_resume(job);
 }
 
 /* ---- a run's start and end ---- */
@@ -813,7 +839,7 @@ void sup_broker_close(plugsup_job *job) {
     broker_fd_release(&b->fds[i]);
   free(b->fds);
   if (b->pending.call)
-    plugsup__host_call__free_unpacked(b->pending.call, NULL);
+    pending_clear(&b->pending);
   if (b->tmpdir)
     remove_tree(b->tmpdir);
   free(b->tmpdir);
@@ -822,6 +848,8 @@ void sup_broker_close(plugsup_job *job) {
     job->res->host_denials = b->denials;
     job->res->bytes_read = b->bytes_read;
     job->res->bytes_written = b->bytes_written;
+    job->res->net_calls = b->net_calls;
+    job->res->commands = b->commands;
   }
   free(b);
   job->broker = NULL;

@@ -13,6 +13,7 @@
 #define PLUGSUP_SUPERVISOR_BROKER_H
 
 #include <stdbool.h>
+#include <poll.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -56,7 +57,16 @@ typedef struct broker_pending {
   uint64_t wake_ns;        /* UINT64_MAX: none */
   uint64_t first_ns;       /* poll_oneoff: when the call first came */
   bool on_stream;          /* it waits for the stdin stream */
+  struct net_op *op;       /* it waits for this operation (net.h) */
 } broker_pending;
+
+/* What a connection's address check needs (broker_net.c): it outlives
+** the call that started the operation. */
+typedef struct broker_judge {
+  plugsup_job *job;
+  const char *call;
+  unsigned port;
+} broker_judge;
 
 typedef struct sup_broker {
   broker_fd *fds;
@@ -67,8 +77,10 @@ typedef struct sup_broker {
   int stream_fd;           /* stdin stream, or -1 */
   bool stream_eof;
   broker_pending pending;
+  broker_judge judge;
   policy_limits limits;    /* the I/O limits in force (0 = none) */
   uint64_t host_calls, denials, bytes_read, bytes_written;
+  uint64_t net_calls, commands;  /* started for the plugin (broker_net.c) */
 } sup_broker;
 
 /* Sets up the run's broker: stdio, the policy's preopens (opened now) and
@@ -80,12 +92,15 @@ void sup_broker_close(plugsup_job *job);
 
 /* Answers call (sending a HostReply) or keeps it pending. */
 void sup_broker_call(plugsup_job *job, Plugsup__HostCall *call);
-/* For the loop: the descriptor a pending call waits on (POLLIN), or -1;
-** and when it times out (UINT64_MAX: never). */
-int sup_broker_wait_fd(const plugsup_job *job);
+/* For the loop: the descriptors a pending call waits on (at most
+** BROKER_POLL_MAX), and when it times out (UINT64_MAX: never). */
+#define BROKER_POLL_MAX 8
+size_t sup_broker_pollfds(const plugsup_job *job, struct pollfd *out);
 bool sup_broker_pending(const plugsup_job *job);
 uint64_t sup_broker_wake_ns(const plugsup_job *job);
-/* Tries the pending call again: its fd is ready or its time came. */
+/* One of those descriptors is ready: poll said pfd. */
+void sup_broker_ready(plugsup_job *job, const struct pollfd *pfd);
+/* Tries the pending call again: its time came. */
 void sup_broker_resume(plugsup_job *job);
 
 /* One audit line for job: fields are added by the caller to a Jansson
@@ -161,5 +176,8 @@ broker_fn broker_fd_advise, broker_fd_allocate, broker_fd_close,
     broker_path_filestat_set_times, broker_path_link, broker_path_open,
     broker_path_readlink, broker_path_remove_directory, broker_path_rename,
     broker_path_symlink, broker_path_unlink_file;
+
+/* broker_net.c: every reglet_host call (proto/hostcall.h). */
+broker_fn broker_hostfn;
 
 #endif

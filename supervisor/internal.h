@@ -250,7 +250,9 @@ struct plugsup_supervisor {
 };
 
 /* pidfd, reply pipe, request pipe, and what a pending host call waits on */
-#define SUP_PFDS_PER_JOB 4
+/* A job's pidfd, reply and request pipes, and what its pending host call
+** waits on (BROKER_POLL_MAX). */
+#define SUP_PFDS_PER_JOB 11
 
 
 /* ---- finding the worker (locate.c) ---- */
@@ -393,6 +395,11 @@ void sup_abi_result_free(plugsup_result *r);
 
 /* A new empty report; NULL when out of memory. */
 plugsup_report *sup_report_new(void);
+
+/* Output the supervisor writes for the plugin (a log line), on fd 1 or 2:
+** under the run's output limit, kept and passed on as the worker's is.
+** text must already be safe to print. */
+void sup_job_note(plugsup_job *job, int fd, const char *text, size_t len);
 
 /* ---- time ---- */
 uint64_t sup_now_ns(void);

@@ -353,6 +353,9 @@ static void start_queued(plugsup_supervisor *s) {
     job_start(s->queued.head);
 }
 
+_Static_assert(SUP_PFDS_PER_JOB >= 3 + BROKER_POLL_MAX,
+               "room for a job's pipes and its host call's descriptors");
+
 static void add_pfd(plugsup_supervisor *s, size_t *n, plugsup_job *job,
                     int fd, short events) {
   s->pfds[*n] = (struct pollfd){.fd = fd, .events = events};
@@ -402,8 +405,11 @@ static size_t fill_pfds(plugsup_supervisor *s) {
       add_pfd(s, &n, j, j->rep_fd, POLLIN);
     if (j->writing && j->killed == KILL_NONE)
       add_pfd(s, &n, j, j->req_fd, POLLOUT);
-    if (sup_broker_wait_fd(j) >= 0 && j->killed == KILL_NONE)
-      add_pfd(s, &n, j, sup_broker_wait_fd(j), POLLIN);
+    if (j->killed == KILL_NONE) {
+      size_t k = sup_broker_pollfds(j, &s->pfds[n]);
+      for (size_t i = 0; i < k; i++)
+        s->pfd_jobs[n++] = j;
+    }
   }
   return n;
 }
@@ -446,8 +452,8 @@ static void handle_events(plugsup_supervisor *s, size_t n) {
       job_read_turn(j);
     else if (s->pfds[i].fd == j->req_fd)
       sup_job_writable(j);
-    else if (s->pfds[i].fd == sup_broker_wait_fd(j))
-      sup_broker_resume(j);
+    else
+      sup_broker_ready(j, &s->pfds[i]);
   }
 }
 
