@@ -563,10 +563,11 @@ void cli_print_stats(const plugsup_result *r) {
           "  namespaces   %s\n"
           "  worker       uid %u, gid %u, capabilities %#" PRIx64 "\n"
           "  host calls   %" PRIu64 ", of which %" PRIu64 " denied\n"
-          "  file bytes   %" PRIu64 " read, %" PRIu64 " written\n",
+          "  file bytes   %" PRIu64 " read, %" PRIu64 " written\n"
+          "  network      %" PRIu64 " calls, %" PRIu64 " commands run\n",
           plugsup_outcome_name(r->outcome), r->fuel_used,
           r->peak_memory_bytes, r->max_rss_bytes, ms(r->cpu_usec),
           ms(r->wall_usec), ns, r->worker_uid, r->worker_gid,
           r->worker_capabilities, r->host_calls, r->host_denials,
-          r->bytes_read, r->bytes_written);
+          r->bytes_read, r->bytes_written, r->net_calls, r->commands);
 }

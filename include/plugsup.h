@@ -556,6 +556,9 @@ typedef struct plugsup_result {
   const char *manifest;       /* INSPECT: the plugsup.manifest custom
                                  section, manifest_len bytes; "" if none */
   size_t manifest_len;
+  uint64_t net_calls;         /* DNS lookups, connections and HTTP requests
+                                 made for the plugin (docs/host-functions.md) */
+  uint64_t commands;          /* programs run for it (exec_command) */
 } plugsup_result;
 
 PLUGSUP_API void plugsup_result_free(plugsup_result *res);

@@ -73,6 +73,14 @@ static size_t capture(plugsup_job *job, sup_buf *b, const uint8_t *data,
   return take;
 }
 
+void sup_job_note(plugsup_job *job, int fd, const char *text, size_t len) {
+  bool nomem;
+  size_t kept = capture(job, fd == 1 ? &job->out : &job->err,
+                        (const uint8_t *)text, len, &nomem);
+  if (job->req.on_output && kept)
+    job->req.on_output(job->req.userdata, fd, (const uint8_t *)text, kept);
+}
+
 /* The limit is the supervisor's to keep, whatever the worker says: only
 ** what fits reaches the callback, and a worker that goes on sending after
 ** the limit (an honest one stops at it) is killed one frame later. */

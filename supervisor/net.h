@@ -52,7 +52,8 @@ typedef enum net_kind {
 ** no error. */
 typedef struct net_error {
   char type[16];      /* "network", "timeout", "config", "capability",
-                         "validation", "internal" */
+                         "validation", "execution" (a program that
+                         could not start), "internal" */
   char code[32];      /* "ECONNREFUSED", "ETIMEDOUT", "NXDOMAIN", or "" */
   char message[256];
   bool is_timeout, is_not_found;
