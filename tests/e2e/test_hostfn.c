@@ -1,0 +1,340 @@
+/*
+** test_hostfn.c: reglet_host's functions against a real worker, a real
+** plugin (fixtures/hostfn_call.c) and servers this test starts on
+** 127.0.0.1: each function's success, each refusal as the error object the
+** plugin gets and the audit line the operator gets, and a plugin waiting
+** on a slow server while another run finishes.
+*/
+#include <arpa/inet.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+#define HOSTFN E2E_DIR "/fixtures/hostfn_call.wasm"
+
+static plugsup_supervisor *sup;
+static plugsup_plugin *plg;
+static char audit[1 << 16];
+static int listener = -1;    /* accepts nothing: connect still completes */
+static unsigned port;
+
+static void on_audit(void *ud, const char *line) {
+  (void)ud;
+  size_t n = strlen(audit);
+  snprintf(audit + n, sizeof audit - n, "%s\n", line);
+}
+
+static int listen_local(unsigned *p) {
+  struct sockaddr_in a = {.sin_family = AF_INET};
+  socklen_t len = sizeof a;
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  cr_assert(fd >= 0);
+  cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+  cr_assert_eq(listen(fd, 16), 0);
+  cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+  *p = ntohs(a.sin_port);
+  return fd;
+}
+
+static void setup(void) {
+  sup = sup_on(REAL_WORKER, 4, 20000);
+  cr_assert_eq(plugsup_plugin_load_file(HOSTFN, &plg), PLUGSUP_OK, "%s",
+               plugsup_errmsg());
+  listener = listen_local(&port);
+  audit[0] = '\0';
+}
+
+static void teardown(void) {
+  close(listener);
+  plugsup_plugin_free(plg);
+  plugsup_supervisor_free(sup);
+}
+
+TestSuite(hostfn, .init = setup, .fini = teardown);
+
+static plugsup_policy *grants(const char *const *caps, size_t n) {
+  plugsup_policy *p = NULL;
+  cr_assert_eq(plugsup_policy_new(&p), PLUGSUP_OK);
+  for (size_t i = 0; i < n; i++)
+    cr_assert_eq(plugsup_policy_allow(p, caps[i]), PLUGSUP_OK, "%s: %s",
+                 caps[i], plugsup_errmsg());
+  return p;
+}
+
+static plugsup_run_options call_opts(const char *fn, const char *req,
+                                     char *in, size_t cap) {
+  plugsup_run_options o = run_opts(PLUGSUP_MODE_START);
+  int n = snprintf(in, cap, "%s\n%s", fn, req);
+  o.input = in;
+  o.input_len = (size_t)n;
+  o.on_audit = on_audit;
+  return o;
+}
+
+/* Runs fn with request req under the capabilities; returns the response
+** as JSON (the caller decrefs) and the run's stderr in err (if given). */
+static json_t *call_with(const char *const *caps, size_t ncaps,
+                         const char *fn, const char *req, char *err,
+                         size_t errlen) {
+  char in[4096];
+  plugsup_run_options o = call_opts(fn, req, in, sizeof in);
+  plugsup_result *r = NULL;
+  json_error_t je;
+  o.policy = grants(caps, ncaps);
+  cr_assert_eq(plugsup_run(sup, plg, &o, &r), PLUGSUP_OK);
+  plugsup_policy_free((plugsup_policy *)o.policy);
+  cr_assert_eq(r->outcome, PLUGSUP_OUTCOME_OK, "%s: %s",
+               plugsup_outcome_name(r->outcome), r->message);
+  if (err)
+    snprintf(err, errlen, "%s", r->err.data ? r->err.data : "");
+  if (strcmp(fn, "log_message") == 0) {
+    cr_assert_str_eq(r->out.data, "logged");
+    plugsup_result_free(r);
+    return NULL;
+  }
+  json_t *j = json_loadb(r->out.data, r->out.len, JSON_ALLOW_NUL, &je);
+  cr_assert_not_null(j, "not JSON (%s): %s", je.text, r->out.data);
+  plugsup_result_free(r);
+  return j;
+}
+
+#define CALL(caps, fn, req)                                                \
+  call_with(caps, sizeof(caps) / sizeof(caps[0]), fn, req, NULL, 0)
+
+static const char *str(const json_t *o, const char *path) {
+  const char *dot = strchr(path, '.');
+  if (dot) {
+    char head[64];
+    snprintf(head, sizeof head, "%.*s", (int)(dot - path), path);
+    return str(json_object_get(o, head), dot + 1);
+  }
+  const json_t *v = json_object_get(o, path);
+  cr_assert(json_is_string(v), "no string %s", path);
+  return json_string_value(v);
+}
+
+static void expect_audit(const char *needle) {
+  cr_assert(strstr(audit, needle), "audit has no\n  %s\nbut:\n%s", needle,
+            audit);
+}
+
+static void expect_error(json_t *j, const char *type, const char *message) {
+  cr_assert_str_eq(str(j, "error.type"), type);
+  cr_assert_str_eq(str(j, "error.message"), message);
+}
+
+/* ---- exec_command ---- */
+
+Test(hostfn, a_granted_command_runs_and_its_output_comes_back) {
+  static const char *const caps[] = {"exec:echo"};
+  json_t *j = CALL(caps, "exec_command",
+                   "{\"command\":\"echo\",\"args\":[\"hi\",\"there\"]}");
+  cr_assert_str_eq(str(j, "stdout"), "hi there\n");
+  cr_assert_str_eq(str(j, "stderr"), "");
+  cr_assert_eq(json_integer_value(json_object_get(j, "exit_code")), 0);
+  cr_assert_null(json_object_get(j, "error"));
+  json_decref(j);
+  expect_audit("\"call\":\"exec_command\",\"decision\":\"granted\","
+               "\"command\":\"echo\",\"args\":[\"hi\",\"there\"],"
+               "\"program\":\"/usr/bin/echo\",\"capability\":\"exec:echo\"");
+}
+
+Test(hostfn, a_command_not_granted_is_an_error_object_and_an_audit_line) {
+  static const char *const caps[] = {"exec:true"};
+  json_t *j = CALL(caps, "exec_command", "{\"command\":\"echo\"}");
+  expect_error(j, "capability", "echo is not granted (exec:echo)");
+  json_decref(j);
+  expect_audit("\"decision\":\"denied\",\"command\":\"echo\"");
+  expect_audit("\"missing\":\"exec:echo\"");
+}
+
+Test(hostfn, a_name_grant_does_not_cover_a_path_elsewhere) {
+  static const char *const caps[] = {"exec:echo"};
+  json_t *j = CALL(caps, "exec_command", "{\"command\":\"/bin/true\"}");
+  cr_assert_str_eq(str(j, "error.type"), "capability");
+  json_decref(j);
+}
+
+Test(hostfn, a_program_that_does_not_exist_is_a_config_error) {
+  static const char *const caps[] = {"exec:no-such-program-here"};
+  json_t *j = CALL(caps, "exec_command",
+                   "{\"command\":\"no-such-program-here\"}");
+  expect_error(j, "config", "no-such-program-here: no such program");
+  json_decref(j);
+}
+
+Test(hostfn, the_environment_holds_only_granted_variables) {
+  static const char *const caps[] = {"exec:env", "env:GREETING"};
+  json_t *j = CALL(caps, "exec_command",
+                   "{\"command\":\"env\",\"env\":[\"GREETING=hello\"]}");
+  cr_assert_str_eq(str(j, "stdout"), "GREETING=hello\n");
+  json_decref(j);
+  j = CALL(caps, "exec_command",
+           "{\"command\":\"env\",\"env\":[\"LD_PRELOAD=/tmp/x.so\"]}");
+  cr_assert_str_eq(str(j, "error.type"), "capability");
+  cr_assert(strstr(str(j, "error.message"), "variable LD_PRELOAD is not "
+                                            "granted"),
+            "%s", str(j, "error.message"));
+  json_decref(j);
+}
+
+Test(hostfn, a_flooding_program_is_cut_and_the_response_still_fits) {
+  static const char *const caps[] = {"exec:head"};
+  json_t *j = CALL(caps, "exec_command",
+                   "{\"command\":\"head\",\"args\":[\"-c\",\"50000000\","
+                   "\"/dev/zero\"]}");
+  str(j, "stdout");
+  size_t n = json_string_length(json_object_get(j, "stdout"));
+  cr_assert(n > 0 && n < (512u << 10), "stdout of %zu bytes", n);
+  json_decref(j);
+}
+
+/* ---- log_message ---- */
+
+Test(hostfn, a_log_message_becomes_an_escaped_line_on_stderr) {
+  static const char *const caps[] = {"clock"};
+  char err[512];
+  cr_assert_null(call_with(caps, 1, "log_message",
+                           "{\"level\":\"warn\",\"message\":\"disk "
+                           "\\u001b[31mfull\"}",
+                           err, sizeof err));
+  cr_assert_str_eq(err, "[warn] disk \\x1b[31mfull\n");
+}
+
+/* ---- tcp_connect, dns_lookup ---- */
+
+static char *req_tcp(const char *host, unsigned p, const char *extra) {
+  static char buf[256];
+  snprintf(buf, sizeof buf, "{\"host\":\"%s\",\"port\":\"%u\"%s}", host, p,
+           extra);
+  return buf;
+}
+
+Test(hostfn, a_granted_address_is_connected) {
+  char cap[64];
+  snprintf(cap, sizeof cap, "network:outbound:127.0.0.1:%u", port);
+  const char *caps[] = {cap};
+  json_t *j = CALL(caps, "tcp_connect", req_tcp("127.0.0.1", port, ""));
+  cr_assert(json_is_true(json_object_get(j, "connected")), "%s",
+            json_dumps(j, 0));
+  json_decref(j);
+  expect_audit("\"call\":\"tcp_connect\",\"decision\":\"granted\"");
+}
+
+Test(hostfn, a_port_outside_the_grant_is_refused_before_any_lookup) {
+  char cap[64], want[160];
+  snprintf(cap, sizeof cap, "network:outbound:127.0.0.1:%u", port + 1);
+  const char *caps[] = {cap};
+  json_t *j = CALL(caps, "tcp_connect", req_tcp("127.0.0.1", port, ""));
+  cr_assert(!json_is_true(json_object_get(j, "connected")));
+  cr_assert_str_eq(str(j, "error.type"), "capability");
+  snprintf(want, sizeof want, "127.0.0.1:%u is not granted", port);
+  cr_assert(strstr(str(j, "error.message"), want), "%s",
+            str(j, "error.message"));
+  json_decref(j);
+  expect_audit("\"call\":\"tcp_connect\",\"decision\":\"denied\"");
+}
+
+Test(hostfn, a_name_that_resolves_to_loopback_needs_an_address_grant) {
+  char cap[64], want[200];
+  snprintf(cap, sizeof cap, "network:outbound:localhost:%u", port);
+  const char *caps[] = {cap};
+  json_t *j = CALL(caps, "tcp_connect", req_tcp("localhost", port, ""));
+  cr_assert_str_eq(str(j, "error.type"), "capability");
+  snprintf(want, sizeof want, "localhost resolves to ");
+  cr_assert(strstr(str(j, "error.message"), want), "%s",
+            str(j, "error.message"));
+  cr_assert(strstr(str(j, "error.message"), "loopback"), "%s",
+            str(j, "error.message"));
+  json_decref(j);
+}
+
+Test(hostfn, a_lookup_of_a_name_in_etc_hosts_needs_port_53) {
+  static const char *const caps[] = {"network:outbound:53"};
+  json_t *j = CALL(caps, "dns_lookup",
+                   "{\"hostname\":\"localhost\",\"type\":\"A\"}");
+  const json_t *recs = json_object_get(j, "records");
+  cr_assert(json_is_array(recs) && json_array_size(recs) >= 1, "%s",
+            json_dumps(j, 0));
+  cr_assert_str_eq(json_string_value(json_array_get(recs, 0)), "127.0.0.1");
+  json_decref(j);
+  static const char *const none[] = {"clock"};
+  j = CALL(none, "dns_lookup", "{\"hostname\":\"localhost\",\"type\":\"A\"}");
+  cr_assert_str_eq(str(j, "error.type"), "capability");
+  json_decref(j);
+}
+
+/* A TLS handshake with a server that never answers waits for the call's
+** timeout; meanwhile another run starts and ends. */
+Test(hostfn, a_run_waiting_on_a_slow_server_holds_up_no_other) {
+  char cap[64], in1[512], in2[512];
+  snprintf(cap, sizeof cap, "network:outbound:127.0.0.1:%u", port);
+  const char *const caps[] = {cap, "exec:true"};
+  plugsup_policy *p = grants(caps, 2);
+  plugsup_run_options slow =
+      call_opts("tcp_connect",
+                req_tcp("127.0.0.1", port, ",\"tls\":true,\"timeout_ms\":3000"),
+                in1, sizeof in1);
+  plugsup_run_options quick =
+      call_opts("exec_command", "{\"command\":\"true\"}", in2, sizeof in2);
+  plugsup_job *a, *b, *first = NULL;
+  plugsup_result *r;
+  slow.policy = quick.policy = p;
+  cr_assert_eq(plugsup_submit(sup, plg, &slow, &a), PLUGSUP_OK);
+  cr_assert_eq(plugsup_submit(sup, plg, &quick, &b), PLUGSUP_OK);
+  cr_assert_eq(plugsup_wait_any(sup, -1, &first), PLUGSUP_OK);
+  cr_assert_eq(first, b, "the quick run must end first");
+  cr_assert_eq(plugsup_wait(sup, b, &r), PLUGSUP_OK);
+  plugsup_result_free(r);
+  cr_assert_eq(plugsup_wait(sup, a, &r), PLUGSUP_OK);
+  cr_assert(strstr(r->out.data, "\"is_timeout\":true"), "%s", r->out.data);
+  plugsup_result_free(r);
+  plugsup_policy_free(p);
+}
+
+/* How many children of this process run the program comm. */
+static int children_named(const char *comm) {
+  DIR *d = opendir("/proc");
+  struct dirent *de;
+  int n = 0;
+  cr_assert_not_null(d);
+  while ((de = readdir(d))) {
+    char path[300], name[64];
+    int ppid;
+    snprintf(path, sizeof path, "/proc/%s/stat", de->d_name);
+    FILE *f = fopen(path, "r");
+    if (!f)
+      continue;
+    if (fscanf(f, "%*d (%63[^)]) %*c %d", name, &ppid) == 2 &&
+        ppid == getpid() && strcmp(name, comm) == 0)
+      n++;
+    fclose(f);
+  }
+  closedir(d);
+  return n;
+}
+
+/* The run's deadline ends a command that would outlive it. */
+Test(hostfn, a_command_that_outlives_its_run_is_killed) {
+  static const char *const caps[] = {"exec:sleep"};
+  char in[256];
+  plugsup_run_options o =
+      call_opts("exec_command", "{\"command\":\"sleep\",\"args\":[\"30\"]}",
+                in, sizeof in);
+  plugsup_result *r = NULL;
+  o.policy = grants(caps, 1);
+  o.limits.wall_ms = 500;
+  cr_assert_eq(plugsup_run(sup, plg, &o, &r), PLUGSUP_OK);
+  cr_assert_eq(r->outcome, PLUGSUP_OUTCOME_TIMEOUT, "%s",
+               plugsup_outcome_name(r->outcome));
+  plugsup_result_free(r);
+  plugsup_policy_free((plugsup_policy *)o.policy);
+  cr_assert_eq(children_named("sleep"), 0);
+}
