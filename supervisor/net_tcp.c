@@ -719,10 +719,12 @@ static int reply_scan(const char *in, size_t n, size_t *len, sbuf *out) {
     if (at == 0 && (!coded || !is_digit(l[0]) || !is_digit(l[1]) ||
                     !is_digit(l[2])))
       return -1;
-    if (out && at == 0)
-      sb_put(out, l, 4);
-    else if (out)
+    if (out && at == 0) {
+      sb_put(out, l, 3);
+      sb_put(out, " ", 1);
+    } else if (out) {
       sb_put(out, "\n", 1);
+    }
     if (out)
       sb_put(out, coded ? l + 4 : l, coded ? ll - 4 : ll);
     at = (size_t)(nl - in) + 1;
