@@ -516,23 +516,30 @@ static bool go_printable(const unsigned char *v, size_t n) {
   return true;
 }
 
-static void put_hex(sbuf *b, const char *fmt, size_t x) {
-  char hex[8];
-  snprintf(hex, sizeof hex, fmt, x);
-  sb_put(b, hex, strlen(hex));
+static void put_byte(sbuf *b, size_t x) {
+  static const char digits[] = "0123456789abcdef";
+  char two[2] = {digits[(x >> 4) & 15], digits[x & 15]};
+  sb_put(b, two, 2);
 }
 
-/* OID=#DER, the value encoded again as Go encodes a string. */
+/* OID=#DER, the value encoded again as Go encodes a string (a name's
+** values are far shorter than the 64 KiB a two-byte length holds). */
 static void put_other(sbuf *b, const X509_NAME_ENTRY *e,
                       const unsigned char *v, size_t n) {
   char oid[96];
   OBJ_obj2txt(oid, sizeof oid, X509_NAME_ENTRY_get_object(e), 1);
   sb_put(b, oid, strlen(oid));
   sb_put(b, "=#", 2);
-  put_hex(b, "%02zx", go_printable(v, n) ? 0x13u : 0x0cu);
-  put_hex(b, n < 0x80 ? "%02zx" : n < 0x100 ? "81%02zx" : "82%04zx", n);
+  put_byte(b, go_printable(v, n) ? 0x13 : 0x0c);
+  if (n >= 0x100) {
+    put_byte(b, 0x82);
+    put_byte(b, n >> 8);
+  } else if (n >= 0x80) {
+    put_byte(b, 0x81);
+  }
+  put_byte(b, n);
   for (size_t i = 0; i < n; i++)
-    put_hex(b, "%02zx", v[i]);
+    put_byte(b, v[i]);
 }
 
 /* label NULL: an attribute Go has no name for. */
