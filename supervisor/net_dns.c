@@ -386,7 +386,9 @@ static uint64_t dns_wake_ns(const net_op *op) {
 static void dns_step(net_op *op, const struct pollfd *fds, size_t n,
                      uint64_t now_ns) {
   dns_op *d = (dns_op *)op;
-  if (now_ns >= op->deadline_ns) {
+  if (now_ns >= op->deadline_ns) { /* its sockets are closed at once */
+    ares_destroy(d->ch);
+    d->ch = NULL;
     net_ares_error(&op->result.error, ARES_ETIMEOUT, d->name);
     net_op_finish(op);
     return;

@@ -143,9 +143,18 @@ static void conn_close(tcp_op *t) {
   t->fd = -1;
 }
 
+/* Closes the connection and the resolver. Never runs inside c-ares
+** (on_addrinfo only takes notes), where the channel may not be destroyed. */
+static void tcp_release(tcp_op *t) {
+  conn_close(t);
+  if (t->ch)
+    ares_destroy(t->ch);
+  t->ch = NULL;
+}
+
 /* Ends the operation with the error already set, or with success. */
 static void tcp_end(tcp_op *t) {
-  conn_close(t);
+  tcp_release(t);
   net_op_finish(&t->op);
 }
 
@@ -915,9 +924,7 @@ static void tcp_step(net_op *op, const struct pollfd *fds, size_t n,
 
 static void tcp_free(net_op *op) {
   tcp_op *t = (tcp_op *)op;
-  conn_close(t);
-  if (t->ch)
-    ares_destroy(t->ch);
+  tcp_release(t);
   free(t->host);
   free(t);
 }
