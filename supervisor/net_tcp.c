@@ -755,7 +755,7 @@ static int reply_scan(const char *in, size_t n, size_t *len, sbuf *out) {
 ** shows a banner ("220 first line\nnext line", trailing space trimmed) and
 ** the reply is taken out of t->in. */
 static io read_reply(tcp_op *t, const char *what, char *text, size_t cap) {
-  size_t len, got;
+  size_t len = 0, got;
   int found;
   while ((found = reply_scan(t->in, t->in_len, &len, NULL)) == 0) {
     if (t->in_len == sizeof t->in) {
