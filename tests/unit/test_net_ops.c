@@ -831,6 +831,21 @@ Test(net_smtp, garbage_is_no_greeting) {
   net_op_free(op);
 }
 
+Test(net_smtp, a_greeting_past_the_banner_bound) {
+  static char endless[NET_BANNER_MAX + 64];
+  const char *script[] = {endless, NULL};
+  server s;
+  snprintf(endless, sizeof endless, "S220-");
+  memset(endless + 5, 'x', sizeof endless - 6);
+  server_start(&s, script);
+  net_op *op = smtp(&s, "127.0.0.1", false, false, 5000);
+  const net_result *r = net_op_result(op);
+  cr_assert_str_eq(r->error.type, "network");
+  cr_assert_str_eq(r->error.message,
+                   "failed to read SMTP banner: reply longer than 4096 bytes");
+  net_op_free(op);
+}
+
 Test(net_smtp, a_server_that_never_greets_times_out) {
   uint16_t port;
   int lfd = listener(&port);
