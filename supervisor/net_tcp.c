@@ -54,20 +54,27 @@
 /* Go's net/smtp says EHLO localhost; it says nothing about this host. */
 #define SMTP_EHLO "EHLO localhost\r\n"
 
+/* The phases in order, each with what it waits for (a timeout's message):
+** c-ares looks the host up; connect() is under way; TLS; SMTP's greeting
+** is read; EHLO is sent and its reply read; STARTTLS likewise. */
+#define TCP_PHASE_LIST(X)                           \
+  X(PH_RESOLVE, "resolving the host")               \
+  X(PH_CONNECT, "connecting")                       \
+  X(PH_HANDSHAKE, "in the TLS handshake")           \
+  X(PH_GREETING, "waiting for the SMTP greeting")   \
+  X(PH_EHLO, "waiting for the EHLO reply")          \
+  X(PH_STARTTLS, "waiting for the STARTTLS reply")
+
 typedef enum tcp_phase {
-  PH_RESOLVE,   /* c-ares looks the host up */
-  PH_CONNECT,   /* connect() under way on fd */
-  PH_HANDSHAKE, /* TLS */
-  PH_GREETING,  /* SMTP: reading the server's greeting */
-  PH_EHLO,      /* SMTP: EHLO sent, reading the reply */
-  PH_STARTTLS,  /* SMTP: STARTTLS sent, reading the reply */
+#define TCP_PHASE_X_(ph, doing) ph,
+  TCP_PHASE_LIST(TCP_PHASE_X_)
+#undef TCP_PHASE_X_
 } tcp_phase;
 
-/* What each phase waits for, for a timeout's message. */
 static const char *const phase_doing[] = {
-    "resolving the host",          "connecting",
-    "in the TLS handshake",        "waiting for the SMTP greeting",
-    "waiting for the EHLO reply",  "waiting for the STARTTLS reply",
+#define TCP_PHASE_X_(ph, doing) doing,
+    TCP_PHASE_LIST(TCP_PHASE_X_)
+#undef TCP_PHASE_X_
 };
 
 typedef enum io { IO_DONE, IO_WAIT, IO_FAIL } io;
@@ -94,7 +101,7 @@ typedef struct tcp_op {
   short want; /* poll events the phase waits for */
   int io_err; /* errno of a failed read or write; 0: OpenSSL's queue */
   SSL *ssl;
-  bool secure;  /* the handshake is done */
+  bool secure;  /* handshake done, no fatal error since: TLS may write */
   bool greeted; /* SMTP: the greeting was 220 */
   char out[32]; /* an SMTP command being sent */
   size_t out_len, out_at;
