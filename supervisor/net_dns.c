@@ -126,13 +126,15 @@ fail:
 
 size_t net_ares_pollfds(ares_channel ch, struct pollfd *out, size_t max) {
   ares_socket_t socks[ARES_GETSOCK_MAXNUM];
-  int bits = ares_getsock(ch, socks, ARES_GETSOCK_MAXNUM);
+  /* Bits as unsigned: ARES_GETSOCK_WRITABLE shifts an int into its sign
+  ** bit for the last socket. */
+  unsigned bits = (unsigned)ares_getsock(ch, socks, ARES_GETSOCK_MAXNUM);
   size_t n = 0;
   /* More sockets than max (several servers, UDP and TCP) wait for the
   ** retry timer, which ares_process_fd runs on every step. */
-  for (int i = 0; i < ARES_GETSOCK_MAXNUM && n < max; i++) {
-    short ev = (short)((ARES_GETSOCK_READABLE(bits, i) ? POLLIN : 0) |
-                       (ARES_GETSOCK_WRITABLE(bits, i) ? POLLOUT : 0));
+  for (unsigned i = 0; i < ARES_GETSOCK_MAXNUM && n < max; i++) {
+    short ev = (short)((bits & 1u << i ? POLLIN : 0) |
+                       (bits & 1u << (i + ARES_GETSOCK_MAXNUM) ? POLLOUT : 0));
     if (ev)
       out[n++] = (struct pollfd){.fd = socks[i], .events = ev};
   }
@@ -384,7 +386,9 @@ static uint64_t dns_wake_ns(const net_op *op) {
 static void dns_step(net_op *op, const struct pollfd *fds, size_t n,
                      uint64_t now_ns) {
   dns_op *d = (dns_op *)op;
-  if (now_ns >= op->deadline_ns) {
+  if (now_ns >= op->deadline_ns) { /* its sockets are closed at once */
+    ares_destroy(d->ch);
+    d->ch = NULL;
     net_ares_error(&op->result.error, ARES_ETIMEOUT, d->name);
     net_op_finish(op);
     return;

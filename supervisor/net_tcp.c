@@ -54,20 +54,27 @@
 /* Go's net/smtp says EHLO localhost; it says nothing about this host. */
 #define SMTP_EHLO "EHLO localhost\r\n"
 
+/* The phases in order, each with what it waits for (a timeout's message):
+** c-ares looks the host up; connect() is under way; TLS; SMTP's greeting
+** is read; EHLO is sent and its reply read; STARTTLS likewise. */
+#define TCP_PHASE_LIST(X)                           \
+  X(PH_RESOLVE, "resolving the host")               \
+  X(PH_CONNECT, "connecting")                       \
+  X(PH_HANDSHAKE, "in the TLS handshake")           \
+  X(PH_GREETING, "waiting for the SMTP greeting")   \
+  X(PH_EHLO, "waiting for the EHLO reply")          \
+  X(PH_STARTTLS, "waiting for the STARTTLS reply")
+
 typedef enum tcp_phase {
-  PH_RESOLVE,   /* c-ares looks the host up */
-  PH_CONNECT,   /* connect() under way on fd */
-  PH_HANDSHAKE, /* TLS */
-  PH_GREETING,  /* SMTP: reading the server's greeting */
-  PH_EHLO,      /* SMTP: EHLO sent, reading the reply */
-  PH_STARTTLS,  /* SMTP: STARTTLS sent, reading the reply */
+#define TCP_PHASE_X_(ph, doing) ph,
+  TCP_PHASE_LIST(TCP_PHASE_X_)
+#undef TCP_PHASE_X_
 } tcp_phase;
 
-/* What each phase waits for, for a timeout's message. */
 static const char *const phase_doing[] = {
-    "resolving the host",          "connecting",
-    "in the TLS handshake",        "waiting for the SMTP greeting",
-    "waiting for the EHLO reply",  "waiting for the STARTTLS reply",
+#define TCP_PHASE_X_(ph, doing) doing,
+    TCP_PHASE_LIST(TCP_PHASE_X_)
+#undef TCP_PHASE_X_
 };
 
 typedef enum io { IO_DONE, IO_WAIT, IO_FAIL } io;
@@ -94,7 +101,7 @@ typedef struct tcp_op {
   short want; /* poll events the phase waits for */
   int io_err; /* errno of a failed read or write; 0: OpenSSL's queue */
   SSL *ssl;
-  bool secure;  /* the handshake is done */
+  bool secure;  /* handshake done, no fatal error since: TLS may write */
   bool greeted; /* SMTP: the greeting was 220 */
   char out[32]; /* an SMTP command being sent */
   size_t out_len, out_at;
@@ -143,9 +150,18 @@ static void conn_close(tcp_op *t) {
   t->fd = -1;
 }
 
+/* Closes the connection and the resolver. Never runs inside c-ares
+** (on_addrinfo only takes notes), where the channel may not be destroyed. */
+static void tcp_release(tcp_op *t) {
+  conn_close(t);
+  if (t->ch)
+    ares_destroy(t->ch);
+  t->ch = NULL;
+}
+
 /* Ends the operation with the error already set, or with success. */
 static void tcp_end(tcp_op *t) {
-  conn_close(t);
+  tcp_release(t);
   net_op_finish(&t->op);
 }
 
@@ -516,23 +532,30 @@ static bool go_printable(const unsigned char *v, size_t n) {
   return true;
 }
 
-static void put_hex(sbuf *b, const char *fmt, size_t x) {
-  char hex[8];
-  snprintf(hex, sizeof hex, fmt, x);
-  sb_put(b, hex, strlen(hex));
+static void put_byte(sbuf *b, size_t x) {
+  static const char digits[] = "0123456789abcdef";
+  char two[2] = {digits[(x >> 4) & 15], digits[x & 15]};
+  sb_put(b, two, 2);
 }
 
-/* OID=#DER, the value encoded again as Go encodes a string. */
+/* OID=#DER, the value encoded again as Go encodes a string (a name's
+** values are far shorter than the 64 KiB a two-byte length holds). */
 static void put_other(sbuf *b, const X509_NAME_ENTRY *e,
                       const unsigned char *v, size_t n) {
   char oid[96];
   OBJ_obj2txt(oid, sizeof oid, X509_NAME_ENTRY_get_object(e), 1);
   sb_put(b, oid, strlen(oid));
   sb_put(b, "=#", 2);
-  put_hex(b, "%02zx", go_printable(v, n) ? 0x13u : 0x0cu);
-  put_hex(b, n < 0x80 ? "%02zx" : n < 0x100 ? "81%02zx" : "82%04zx", n);
+  put_byte(b, go_printable(v, n) ? 0x13 : 0x0c);
+  if (n >= 0x100) {
+    put_byte(b, 0x82);
+    put_byte(b, n >> 8);
+  } else if (n >= 0x80) {
+    put_byte(b, 0x81);
+  }
+  put_byte(b, n);
   for (size_t i = 0; i < n; i++)
-    put_hex(b, "%02zx", v[i]);
+    put_byte(b, v[i]);
 }
 
 /* label NULL: an attribute Go has no name for. */
@@ -719,10 +742,12 @@ static int reply_scan(const char *in, size_t n, size_t *len, sbuf *out) {
     if (at == 0 && (!coded || !is_digit(l[0]) || !is_digit(l[1]) ||
                     !is_digit(l[2])))
       return -1;
-    if (out && at == 0)
-      sb_put(out, l, 4);
-    else if (out)
+    if (out && at == 0) {
+      sb_put(out, l, 3);
+      sb_put(out, " ", 1);
+    } else if (out) {
       sb_put(out, "\n", 1);
+    }
     if (out)
       sb_put(out, coded ? l + 4 : l, coded ? ll - 4 : ll);
     at = (size_t)(nl - in) + 1;
@@ -737,7 +762,7 @@ static int reply_scan(const char *in, size_t n, size_t *len, sbuf *out) {
 ** shows a banner ("220 first line\nnext line", trailing space trimmed) and
 ** the reply is taken out of t->in. */
 static io read_reply(tcp_op *t, const char *what, char *text, size_t cap) {
-  size_t len, got;
+  size_t len = 0, got;
   int found;
   while ((found = reply_scan(t->in, t->in_len, &len, NULL)) == 0) {
     if (t->in_len == sizeof t->in) {
@@ -906,9 +931,7 @@ static void tcp_step(net_op *op, const struct pollfd *fds, size_t n,
 
 static void tcp_free(net_op *op) {
   tcp_op *t = (tcp_op *)op;
-  conn_close(t);
-  if (t->ch)
-    ares_destroy(t->ch);
+  tcp_release(t);
   free(t->host);
   free(t);
 }
