@@ -473,6 +473,7 @@ static broker_fn *const handlers[HC_COUNT] = {
     [HC_SMTP_CONNECT] = broker_hostfn,
     [HC_EXEC_COMMAND] = broker_hostfn,
     [HC_LOG_MESSAGE] = broker_hostfn,
+    [HC_HTTP_REQUEST] = broker_hostfn,
 };
 
 static bool value_fits(const Plugsup__Value *v, char want) {
@@ -622,7 +623,7 @@ uint64_t sup_broker_wake_ns(const plugsup_job *job) {
 
 static void pending_clear(broker_pending *p) {
   plugsup__host_call__free_unpacked(p->call, NULL);
-  net_op_free(p->op);
+  broker_op_end(p);
   memset(p, 0, sizeof *p);
   p->wake_ns = UINT64_MAX;
 }

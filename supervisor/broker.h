@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -58,6 +59,7 @@ typedef struct broker_pending {
   uint64_t first_ns;       /* poll_oneoff: when the call first came */
   bool on_stream;          /* it waits for the stdin stream */
   struct net_op *op;       /* it waits for this operation (net.h) */
+  atomic_uint *counted;    /* the plugin's count op holds a place in */
 } broker_pending;
 
 /* What a connection's address check needs (broker_net.c): it outlives
@@ -179,5 +181,8 @@ broker_fn broker_fd_advise, broker_fd_allocate, broker_fd_close,
 
 /* broker_net.c: every reglet_host call (proto/hostcall.h). */
 broker_fn broker_hostfn;
+/* Ends the pending call's operation, giving back its place in the
+** plugin's count of connections. */
+void broker_op_end(broker_pending *p);
 
 #endif

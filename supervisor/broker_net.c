@@ -303,6 +303,13 @@ static void audit_decisions(plugsup_job *job, const net_result *res) {
   }
 }
 
+static void audit_limit_connections(plugsup_job *job, int kind,
+                                    const net_error *e) {
+  json_t *f = json_object();
+  json_object_set_new(f, "reason", json_string(e->message));
+  audit_net(job, wire_function_name(kind), false, f);
+}
+
 /* ---- the calls ---- */
 
 static uint64_t call_deadline(const plugsup_job *job, const wire_request *q) {
@@ -330,13 +337,37 @@ static void log_line(plugsup_job *job, const wire_request *q) {
   free(level);
 }
 
+void broker_op_end(broker_pending *p) {
+  net_op_free(p->op);
+  p->op = NULL;
+  if (p->counted)
+    atomic_fetch_sub(p->counted, 1);
+  p->counted = NULL;
+}
+
+/* A place in the plugin's count of open connections, or false when its
+** limit is reached. */
+static bool take_connection(plugsup_job *job, net_error *e) {
+  uint64_t limit = job->broker->limits.connections;
+  atomic_uint *n = &job->plugin->connections;
+  unsigned was = atomic_fetch_add(n, 1);
+  if (limit && was >= limit) {
+    atomic_fetch_sub(n, 1);
+    net_error_set(e, "capability", "ECONNLIMIT",
+                  "limit:connections:%llu reached: every connection the "
+                  "plugin may hold is open", (unsigned long long)limit);
+    return false;
+  }
+  job->broker->pending.counted = n;
+  return true;
+}
+
 static uint32_t finish(plugsup_job *job, broker_reply *r) {
   sup_broker *b = job->broker;
   net_result *res = (net_result *)net_op_result(b->pending.op);
   audit_decisions(job, res);
   uint32_t err = respond_result(r, res);
-  net_op_free(b->pending.op);
-  b->pending.op = NULL;
+  broker_op_end(&b->pending);
   return err;
 }
 
@@ -374,6 +405,11 @@ uint32_t broker_hostfn(plugsup_job *job, const Plugsup__HostCall *c,
     return respond_error(r, kind, &e);
   }
   uint64_t until = call_deadline(job, &q);
+  if (kind != NET_EXEC && !take_connection(job, &e)) {
+    audit_limit_connections(job, kind, &e);
+    wire_request_free(&q);
+    return respond_error(r, kind, &e);
+  }
   switch (kind) {
   case NET_EXEC: op = start_exec(job, &q, until, &e); break;
   case NET_DNS: op = start_dns(job, &q, until, &e); break;
@@ -383,8 +419,10 @@ uint32_t broker_hostfn(plugsup_job *job, const Plugsup__HostCall *c,
   wire_request_free(&q);
   if (!op && !e.type[0])
     net_error_set(&e, "internal", "", "out of memory");
-  if (!op)
+  if (!op) {
+    broker_op_end(&b->pending);
     return respond_error(r, kind, &e);
+  }
   b->pending.op = op;
   return net_op_step(op, NULL, 0, sup_now_ns()) ? finish(job, r)
                                                  : BROKER_WAIT;

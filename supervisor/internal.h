@@ -82,6 +82,8 @@ int sup_read_file(const char *path, size_t max, char **out, size_t *len);
 
 struct plugsup_plugin {
   atomic_uint refs;
+  atomic_uint connections; /* network operations open for its runs, in
+                              every supervisor (limit:connections) */
   size_t len;
   uint8_t bytes[];
 };

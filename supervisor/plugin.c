@@ -17,6 +17,7 @@ static plugsup_status plugin_alloc(size_t len, plugsup_plugin **out) {
     return sup_fail(PLUGSUP_ENOMEM, "cannot allocate %zu bytes for a plugin",
                     len);
   atomic_init(&p->refs, 1);
+  atomic_init(&p->connections, 0);
   p->len = len;
   *out = p;
   return PLUGSUP_OK;
