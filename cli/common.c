@@ -564,7 +564,8 @@ void cli_print_stats(const plugsup_result *r) {
           "  worker       uid %u, gid %u, capabilities %#" PRIx64 "\n"
           "  host calls   %" PRIu64 ", of which %" PRIu64 " denied\n"
           "  file bytes   %" PRIu64 " read, %" PRIu64 " written\n"
-          "  network      %" PRIu64 " calls, %" PRIu64 " commands run\n",
+          "  net calls    %" PRIu64 "\n"
+          "  commands     %" PRIu64 "\n",
           plugsup_outcome_name(r->outcome), r->fuel_used,
           r->peak_memory_bytes, r->max_rss_bytes, ms(r->cpu_usec),
           ms(r->wall_usec), ns, r->worker_uid, r->worker_gid,

@@ -105,9 +105,9 @@ json_t *cli_result_json(const plugsup_result *r) {
   json_object_set_new(o, "host_calls", count_json(r->host_calls));
   json_object_set_new(o, "host_denials", count_json(r->host_denials));
   json_object_set_new(o, "bytes_read", count_json(r->bytes_read));
+  json_object_set_new(o, "bytes_written", count_json(r->bytes_written));
   json_object_set_new(o, "net_calls", count_json(r->net_calls));
   json_object_set_new(o, "commands", count_json(r->commands));
-  json_object_set_new(o, "bytes_written", count_json(r->bytes_written));
   if (r->outcome == PLUGSUP_OUTCOME_EXIT)
     json_object_set_new(o, "exit_code", json_integer(r->exit_code));
   if (r->outcome == PLUGSUP_OUTCOME_TRAP)

@@ -261,4 +261,17 @@ $usage_hint" -- "$plugsup" run --memory 1 "$fix/outcomes.wasm"
 head -c 300000 /dev/zero | tr '\0' x >"$tmp/big.txt"
 expect closed_stdout 0 "0" "" -- sh -c "( '$plugsup' run --input '$tmp/big.txt' '$fix/echo_stdin.wasm'; echo \$? >'$tmp/rc' ) | head -c 10 >/dev/null; cat '$tmp/rc'"
 
+# ---- host functions: grants by --allow, the response on stdout, --stats ----
+if [ -f "$fix/hostfn_call.wasm" ]; then
+  printf 'exec_command\n{"command":"echo","args":["hi"]}' >"$tmp/exec.txt"
+  expect_grep exec_granted 0 '^{"stdout":"hi\\n","stderr":"","exit_code":0' \
+    -- "$plugsup" run --allow exec:echo --input "$tmp/exec.txt" "$fix/hostfn_call.wasm"
+  expect_grep exec_denied 0 '"error":{"message":"echo is not granted (exec:echo)","type":"capability","code":""}}' \
+    -- "$plugsup" run --input "$tmp/exec.txt" "$fix/hostfn_call.wasm"
+  expect_grep exec_stats 0 '^  commands     1$' \
+    -- "$plugsup" run --stats --allow exec:echo --input "$tmp/exec.txt" "$fix/hostfn_call.wasm"
+  expect_grep exec_audit 0 '"call":"exec_command","decision":"denied","command":"echo","args":\["hi"\],"missing":"exec:echo"' \
+    -- "$plugsup" run --audit - --input "$tmp/exec.txt" "$fix/hostfn_call.wasm"
+fi
+
 expect_summary cli_test

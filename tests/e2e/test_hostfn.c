@@ -208,6 +208,62 @@ Test(hostfn, a_log_message_becomes_an_escaped_line_on_stderr) {
   cr_assert_str_eq(err, "[warn] disk \\x1b[31mfull\n");
 }
 
+/* ---- servers: HTTP and an SMTP greeting, one thread each ---- */
+
+typedef struct server {
+  int fd;
+  unsigned port;
+  const char *smtp; /* the greeting, or NULL: HTTP */
+  pthread_t thread;
+} server;
+
+/* HTTP: "/" answers hello, "/away" redirects to a name not granted. */
+static void answer_http(int c, unsigned self) {
+  char req[2048], resp[512];
+  ssize_t n = read(c, req, sizeof req - 1);
+  req[n > 0 ? n : 0] = '\0';
+  if (strncmp(req, "GET /away ", 10) == 0)
+    snprintf(resp, sizeof resp,
+             "HTTP/1.1 302 Found\r\nLocation: http://localhost:%u/\r\n"
+             "Content-Length: 0\r\nConnection: close\r\n\r\n", self);
+  else
+    snprintf(resp, sizeof resp,
+             "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+             "Content-Length: 5\r\nConnection: close\r\n\r\nhello");
+  if (write(c, resp, strlen(resp)) < 0)
+    return;
+}
+
+static void *serve(void *ud) {
+  server *s = ud;
+  int c;
+  while ((c = accept(s->fd, NULL, NULL)) >= 0) {
+    if (s->smtp) {
+      if (write(c, s->smtp, strlen(s->smtp)) < 0)
+        break;
+      char buf[256];
+      while (read(c, buf, sizeof buf) > 0)
+        ;
+    } else {
+      answer_http(c, s->port);
+    }
+    close(c);
+  }
+  return NULL;
+}
+
+static void server_start(server *s, const char *smtp) {
+  s->smtp = smtp;
+  s->fd = listen_local(&s->port);
+  cr_assert_eq(pthread_create(&s->thread, NULL, serve, s), 0);
+}
+
+static void server_stop(server *s) {
+  shutdown(s->fd, SHUT_RDWR);
+  pthread_join(s->thread, NULL);
+  close(s->fd);
+}
+
 /* ---- tcp_connect, dns_lookup ---- */
 
 static char *req_tcp(const char *host, unsigned p, const char *extra) {
@@ -337,4 +393,158 @@ Test(hostfn, a_command_that_outlives_its_run_is_killed) {
   plugsup_result_free(r);
   plugsup_policy_free((plugsup_policy *)o.policy);
   cr_assert_eq(children_named("sleep"), 0);
+}
+
+/* ---- smtp_connect, http_request ---- */
+
+Test(hostfn, an_smtp_greeting_comes_back_as_the_banner) {
+  server smtp;
+  char cap[64], req[128];
+  server_start(&smtp, "220 mail.test ESMTP ready\r\n");
+  snprintf(cap, sizeof cap, "network:outbound:127.0.0.1:%u", smtp.port);
+  snprintf(req, sizeof req, "{\"host\":\"127.0.0.1\",\"port\":\"%u\"}",
+           smtp.port);
+  const char *caps[] = {cap};
+  json_t *j = CALL(caps, "smtp_connect", req);
+  cr_assert(json_is_true(json_object_get(j, "connected")), "%s",
+            json_dumps(j, 0));
+  cr_assert(strstr(str(j, "banner"), "mail.test ESMTP ready"), "%s",
+            str(j, "banner"));
+  json_decref(j);
+  server_stop(&smtp);
+}
+
+Test(hostfn, an_http_request_is_made_by_the_helper_and_audited) {
+  server web;
+  char cap[64], req[160], want[160];
+  server_start(&web, NULL);
+  snprintf(cap, sizeof cap, "network:outbound:127.0.0.1:%u", web.port);
+  snprintf(req, sizeof req, "{\"method\":\"GET\",\"url\":"
+           "\"http://127.0.0.1:%u/\"}", web.port);
+  const char *caps[] = {cap};
+  json_t *j = CALL(caps, "http_request", req);
+  cr_assert_eq(json_integer_value(json_object_get(j, "status_code")), 200,
+               "%s", json_dumps(j, 0));
+  cr_assert_str_eq(str(j, "body"), "aGVsbG8=");
+  cr_assert_str_eq(json_string_value(json_array_get(
+                       json_object_get(json_object_get(j, "headers"),
+                                       "Content-Type"), 0)),
+                   "text/plain");
+  json_decref(j);
+  snprintf(want, sizeof want, "\"call\":\"http_request\",\"decision\":"
+           "\"granted\",\"host\":\"127.0.0.1\",\"address\":\"127.0.0.1\","
+           "\"port\":%u", web.port);
+  expect_audit(want);
+  server_stop(&web);
+}
+
+Test(hostfn, an_http_redirect_to_a_name_not_granted_is_refused) {
+  server web;
+  char cap[64], req[160];
+  server_start(&web, NULL);
+  snprintf(cap, sizeof cap, "network:outbound:127.0.0.1:%u", web.port);
+  snprintf(req, sizeof req, "{\"url\":\"http://127.0.0.1:%u/away\"}",
+           web.port);
+  const char *caps[] = {cap};
+  json_t *j = CALL(caps, "http_request", req);
+  cr_assert_str_eq(str(j, "error.type"), "capability", "%s",
+                   json_dumps(j, 0));
+  json_decref(j);
+  expect_audit("\"call\":\"http_request\",\"decision\":\"denied\","
+               "\"host\":\"localhost\"");
+  server_stop(&web);
+}
+
+Test(hostfn, https_only_refuses_plain_http) {
+  server web;
+  char cap[64], req[160];
+  server_start(&web, NULL);
+  snprintf(cap, sizeof cap, "network:outbound:127.0.0.1:%u", web.port);
+  snprintf(req, sizeof req, "{\"url\":\"http://127.0.0.1:%u/\"}", web.port);
+  const char *caps[] = {cap, "network:https-only"};
+  json_t *j = CALL(caps, "http_request", req);
+  cr_assert_str_eq(str(j, "error.type"), "capability", "%s",
+                   json_dumps(j, 0));
+  json_decref(j);
+  server_stop(&web);
+}
+
+Test(hostfn, plugsups_own_http_request_fills_a_buffer_and_rereads) {
+  server web;
+  char cap[64], req[160];
+  server_start(&web, NULL);
+  snprintf(cap, sizeof cap, "network:outbound:127.0.0.1:%u", web.port);
+  snprintf(req, sizeof req, "{\"url\":\"http://127.0.0.1:%u/\"}", web.port);
+  const char *caps[] = {cap};
+  json_t *j = CALL(caps, "plugsup_http", req);
+  cr_assert_eq(json_integer_value(json_object_get(j, "status_code")), 200,
+               "%s", json_dumps(j, 0));
+  cr_assert_str_eq(str(j, "body"), "aGVsbG8=");
+  json_decref(j);
+  server_stop(&web);
+}
+
+/* limit:connections counts a plugin's open connections over all its
+** runs: the second run waits on nothing, it is refused. */
+Test(hostfn, a_connection_over_the_plugins_limit_is_refused) {
+  char cap[64], in1[512], in2[512];
+  snprintf(cap, sizeof cap, "network:outbound:127.0.0.1:%u", port);
+  const char *const caps[] = {cap, "limit:connections:1"};
+  plugsup_policy *p = grants(caps, 2);
+  const char *slow = req_tcp("127.0.0.1", port,
+                             ",\"tls\":true,\"timeout_ms\":3000");
+  plugsup_run_options a_opts = call_opts("tcp_connect", slow, in1, sizeof in1);
+  plugsup_run_options b_opts = call_opts("tcp_connect", slow, in2, sizeof in2);
+  plugsup_job *a, *b, *first = NULL;
+  plugsup_result *r;
+  a_opts.policy = b_opts.policy = p;
+  cr_assert_eq(plugsup_submit(sup, plg, &a_opts, &a), PLUGSUP_OK);
+  cr_assert_eq(plugsup_submit(sup, plg, &b_opts, &b), PLUGSUP_OK);
+  cr_assert_eq(plugsup_wait_any(sup, -1, &first), PLUGSUP_OK);
+  plugsup_job *other = first == a ? b : a;
+  cr_assert_eq(plugsup_wait(sup, first, &r), PLUGSUP_OK);
+  cr_assert(strstr(r->out.data, "\"code\":\"ECONNLIMIT\""), "%s",
+            r->out.data);
+  cr_assert(strstr(r->out.data, "limit:connections:1 reached: every "
+                                "connection the plugin may hold is open"),
+            "%s", r->out.data);
+  plugsup_result_free(r);
+  cr_assert_eq(plugsup_wait(sup, other, &r), PLUGSUP_OK);
+  cr_assert(strstr(r->out.data, "\"is_timeout\":true"), "%s", r->out.data);
+  plugsup_result_free(r);
+  plugsup_policy_free(p);
+}
+
+Test(hostfn, a_host_outside_the_grant_is_refused) {
+  char cap[64], want[200];
+  snprintf(cap, sizeof cap, "network:outbound:10.0.0.1:%u", port);
+  const char *caps[] = {cap};
+  json_t *j = CALL(caps, "tcp_connect", req_tcp("127.0.0.1", port, ""));
+  snprintf(want, sizeof want, "127.0.0.1:%u is not granted "
+           "(network:outbound:127.0.0.1:%u)", port, port);
+  expect_error(j, "capability", want);
+  json_decref(j);
+  snprintf(want, sizeof want, "\"call\":\"tcp_connect\",\"decision\":"
+           "\"denied\",\"host\":\"127.0.0.1\",\"port\":%u,\"missing\":"
+           "\"network:outbound:127.0.0.1:%u\"", port, port);
+  expect_audit(want);
+}
+
+/* Without a timeout of its own, a call waits at most for the run's
+** deadline, which ends the run as any deadline does. */
+Test(hostfn, a_slow_server_meets_the_runs_deadline) {
+  char cap[64], in[512];
+  snprintf(cap, sizeof cap, "network:outbound:127.0.0.1:%u", port);
+  const char *caps[] = {cap};
+  plugsup_run_options o = call_opts(
+      "tcp_connect", req_tcp("127.0.0.1", port, ",\"tls\":true"), in,
+      sizeof in);
+  plugsup_result *r = NULL;
+  o.policy = grants(caps, 1);
+  o.limits.wall_ms = 400;
+  cr_assert_eq(plugsup_run(sup, plg, &o, &r), PLUGSUP_OK);
+  cr_assert_eq(r->outcome, PLUGSUP_OUTCOME_TIMEOUT, "%s",
+               plugsup_outcome_name(r->outcome));
+  plugsup_result_free(r);
+  plugsup_policy_free((plugsup_policy *)o.policy);
 }

@@ -77,9 +77,20 @@ Test(wasi_table, plans_match_the_wasm_signature_and_the_hostcall_row) {
   }
 }
 
+/* The ops the host functions of hostfn.h forward (http_request twice:
+** reglet_host's and plugsup's). */
+static bool hostfn_forwards(hostcall_op op) {
+#define HOSTFN_OP_(module, name, hop, style, params, results) \
+  if (hop == op)                                              \
+    return true;
+  HOSTFN_LIST(HOSTFN_OP_)
+#undef HOSTFN_OP_
+  return false;
+}
+
 Test(wasi_table, every_hostcall_op_has_its_row) {
   for (unsigned op = HC_NONE + 1; op < HC_COUNT; op++) {
-    int rows = 0;
+    int rows = hostfn_forwards((hostcall_op)op);
     for (size_t i = 0; i < WASI_FN_COUNT; i++)
       rows += wasi_fns[i].op == (hostcall_op)op;
     cr_assert_eq(rows, 1, "op %u (%s)", op, hostcall_describe(op)->name);
