@@ -14,6 +14,7 @@ packages=(
   libcriterion-dev                            # tests
   libjansson-dev                              # policy files, --json output
   libc-ares-dev libssl-dev                    # network host calls: DNS, TLS
+  libcurl4-openssl-dev openssl ca-certificates # plugsup-http; TLS in tests
   python3                                     # the WASI test suite's runner
 )
 
