@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,12 +45,10 @@ static int64_t wall_ms(void) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* The response JSON into the reply, cut to what one reply carries. */
+/* The response JSON into the reply (no larger than one reply carries). */
 static uint32_t respond(broker_reply *r, char *json, size_t len) {
   if (!json)
     return WASI_ENOMEM;
-  if (len > HOSTCALL_IO_MAX)
-    len = HOSTCALL_IO_MAX;
   memcpy(r->data, json, len);
   r->len = len;
   free(json);
@@ -63,8 +62,9 @@ static uint32_t respond_error(broker_reply *r, int kind,
   return respond(r, json, len);
 }
 
-/* A result as JSON no larger than a reply: a command's output is cut
-** (and marked so) until it fits. */
+/* A result as JSON no larger than a reply: a command's output or an HTTP
+** body is cut (and marked so) until it fits; what cannot be cut (many
+** long DNS records) is an error. */
 static uint32_t respond_result(broker_reply *r, net_result *res) {
   size_t len = 0;
   char *json = wire_response(res, &len);
@@ -78,6 +78,13 @@ static uint32_t respond_result(broker_reply *r, net_result *res) {
     res->err_len /= 2;
     res->body_len /= 2;
     json = wire_response(res, &len);
+  }
+  if (json && len > HOSTCALL_IO_MAX) {
+    net_error e = {0};
+    free(json);
+    net_error_set(&e, "internal", "", "the response would be larger than "
+                  "%u bytes", HOSTCALL_IO_MAX);
+    return respond_error(r, res->kind, &e);
   }
   return respond(r, json, len);
 }
@@ -139,12 +146,12 @@ static char *resolve_command(const char *command) {
 /* Every variable the request sets must be granted by name: a plugin's
 ** LD_PRELOAD would otherwise run its own code in a granted program. */
 static const char *ungranted_variable(const policy *rules,
-                                      const net_exec_req *x, char *cap,
+                                      const net_exec_req *x, char *name,
+                                      size_t namelen, char *cap,
                                       size_t caplen) {
-  static char name[256];
   for (size_t i = 0; i < x->nenv; i++) {
     size_t n = strcspn(x->env[i], "=");
-    snprintf(name, sizeof name, "%.*s", (int)n, x->env[i]);
+    snprintf(name, namelen, "%.*s", (int)n, x->env[i]);
     if (!rules || !policy_may_env(rules, name, cap, caplen))
       return name;
   }
@@ -157,7 +164,7 @@ static net_op *start_exec(plugsup_job *job, wire_request *q, uint64_t until,
                           net_error *e) {
   const policy *rules = job->broker->rules;
   const char *cmd = q->exec.argv[0], *var = NULL;
-  char cap[512] = "", *resolved = resolve_command(cmd);
+  char cap[512] = "", name[256], *resolved = resolve_command(cmd);
   net_op *op = NULL;
   json_t *f = json_object();
   bool ok = rules && policy_may_exec(rules, cmd, resolved, cap, sizeof cap);
@@ -173,15 +180,16 @@ static net_op *start_exec(plugsup_job *job, wire_request *q, uint64_t until,
     net_error_set(e, "capability", "", "%s is not granted (%s)", cmd, cap);
   else if (!resolved)
     net_error_set(e, "config", "ENOENT", "%s: no such program", cmd);
-  else if ((var = ungranted_variable(rules, &q->exec, cap, sizeof cap)))
+  else if ((var = ungranted_variable(rules, &q->exec, name, sizeof name,
+                                      cap, sizeof cap)))
     net_error_set(e, "capability", "", "variable %s is not granted (%s)",
                   var, cap);
   if (ok && resolved)
-    json_object_set_new(f, "program", json_string(resolved));
+    json_object_set_new(f, "program", guest_string(resolved));
   json_object_set_new(f, ok && !var ? "capability" : "missing",
-                      json_string(cap));
+                      guest_string(cap));
   if (e->type[0])
-    json_object_set_new(f, "reason", json_string(e->message));
+    json_object_set_new(f, "reason", guest_string(e->message));
   ok = ok && resolved && !var;
   audit_net(job, "exec_command", ok, f);
   if (ok) {
@@ -208,7 +216,7 @@ static bool may_connect(void *ud, const char *host, const struct sockaddr *sa,
   json_object_set_new(f, "host", guest_string(host));
   json_object_set_new(f, "address", json_string(addr));
   json_object_set_new(f, "port", json_integer(j->port));
-  json_object_set_new(f, ok ? "capability" : "missing", json_string(cap));
+  json_object_set_new(f, ok ? "capability" : "missing", guest_string(cap));
   if (!ok) {
     const char *cls = policy_addr_class(sa);
     if (cls)
@@ -217,7 +225,7 @@ static bool may_connect(void *ud, const char *host, const struct sockaddr *sa,
     else
       snprintf(why, whylen, "%s resolves to %s, which no grant allows (%s)",
                host, addr, cap);
-    json_object_set_new(f, "reason", json_string(why));
+    json_object_set_new(f, "reason", guest_string(why));
   }
   audit_net(j->job, j->call, ok, f);
   j->job->broker->net_calls += ok;
@@ -239,7 +247,7 @@ static bool may_name(plugsup_job *job, const char *call, const char *host,
     json_t *f = json_object();
     json_object_set_new(f, "host", guest_string(host));
     json_object_set_new(f, "port", json_integer(port));
-    json_object_set_new(f, "missing", json_string(cap));
+    json_object_set_new(f, "missing", guest_string(cap));
     audit_net(job, call, false, f);
   }
   return ok;
@@ -257,22 +265,68 @@ static net_op *start_connect(plugsup_job *job, int kind,
                          : net_smtp_start(&q->tcp, &check, until);
 }
 
+/* A nameserver "1.2.3.4:53" or "[::1]:53" (wire.c let only these
+** through) as an address and a port. */
+static bool nameserver_addr(const char *ns, char *host, size_t hostlen,
+                            struct sockaddr_storage *sa, unsigned *port) {
+  const char *colon = strrchr(ns, ':');
+  bool v6 = ns[0] == '[';
+  size_t n = colon ? (size_t)(colon - ns) - 2 * v6 : 0;
+  if (!colon || n + 1 > hostlen)
+    return false;
+  snprintf(host, hostlen, "%.*s", (int)n, ns + v6);
+  *port = (unsigned)strtoul(colon + 1, NULL, 10);
+  memset(sa, 0, sizeof *sa);
+  if (v6) {
+    struct sockaddr_in6 *a = (struct sockaddr_in6 *)sa;
+    a->sin6_family = AF_INET6;
+    return inet_pton(AF_INET6, host, &a->sin6_addr) == 1;
+  }
+  struct sockaddr_in *a = (struct sockaddr_in *)sa;
+  a->sin_family = AF_INET;
+  return inet_pton(AF_INET, host, &a->sin_addr) == 1;
+}
+
+/* A lookup asks the system's resolver for hostname (port 53 of it), or
+** the nameserver the plugin named: then that server, by its address, is
+** what must be granted, since the query goes there and nowhere else. */
 static net_op *start_dns(plugsup_job *job, wire_request *q, uint64_t until,
                          net_error *e) {
-  if (!may_name(job, "dns_lookup", q->dns.hostname, 53, e))
-    return NULL;
-  json_t *f = json_object();
-  json_object_set_new(f, "host", guest_string(q->dns.hostname));
-  json_object_set_new(f, "port", json_integer(53));
-  audit_net(job, "dns_lookup", true, f);
-  job->broker->net_calls++;
+  const char *ns = q->dns.nameserver;
+  char host[64], why[512];
+  struct sockaddr_storage sa;
+  unsigned port = 53;
+  broker_judge *j = &job->broker->judge;
+
+  if (!ns) {
+    if (!may_name(job, "dns_lookup", q->dns.hostname, port, e))
+      return NULL;
+    json_t *f = json_object();
+    json_object_set_new(f, "host", guest_string(q->dns.hostname));
+    json_object_set_new(f, "port", json_integer(port));
+    audit_net(job, "dns_lookup", true, f);
+    job->broker->net_calls++;
+  } else {
+    if (!nameserver_addr(ns, host, sizeof host, &sa, &port)) {
+      net_error_set(e, "config", "", "bad nameserver '%s'", ns);
+      return NULL;
+    }
+    if (!may_name(job, "dns_lookup", host, port, e))
+      return NULL;
+    *j = (broker_judge){job, "dns_lookup", port};
+    if (!may_connect(j, host, (struct sockaddr *)&sa, sizeof sa, why,
+                     sizeof why)) {
+      net_error_set(e, "capability", "", "%s", why);
+      return NULL;
+    }
+  }
   return net_dns_start(&q->dns, until);
 }
 
 /* The helper decides every hop by the grants; its decisions come back
 ** with the result (audit_decisions). */
-static net_op *start_http(plugsup_job *job, wire_request *q, uint64_t until,
-                          net_error *e) {
+static net_op *start_http(plugsup_job *job, wire_request *q,
+                          uint64_t until) {
   const policy *rules = job->broker->rules;
   char *grants = rules ? policy_describe(rules) : strdup("");
   net_op *op = NULL;
@@ -281,7 +335,6 @@ static net_op *start_http(plugsup_job *job, wire_request *q, uint64_t until,
   op = net_http_start(&q->http, job->sup->worker_path, grants,
                       rules && policy_https_only(rules), until);
   free(grants);
-  (void)e;
   return op;
 }
 
@@ -413,7 +466,7 @@ uint32_t broker_hostfn(plugsup_job *job, const Plugsup__HostCall *c,
   switch (kind) {
   case NET_EXEC: op = start_exec(job, &q, until, &e); break;
   case NET_DNS: op = start_dns(job, &q, until, &e); break;
-  case NET_HTTP: op = start_http(job, &q, until, &e); break;
+  case NET_HTTP: op = start_http(job, &q, until); break;
   default: op = start_connect(job, kind, &q, until, &e); break;
   }
   wire_request_free(&q);

@@ -548,3 +548,15 @@ Test(hostfn, a_slow_server_meets_the_runs_deadline) {
   plugsup_result_free(r);
   plugsup_policy_free((plugsup_policy *)o.policy);
 }
+
+/* A nameserver of the plugin's choice is where the query goes: it is what
+** must be granted, by address, whatever names the policy allows. */
+Test(hostfn, a_lookup_through_a_nameserver_not_granted_is_refused) {
+  static const char *const caps[] = {"network:outbound:53"};
+  json_t *j = CALL(caps, "dns_lookup",
+                   "{\"hostname\":\"example.com\",\"type\":\"A\","
+                   "\"nameserver\":\"127.0.0.1:6379\"}");
+  expect_error(j, "capability", "127.0.0.1:6379 is not granted "
+                                "(network:outbound:127.0.0.1:6379)");
+  json_decref(j);
+}
