@@ -560,3 +560,66 @@ Test(hostfn, a_lookup_through_a_nameserver_not_granted_is_refused) {
                                 "(network:outbound:127.0.0.1:6379)");
   json_decref(j);
 }
+
+/* ---- the calling convention, broken by the plugin ---- */
+
+static plugsup_result *invoke_fixture(const char *file) {
+  static const char *const caps[] = {"exec:true"};
+  plugsup_plugin *p = NULL;
+  plugsup_result *r = NULL;
+  plugsup_run_options o = run_opts(PLUGSUP_MODE_INVOKE);
+  cr_assert_eq(plugsup_plugin_load_file(file, &p), PLUGSUP_OK, "%s",
+               plugsup_errmsg());
+  o.export_name = "call";
+  o.policy = grants(caps, 1);
+  cr_assert_eq(plugsup_run(sup, p, &o, &r), PLUGSUP_OK);
+  plugsup_policy_free((plugsup_policy *)o.policy);
+  plugsup_plugin_free(p);
+  return r;
+}
+
+static void expect_trap(plugsup_result *r, const char *message) {
+  cr_assert_eq(r->outcome, PLUGSUP_OUTCOME_TRAP, "%s: %s",
+               plugsup_outcome_name(r->outcome), r->message);
+  cr_assert(strstr(r->message, message), "%s", r->message);
+  plugsup_result_free(r);
+}
+
+Test(hostfn, a_plugin_without_allocate_traps_with_the_reason) {
+  expect_trap(invoke_fixture(E2E_DIR "/fixtures/hostfn_allocate.wasm"),
+              "reglet_host.exec_command: the plugin exports no allocate "
+              "for the response");
+}
+
+Test(hostfn, an_allocate_outside_memory_traps) {
+  expect_trap(invoke_fixture(E2E_DIR
+                             "/fixtures/hostfn_allocate_outside.wasm"),
+              "reglet_host.exec_command: the response's place is outside "
+              "memory");
+}
+
+Test(hostfn, a_request_outside_memory_gets_an_error_object) {
+  static const char *const caps[] = {"exec:true"};
+  json_t *j = CALL(caps, "outside", "");
+  expect_error(j, "validation", "the request lies outside the plugin's "
+                                "memory");
+  json_decref(j);
+}
+
+Test(hostfn, a_process_plugin_may_import_plugsups_http) {
+  plugsup_plugin *p = NULL;
+  plugsup_result *r = NULL;
+  plugsup_run_options o = run_opts(PLUGSUP_MODE_CALL);
+  o.abi = PLUGSUP_ABI_PROCESS;
+  o.input = "abc";
+  o.input_len = 3;
+  cr_assert_eq(plugsup_plugin_load_file(E2E_DIR "/fixtures/hostfn_process.wasm",
+                                        &p), PLUGSUP_OK);
+  cr_assert_eq(plugsup_run(sup, p, &o, &r), PLUGSUP_OK);
+  cr_assert_eq(r->outcome, PLUGSUP_OUTCOME_OK, "%s: %s",
+               plugsup_outcome_name(r->outcome), r->message);
+  cr_assert_eq(r->abi_output.len, 3);
+  cr_assert_eq(memcmp(r->abi_output.data, "abc", 3), 0);
+  plugsup_result_free(r);
+  plugsup_plugin_free(p);
+}
