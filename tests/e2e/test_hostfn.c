@@ -623,3 +623,32 @@ Test(hostfn, a_process_plugin_may_import_plugsups_http) {
   plugsup_result_free(r);
   plugsup_plugin_free(p);
 }
+
+/* The observe ABI: a plugin's observe() calls reglet_host and reports. */
+Test(hostfn, an_observe_plugin_runs_a_command_from_observe) {
+  static const char *const caps[] = {"exec:echo"};
+  const char *cfg = "{\"command\":\"echo\",\"args\":[\"hi\"]}";
+  plugsup_plugin *p = NULL;
+  plugsup_result *r = NULL;
+  plugsup_run_options o = run_opts(PLUGSUP_MODE_CALL);
+  o.abi = PLUGSUP_ABI_OBSERVE;
+  o.input = cfg;
+  o.input_len = strlen(cfg);
+  o.policy = grants(caps, 1);
+  o.on_audit = on_audit;
+  cr_assert_eq(plugsup_plugin_load_file(E2E_DIR "/fixtures/hostfn_observe.wasm",
+                                        &p), PLUGSUP_OK);
+  cr_assert_eq(plugsup_run(sup, p, &o, &r), PLUGSUP_OK);
+  cr_assert_eq(r->outcome, PLUGSUP_OUTCOME_OK, "%s: %s",
+               plugsup_outcome_name(r->outcome), r->message);
+  cr_assert(r->abi_output.len > 0);
+  cr_assert(strstr((const char *)r->abi_output.data,
+                   "{\"status\":true,\"data\":{\"stdout\":\"hi\\n\","
+                   "\"stderr\":\"\",\"exit_code\":0"),
+            "%.*s", (int)r->abi_output.len,
+            (const char *)r->abi_output.data);
+  expect_audit("\"call\":\"exec_command\",\"decision\":\"granted\"");
+  plugsup_result_free(r);
+  plugsup_policy_free((plugsup_policy *)o.policy);
+  plugsup_plugin_free(p);
+}
