@@ -18,3 +18,9 @@ plugsup_forbid_link(plugsup_policy     plugsup_interp plugsup_proto plugsup_work
 plugsup_forbid_link(plugsup_supervisor plugsup_interp plugsup_worker_core)
 plugsup_forbid_link(plugsup_worker_core plugsup_supervisor plugsup_policy)
 plugsup_forbid_link(plugsup            plugsup_interp plugsup_worker_core plugsup_proto plugsup_policy plugsup_supervisor)
+# plugsup-http (http/) is the supervisor's helper for HTTP: proto/ and
+# policy/ (it decides each hop by the run's grants), never the interpreter,
+# the worker or the supervisor itself.
+if(TARGET plugsup-http)
+  plugsup_forbid_link(plugsup-http plugsup_interp plugsup_worker_core plugsup_supervisor)
+endif()

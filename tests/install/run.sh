@@ -14,7 +14,8 @@ cmake --install "$build" --prefix "$prefix" >"$work/install.log"
 step() { echo "install test: $*"; }
 fail() { echo "install test FAILED: $*" >&2; exit 1; }
 
-for f in include/plugsup.h bin/plugsup libexec/plugsup/plugsup-worker; do
+for f in include/plugsup.h bin/plugsup libexec/plugsup/plugsup-worker \
+         libexec/plugsup/plugsup-http; do
   [ -e "$prefix/$f" ] || fail "missing $f"
 done
 libdir=$(ls -d "$prefix"/lib*/ | head -n 1)
