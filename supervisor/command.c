@@ -28,7 +28,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
@@ -36,6 +35,7 @@
 #include <unistd.h>
 
 #include "net.h"
+#include "process.h"
 
 /* The most a single read takes. */
 #define EXEC_READ_CHUNK 65536u
@@ -251,38 +251,18 @@ static bool make_pipe(int p[2]) {
   return p[1] >= 0 && fcntl(p[0], F_SETFL, O_NONBLOCK) == 0;
 }
 
+/* The program in a session of its own, so that the group kill reaches
+** everything it starts; stdin /dev/null; nothing of ours but its pipes. */
 static int spawn(pid_t *pid, const char *path, const char *dir,
                  int out_w, int err_w, char **argv, char **envp) {
-  posix_spawn_file_actions_t fa;
-  posix_spawnattr_t attr;
-  sigset_t none, all;
-  const int first_closed = STDERR_FILENO + 1;
-  int rc = posix_spawn_file_actions_init(&fa);
-  if (rc)
-    return rc;
-  if ((rc = posix_spawnattr_init(&attr))) {
-    posix_spawn_file_actions_destroy(&fa);
-    return rc;
-  }
-  sigemptyset(&none);
-  sigfillset(&all);
-  sigdelset(&all, SIGKILL);
-  sigdelset(&all, SIGSTOP);
-  if (!(rc = posix_spawn_file_actions_adddup2(&fa, out_w, STDOUT_FILENO)) &&
-      !(rc = posix_spawn_file_actions_adddup2(&fa, err_w, STDERR_FILENO)) &&
-      !(rc = posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null",
-                                              O_RDONLY, 0)) &&
-      !(rc = posix_spawn_file_actions_addchdir_np(&fa, dir ? dir : "/")) &&
-      !(rc = posix_spawn_file_actions_addclosefrom_np(&fa, first_closed)) &&
-      !(rc = posix_spawnattr_setsigmask(&attr, &none)) &&
-      !(rc = posix_spawnattr_setsigdefault(&attr, &all)) &&
-      !(rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID |
-                                                 POSIX_SPAWN_SETSIGMASK |
-                                                 POSIX_SPAWN_SETSIGDEF)))
-    rc = posix_spawn(pid, path, &fa, &attr, argv, envp);
-  posix_spawnattr_destroy(&attr);
-  posix_spawn_file_actions_destroy(&fa);
-  return rc;
+  const int fds[] = {out_w, err_w};
+  const int targets[] = {STDOUT_FILENO, STDERR_FILENO};
+  sup_process p = {.path = path, .argv = argv, .envp = envp,
+                   .dir = dir ? dir : "/", .fds = fds, .targets = targets,
+                   .nfds = 2, .stdin_null = true,
+                   .close_from = STDERR_FILENO + 1,
+                   .group = SUP_PROCESS_SESSION};
+  return sup_process_spawn(pid, &p);
 }
 
 /* A program that cannot start: the errno's name is the code, and the

@@ -26,7 +26,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +37,7 @@
 #include "frame.h"
 #include "internal.h"
 #include "net.h"
+#include "process.h"
 #include "plugsup_http.h"
 
 /* The helper's budget is the op's less a quarter, at most this much:
@@ -145,37 +145,13 @@ static void end_now(http_op *h) {
 }
 
 static int spawn_helper(const char *path, int child_end, pid_t *pid) {
-  posix_spawn_file_actions_t fa;
-  posix_spawnattr_t attr;
-  char *argv[] = {(char *)PLUGSUP_HTTP_NAME, NULL}, *envp[] = {NULL};
-  sigset_t none, all;
-  int rc = posix_spawn_file_actions_init(&fa);
-  if (rc)
-    return rc;
-  if ((rc = posix_spawnattr_init(&attr))) {
-    posix_spawn_file_actions_destroy(&fa);
-    return rc;
-  }
-  sigemptyset(&none);
-  sigfillset(&all);
-  if (!(rc = posix_spawn_file_actions_adddup2(&fa, child_end,
-                                              PLUGSUP_HTTP_FD)) &&
-      !(rc = posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null",
-                                              O_RDONLY, 0)) &&
-      !(rc = posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null",
-                                              O_WRONLY, 0)) &&
-      !(rc = posix_spawn_file_actions_addclosefrom_np(&fa,
-                                                      PLUGSUP_HTTP_FD + 1)) &&
-      !(rc = posix_spawnattr_setsigmask(&attr, &none)) &&
-      !(rc = posix_spawnattr_setsigdefault(&attr, &all)) &&
-      !(rc = posix_spawnattr_setpgroup(&attr, 0)) &&
-      !(rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
-                                                 POSIX_SPAWN_SETSIGDEF |
-                                                 POSIX_SPAWN_SETPGROUP)))
-    rc = posix_spawn(pid, path, &fa, &attr, argv, envp);
-  posix_spawnattr_destroy(&attr);
-  posix_spawn_file_actions_destroy(&fa);
-  return rc;
+  char *argv[] = {(char *)PLUGSUP_HTTP_NAME, NULL};
+  const int target = PLUGSUP_HTTP_FD;
+  sup_process p = {.path = path, .argv = argv, .fds = &child_end,
+                   .targets = &target, .nfds = 1, .stdin_null = true,
+                   .stdout_null = true, .close_from = PLUGSUP_HTTP_FD + 1,
+                   .group = SUP_PROCESS_GROUP};
+  return sup_process_spawn(pid, &p);
 }
 
 /* plugsup-http beside the worker. False when the path does not fit. */

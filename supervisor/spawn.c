@@ -18,7 +18,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -30,6 +29,7 @@
 
 #include "hostcall.h"
 #include "internal.h"
+#include "process.h"
 
 static void close_fd(int *fd) {
   if (*fd >= 0)
@@ -120,32 +120,9 @@ static void close_pipes(pipes *p) {
 
 int sup_spawn_process(pid_t *pid, const char *path, const int *fds,
                       const int *targets, size_t n, char **argv) {
-  posix_spawn_file_actions_t fa;
-  posix_spawnattr_t attr;
-  char *envp[] = {NULL};
-  sigset_t none, all;
-  int rc = posix_spawn_file_actions_init(&fa);
-  if (rc)
-    return rc;
-  if ((rc = posix_spawnattr_init(&attr))) {
-    posix_spawn_file_actions_destroy(&fa);
-    return rc;
-  }
-  sigemptyset(&none);
-  sigfillset(&all);
-  sigdelset(&all, SIGKILL);
-  sigdelset(&all, SIGSTOP);
-  for (size_t i = 0; i < n && !rc; i++)
-    if (fds[i] >= 0)
-      rc = posix_spawn_file_actions_adddup2(&fa, fds[i], targets[i]);
-  if (!rc && !(rc = posix_spawnattr_setsigmask(&attr, &none)) &&
-      !(rc = posix_spawnattr_setsigdefault(&attr, &all)) &&
-      !(rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
-                                                 POSIX_SPAWN_SETSIGDEF)))
-    rc = posix_spawn(pid, path, &fa, &attr, argv, envp);
-  posix_spawnattr_destroy(&attr);
-  posix_spawn_file_actions_destroy(&fa);
-  return rc;
+  sup_process p = {.path = path, .argv = argv, .fds = fds,
+                   .targets = targets, .nfds = n};
+  return sup_process_spawn(pid, &p);
 }
 
 static int spawn_process(pid_t *pid, const char *path, const pipes *p,
