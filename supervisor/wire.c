@@ -322,9 +322,12 @@ static void bound(wire_request *r, int64_t ms) {
     r->timeout_ms = ms;
 }
 
-/* reglet's host: a deadline wins over timeout_ms, which only counts
-** when positive. The deadline is rounded up to the millisecond so that
-** one still ahead is never read as passed. */
+/* A positive timeout_ms counts first: the SDK computes it beside the
+** deadline from the plugin's own wall clock, which, without the clock
+** grant, is not the host's, so only the difference means the same on
+** both sides. A deadline alone (reglet's host prefers it) is read on the
+** host's clock, rounded up to the millisecond so that one still ahead is
+** never read as passed. */
 static int parse_context(json_t *root, int64_t now_ms, wire_request *r,
                          net_error *err) {
   json_t *c = member(root, "context");
@@ -343,7 +346,7 @@ static int parse_context(json_t *root, int64_t now_ms, wire_request *r,
                  err) < 0 ||
       get_bool(c, "canceled", "context.Canceled", &r->canceled, err) < 0)
     return -1;
-  if (!has_deadline) {
+  if (!has_deadline || timeout > 0) {
     bound(r, timeout);
     return 0;
   }

@@ -65,7 +65,7 @@ Test(wire, dns_request_of_the_sdk) {
   cr_assert_str_eq(req.dns.type, "MX");
   cr_assert_str_eq(req.dns.nameserver, "8.8.8.8:53");
   cr_assert_str_eq(req.request_id, "req-1");
-  cr_assert_eq(req.timeout_ms, 5500, "the deadline wins: %lld",
+  cr_assert_eq(req.timeout_ms, 5499, "timeout_ms counts first: %lld",
                (long long)req.timeout_ms);
   cr_assert(!req.expired && !req.canceled);
 }
@@ -107,7 +107,7 @@ Test(wire, smtp_request_of_the_sdk) {
                      "\"starttls\":true}");
   cr_assert_eq(req.tcp.port, 25);
   cr_assert(!req.tcp.tls && req.tcp.starttls);
-  cr_assert_eq(req.timeout_ms, 30000);
+  cr_assert_eq(req.timeout_ms, 29999);
   wire_request_free(&req);
   parse_ok(NET_SMTP, "{\"context\":{},\"host\":\"h\",\"port\":\"465\","
                      "\"tls\":true,\"starttls\":true}");
@@ -244,9 +244,15 @@ Test(wire, a_top_level_null_sets_no_field) {
 }
 
 Test(wire, timeouts_and_deadlines) {
+  /* The plugin's clock may not be the host's: its timeout_ms counts. */
   parse_ok(NET_EXEC, "{\"context\":{\"deadline\":\"2026-11-26T11:59:59Z\","
                      "\"timeout_ms\":900},\"command\":\"c\"}");
-  cr_assert(req.expired);
+  cr_assert(!req.expired);
+  cr_assert_eq(req.timeout_ms, 900);
+  wire_request_free(&req);
+  parse_ok(NET_EXEC, "{\"context\":{\"deadline\":\"2026-11-26T11:59:59Z\"},"
+                     "\"command\":\"c\"}");
+  cr_assert(req.expired, "a deadline alone is read on the host's clock");
   cr_assert_eq(req.timeout_ms, 0);
   wire_request_free(&req);
   parse_ok(NET_EXEC, "{\"context\":{\"deadline\":\"0001-01-01T00:00:00Z\","
