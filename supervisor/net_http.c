@@ -38,6 +38,7 @@
 #include "frame.h"
 #include "internal.h"
 #include "net.h"
+#include "net_parse.h"
 #include "plugsup_http.h"
 
 /* The helper's budget is the op's less a quarter, at most this much:
@@ -392,7 +393,7 @@ static bool take_error(net_result *res, const Plugsup__HttpResult *m) {
   return ok;
 }
 
-/* Undoes what take_result filled when the frame turned out bad. */
+/* Undoes what net_http_take_result filled when the frame turned out bad. */
 static void clear_http_fields(net_result *res) {
   for (size_t i = 0; i < res->nheaders; i++) {
     free(res->headers[i].name);
@@ -415,7 +416,8 @@ static void clear_http_fields(net_result *res) {
   memset(&res->error, 0, sizeof res->error);
 }
 
-static bool take_result(net_result *res, const Plugsup__Envelope *env) {
+/* Not static: fuzz/fuzz_netreply.c drives it (net_parse.h). */
+bool net_http_take_result(net_result *res, const Plugsup__Envelope *env) {
   const Plugsup__HttpResult *m = env->http_result;
   if (env->msg_case != PLUGSUP__ENVELOPE__MSG_HTTP_RESULT ||
       m->body.len > NET_HTTP_BODY_MAX ||
@@ -445,7 +447,7 @@ static void read_some(http_op *h) {
   ** its exit status tells more than the stream can. */
   if (st == FRAME_EOF || st == FRAME_TRUNCATED || st == FRAME_IO)
     return;
-  if (st == FRAME_OK && take_result(&h->op.result, env)) {
+  if (st == FRAME_OK && net_http_take_result(&h->op.result, env)) {
     h->answered = true;
   } else {
     clear_http_fields(&h->op.result);
