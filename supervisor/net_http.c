@@ -375,6 +375,18 @@ static bool take_decisions(net_result *res, const Plugsup__HttpResult *m) {
   return ok;
 }
 
+/* How many bytes of s fit in size with the NUL: all of it, or what ends
+** before the character that would be cut, so that UTF-8 stays UTF-8. */
+static int utf8_fit(const char *s, size_t size) {
+  size_t n = strlen(s);
+  if (n >= size) {
+    n = size - 1;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+      n--;
+  }
+  return (int)n;
+}
+
 static bool take_error(net_result *res, const Plugsup__HttpResult *m) {
   bool ok = true;
   if (!m->error_type[0])
@@ -383,7 +395,8 @@ static bool take_error(net_result *res, const Plugsup__HttpResult *m) {
     return false;
   char *msg = safe_text(&m->error_message, PLUGSUP_HTTP_TEXT_MAX, &ok);
   if (ok) /* code_ok: the code is short and plain */
-    net_error_set(&res->error, m->error_type, "", "%s", msg);
+    net_error_set(&res->error, m->error_type, "", "%.*s",
+                  utf8_fit(msg, sizeof res->error.message), msg);
   snprintf(res->error.code, sizeof res->error.code, "%.*s",
            (int)m->error_code.len,
            m->error_code.len ? (const char *)m->error_code.data : "");
