@@ -1,7 +1,7 @@
 #!/bin/sh
 # run.sh NAME SECONDS: build harness NAME (fuzz_module, fuzz_exec, fuzz_frame,
 # fuzz_reply, fuzz_policy, fuzz_manifest, fuzz_schema, fuzz_abi_json,
-# fuzz_abi, fuzz_wire) with
+# fuzz_abi, fuzz_wire, fuzz_netreply) with
 # clang + libFuzzer + ASan + UBSan in build-fuzz/, then fuzz it for SECONDS
 # from the seed corpus and fuzz/regressions/NAME/.
 #   new inputs:  build-fuzz/fuzz/work/NAME/
@@ -10,7 +10,7 @@
 # Extra arguments go to libFuzzer (e.g. -jobs=2, -max_len=4096).
 set -eu
 if [ $# -lt 2 ]; then
-  echo "usage: fuzz/run.sh fuzz_module|fuzz_exec|fuzz_frame|fuzz_reply|fuzz_policy|fuzz_manifest|fuzz_schema|fuzz_abi_json|fuzz_abi|fuzz_wire SECONDS [libFuzzer args]" >&2
+  echo "usage: fuzz/run.sh fuzz_module|fuzz_exec|fuzz_frame|fuzz_reply|fuzz_policy|fuzz_manifest|fuzz_schema|fuzz_abi_json|fuzz_abi|fuzz_wire|fuzz_netreply SECONDS [libFuzzer args]" >&2
   exit 2
 fi
 name=$1
@@ -32,7 +32,7 @@ mkdir -p "$work" "$findings"
 # stream claims a body of megabytes: 50 inputs a second, no fuzzing), and
 # fuzz_policy from the examples of docs/policy.md kept there.
 case $name in
-  fuzz_frame|fuzz_reply|fuzz_policy|fuzz_manifest|fuzz_schema|fuzz_abi_json|fuzz_abi|fuzz_wire)
+  fuzz_frame|fuzz_reply|fuzz_policy|fuzz_manifest|fuzz_schema|fuzz_abi_json|fuzz_abi|fuzz_wire|fuzz_netreply)
     set -- "$work" "$@" ;;
   *)
     [ -d "$build/fuzz/corpus" ] || cmake --build "$build" --target fuzz_corpus

@@ -79,7 +79,7 @@ bool net_op_done(const net_op *op) { return op->done; }
 
 const net_result *net_op_result(const net_op *op) { return &op->result; }
 
-static void result_free(net_result *r) {
+void net_result_free(net_result *r) {
   for (size_t i = 0; i < r->nrecords; i++)
     free(r->records[i]);
   free(r->records);
@@ -106,6 +106,6 @@ static void result_free(net_result *r) {
 void net_op_free(net_op *op) {
   if (!op)
     return;
-  result_free(&op->result);
+  net_result_free(&op->result);
   op->vt->free(op);
 }

@@ -214,6 +214,9 @@ const net_result *net_op_result(const net_op *op);
 /* Ends it wherever it is: closes its sockets, kills and reaps its
 ** process, frees everything. NULL is fine. */
 void net_op_free(net_op *op);
+/* Frees what r's pointers hold (net_op_free's part for the result; the
+** fuzzer frees a result of its own with it); r itself is not freed. */
+void net_result_free(net_result *r);
 
 /* ---- for the implementations (net.c) ---- */
 

@@ -37,6 +37,7 @@
 #include "frame.h"
 #include "internal.h"
 #include "net.h"
+#include "net_parse.h"
 #include "process.h"
 #include "plugsup_http.h"
 
@@ -350,6 +351,18 @@ static bool take_decisions(net_result *res, const Plugsup__HttpResult *m) {
   return ok;
 }
 
+/* How many bytes of s fit in size with the NUL: all of it, or what ends
+** before the character that would be cut, so that UTF-8 stays UTF-8. */
+static int utf8_fit(const char *s, size_t size) {
+  size_t n = strlen(s);
+  if (n >= size) {
+    n = size - 1;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+      n--;
+  }
+  return (int)n;
+}
+
 static bool take_error(net_result *res, const Plugsup__HttpResult *m) {
   bool ok = true;
   if (!m->error_type[0])
@@ -358,7 +371,8 @@ static bool take_error(net_result *res, const Plugsup__HttpResult *m) {
     return false;
   char *msg = safe_text(&m->error_message, PLUGSUP_HTTP_TEXT_MAX, &ok);
   if (ok) /* code_ok: the code is short and plain */
-    net_error_set(&res->error, m->error_type, "", "%s", msg);
+    net_error_set(&res->error, m->error_type, "", "%.*s",
+                  utf8_fit(msg, sizeof res->error.message), msg);
   snprintf(res->error.code, sizeof res->error.code, "%.*s",
            (int)m->error_code.len,
            m->error_code.len ? (const char *)m->error_code.data : "");
@@ -368,7 +382,7 @@ static bool take_error(net_result *res, const Plugsup__HttpResult *m) {
   return ok;
 }
 
-/* Undoes what take_result filled when the frame turned out bad. */
+/* Undoes what net_http_take_result filled when the frame turned out bad. */
 static void clear_http_fields(net_result *res) {
   for (size_t i = 0; i < res->nheaders; i++) {
     free(res->headers[i].name);
@@ -391,7 +405,8 @@ static void clear_http_fields(net_result *res) {
   memset(&res->error, 0, sizeof res->error);
 }
 
-static bool take_result(net_result *res, const Plugsup__Envelope *env) {
+/* Not static: fuzz/fuzz_netreply.c drives it (net_parse.h). */
+bool net_http_take_result(net_result *res, const Plugsup__Envelope *env) {
   const Plugsup__HttpResult *m = env->http_result;
   if (env->msg_case != PLUGSUP__ENVELOPE__MSG_HTTP_RESULT ||
       m->body.len > NET_HTTP_BODY_MAX ||
@@ -421,7 +436,7 @@ static void read_some(http_op *h) {
   ** its exit status tells more than the stream can. */
   if (st == FRAME_EOF || st == FRAME_TRUNCATED || st == FRAME_IO)
     return;
-  if (st == FRAME_OK && take_result(&h->op.result, env)) {
+  if (st == FRAME_OK && net_http_take_result(&h->op.result, env)) {
     h->answered = true;
   } else {
     clear_http_fields(&h->op.result);

@@ -47,6 +47,7 @@
 #include <openssl/x509v3.h>
 
 #include "net_ares.h"
+#include "net_parse.h"
 
 /* The most addresses of one host that are tried. */
 #define TCP_ADDRS_MAX 16u
@@ -111,12 +112,6 @@ typedef struct tcp_op {
 
 static void tcp_run(tcp_op *t);
 static void dial_next(tcp_op *t);
-
-/* Appends to a fixed buffer, cutting what does not fit. */
-typedef struct sbuf {
-  char *p;
-  size_t cap, len;
-} sbuf;
 
 static void sb_put(sbuf *b, const char *s, size_t n) {
   size_t room = b->cap - 1 - b->len;
@@ -729,8 +724,8 @@ static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 ** "ddd-text" lines until "ddd text" with the first line's code; a line in
 ** between without that code is text too. 1: found, *len its bytes, and,
 ** with out, its text as "ddd line\nline...". 0: not whole yet. -1: not a
-** reply. */
-static int reply_scan(const char *in, size_t n, size_t *len, sbuf *out) {
+** reply. Not static: fuzz/fuzz_netreply.c drives it (net_parse.h). */
+int net_smtp_reply_scan(const char *in, size_t n, size_t *len, sbuf *out) {
   for (size_t at = 0;;) {
     const char *l = in + at, *nl = memchr(l, '\n', n - at);
     if (!nl)
@@ -764,7 +759,7 @@ static int reply_scan(const char *in, size_t n, size_t *len, sbuf *out) {
 static io read_reply(tcp_op *t, const char *what, char *text, size_t cap) {
   size_t len = 0, got;
   int found;
-  while ((found = reply_scan(t->in, t->in_len, &len, NULL)) == 0) {
+  while ((found = net_smtp_reply_scan(t->in, t->in_len, &len, NULL)) == 0) {
     if (t->in_len == sizeof t->in) {
       net_error_set(tcp_err(t), "network", NULL,
                     "%s: reply longer than %u bytes", what, NET_BANNER_MAX);
@@ -790,7 +785,7 @@ static io read_reply(tcp_op *t, const char *what, char *text, size_t cap) {
   }
   sbuf b = {text, cap, 0};
   text[0] = '\0';
-  reply_scan(t->in, t->in_len, &len, &b);
+  net_smtp_reply_scan(t->in, t->in_len, &len, &b);
   while (b.len > 0 && (text[b.len - 1] == ' ' || text[b.len - 1] == '\t'))
     text[--b.len] = '\0';
   t->in_len -= len;
