@@ -172,35 +172,6 @@ static bool hop_allowed(fetch *f) {
 
 /* ---- callbacks ---- */
 
-static void addr_text(const struct sockaddr *sa, char *buf, size_t len) {
-  const void *a = NULL;
-  if (sa->sa_family == AF_INET)
-    a = &((const struct sockaddr_in *)sa)->sin_addr;
-  else if (sa->sa_family == AF_INET6)
-    a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
-  if (!a || !inet_ntop(sa->sa_family, a, buf, (socklen_t)len))
-    snprintf(buf, len, "?");
-}
-
-/* Why an address is refused: a special one must be granted by address,
-** a public one is simply not granted. */
-static void refusal_text(const fetch *f, const struct sockaddr *sa,
-                         const char *addr, const char *cap, char *why,
-                         size_t len) {
-  const char *cls = policy_addr_class(sa);
-  const char *host = f->h.host;
-  if (cls && strcmp(host, addr) == 0)
-    snprintf(why, len, "%s is a %s address: grant it by address (%s)", addr,
-             cls, cap);
-  else if (cls)
-    snprintf(why, len,
-             "%s resolves to %s, a %s address: grant it by address (%s)", host,
-             addr, cls, cap);
-  else
-    snprintf(why, len, "%s resolves to %s, which is not granted (%s)", host,
-             addr, cap);
-}
-
 /* curl is about to dial a; the last decision is taken here. A refused
 ** address gets no socket, and curl goes on to the next one. */
 static curl_socket_t on_open_socket(void *ud, curlsocktype purpose,
@@ -213,11 +184,11 @@ static curl_socket_t on_open_socket(void *ud, curlsocktype purpose,
   memset(&ss, 0, sizeof ss);
   memcpy(&ss, &a->addr, a->addrlen);
   const struct sockaddr *sa = (const struct sockaddr *)&ss;
-  addr_text(sa, addr, sizeof addr);
+  policy_addr_text(sa, addr, sizeof addr);
   bool ok = policy_may_connect_addr(f->pol, f->h.host, sa, f->h.port, cap,
                                     sizeof cap);
   if (!ok)
-    refusal_text(f, sa, addr, cap, why, sizeof why);
+    policy_addr_refusal(f->h.host, sa, cap, why, sizeof why);
   if (!http_decide(f->out, f->h.host, addr, f->h.port, ok, cap,
                    ok ? NULL : why))
     f->nomem = true;

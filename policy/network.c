@@ -181,6 +181,33 @@ const char *policy_addr_class(const struct sockaddr *addr) {
   return sockaddr_prefix(addr, &x) ? prefix_class(&x) : "non-ip";
 }
 
+void policy_addr_text(const struct sockaddr *addr, char *buf, size_t len) {
+  const void *a = NULL;
+  if (addr->sa_family == AF_INET)
+    a = &((const struct sockaddr_in *)addr)->sin_addr;
+  else if (addr->sa_family == AF_INET6)
+    a = &((const struct sockaddr_in6 *)addr)->sin6_addr;
+  if (!a || !inet_ntop(addr->sa_family, a, buf, (socklen_t)len))
+    snprintf(buf, len, "?");
+}
+
+void policy_addr_refusal(const char *host, const struct sockaddr *addr,
+                         const char *cap, char *why, size_t len) {
+  char text[INET6_ADDRSTRLEN];
+  const char *cls = policy_addr_class(addr);
+  const char *a = cls && strchr("aeiou", cls[0]) ? "an" : "a";
+  policy_addr_text(addr, text, sizeof text);
+  if (cls && strcmp(host, text) == 0)
+    snprintf(why, len, "%s is %s %s address: grant it by address (%s)", text,
+             a, cls, cap);
+  else if (cls)
+    snprintf(why, len, "%s resolves to %s, %s %s address: grant it by "
+             "address (%s)", host, text, a, cls, cap);
+  else
+    snprintf(why, len, "%s resolves to %s, which is not granted (%s)", host,
+             text, cap);
+}
+
 /* An address as a grant's HOST spells it: "10.0.0.1", "[::1]". */
 static void host_text(const prefix *x, char *buf, size_t size) {
   char text[INET6_ADDRSTRLEN];

@@ -189,6 +189,17 @@ bool policy_may_connect_addr(const policy *p, const char *host,
 ** judged as the IPv4 address inside. The ranges: docs/policy.md. */
 const char *policy_addr_class(const struct sockaddr *addr);
 
+/* addr as text ("1.2.3.4", "::1"), no port; "?" for another family. */
+void policy_addr_text(const struct sockaddr *addr, char *buf, size_t len);
+
+/* The sentence for an address policy_may_connect_addr refused, cap being
+** what it left there: "localhost resolves to 127.0.0.1, a loopback
+** address: grant it by address (network:outbound:127.0.0.1:8080)";
+** "127.0.0.1 is a loopback address: ..." when host is that address;
+** "... which is not granted (CAP)" for an ordinary one. */
+void policy_addr_refusal(const char *host, const struct sockaddr *addr,
+                         const char *cap, char *why, size_t len);
+
 /* Whether connections must use TLS from the start (network:https-only,
 ** JSON network.require_https): the broker refuses one that does not. */
 bool policy_https_only(const policy *p);

@@ -588,8 +588,13 @@ void sup_broker_call(plugsup_job *job, Plugsup__HostCall *call) {
     broker_reply r;
     audit_limit(job, d->name, "host_calls", b->limits.host_calls,
                 WASI_ENOTCAPABLE);
+    /* reglet_host's calls answer every refusal inside their response. */
     if (scratch(job, &r))
-      send_reply(job, call, d, WASI_ENOTCAPABLE, &r);
+      send_reply(job, call, d,
+                 handlers[d->op] == broker_hostfn
+                     ? broker_hostfn_limited(call, b->limits.host_calls, &r)
+                     : WASI_ENOTCAPABLE,
+                 &r);
     return;
   }
   if (!answer(job, call))
@@ -616,9 +621,8 @@ uint64_t sup_broker_wake_ns(const plugsup_job *job) {
   const sup_broker *b = job->broker;
   if (!b || !b->pending.call)
     return UINT64_MAX;
-  if (b->pending.op && net_op_wake_ns(b->pending.op) < b->pending.wake_ns)
-    return net_op_wake_ns(b->pending.op);
-  return b->pending.wake_ns;
+  uint64_t op = b->pending.op ? net_op_wake_ns(b->pending.op) : UINT64_MAX;
+  return op < b->pending.wake_ns ? op : b->pending.wake_ns;
 }
 
 static void pending_clear(broker_pending *p) {

@@ -19,6 +19,7 @@
 #include <sys/types.h>
 
 #include "internal.h"
+#include "net.h"
 #include "policy.h"
 
 /* Descriptors a run may hold open at once when its policy sets no bound:
@@ -96,7 +97,7 @@ void sup_broker_close(plugsup_job *job);
 void sup_broker_call(plugsup_job *job, Plugsup__HostCall *call);
 /* For the loop: the descriptors a pending call waits on (at most
 ** BROKER_POLL_MAX), and when it times out (UINT64_MAX: never). */
-#define BROKER_POLL_MAX 8
+#define BROKER_POLL_MAX NET_POLL_MAX
 size_t sup_broker_pollfds(const plugsup_job *job, struct pollfd *out);
 bool sup_broker_pending(const plugsup_job *job);
 uint64_t sup_broker_wake_ns(const plugsup_job *job);
@@ -181,6 +182,10 @@ broker_fn broker_fd_advise, broker_fd_allocate, broker_fd_close,
 
 /* broker_net.c: every reglet_host call (proto/hostcall.h). */
 broker_fn broker_hostfn;
+/* The answer to such a call past limit:host_calls: a response holding
+** the refusal (0), as every refusal of these calls is. */
+uint32_t broker_hostfn_limited(const Plugsup__HostCall *c, uint64_t limit,
+                               broker_reply *r);
 /* Ends the pending call's operation, giving back its place in the
 ** plugin's count of connections. */
 void broker_op_end(broker_pending *p);

@@ -27,16 +27,10 @@
 ** the embedder's, which a plugin's grant should not depend on. */
 #define BROKER_EXEC_PATH "/usr/local/bin:/usr/bin:/bin"
 
-/* The wire kind (a net_kind, or WIRE_LOG) of a host call's op. */
+/* The wire kind (a net_kind, or WIRE_LOG) of a host call's op: its row
+** in hostcall.h has the function's name. */
 static int kind_of(unsigned op) {
-  switch (op) {
-  case HC_TCP_CONNECT: return NET_TCP;
-  case HC_SMTP_CONNECT: return NET_SMTP;
-  case HC_EXEC_COMMAND: return NET_EXEC;
-  case HC_HTTP_REQUEST: return NET_HTTP;
-  case HC_LOG_MESSAGE: return WIRE_LOG;
-  default: return NET_DNS;
-  }
+  return wire_kind_of(hostcall_describe(op)->name);
 }
 
 static int64_t wall_ms(void) {
@@ -211,20 +205,14 @@ static bool may_connect(void *ud, const char *host, const struct sockaddr *sa,
   (void)len;
   bool ok = policy_may_connect_addr(j->job->broker->rules, host, sa, j->port,
                                     cap, sizeof cap);
-  net_addr_text(sa, addr, sizeof addr);
+  policy_addr_text(sa, addr, sizeof addr);
   json_t *f = json_object();
   json_object_set_new(f, "host", guest_string(host));
   json_object_set_new(f, "address", json_string(addr));
   json_object_set_new(f, "port", json_integer(j->port));
   json_object_set_new(f, ok ? "capability" : "missing", guest_string(cap));
   if (!ok) {
-    const char *cls = policy_addr_class(sa);
-    if (cls)
-      snprintf(why, whylen, "%s resolves to %s, a %s address: grant it by "
-               "address (%s)", host, addr, cls, cap);
-    else
-      snprintf(why, whylen, "%s resolves to %s, which no grant allows (%s)",
-               host, addr, cap);
+    policy_addr_refusal(host, sa, cap, why, whylen);
     json_object_set_new(f, "reason", guest_string(why));
   }
   audit_net(j->job, j->call, ok, f);
@@ -422,6 +410,17 @@ static uint32_t finish(plugsup_job *job, broker_reply *r) {
   uint32_t err = respond_result(r, res);
   broker_op_end(&b->pending);
   return err;
+}
+
+uint32_t broker_hostfn_limited(const Plugsup__HostCall *c, uint64_t limit,
+                               broker_reply *r) {
+  net_error e = {0};
+  int kind = kind_of(c->op);
+  if (kind == WIRE_LOG)
+    return 0;
+  net_error_set(&e, "capability", "", "limit:host_calls:%llu reached",
+                (unsigned long long)limit);
+  return respond_error(r, kind, &e);
 }
 
 uint32_t broker_hostfn(plugsup_job *job, const Plugsup__HostCall *c,

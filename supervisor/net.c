@@ -4,8 +4,6 @@
 */
 #include "net.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,16 +14,6 @@ uint64_t net_now_ns(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-void net_addr_text(const struct sockaddr *addr, char *buf, size_t len) {
-  const void *a = NULL;
-  if (addr->sa_family == AF_INET)
-    a = &((const struct sockaddr_in *)addr)->sin_addr;
-  else if (addr->sa_family == AF_INET6)
-    a = &((const struct sockaddr_in6 *)addr)->sin6_addr;
-  if (!a || !inet_ntop(addr->sa_family, a, buf, (socklen_t)len))
-    snprintf(buf, len, "?");
 }
 
 void net_error_set(net_error *e, const char *type, const char *code,

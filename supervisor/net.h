@@ -241,9 +241,6 @@ void net_op_init(net_op *op, const net_op_vt *vt, net_kind kind,
                  uint64_t deadline_ns);
 /* Marks op done now (duration_ms set). */
 void net_op_finish(net_op *op);
-/* addr's address as text ("1.2.3.4", "::1"), no port; "?" for another
-** family. */
-void net_addr_text(const struct sockaddr *addr, char *buf, size_t len);
 /* The monotonic clock in nanoseconds (same as sup_now_ns). */
 uint64_t net_now_ns(void);
 

@@ -3,7 +3,7 @@
 ** resolver. The worker answers what needs no world itself (arguments,
 ** environment, clocks, a seeded PRNG, stdio, sleeping) and forwards the
 ** rest to the supervisor as host calls (proto/hostcall.h). Imports from
-** any other module, and unknown WASI names, do not link. docs/wasi.md
+** any other module but hostfn.h's, and unknown WASI names, do not link. docs/wasi.md
 ** lists each function and what it needs.
 */
 #ifndef PLUGSUP_WORKER_WASI_H

@@ -185,10 +185,8 @@ Test(hostfn, the_environment_holds_only_granted_variables) {
   json_decref(j);
   j = CALL(caps, "exec_command",
            "{\"command\":\"env\",\"env\":[\"LD_PRELOAD=/tmp/x.so\"]}");
-  cr_assert_str_eq(str(j, "error.type"), "capability");
-  cr_assert(strstr(str(j, "error.message"), "variable LD_PRELOAD is not "
-                                            "granted"),
-            "%s", str(j, "error.message"));
+  expect_error(j, "capability",
+               "variable LD_PRELOAD is not granted (env:LD_PRELOAD)");
   json_decref(j);
 }
 
@@ -665,4 +663,49 @@ Test(hostfn, an_observe_plugin_runs_a_command_from_observe) {
   plugsup_result_free(r);
   plugsup_policy_free((plugsup_policy *)o.policy);
   plugsup_plugin_free(p);
+}
+
+/* ---- refusals that come before any grant is asked ---- */
+
+Test(hostfn, a_canceled_context_is_answered_at_once) {
+  static const char *const caps[] = {"clock"};
+  json_decref(CALL(caps, "tcp_connect",
+                   "{\"context\":{\"Canceled\":true},\"host\":\"h\","
+                   "\"port\":\"1\"}"));
+  cr_assert_str_eq(last_out, "{\"connected\":false,\"error\":{\"message\":"
+                             "\"context canceled\",\"type\":\"internal\","
+                             "\"code\":\"\"}}");
+}
+
+Test(hostfn, a_deadline_already_past_is_a_timeout_at_once) {
+  static const char *const caps[] = {"exec:true"};
+  json_decref(CALL(caps, "exec_command",
+                   "{\"context\":{\"deadline\":\"2000-01-01T00:00:00Z\"},"
+                   "\"command\":\"true\"}"));
+  cr_assert_str_eq(last_out, "{\"stdout\":\"\",\"stderr\":\"\",\"exit_code\":0,"
+                             "\"error\":{\"message\":\"context deadline "
+                             "exceeded\",\"type\":\"timeout\",\"code\":"
+                             "\"ETIMEDOUT\",\"is_timeout\":true}}");
+}
+
+/* Past limit:host_calls, the refusal is a response like any other. */
+Test(hostfn, the_host_call_limit_is_an_error_object) {
+  static const char *const caps[] = {"exec:true", "limit:host_calls:1"};
+  json_decref(CALL(caps, "twice", "{\"command\":\"true\"}"));
+  cr_assert_str_eq(last_out, "{\"stdout\":\"\",\"stderr\":\"\",\"exit_code\":0,"
+                             "\"error\":{\"message\":\"limit:host_calls:1 "
+                             "reached\",\"type\":\"capability\",\"code\":"
+                             "\"\"}}");
+  expect_audit("\"call\":\"exec_command\",\"decision\":\"denied\","
+               "\"reason\":\"limit host_calls 1\"");
+}
+
+Test(hostfn, http_response_before_any_request_is_empty) {
+  char in[64];
+  plugsup_run_options o = call_opts("reread", "", in, sizeof in);
+  plugsup_result *r = NULL;
+  cr_assert_eq(plugsup_run(sup, plg, &o, &r), PLUGSUP_OK);
+  cr_assert_eq(r->outcome, PLUGSUP_OUTCOME_OK, "%s", r->message);
+  cr_assert_str_eq(r->out.data, "0");
+  plugsup_result_free(r);
 }

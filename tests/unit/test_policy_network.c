@@ -642,3 +642,24 @@ Test(policy_network, a_higher_connections_limit_is_excess) {
   cr_assert_not(covered("limit:connections:4", "limit:connections:8"));
   cr_assert(covered("limit:connections:8", "limit:connections:4"));
 }
+
+Test(policy_network, a_refused_address_is_explained_in_one_sentence) {
+  char why[256];
+  struct sockaddr_storage lo = sa_of("127.0.0.1"), any = sa_of("0.0.0.0"),
+                          pub = sa_of("93.184.216.34");
+  policy_addr_refusal("localhost", (struct sockaddr *)&lo,
+                      "network:outbound:127.0.0.1:80", why, sizeof why);
+  cr_assert_str_eq(why, "localhost resolves to 127.0.0.1, a loopback "
+                        "address: grant it by address "
+                        "(network:outbound:127.0.0.1:80)");
+  policy_addr_refusal("0.0.0.0", (struct sockaddr *)&any,
+                      "network:outbound:0.0.0.0:80", why, sizeof why);
+  cr_assert_str_eq(why, "0.0.0.0 is an unspecified address: grant it by "
+                        "address (network:outbound:0.0.0.0:80)");
+  policy_addr_refusal("example.com", (struct sockaddr *)&pub,
+                      "network:outbound:93.184.216.34:80", why, sizeof why);
+  cr_assert_str_eq(why, "example.com resolves to 93.184.216.34, which is "
+                        "not granted (network:outbound:93.184.216.34:80)");
+  policy_addr_text((struct sockaddr *)&pub, why, sizeof why);
+  cr_assert_str_eq(why, "93.184.216.34");
+}
