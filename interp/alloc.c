@@ -1,11 +1,13 @@
 /*
 ** alloc.c: counting front end of the store allocator.
 */
+#define _GNU_SOURCE /* mremap */
 #include "alloc.h"
 #include "error.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 static void *default_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
   (void)ud;
@@ -28,20 +30,30 @@ void ialloc_init(ialloc *a, interp_alloc_fn fn, void *ud) {
 }
 
 /* 'live' never exceeds a set limit, so 'limit - live' cannot wrap. The
-** check comes before fn: a refused block is never allocated. */
-static void *resize(ialloc *a, void *p, size_t osize, size_t nsize) {
+** check comes before any allocation: a refused block is never allocated. */
+static bool within_limit(ialloc *a, size_t osize, size_t nsize) {
   if (a->limit && nsize > osize && nsize - osize > a->limit - a->live) {
     a->over_limit = true;
-    return NULL;
+    return false;
   }
+  return true;
+}
+
+static void account(ialloc *a, size_t osize, size_t nsize) {
+  a->live = a->live - osize + nsize;
+  if (a->live > a->peak)
+    a->peak = a->live;
+}
+
+static void *resize(ialloc *a, void *p, size_t osize, size_t nsize) {
+  if (!within_limit(a, osize, nsize))
+    return NULL;
   void *q = a->fn(a->ud, p, osize, nsize);
   if (q == NULL && nsize != 0) {
     a->over_limit = false;
     return NULL;
   }
-  a->live = a->live - osize + nsize;
-  if (a->live > a->peak)
-    a->peak = a->live;
+  account(a, osize, nsize);
   return q;
 }
 
@@ -67,6 +79,48 @@ void *ialloc_grow(ialloc *a, void *p, size_t on, size_t nn, size_t size) {
   if (q)
     memset(q + on * size, 0, (nn - on) * size);
   return q;
+}
+
+/* Pages come from the kernel already zero, and a page the program never
+** touches is never faulted in: a run that uses one page of a 1 MiB memory
+** pays for one page, where malloc plus memset would write all 256 (in a
+** process forked from a zygote, each a copy-on-write fault). Only the
+** default allocator can promise that; an embedder's gets the same sizes
+** and a memset. Sizes need no rounding: mmap, mremap and munmap take
+** whole pages of any length. */
+
+void *ialloc_pages_grow(ialloc *a, void *p, size_t osize, size_t nsize) {
+  void *q;
+  if (nsize == 0 || osize > nsize || nsize > SIZE_MAX / 2)
+    return NULL;
+  if (a->fn != default_alloc) {
+    if ((q = resize(a, p, osize, nsize)) != NULL)
+      memset((char *)q + osize, 0, nsize - osize);
+    return q;
+  }
+  if (!within_limit(a, osize, nsize))
+    return NULL;
+  a->over_limit = false;
+  if (osize == 0)
+    q = mmap(NULL, nsize, PROT_READ | PROT_WRITE,
+             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  else
+    q = mremap(p, osize, nsize, MREMAP_MAYMOVE);
+  if (q == MAP_FAILED)
+    return NULL;
+  account(a, osize, nsize);
+  return q;
+}
+
+void ialloc_pages_free(ialloc *a, void *p, size_t size) {
+  if (p == NULL)
+    return;
+  if (a->fn != default_alloc) {
+    resize(a, p, size, 0);
+    return;
+  }
+  munmap(p, size);
+  account(a, size, 0);
 }
 
 void ialloc_free(ialloc *a, void *p, size_t size) {

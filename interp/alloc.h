@@ -44,6 +44,13 @@ void ialloc_free(ialloc *a, void *p, size_t size);
 /* Free an array of n items of 'size' (pairs with ialloc_array). */
 void ialloc_free_array(ialloc *a, void *p, size_t n, size_t size);
 
+/* Zeroed memory in whole pages, for the large blocks a run may leave
+** mostly untouched (linear memory, the value and frame stacks): grows p
+** from osize to nsize bytes (p NULL and osize 0 for a new block); NULL on
+** failure with the old block untouched. Free only with ialloc_pages_free. */
+void *ialloc_pages_grow(ialloc *a, void *p, size_t osize, size_t nsize);
+void ialloc_pages_free(ialloc *a, void *p, size_t size);
+
 /* How many more items of 'size' the limit allows now (SIZE_MAX / size
 ** without a limit). */
 size_t ialloc_room(const ialloc *a, size_t size);

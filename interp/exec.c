@@ -97,6 +97,15 @@ static size_t fallback_cap(const ialloc *a, size_t have, size_t need,
   return cap > need ? cap : need;
 }
 
+/* The stacks are page blocks (alloc.h): a run touches only the part it
+** reaches. */
+static void *grow_pages(interp_store *s, void *p, size_t have, size_t cap,
+                        size_t size) {
+  if (cap > SIZE_MAX / size)
+    return NULL;
+  return ialloc_pages_grow(&s->alloc, p, have * size, cap * size);
+}
+
 /* Make room for 'need' value slots; a trap kind or NONE. On NOMEM sets
 ** *nomem. */
 static interp_trap grow_stack(interp_store *s, size_t need, bool *nomem) {
@@ -109,11 +118,10 @@ static interp_trap grow_stack(interp_store *s, size_t need, bool *nomem) {
     cap *= 2;
   if (cap > s->cfg.max_stack_slots)
     cap = s->cfg.max_stack_slots;
-  uint64_t *p = ialloc_grow(&s->alloc, s->stack, s->stack_cap, cap,
-                            sizeof(uint64_t));
+  uint64_t *p = grow_pages(s, s->stack, s->stack_cap, cap, sizeof(uint64_t));
   if (p == NULL && cap > need) {
     cap = fallback_cap(&s->alloc, s->stack_cap, need, cap, sizeof(uint64_t));
-    p = ialloc_grow(&s->alloc, s->stack, s->stack_cap, cap, sizeof(uint64_t));
+    p = grow_pages(s, s->stack, s->stack_cap, cap, sizeof(uint64_t));
   }
   if (p == NULL) {
     *nomem = true;
@@ -132,13 +140,11 @@ static interp_trap grow_frames(interp_store *s, bool *nomem) {
   size_t cap = s->frames_cap ? s->frames_cap * 2 : 256;
   if (cap > s->cfg.max_call_depth)
     cap = s->cfg.max_call_depth;
-  rt_frame *p = ialloc_grow(&s->alloc, s->frames, s->frames_cap, cap,
-                            sizeof(rt_frame));
+  rt_frame *p = grow_pages(s, s->frames, s->frames_cap, cap, sizeof(rt_frame));
   if (p == NULL && cap > s->depth + 2) {
     cap = fallback_cap(&s->alloc, s->frames_cap, s->depth + 2, cap,
                        sizeof(rt_frame));
-    p = ialloc_grow(&s->alloc, s->frames, s->frames_cap, cap,
-                    sizeof(rt_frame));
+    p = grow_pages(s, s->frames, s->frames_cap, cap, sizeof(rt_frame));
   }
   if (p == NULL) {
     *nomem = true;

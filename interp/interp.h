@@ -22,6 +22,7 @@
 #ifndef PLUGSUP_INTERP_H
 #define PLUGSUP_INTERP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -148,13 +149,23 @@ typedef struct interp_global interp_global;
 interp_status interp_store_new(const interp_config *cfg, interp_store **out);
 void interp_store_free(interp_store *store);
 
-/* Give a store that holds modules and nothing else the limits of cfg, as
-** a fork server does before each run from the modules it loaded once:
-** fuel, pages, table and stack sizes and depth are cfg's; the memory
-** budget and the peak count from now, so the modules already held are
-** not charged to the run (its allocator and compile_eagerly stay).
-** INTERP_BAD_ARGS once anything was instantiated or a stack exists. */
+/* Give a store the limits of cfg, as a fork server does before each run
+** from the modules it loaded (and perhaps instantiated) once: fuel, pages,
+** table and stack sizes and depth are cfg's; the memory budget and the
+** peak count from now, so what the store already holds is not charged to
+** the run (its allocator and compile_eagerly stay). Memories and tables
+** already made keep their size, and may grow only as far as cfg allows.
+** INTERP_BAD_ARGS once a stack exists (code has run). */
 interp_status interp_store_relimit(interp_store *store, const interp_config *cfg);
+/* Charge to the budget bytes the store held before its relimit, as if
+** allocated now (what an instance made before the relimit holds, for a
+** run that takes it): INTERP_NOMEM, changing nothing, when the budget
+** cannot take them; INTERP_BAD_ARGS for more than the store held. */
+interp_status interp_store_charge(interp_store *store, uint64_t bytes);
+/* Whether every memory and table of the store is within its page and
+** element limits: false when a relimit left one larger than it could
+** have been made under them. */
+bool interp_store_within_limits(const interp_store *store);
 
 /* Fuel: the budget left, and a new budget (0 = unlimited). */
 uint64_t interp_store_fuel_left(const interp_store *store);
@@ -235,6 +246,8 @@ interp_status interp_module_custom_section(const interp_module *m,
                                            const char *name, size_t name_len,
                                            const uint8_t **data, size_t *len);
 
+/* Whether instantiating runs code of the module (it has a start function). */
+bool interp_module_has_start(const interp_module *m);
 uint32_t interp_module_import_count(const interp_module *m);
 void interp_module_import(const interp_module *m, uint32_t i,
                           interp_import_desc *out);

@@ -51,19 +51,29 @@ interp_status interp_store_new(const interp_config *cfg, interp_store **out) {
   return INTERP_OK;
 }
 
-/* Only before anything is instantiated: limits, memory pages and stack
-** sizes are read when instances, memories and stacks are made, so none
-** exists yet that was made under the old ones. */
+static uint32_t cap_max(const interp_limits *l, uint32_t hard) {
+  return l->has_max && l->max < hard ? l->max : hard;
+}
+
+/* Memories and tables already made keep their size; what they may grow to
+** is capped by the new limits, as if they were made under them. */
+static void recap_objects(interp_store *s) {
+  for (interp_memory *m = s->memories; m; m = m->next)
+    m->max_pages = cap_max(&m->limits, s->cfg.max_memory_pages);
+  for (interp_table *t = s->tables; t; t = t->next)
+    t->max = cap_max(&t->limits, s->cfg.max_table_elems);
+}
+
+/* Never while code runs: the stacks are made under the limits in force. */
 interp_status interp_store_relimit(interp_store *s, const interp_config *cfg) {
-  if (s == NULL || s->instances != NULL || s->funcs != NULL ||
-      s->memories != NULL || s->tables != NULL || s->globals != NULL ||
-      s->stack != NULL || s->frames != NULL)
+  if (s == NULL || s->stack != NULL || s->frames != NULL)
     return INTERP_BAD_ARGS;
   interp_config c = with_defaults(cfg);
   c.alloc = s->cfg.alloc;
   c.alloc_ud = s->cfg.alloc_ud;
   c.compile_eagerly = s->cfg.compile_eagerly;
   s->cfg = c;
+  recap_objects(s);
   s->alloc.exempt = c.max_bytes && c.max_bytes <= UINT64_MAX - s->alloc.live
                        ? s->alloc.live
                        : 0;
@@ -75,6 +85,29 @@ interp_status interp_store_relimit(interp_store *s, const interp_config *cfg) {
   interp_store_set_fuel(s, c.fuel);
   s->fuel_used = 0;
   return INTERP_OK;
+}
+
+interp_status interp_store_charge(interp_store *s, uint64_t bytes) {
+  ialloc *a = &s->alloc;
+  if (a->limit == 0)
+    return INTERP_OK;
+  if (bytes > a->exempt)
+    return INTERP_BAD_ARGS;
+  if (a->live + bytes > a->limit)
+    return INTERP_NOMEM;
+  a->exempt -= bytes;
+  a->limit -= bytes;
+  return INTERP_OK;
+}
+
+bool interp_store_within_limits(const interp_store *s) {
+  for (const interp_memory *m = s->memories; m; m = m->next)
+    if (m->pages > s->cfg.max_memory_pages)
+      return false;
+  for (const interp_table *t = s->tables; t; t = t->next)
+    if (t->size > s->cfg.max_table_elems)
+      return false;
+  return true;
 }
 
 static void free_module(interp_store *s, module_rec *rec) {
@@ -120,7 +153,7 @@ void interp_store_free(interp_store *s) {
   }
   for (interp_memory *m = s->memories, *n; m; m = n) {
     n = m->next;
-    ialloc_free(a, m->data, m->size);
+    ialloc_pages_free(a, m->data, m->size);
     ialloc_free(a, m, sizeof *m);
   }
   for (interp_table *t = s->tables, *n; t; t = n) {
@@ -139,8 +172,8 @@ void interp_store_free(interp_store *s) {
     ialloc_free_array(a, t->vtypes, k ? k : 1, sizeof *t->vtypes);
     ialloc_free(a, t, sizeof *t);
   }
-  ialloc_free_array(a, s->stack, s->stack_cap, sizeof *s->stack);
-  ialloc_free_array(a, s->frames, s->frames_cap, sizeof *s->frames);
+  ialloc_pages_free(a, s->stack, s->stack_cap * sizeof *s->stack);
+  ialloc_pages_free(a, s->frames, s->frames_cap * sizeof *s->frames);
   ialloc copy = s->alloc;
   ialloc_free(&copy, s, sizeof *s);
 }
@@ -313,6 +346,8 @@ static void functype_of(const rt_type *t, interp_functype *out) {
   out->results = t->vtypes + t->nparams;
 }
 
+bool interp_module_has_start(const interp_module *m) { return m->has_start; }
+
 uint32_t interp_module_import_count(const interp_module *m) {
   return m->nimports;
 }
@@ -423,10 +458,6 @@ interp_status interp_host_func_new(interp_store *s, const interp_functype *type,
   return INTERP_OK;
 }
 
-static uint32_t cap_max(const interp_limits *l, uint32_t hard) {
-  return l->has_max && l->max < hard ? l->max : hard;
-}
-
 static interp_memory *new_memory(interp_store *s, interp_limits limits) {
   if (limits.min > s->cfg.max_memory_pages)
     return NULL;
@@ -436,7 +467,7 @@ static interp_memory *new_memory(interp_store *s, interp_limits limits) {
   m->limits = limits;
   m->max_pages = cap_max(&limits, s->cfg.max_memory_pages);
   if (limits.min) {
-    m->data = ialloc_array(&s->alloc, (size_t)limits.min * PAGE, 1);
+    m->data = ialloc_pages_grow(&s->alloc, NULL, 0, (size_t)limits.min * PAGE);
     if (m->data == NULL) {
       ialloc_free(&s->alloc, m, sizeof *m);
       return NULL;
@@ -471,8 +502,8 @@ int64_t rt_memory_grow(interp_store *s, interp_memory *mem, uint32_t delta) {
   uint64_t nsize = ((uint64_t)old + delta) * PAGE;
   if (nsize > SIZE_MAX)
     return -1;
-  uint8_t *p = ialloc_grow(&s->alloc, mem->data, (size_t)mem->size,
-                           (size_t)nsize, 1);
+  uint8_t *p = ialloc_pages_grow(&s->alloc, mem->data, (size_t)mem->size,
+                                 (size_t)nsize);
   if (p == NULL)
     return -1;
   mem->data = p;

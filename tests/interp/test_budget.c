@@ -116,8 +116,7 @@ Test(budget_tables, instantiation_that_needs_more_than_the_budget_is_nomem) {
 
 /* A zygote loads a module into a store with no budget, and each child
 ** gives that store its run's limits: the module is not charged, the
-** budget and its message count from then, and only a store that holds
-** nothing but modules may be re-limited. */
+** budget and its message count from then. */
 Test(budget_relimit, a_relimited_store_charges_only_what_comes_after) {
   interp_store *s = store((interp_config){0});
   interp_module *m = load(s, "budget_big_tables");
@@ -140,11 +139,78 @@ Test(budget_relimit, a_relimited_store_charges_only_what_comes_after) {
   interp_store_free(s);
 }
 
-Test(budget_relimit, a_store_with_an_instance_cannot_be_relimited) {
+/* A zygote may instantiate before it forks: the instance keeps what it
+** was made with, grows only as far as the run's limits allow, and says
+** when it was made larger than they allow. */
+Test(budget_relimit, a_relimited_memory_grows_only_within_the_new_limits) {
+  interp_store *s = store((interp_config){0});
+  interp_memory *mem = NULL;
+  uint32_t old = 0;
+  cr_assert_eq(interp_memory_new(s, (interp_limits){.min = 3}, &mem), INTERP_OK);
+  cr_assert_eq(interp_store_relimit(s, &(interp_config){.max_memory_pages = 2}),
+               INTERP_OK);
+  cr_assert_not(interp_store_within_limits(s));
+  cr_assert_eq(interp_store_relimit(s, &(interp_config){.max_memory_pages = 4}),
+               INTERP_OK);
+  cr_assert(interp_store_within_limits(s));
+  cr_assert_eq(interp_memory_grow(s, mem, 1, &old), INTERP_OK);
+  cr_assert_eq(old, 3u);
+  cr_assert_eq(interp_memory_grow(s, mem, 1, &old), INTERP_NOMEM);
+  cr_assert_eq(interp_memory_size(mem), 4u * 65536u);
+  interp_store_free(s);
+}
+
+Test(budget_relimit, a_relimited_table_grows_only_within_the_new_limits) {
+  interp_store *s = store((interp_config){0});
+  interp_table *t = NULL;
+  cr_assert_eq(interp_table_new(s, INTERP_FUNCREF, (interp_limits){.min = 10},
+                                &t),
+               INTERP_OK);
+  cr_assert_eq(interp_store_relimit(s, &(interp_config){.max_table_elems = 9}),
+               INTERP_OK);
+  cr_assert_not(interp_store_within_limits(s));
+  cr_assert_eq(interp_store_relimit(s, &(interp_config){.max_table_elems = 10}),
+               INTERP_OK);
+  cr_assert(interp_store_within_limits(s));
+  interp_store_free(s);
+}
+
+/* What an instance made before the relimit holds is charged to the run
+** that takes it, only if the budget can take it, and never more than the
+** store held. */
+Test(budget_relimit, bytes_held_before_are_charged_only_within_the_budget) {
+  interp_store *s = store((interp_config){0});
+  interp_memory *mem = NULL;
+  cr_assert_eq(interp_memory_new(s, (interp_limits){.min = 2}, &mem), INTERP_OK);
+  uint64_t held = peak(s);
+  cr_assert_eq(interp_store_relimit(s, &(interp_config){.max_bytes = 65536}),
+               INTERP_OK);
+  cr_assert_eq(interp_store_charge(s, 2 * 65536), INTERP_NOMEM);
+  cr_assert_eq(interp_store_charge(s, held + 1), INTERP_BAD_ARGS);
+  cr_assert_eq(interp_store_relimit(s, &(interp_config){.max_bytes = 3 * 65536}),
+               INTERP_OK);
+  cr_assert_eq(interp_store_charge(s, 2 * 65536), INTERP_OK);
+  uint32_t old = 0;
+  cr_assert_eq(interp_memory_grow(s, mem, 2, &old), INTERP_NOMEM,
+               "the 2 charged pages and 2 more exceed a budget of 3");
+  cr_assert_eq(interp_memory_grow(s, mem, 1, &old), INTERP_OK);
+  cr_assert_eq(old, 2u);
+  cr_assert_eq(interp_store_relimit(s, &(interp_config){0}), INTERP_OK);
+  cr_assert_eq(interp_store_charge(s, held), INTERP_OK, "no budget, no limit");
+  interp_store_free(s);
+}
+
+Test(budget_relimit, a_store_whose_code_has_run_cannot_be_relimited) {
   interp_store *s = store((interp_config){0});
   interp_instance *in = instance(s, "exec_lazy_compile");
   interp_config run = {.max_bytes = 64 * MIB};
   cr_assert_not_null(in);
+  cr_assert_eq(interp_store_relimit(s, &run), INTERP_OK,
+               "instantiating runs no code here");
+  interp_value r = {0};
+  interp_error err;
+  cr_assert_eq(interp_call(s, func(in, "small"), NULL, 0, &r, 1, &err),
+               INTERP_OK, "%s", err.message);
   cr_assert_eq(interp_store_relimit(s, &run), INTERP_BAD_ARGS);
   cr_assert_eq(interp_store_relimit(NULL, &run), INTERP_BAD_ARGS);
   interp_store_free(s);
