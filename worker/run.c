@@ -322,7 +322,8 @@ typedef struct run_state {
   interp_store *store;
   interp_module *module;
   interp_instance *instance;
-  wasi_env wasi;
+  wasi_env *wasi;          /* what the instance's imports are bound to: */
+  wasi_env own_wasi;       /* this, or the zygote's with its instance */
   uint64_t fuel_spent;     /* INSPECT: by the metadata instances */
   uint64_t peak_spent;     /* ... and their highest memory */
   uint64_t reserved;       /* bytes of the budget another store holds */
@@ -467,20 +468,39 @@ static int load_module(run_state *rs) {
   return -1;
 }
 
+/* A zygote's child starts from the instance its zygote made, once: it is
+** what instantiating here would make (no code ran to make it), its bytes
+** are charged to the run as they would be, and its pages are copied only
+** where the run writes. Not when this run's limits would have refused to
+** make it: then the run instantiates, and fails, as an exec'd one does. */
+static bool adopt_instance(run_state *rs) {
+  worker_ctx *w = rs->w;
+  if (w->preload_instance == NULL || rs->store != w->preload_store ||
+      rs->module != w->preload_module ||
+      !interp_store_within_limits(rs->store) ||
+      interp_store_charge(rs->store, w->preload_instance_bytes) != INTERP_OK)
+    return false;
+  rs->instance = w->preload_instance;
+  rs->wasi = w->preload_env;
+  w->preload_instance = NULL;
+  return true;
+}
+
 static int instantiate(run_state *rs) {
   interp_error err;
-  wasi_env_init(&rs->wasi, rs->w, rs->store, rs->run);
+  bool adopted = adopt_instance(rs);
+  wasi_env_init(rs->wasi, rs->w, rs->store, rs->run);
   /* A byte call's input is written into the plugin: its stdin is empty. */
   if (rs->run->mode == PLUGSUP__RUN__MODE__ABI ||
       rs->run->mode == PLUGSUP__RUN__MODE__INSPECT)
-    rs->wasi.input_pos = rs->run->input.len;
-  if (interp_instantiate(rs->store, rs->module, wasi_resolve, &rs->wasi,
-                         &rs->instance, &err) == INTERP_OK)
+    rs->wasi->input_pos = rs->run->input.len;
+  if (adopted || interp_instantiate(rs->store, rs->module, wasi_resolve,
+                                    rs->wasi, &rs->instance, &err) == INTERP_OK)
     return 0;
   set_failure(rs->res, &err);
   /* Say which import in our words: the resolver knows, the interp may not. */
-  if (err.status == INTERP_UNLINKABLE && rs->wasi.unlinked[0] != '\0')
-    set_outcome(rs->res, PLUGSUP__OUTCOME__INVALID_MODULE, rs->wasi.unlinked);
+  if (err.status == INTERP_UNLINKABLE && rs->wasi->unlinked[0] != '\0')
+    set_outcome(rs->res, PLUGSUP__OUTCOME__INVALID_MODULE, rs->wasi->unlinked);
   return -1;
 }
 
@@ -516,13 +536,13 @@ static void check_links(run_state *rs) {
   uint32_t n = interp_module_import_count(rs->module);
   interp_import_desc d;
   interp_extern ext;
-  wasi_env_init(&rs->wasi, rs->w, rs->store, rs->run);
+  wasi_env_init(rs->wasi, rs->w, rs->store, rs->run);
   for (uint32_t i = 0; i < n; i++) {
     interp_module_import(rs->module, i, &d);
-    if (wasi_resolve(&rs->wasi, &d, &ext) == INTERP_OK)
+    if (wasi_resolve(rs->wasi, &d, &ext) == INTERP_OK)
       continue;
-    if (rs->wasi.unlinked[0] != '\0')
-      set_outcome(rs->res, PLUGSUP__OUTCOME__INVALID_MODULE, rs->wasi.unlinked);
+    if (rs->wasi->unlinked[0] != '\0')
+      set_outcome(rs->res, PLUGSUP__OUTCOME__INVALID_MODULE, rs->wasi->unlinked);
     else
       set_nomem(rs->res);
     return;
@@ -572,6 +592,7 @@ static void inspect_metadata(run_state *rs, const abi_def *def,
   char text[ABI_MESSAGE_MAX];
   interp_stats st;
 
+  fresh.wasi = &fresh.own_wasi;
   if (open_fresh(rs, &fresh) != 0)
     m->error = worker_strdupf("%s", scratch.message);
   else {
@@ -744,6 +765,7 @@ void worker_run(worker_ctx *w, const Plugsup__Run *run, Plugsup__Result *res) {
   rs.w = w;
   rs.run = run;
   rs.res = res;
+  rs.wasi = &rs.own_wasi;
   w->output_limit = run->limits != NULL ? run->limits->output_bytes : 0;
   if ((bad = bad_request(run)) != NULL) {
     set_outcome(res, PLUGSUP__OUTCOME__BAD_REQUEST, bad);
@@ -753,7 +775,7 @@ void worker_run(worker_ctx *w, const Plugsup__Run *run, Plugsup__Result *res) {
     return;
   run_mode(&rs);
   record_stats(&rs);
-  hostfn_last_free(&rs.wasi.hostfn_last);
+  hostfn_last_free(&rs.wasi->hostfn_last);
   /* The preloaded store is the zygote's, copied on write: the child is
   ** about to exit, and freeing it would only copy its pages. */
   if (rs.store != w->preload_store)

@@ -35,12 +35,18 @@ typedef struct worker_ctx {
                                 and the worker exits _PROTOCOL */
   char call_error[160];      /* why, for the trap that ends the run */
   /* A zygote's child: the module its zygote loaded once, in a store that
-  ** holds it and nothing else, and its bytes; a Run that carries no
-  ** module runs this one. */
+  ** holds it (and perhaps an instance of it) and nothing else, and its
+  ** bytes; a Run that carries no module runs this one. */
   interp_store *preload_store;
   interp_module *preload_module;
   const uint8_t *preload_bytes;
   size_t preload_len;
+  /* The instance the zygote made of it, when instantiating runs no code,
+  ** and the WASI state its imports are bound to; NULL otherwise, and
+  ** once a run has taken it. */
+  interp_instance *preload_instance;
+  struct wasi_env *preload_env;
+  uint64_t preload_instance_bytes; /* charged to the run that takes it */
 } worker_ctx;
 
 /* Longest text the worker puts in a message or a report name. */

@@ -32,6 +32,7 @@
 
 #include "ctl.h"
 #include "hostcall.h"
+#include "wasi.h"
 #include "worker.h"
 
 typedef struct zygote {
@@ -39,6 +40,9 @@ typedef struct zygote {
   size_t len;
   interp_store *store;     /* holds the loaded module and nothing else */
   interp_module *module;
+  interp_instance *instance; /* made once compiled, if that runs no code */
+  wasi_env *env;             /* what its imports are bound to */
+  uint64_t instance_bytes;   /* what making it allocated */
   sandbox_state sb;
   seccomp_program run_filter;
   pid_t parent;            /* what a child's getppid() must say */
@@ -51,12 +55,49 @@ typedef struct zygote {
 ** in a few microseconds). */
 #define COMPILE_SLICE 64u
 
+/* Once every body is compiled, the instance each run would make, unless
+** making it runs code of the plugin (a start function: the zygote never
+** runs any). Its functions then point at compiled code, its data is in
+** place, and a run copies only the pages it writes, where instantiating
+** anew would allocate and write them all. If it cannot be made, each run
+** instantiates and fails as an exec'd one would. */
+static void instantiate_ahead(zygote *z) {
+  static const Plugsup__Run no_run = PLUGSUP__RUN__INIT;
+  interp_stats before, after;
+  interp_error err;
+  if (interp_module_has_start(z->module) ||
+      (z->env = calloc(1, sizeof *z->env)) == NULL)
+    return;
+  wasi_env_init(z->env, NULL, z->store, &no_run);
+  interp_store_stats(z->store, &before);
+  if (interp_instantiate(z->store, z->module, wasi_resolve, z->env,
+                         &z->instance, &err) != INTERP_OK) {
+    z->instance = NULL;
+    return;
+  }
+  interp_store_stats(z->store, &after);
+  z->instance_bytes = after.bytes_allocated - before.bytes_allocated;
+}
+
+/* Compiling frees thousands of blocks, which glibc's malloc keeps in an
+** unsorted list until a request it cannot serve from its bins sorts them
+** all, writing a header in each: done by a child, that is a copy-on-write
+** fault for every page they lie on, on every run. One request larger than
+** any of them (and under the mmap threshold) sorts them here, once. */
+static void sort_free_blocks(void) {
+  free(malloc(64u * 1024u));
+}
+
 static void compile_some(zygote *z) {
   interp_error err;
   /* A body that cannot be compiled now is tried again at its first call,
   ** in the child, which says why if it fails there too. */
   (void)interp_module_compile_some(z->module, COMPILE_SLICE, &z->uncompiled,
                                    &err);
+  if (z->uncompiled == 0) {
+    instantiate_ahead(z);
+    sort_free_blocks();
+  }
 }
 
 /* Before the sandbox, while mmap of a descriptor is still everyday. */
@@ -181,6 +222,9 @@ static int run_child(zygote *z, const Plugsup__ZygoteFork *f, const int *fds,
   w.preload_module = z->module;
   w.preload_bytes = z->bytes;
   w.preload_len = z->len;
+  w.preload_instance = z->instance;
+  w.preload_env = z->env;
+  w.preload_instance_bytes = z->instance_bytes;
   return worker_serve(&w, &sb, z->hook);
 }
 

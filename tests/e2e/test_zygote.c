@@ -20,18 +20,24 @@
 #define SUBVERTED PLUGSUP_BUILD_DIR "/bin/plugsup-worker-subverted"
 #define FAKE(mode) E2E_DIR "/fake-worker-" mode
 
-static plugsup_supervisor *zygote_sup(const char *worker, unsigned inflight,
-                                      uint64_t wall_ms) {
+static plugsup_supervisor *sup_spawning(plugsup_spawn spawn,
+                                        const char *worker, unsigned inflight,
+                                        uint64_t wall_ms) {
   plugsup_config cfg;
   plugsup_supervisor *s = NULL;
   plugsup_config_init(&cfg);
   cfg.worker_path = worker;
   cfg.max_in_flight = inflight;
   cfg.limits.wall_ms = wall_ms;
-  cfg.spawn = PLUGSUP_SPAWN_ZYGOTE;
+  cfg.spawn = spawn;
   cr_assert_eq(plugsup_supervisor_new(&cfg, &s), PLUGSUP_OK, "%s",
                plugsup_errmsg());
   return s;
+}
+
+static plugsup_supervisor *zygote_sup(const char *worker, unsigned inflight,
+                                      uint64_t wall_ms) {
+  return sup_spawning(PLUGSUP_SPAWN_ZYGOTE, worker, inflight, wall_ms);
 }
 
 static plugsup_plugin *fixture(const char *path) {
@@ -152,6 +158,88 @@ Test(zygote, a_run_sees_nothing_an_earlier_run_left) {
   plugsup_plugin_free(p);
   plugsup_supervisor_free(s);
   assert_no_children();
+}
+
+/* ---- the instance a zygote makes ahead ---- */
+
+/* One run of path with o, in the given spawn mode, n times over on one
+** supervisor: the last result. */
+static plugsup_result *run_n(plugsup_spawn spawn, const char *path,
+                             const plugsup_run_options *o, int n) {
+  plugsup_supervisor *s = sup_spawning(spawn, REAL_WORKER, 1, 5000);
+  plugsup_plugin *p = fixture(path);
+  plugsup_result *r = NULL;
+  for (int i = 0; i < n; i++) {
+    plugsup_result_free(r);
+    r = NULL;
+    cr_assert_eq(plugsup_run(s, p, o, &r), PLUGSUP_OK, "%s", plugsup_errmsg());
+  }
+  plugsup_plugin_free(p);
+  plugsup_supervisor_free(s);
+  return r;
+}
+
+/* The runs a zygote forks after the first (when its instance made ahead,
+** if any, is ready) end exactly as an exec'd run does: outcome, message,
+** values and fuel. */
+static void expect_as_execd(const char *path, const char *export_name,
+                            uint64_t memory_bytes, int32_t want) {
+  plugsup_run_options o = run_opts(PLUGSUP_MODE_INVOKE);
+  o.export_name = export_name;
+  o.limits.memory_bytes = memory_bytes;
+  plugsup_result *e = run_n(PLUGSUP_SPAWN_EXEC, path, &o, 1);
+  plugsup_result *z = run_n(PLUGSUP_SPAWN_ZYGOTE, path, &o, 6);
+  cr_assert_eq(z->outcome, e->outcome, "%s: %s (%s) against %s (%s)",
+               export_name, plugsup_outcome_name(z->outcome), z->message,
+               plugsup_outcome_name(e->outcome), e->message);
+  cr_assert_str_eq(z->message, e->message);
+  cr_assert_eq(z->fuel_used, e->fuel_used, "%s", export_name);
+  cr_assert_eq(z->value_count, e->value_count);
+  if (want >= 0) {
+    cr_assert_eq(e->value_count, 1u, "%s: %s", export_name, e->message);
+    cr_assert_eq(z->values[0].of.i32, want, "%s", export_name);
+    cr_assert_eq(e->values[0].of.i32, want, "%s", export_name);
+  }
+  plugsup_result_free(e);
+  plugsup_result_free(z);
+}
+
+/* A module without a start function is instantiated once by its zygote,
+** which runs none of its code for that; each run starts from a copy, as
+** it was made (its data, table and global), whatever earlier runs did. */
+Test(zygote, each_run_starts_from_the_instance_as_it_was_made) {
+  plugsup_supervisor *s = zygote_sup(REAL_WORKER, 1, 5000);
+  plugsup_plugin *p = fixture(FIX "ahead.wasm");
+  for (int i = 0; i < 5; i++) {
+    plugsup_result *r = invoke(s, p, "bump", NULL, 0);
+    cr_assert_eq(r->outcome, PLUGSUP_OUTCOME_OK, "%s", r->message);
+    cr_assert_eq(r->values[0].of.i32, 101);
+    plugsup_result_free(r);
+    r = invoke(s, p, "get", NULL, 0);
+    cr_assert_eq(r->outcome, PLUGSUP_OUTCOME_OK, "%s", r->message);
+    cr_assert_eq(r->values[0].of.i32, 1 + 42 + 7, "run %d", i);
+    plugsup_result_free(r);
+  }
+  plugsup_plugin_free(p);
+  plugsup_supervisor_free(s);
+  assert_no_children();
+  expect_as_execd(FIX "ahead.wasm", "get", 0, 50);
+}
+
+/* A start function is plugin code: the zygote never runs it, each run
+** does (the fuel says so: it counts the start function's instructions). */
+Test(zygote, a_start_function_runs_in_each_run_and_never_in_the_zygote) {
+  expect_as_execd(FIX "start_counter.wasm", "bump", 0, 101);
+  expect_as_execd(FIX "start_counter.wasm", "get", 0, 1 + 42 + 7);
+}
+
+/* The instance made ahead is charged to the run that takes it, as the
+** run's own would be; a run whose limits would not have let it be made
+** instantiates, and fails, as an exec'd one does. */
+Test(zygote, an_instance_made_ahead_is_held_to_each_runs_limits) {
+  expect_as_execd(FIX "outcomes.wasm", "grow_all", 1 << 20, 15);
+  expect_as_execd(FIX "big_memory.wasm", "_start", 1 << 20, -1);
+  expect_as_execd(FIX "big_memory.wasm", "_start", 64 << 20, -1);
 }
 
 /* ---- one zygote per plugin, ended on release ---- */
