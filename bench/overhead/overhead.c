@@ -27,8 +27,12 @@
 **     which decodes, validates and compiles every body) and later runs,
 **     medians, in each spawn mode, with namespaces;
 **  5. whole-process time (fork + exec + wait) of `plugsup run
-**     trivial.wasm` in each spawn mode, and of `wasm3 trivial.wasm` and
-**     `iwasm trivial.wasm` when their paths are given.
+**     trivial.wasm` in each spawn mode, of `plugsup run --invoke run` of
+**     the Lua- and QuickJS-sized modules (one run: an exec'd worker that
+**     loads the module, a first run), and of wasm3 and iwasm running the
+**     same three when their paths are given, with the two CLI goals of
+**     issue 11 (trivial at most 1.3x wasm3's, the 1 MB module's first run
+**     at most 2x) as ratios.
 ** Zygote mode falls back to exec silently when a zygote cannot start, so
 ** a first zygote run that leaves no zygote behind is reported. The load
 ** average is printed at the start and the end: other load inflates
@@ -596,20 +600,54 @@ typedef struct options {
   const char *wasm3, *iwasm; /* NULL: not timed */
 } options;
 
+/* The median of the series named name, or 0 when it was not timed. */
+static double median_of(const series *s, size_t k, const char *name) {
+  for (size_t j = 0; j < k; j++)
+    if (strcmp(s[j].name, name) == 0)
+      return s[j].st.median;
+  return 0;
+}
+
+static void print_ratio_goal(const series *s, size_t k, const char *what,
+                             const char *ours, const char *theirs,
+                             double goal) {
+  double a = median_of(s, k, ours), b = median_of(s, k, theirs);
+  if (a > 0 && b > 0)
+    printf("  %s: %.2fx %s (goal <= %.1fx)\n", what, a / b, theirs, goal);
+}
+
+/* Each module as a whole process: plugsup's CLI (one run, so an exec'd
+** worker: a first run), wasm3 and iwasm. */
 static bool whole_process(const options *o) {
   static char *cli_argv[] = {PLUGSUP_CLI, "run", TRIVIAL_WASM, NULL};
+  static char *lua_argv[] = {PLUGSUP_CLI, "run", "--invoke", "run",
+                             LUA_SIZED_WASM, "i32:10", "i32:0", NULL};
+  static char *qjs_argv[] = {PLUGSUP_CLI, "run", "--invoke", "run",
+                             QUICKJS_SIZED_WASM, "i32:10", "i32:0", NULL};
   static char *zyg_env[] = {"PLUGSUP_WORKER=" WORKER, "PLUGSUP_SPAWN=zygote",
                             NULL};
   static char *exec_env[] = {"PLUGSUP_WORKER=" WORKER, "PLUGSUP_SPAWN=exec",
                              NULL};
-  char *wasm3_argv[] = {(char *)o->wasm3, TRIVIAL_WASM, NULL};
-  char *iwasm_argv[] = {(char *)o->iwasm, TRIVIAL_WASM, NULL};
+  char *w3 = (char *)o->wasm3, *iw = (char *)o->iwasm;
+  char *wasm3_argv[] = {w3, TRIVIAL_WASM, NULL};
+  char *iwasm_argv[] = {iw, TRIVIAL_WASM, NULL};
+  char *wasm3_lua[] = {w3, "--func", "run", LUA_SIZED_WASM, "10", "0", NULL};
+  char *iwasm_lua[] = {iw, "-f", "run", LUA_SIZED_WASM, "10", "0", NULL};
+  char *wasm3_qjs[] = {w3, "--func", "run", QUICKJS_SIZED_WASM, "10", "0",
+                       NULL};
+  char *iwasm_qjs[] = {iw, "-f", "run", QUICKJS_SIZED_WASM, "10", "0", NULL};
   proc p[] = {
       bare,
       {"plugsup run trivial.wasm (zygote)", PLUGSUP_CLI, cli_argv, zyg_env},
       {"plugsup run trivial.wasm (exec)", PLUGSUP_CLI, cli_argv, exec_env},
       {"wasm3 trivial.wasm", o->wasm3, wasm3_argv, no_env},
-      {"iwasm trivial.wasm", o->iwasm, iwasm_argv, no_env}};
+      {"iwasm trivial.wasm", o->iwasm, iwasm_argv, no_env},
+      {"plugsup run Lua-sized", PLUGSUP_CLI, lua_argv, exec_env},
+      {"wasm3 Lua-sized", o->wasm3, wasm3_lua, no_env},
+      {"iwasm Lua-sized", o->iwasm, iwasm_lua, no_env},
+      {"plugsup run QuickJS-sized", PLUGSUP_CLI, qjs_argv, exec_env},
+      {"wasm3 QuickJS-sized", o->wasm3, wasm3_qjs, no_env},
+      {"iwasm QuickJS-sized", o->iwasm, iwasm_qjs, no_env}};
   series s[sizeof p / sizeof p[0]];
   size_t k = 0;
   for (size_t i = 0; i < sizeof p / sizeof p[0]; i++)
@@ -620,6 +658,10 @@ static bool whole_process(const options *o) {
     printf("5. whole process, fork+exec+wait, %d runs   median us   p99 us  "
            "x bare\n", o->runs);
     print_rows(s, k);
+    print_ratio_goal(s, k, "plugsup run trivial.wasm",
+               "plugsup run trivial.wasm (exec)", "wasm3 trivial.wasm", 1.3);
+    print_ratio_goal(s, k, "first run of QuickJS-sized", "plugsup run QuickJS-sized",
+               "wasm3 QuickJS-sized", 2.0);
   }
   free_samples(s, k);
   return ok;
