@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <link.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -114,6 +115,40 @@ static int map_module(zygote *z) {
   z->bytes = m;
   z->len = (size_t)st.st_size;
   return 0;
+}
+
+/* fork() copies the page tables of a private file mapping only once it
+** holds an anonymous page. The binary's read-only segments (code and
+** constants) hold none, so each child would fault in every page of code
+** it runs, one fault per 64 KiB, 15-20 us each on a paravirtualised
+** guest: half the faults of a trivial run. Rewriting one byte of each
+** segment with itself through /proc/self/mem (which may write a read-only
+** private mapping: the page is copied, its protection stays) gives it an
+** anonymous page; MADV_POPULATE_READ maps the rest, and every child then
+** starts with them mapped. Best effort: nothing depends on it. */
+static int share_segment_pages(struct dl_phdr_info *info, size_t size,
+                               void *mem_fd) {
+  uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+  (void)size;
+  for (int i = 0; i < info->dlpi_phnum; i++) {
+    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+    if (ph->p_type != PT_LOAD || (ph->p_flags & PF_W) || ph->p_memsz == 0)
+      continue;
+    uintptr_t start = (info->dlpi_addr + ph->p_vaddr) & ~(page - 1);
+    uintptr_t end = info->dlpi_addr + ph->p_vaddr + ph->p_memsz;
+    uint8_t byte = *(const volatile uint8_t *)start;
+    if (pwrite(*(int *)mem_fd, &byte, 1, (off_t)start) == 1)
+      (void)madvise((void *)start, end - start, MADV_POPULATE_READ);
+  }
+  return 1; /* the binary only: it is static */
+}
+
+static void share_binary_pages(void) {
+  int fd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+  if (fd < 0)
+    return;
+  dl_iterate_phdr(share_segment_pages, &fd);
+  close(fd);
 }
 
 /* Decoded and validated now; bodies are compiled between forks
@@ -302,6 +337,7 @@ int zygote_main(const worker_options *opt, worker_hook hook) {
   z.hook = hook;
   if (map_module(&z) != 0)
     return PLUGSUP_WORKER_EXIT_USAGE;
+  share_binary_pages();
   if ((status = sandbox_enter(opt, &z.sb)) != 0)
     return status;
   close(PLUGSUP_ZYGOTE_MODULE_FD);
