@@ -158,7 +158,7 @@ void interp_store_free(interp_store *s) {
   }
   for (interp_table *t = s->tables, *n; t; t = n) {
     n = t->next;
-    ialloc_free_array(a, t->elems, t->size, sizeof(void *));
+    ialloc_pages_free(a, t->elems, (size_t)t->size * sizeof(void *));
     ialloc_free(a, t, sizeof *t);
   }
   for (interp_global *g = s->globals, *n; g; g = n) {
@@ -531,8 +531,11 @@ static interp_table *new_table(interp_store *s, uint8_t elem,
   interp_table *t = ialloc_array(&s->alloc, 1, sizeof *t);
   if (t == NULL)
     return NULL;
+  /* Page blocks, as memories: a table of millions of slots costs the
+  ** pages that are set, not a memset of all of them. */
   if (limits.min &&
-      (t->elems = ialloc_array(&s->alloc, limits.min, sizeof(void *))) ==
+      (t->elems = ialloc_pages_grow(&s->alloc, NULL, 0,
+                                    (size_t)limits.min * sizeof(void *))) ==
           NULL) {
     ialloc_free(&s->alloc, t, sizeof *t);
     return NULL;
@@ -564,12 +567,13 @@ int64_t rt_table_grow(interp_store *s, interp_table *t, uint32_t delta,
     return -1;
   if (delta == 0)
     return old;
-  void **p = ialloc_grow(&s->alloc, t->elems, old, (size_t)old + delta,
-                         sizeof(void *));
+  void **p = ialloc_pages_grow(&s->alloc, t->elems,
+                               (size_t)old * sizeof(void *),
+                               ((size_t)old + delta) * sizeof(void *));
   if (p == NULL)
     return -1;
-  for (uint32_t i = old; i < old + delta; i++)
-    p[i] = init;
+  for (uint32_t i = old; init != NULL && i < old + delta; i++)
+    p[i] = init; /* null slots are already zero */
   t->elems = p;
   t->size = old + delta;
   return old;

@@ -54,6 +54,11 @@
 ** still need when it falls back to exec. */
 #define ZYGOTE_HELLO_MS 2000
 #define ZYGOTE_READY_MS 10000
+/* How long a zygote being ended may take to finish what it was doing (a
+** fork asked for, answered late) and exit, and how long a child of ours
+** killed may take to exit. */
+#define ZYGOTE_END_MS 1000
+#define ZYGOTE_REAP_MS 1000
 
 typedef struct sup_pidns {
   int holder_pidfd;
@@ -74,12 +79,31 @@ typedef struct sup_zygote {
 
 /* ---- the pid namespace's holder ---- */
 
-/* Reaps a child of ours that was just sent SIGKILL, through its pidfd. */
-static void kill_and_wait(int pidfd) {
+/* Reaps a child of ours through its pidfd if it exits within ms: false
+** when it did not. */
+static bool reap_within(int pidfd, int ms) {
+  struct pollfd p = {.fd = pidfd, .events = POLLIN};
   siginfo_t si;
-  pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
-  while (waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED) < 0 && errno == EINTR)
+  int n;
+  while ((n = poll(&p, 1, ms)) < 0 && errno == EINTR)
     ;
+  if (n <= 0)
+    return false;
+  memset(&si, 0, sizeof si);
+  while (waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED | WNOHANG) < 0 &&
+         errno == EINTR)
+    ;
+  return true;
+}
+
+/* Kills a child of ours and reaps it, closing its pidfd. A pid namespace's
+** holder cannot exit while a process of its namespace that is our child
+** is unreaped, and a zygote subverted while loading may have forked such
+** a child and never said so: that holder is given up (it stays until this
+** process exits, with that child), never waited for without end. */
+static void kill_and_reap(int pidfd) {
+  pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
+  (void)reap_within(pidfd, ZYGOTE_REAP_MS);
   close(pidfd);
 }
 
@@ -89,7 +113,7 @@ static void pidns_unref(sup_pidns *ns, bool ours) {
   if (ns == NULL || --ns->refs > 0)
     return;
   if (ours)
-    kill_and_wait(ns->holder_pidfd);
+    kill_and_reap(ns->holder_pidfd);
   else
     close(ns->holder_pidfd);
   free(ns);
@@ -110,13 +134,44 @@ static bool is_our_child(int pidfd) {
 
 /* ---- ending ---- */
 
-static void zygote_end(sup_zygote *z, bool ours) {
+/* Forks the zygote answered after we stopped listening (a slow zygote, on
+** a loaded machine): children of ours in its pid namespace that no job
+** took, killed and reaped here, or the holder could not exit. */
+static void reap_untaken_forks(sup_zygote *z) {
+  Plugsup__Envelope *env;
+  int fds[CTL_FDS_MAX];
+  size_t nfds;
+  while (ctl_recv_now(z->ctl, &env, fds, CTL_FDS_MAX, &nfds) == FRAME_OK) {
+    bool forked = env->msg_case == PLUGSUP__ENVELOPE__MSG_ZYGOTE_FORKED;
+    for (size_t i = 0; i < nfds; i++)
+      if (forked && is_our_child(fds[i]))
+        kill_and_reap(fds[i]);
+      else
+        close(fds[i]);
+    frame_free(env);
+  }
+}
+
+/* The zygote is told to stop (EOF on its control socket): an honest one
+** finishes the fork it was asked for, answers it and exits, so that every
+** child it made is known and reaped; one that does not within
+** ZYGOTE_END_MS is killed. */
+static void zygote_stop(sup_zygote *z) {
   int status;
-  if (z->pid > 0 && ours) {
-    pidfd_send_signal(z->pidfd, SIGKILL, NULL, 0);
+  if (z->ctl >= 0)
+    shutdown(z->ctl, SHUT_WR);
+  if (z->pidfd < 0 || !reap_within(z->pidfd, ZYGOTE_END_MS)) {
+    kill(z->pid, SIGKILL); /* our child, not reaped: its pid is its own */
     while (waitpid(z->pid, &status, 0) < 0 && errno == EINTR)
       ;
   }
+  if (z->ctl >= 0)
+    reap_untaken_forks(z);
+}
+
+static void zygote_end(sup_zygote *z, bool ours) {
+  if (z->pid > 0 && ours)
+    zygote_stop(z);
   if (z->pidfd >= 0)
     close(z->pidfd);
   if (z->ctl >= 0)
@@ -238,7 +293,7 @@ static bool await_hello(sup_zygote *z, int ms) {
   } else if (!is_our_child(fds[0])) {
     close(fds[0]);
   } else if ((z->pidns = malloc(sizeof *z->pidns)) == NULL) {
-    kill_and_wait(fds[0]); /* ours: no holder left unreaped */
+    kill_and_reap(fds[0]); /* ours: no holder left unreaped */
   } else {
     *z->pidns = (sup_pidns){fds[0], 1};
     ok = true;

@@ -14,7 +14,6 @@
 #include "hostfn.h"
 
 #define NONE (-1)
-#define WASM_PAGE 65536u
 
 typedef struct abi_export {
   const char *name;
@@ -353,7 +352,7 @@ static int call_and_take(abi_ctx *c, int idx, uint32_t index) {
 static int grow_input(abi_ctx *c, const uint8_t *data, size_t len,
                       uint32_t *ptr) {
   uint64_t need = (uint64_t)len + 1;
-  uint64_t pages = (need + WASM_PAGE - 1) / WASM_PAGE;
+  uint64_t pages = (need + WORKER_WASM_PAGE - 1) / WORKER_WASM_PAGE;
   uint32_t old;
   uint8_t *at;
   if (pages > UINT32_MAX ||
@@ -362,11 +361,11 @@ static int grow_input(abi_ctx *c, const uint8_t *data, size_t len,
                 "%s: no room for an input of %zu bytes: memory cannot grow "
                 "by %llu KiB", export_of(c, c->def->entry)->name, len,
                 (unsigned long long)pages * 64);
-  at = interp_memory_data(c->memory) + (uint64_t)old * WASM_PAGE;
+  at = interp_memory_data(c->memory) + (uint64_t)old * WORKER_WASM_PAGE;
   if (len > 0)
     memcpy(at, data, len);
   at[len] = 0;
-  *ptr = old * WASM_PAGE;
+  *ptr = old * WORKER_WASM_PAGE;
   return 0;
 }
 

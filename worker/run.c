@@ -13,8 +13,6 @@
 #include "wasi.h"
 #include "worker.h"
 
-#define WASM_PAGE 65536u
-#define MAX_PAGES 65536u
 
 static int is_empty(const char *s) { return s == NULL || s == protobuf_c_empty_string; }
 
@@ -394,8 +392,8 @@ static uint32_t memory_pages(const worker_ctx *w, const Plugsup__Limits *l) {
   uint64_t pages;
   if (l != NULL && l->memory_bytes != 0 && l->memory_bytes < bytes)
     bytes = l->memory_bytes;
-  pages = bytes / WASM_PAGE;
-  return pages > MAX_PAGES ? MAX_PAGES : (uint32_t)pages;
+  pages = bytes / WORKER_WASM_PAGE;
+  return pages > WORKER_MAX_PAGES ? WORKER_MAX_PAGES : (uint32_t)pages;
 }
 
 /* The store's config for this run; -1 with the result set when the
@@ -406,7 +404,7 @@ static int store_config(run_state *rs, interp_config *out) {
 
   memset(&cfg, 0, sizeof cfg);
   cfg.max_memory_pages = memory_pages(rs->w, l);
-  cfg.max_bytes = (uint64_t)cfg.max_memory_pages * WASM_PAGE; /* all of it */
+  cfg.max_bytes = (uint64_t)cfg.max_memory_pages * WORKER_WASM_PAGE; /* all of it */
   /* ... but what another store of the run holds (INSPECT's metadata). */
   cfg.max_bytes = cfg.max_bytes > rs->reserved ? cfg.max_bytes - rs->reserved : 1;
   if (cfg.max_memory_pages == 0) {
@@ -507,6 +505,10 @@ static int instantiate(run_state *rs) {
 static void record_stats(run_state *rs) {
   interp_stats st;
   interp_store_stats(rs->store, &st);
+  /* An instance its zygote made ahead that this run did not take (its
+  ** limits refused it) is in the store, but not the run's. */
+  if (rs->store == rs->w->preload_store && rs->w->preload_instance != NULL)
+    st.peak_bytes -= rs->w->preload_instance_bytes;
   rs->res->fuel_used = st.fuel_used + rs->fuel_spent;
   rs->res->peak_memory_bytes =
       st.peak_bytes > rs->peak_spent ? st.peak_bytes : rs->peak_spent;

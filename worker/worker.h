@@ -49,6 +49,10 @@ typedef struct worker_ctx {
   uint64_t preload_instance_bytes; /* charged to the run that takes it */
 } worker_ctx;
 
+/* A wasm page, and the most pages a 32-bit memory has. */
+#define WORKER_WASM_PAGE 65536u
+#define WORKER_MAX_PAGES 65536u
+
 /* Longest text the worker puts in a message or a report name. */
 #define WORKER_TEXT_MAX 4096u
 

@@ -44,6 +44,7 @@ typedef struct zygote {
   interp_instance *instance; /* made once compiled, if that runs no code */
   wasi_env *env;             /* what its imports are bound to */
   uint64_t instance_bytes;   /* what making it allocated */
+  uint64_t memory_bytes;     /* the most any run may have (--memory) */
   sandbox_state sb;
   seccomp_program run_filter;
   pid_t parent;            /* what a child's getppid() must say */
@@ -60,13 +61,21 @@ typedef struct zygote {
 ** making it runs code of the plugin (a start function: the zygote never
 ** runs any). Its functions then point at compiled code, its data is in
 ** place, and a run copies only the pages it writes, where instantiating
-** anew would allocate and write them all. If it cannot be made, each run
-** instantiates and fails as an exec'd one would. */
+** anew would allocate and write them all. It is made within the largest
+** memory limit a run may have: one that no run could take is not made.
+** If it is not made, each run instantiates and fails as an exec'd one
+** would. */
 static void instantiate_ahead(zygote *z) {
   static const Plugsup__Run no_run = PLUGSUP__RUN__INIT;
+  uint64_t pages = z->memory_bytes / WORKER_WASM_PAGE;
+  if (pages > WORKER_MAX_PAGES)
+    pages = WORKER_MAX_PAGES;
+  interp_config cfg = {.max_memory_pages = (uint32_t)pages,
+                       .max_bytes = pages * WORKER_WASM_PAGE};
   interp_stats before, after;
   interp_error err;
-  if (interp_module_has_start(z->module) ||
+  if (interp_module_has_start(z->module) || pages == 0 ||
+      interp_store_relimit(z->store, &cfg) != INTERP_OK ||
       (z->env = calloc(1, sizeof *z->env)) == NULL)
     return;
   wasi_env_init(z->env, NULL, z->store, &no_run);
@@ -335,6 +344,7 @@ int zygote_main(const worker_options *opt, worker_hook hook) {
 
   memset(&z, 0, sizeof z);
   z.hook = hook;
+  z.memory_bytes = opt->memory_bytes;
   if (map_module(&z) != 0)
     return PLUGSUP_WORKER_EXIT_USAGE;
   share_binary_pages();

@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <time.h>
 #include <sys/syscall.h>
+#include <linux/sched.h>
 #include <unistd.h>
 
 #include "ctl.h"
@@ -627,6 +628,18 @@ static int stranger_pidfd(void) {
   return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
+/* A child of the supervisor's, as a zygote forks a run (CLONE_PARENT),
+** that exits at once: a zombie only the supervisor can reap. Its pidfd. */
+static int supervisors_child(void) {
+  int pidfd = -1;
+  long pid = syscall(SYS_clone, (unsigned long)(CLONE_PARENT | CLONE_PIDFD |
+                                                SIGCHLD),
+                     0UL, &pidfd, 0UL, 0UL);
+  if (pid == 0)
+    _exit(0);
+  return pid > 0 ? pidfd : -1;
+}
+
 static void fake_zygote(const char *how) {
   static const uint8_t garbage[] = {0xff, 0xff, 0xff, 0xff};
   if (!strcmp(how, "garbage")) {
@@ -648,6 +661,12 @@ static void fake_zygote(const char *how) {
       zygote_forked(id, stranger_pidfd());
     else if (!strcmp(how, "wrongid"))
       zygote_forked(id + 1, stranger_pidfd());
+    else if (!strcmp(how, "late")) {
+      /* forks, then answers after the supervisor stopped waiting */
+      int pidfd = supervisors_child();
+      usleep(1300 * 1000);
+      zygote_forked(id, pidfd);
+    }
     /* "mute": never answers */
   }
 }

@@ -470,6 +470,13 @@ Test(zygote, an_answer_to_another_fork_is_refused) {
 Test(zygote, a_zygote_that_never_forks_is_given_up) {
   expect_fallback(FAKE("zygote-mute"));
 }
+/* A slow zygote (a loaded machine) forks a child of ours and answers
+** after the supervisor gave up on it: that child is found and reaped when
+** the zygote is ended, never left unknown (in a pid namespace, whose
+** holder could not exit while it was there, that hung the supervisor). */
+Test(zygote, a_fork_answered_too_late_leaves_no_child) {
+  expect_fallback(FAKE("zygote-late"));
+}
 
 /* ---- many runs leave nothing behind ---- */
 
