@@ -43,12 +43,14 @@ typedef struct mod_globaltype {
 } mod_globaltype;
 
 /* A constant expression. Wasm 2.0 allows exactly one instruction before
-** 'end': t.const, ref.null, ref.func or global.get. */
+** 'end': t.const (v128.const included), ref.null, ref.func or global.get. */
 typedef struct mod_constexpr {
   uint8_t op;          /* OP_I32_CONST ... OP_F64_CONST, OP_REF_NULL,
-                          OP_REF_FUNC, OP_GLOBAL_GET */
+                          OP_REF_FUNC, OP_GLOBAL_GET, OP_PREFIX_FD for
+                          v128.const */
   uint8_t type;        /* the value type it produces */
   uint64_t value;      /* const bits, or the function/global index */
+  uint64_t value_hi;   /* v128.const: bytes 8..15 (value has 0..7) */
   size_t expr;         /* offset of the expression in 'bytes', where the
                           validator re-reads it; 0 for an element item given
                           as a bare function index (added by the front end:
