@@ -409,15 +409,16 @@ interp_status interp_caller_charge(interp_caller *caller, uint64_t fuel) {
 /* [op dst v lane] and [op dst v x lane], lanes of 'n' bytes. */
 #define V_EXTRACT(name, n, conv) OP(name, 4, R(1) = conv(v_lane(VGET(2), n, ip[3])))
 #define V_REPLACE(name, n) OP(name, 5, VPUT(1, v_replace(VGET(2), n, ip[4], R(3))))
-/* Memory [op dst addr offset] / [op addr v offset], 'n' bytes accessed. */
-#define V_ADDR(k, n) uint64_t ea = (uint64_t)U32(k) + ip[(k) + 2];              \
+/* The address in operand k plus the offset in word o, 'n' bytes. */
+#define V_ADDR(k, o, n) uint64_t ea = (uint64_t)U32(k) + ip[o];                \
     if (ea + (n) > msize) TRAP(INTERP_TRAP_MEMORY_OOB)
-#define V_LOAD(name, n, e) OP(name, 4, { V_ADDR(2, n); const uint8_t *p = mbase + ea; VPUT(1, e); })
+/* Memory [op dst addr offset] / [op addr v offset]. */
+#define V_LOAD(name, n, e) OP(name, 4, { V_ADDR(2, 3, n); const uint8_t *p = mbase + ea; VPUT(1, e); })
 /* Lanes [op dst addr v offset lane] / [op addr v offset lane]. */
-#define V_LOAD_LANE(name, n) OP(name, 6, { V_ADDR(2, n);                        \
+#define V_LOAD_LANE(name, n) OP(name, 6, { V_ADDR(2, 4, n);                     \
     uint64_t x = 0; memcpy(&x, mbase + ea, n);                                \
     VPUT(1, v_replace(VGET(3), n, ip[5], x)); })
-#define V_STORE_LANE(name, n) OP(name, 5, { V_ADDR(1, n);                       \
+#define V_STORE_LANE(name, n) OP(name, 5, { V_ADDR(1, 3, n);                    \
     uint64_t x = v_lane(VGET(2), n, ip[4]); memcpy(mbase + ea, &x, n); })
 
 #define SX8(v) ((uint32_t)(int32_t)(int8_t)(v))
@@ -909,7 +910,7 @@ enter:
   V_LOAD(V128_LOAD64_SPLAT, 8, v_load_splat(p, 8))
   V_LOAD(V128_LOAD32_ZERO, 4, v_load_zero(p, 4))
   V_LOAD(V128_LOAD64_ZERO, 8, v_load_zero(p, 8))
-  OP(V128_STORE, 4, { V_ADDR(1, 16); memcpy(mbase + ea, &R(2), 16); })
+  OP(V128_STORE, 4, { V_ADDR(1, 3, 16); memcpy(mbase + ea, &R(2), 16); })
   V_LOAD_LANE(V128_LOAD8_LANE, 1)
   V_LOAD_LANE(V128_LOAD16_LANE, 2)
   V_LOAD_LANE(V128_LOAD32_LANE, 4)
