@@ -142,9 +142,6 @@ static uint32_t home(const cc *c, uint32_t depth) {
   return c->stk[depth - 1].home + c->stk[depth - 1].w;
 }
 
-/* Slots a value of binary type t takes. */
-static uint8_t width_of(uint8_t t) { return t == INTERP_V128 ? 2 : 1; }
-
 /* ---- the operand stack model ---- */
 
 static void push(cc *c, uint32_t slot, uint8_t kind, uint8_t w) {
@@ -459,7 +456,7 @@ static ctl *push_ctl(cc *c, uint8_t kind, const btype *b) {
 }
 
 static uint8_t result_width(const ctl *t, uint32_t i) {
-  return width_of(t->rtypes ? t->rtypes[i] : t->rtype);
+  return mod_slots(t->rtypes ? t->rtypes[i] : t->rtype);
 }
 
 static btype block_type(const cc *c, const rd_insn *in) {
@@ -968,7 +965,7 @@ static void op_call(cc *c, uint32_t op, const mod_functype *ft, uint32_t a,
   emit(c, block_cost(c));
   c->nstk -= np;
   for (uint32_t i = 0; i < ft->nresults; i++)
-    push_temp(c, width_of(ft->types[ft->nparams + i]));
+    push_temp(c, mod_slots(ft->types[ft->nparams + i]));
   c->last_op = -1;
 }
 
@@ -1210,7 +1207,7 @@ static bool local_layout(interp_module *m, const mod_func *f,
     uint8_t t = i < ft->nparams ? ft->types[i]
                                 : f->local_types[i - ft->nparams];
     (*lslot)[i] = (uint32_t)*L;
-    (*lw)[i] = width_of(t);
+    (*lw)[i] = mod_slots(t);
     *L += (*lw)[i];
     if (i + 1 == ft->nparams)
       *P = (uint32_t)*L;

@@ -185,14 +185,14 @@ static interp_status call_host(interp_store *s, interp_func *f,
   uint64_t zero[2] = {0, 0};
   if (n > 16 && (vals = ialloc_array(&s->alloc, n, sizeof *vals)) == NULL)
     return ialloc_fail(&s->alloc, err, "calling a host function");
-  for (uint32_t i = 0, at = 0; i < t->nparams; at += rt_slots(t->types[i++]))
+  for (uint32_t i = 0, at = 0; i < t->nparams; at += mod_slots(t->types[i++]))
     rt_slots_to_value(s->stack + base + at, t->types[i], &vals[i]);
   for (uint32_t i = t->nparams; i < n; i++)
     rt_slots_to_value(zero, t->types[i], &vals[i]);
   interp_caller caller = {.store = s, .inst = inst};
   st = f->host(&caller, f->ud, vals, vals + t->nparams);
   if (st == INTERP_OK) {
-    for (uint32_t i = t->nparams, at = 0; i < n; at += rt_slots(t->types[i++])) {
+    for (uint32_t i = t->nparams, at = 0; i < n; at += mod_slots(t->types[i++])) {
       /* Each result is read as its declared type, whatever the host
       ** left in 'type'. */
       vals[i].type = (interp_valtype)t->types[i];

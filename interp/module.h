@@ -22,6 +22,10 @@ typedef struct mod_name {
   uint32_t len;
 } mod_name;
 
+/* Frame slots (8 bytes each) a value of binary type t takes: a v128 two,
+** every other value one (docs/interp.md, "v128 in the slot machine"). */
+static inline uint8_t mod_slots(uint8_t t) { return t == INTERP_V128 ? 2 : 1; }
+
 typedef struct mod_functype {
   uint32_t nparams, nresults;
   uint8_t *types;      /* nparams params then nresults results (valtypes) */

@@ -154,10 +154,7 @@ struct interp_caller {
   char message[200];
 };
 
-/* Slots a value of binary type t takes in a frame. */
-static inline uint32_t rt_slots(uint8_t t) { return t == INTERP_V128 ? 2 : 1; }
-
-/* Slot form <-> interp_value: p holds rt_slots(type) slots. (exec.c) */
+/* Slot form <-> interp_value: p holds mod_slots(type) slots. (exec.c) */
 void rt_value_to_slots(const interp_value *v, uint64_t *p);
 void rt_slots_to_value(const uint64_t *p, uint8_t type, interp_value *v);
 

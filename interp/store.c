@@ -195,9 +195,9 @@ const rt_type *rt_type_intern(interp_store *s, uint32_t np, uint32_t nr,
     t->types[i] = types[i];
     t->vtypes[i] = (interp_valtype)types[i];
     if (i < np)
-      t->param_slots += rt_slots(types[i]);
+      t->param_slots += mod_slots(types[i]);
     else
-      t->result_slots += rt_slots(types[i]);
+      t->result_slots += mod_slots(types[i]);
   }
   t->next = s->types;
   s->types = t;
@@ -549,7 +549,7 @@ int64_t rt_table_grow(interp_store *s, interp_table *t, uint32_t delta,
   return old;
 }
 
-/* 'bits' holds rt_slots(type) slots. */
+/* 'bits' holds mod_slots(type) slots. */
 static interp_global *new_global(interp_store *s, uint8_t type, bool mut,
                                  const uint64_t *bits) {
   interp_global *g = ialloc_array(&s->alloc, 1, sizeof *g);
@@ -961,14 +961,14 @@ interp_status interp_call(interp_store *s, interp_func *f,
                                                : t->result_slots;
   if (n > 32 && (slots = ialloc_array(&s->alloc, n, sizeof *slots)) == NULL)
     return ialloc_fail(&s->alloc, err, "calling");
-  for (uint32_t i = 0, at = 0; i < nargs; at += rt_slots(t->types[i++]))
+  for (uint32_t i = 0, at = 0; i < nargs; at += mod_slots(t->types[i++]))
     rt_value_to_slots(&args[i], slots + at);
   st = rt_invoke(s, f, slots, err);
   if (st == INTERP_OK)
     for (uint32_t i = 0, at = 0; i < t->nresults; i++) {
       uint8_t type = t->types[t->nparams + i];
       rt_slots_to_value(slots + at, type, &results[i]);
-      at += rt_slots(type);
+      at += mod_slots(type);
     }
   if (slots != small)
     ialloc_free_array(&s->alloc, slots, n, sizeof *slots);
