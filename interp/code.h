@@ -197,9 +197,9 @@
 #define CODE_WASM_X(name, code, text, imm, sig, width) CODE_SIG_##sig(name)
 #define CODE_OWN_X(name, layout) CODE_EACH(name)
 
-/* Every load and store also has two forms for an 'i32.add' feeding the
-** access (base + index and pointer + constant, the commonest address
-** shapes in compiled C):
+/* Every load and store of OPCODE_LIST (not the SIMD ones) also has two
+** forms for an 'i32.add' feeding the access (base + index and pointer +
+** constant, the commonest address shapes in compiled C):
 **   _RR  load [op dst a b offset], store [op a b value offset]
 **   _RI  load [op dst a imm offset], store [op a imm value offset]
 ** effective address (uint32)(a + b) + offset: the add still wraps at 32
