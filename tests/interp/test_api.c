@@ -820,6 +820,55 @@ Test(api_v128, v128_global_reads_and_writes_from_both_sides) {
   interp_store_free(s);
 }
 
+Test(api_v128, returning_swapped_params_copies_through_home_slots) {
+  interp_store *s;
+  interp_instance *inst = open_v128(&s);
+  interp_value args[2] = {v128v(1, 2, 3, 4), v128v(5, 6, 7, 8)};
+  interp_value r[2];
+  interp_error err;
+  cr_assert_eq(call(s, inst, "swap", args, 2, r, 2, &err), INTERP_OK,
+               "%s", err.message);
+  assert_v128(&r[0], 5, 6, 7, 8);
+  assert_v128(&r[1], 1, 2, 3, 4);
+  interp_store_free(s);
+}
+
+/* control(x, v): if/else on x == 0 (+1 or -1), br_table on x (x == 0
+** doubles), a loop adding 100 to lane 3 until x is 3, then select on
+** x < 4 between that and 7s. */
+static void assert_control(interp_store *s, interp_instance *inst, uint32_t x,
+                           uint32_t a, uint32_t b, uint32_t c, uint32_t d) {
+  interp_value args[2] = {i32v(x), v128v(1, 2, 3, 4)};
+  interp_value r;
+  interp_error err;
+  cr_assert_eq(call(s, inst, "control", args, 2, &r, 1, &err), INTERP_OK,
+               "%s", err.message);
+  assert_v128(&r, a, b, c, d);
+}
+
+Test(api_v128, v128_through_if_params_br_table_loop_and_select) {
+  interp_store *s;
+  interp_instance *inst = open_v128(&s);
+  assert_control(s, inst, 0, 4, 6, 8, 310);
+  assert_control(s, inst, 1, 0, 1, 2, 203);
+  assert_control(s, inst, 5, 7, 7, 7, 7);
+  interp_store_free(s);
+}
+
+Test(api_v128, call_indirect_with_v128_and_i64_params_and_results) {
+  interp_store *s;
+  interp_instance *inst = open_v128(&s);
+  interp_value args[2] = {v128v(1, 0, 2, 0), v128v(10, 0, 20, 0)};
+  interp_value r[2];
+  interp_error err;
+  cr_assert_eq(call(s, inst, "indirect", args, 2, r, 2, &err), INTERP_OK,
+               "%s", err.message);
+  cr_assert_eq(r[0].type, INTERP_I64);
+  cr_assert_eq(r[0].of.i64, 5);
+  assert_v128(&r[1], 11, 0, 22, 0);
+  interp_store_free(s);
+}
+
 /* ---- allocation failures ---- */
 
 /* Succeeds 'left' times, then fails every allocation; counts live bytes
