@@ -44,7 +44,7 @@ function(plugsup_wat_fixtures target outdir)
     set(_out ${outdir}/${_name}.wasm)
     add_custom_command(OUTPUT ${_out}
       COMMAND ${CMAKE_COMMAND} -E make_directory ${outdir}
-      COMMAND ${WAT2WASM} --enable-all --disable-simd --no-check
+      COMMAND ${WAT2WASM} --enable-all --no-check
               ${CMAKE_CURRENT_SOURCE_DIR}/${_wat} -o ${_out}
       DEPENDS ${_wat} VERBATIM
       COMMENT "wat2wasm ${_wat}")

@@ -37,6 +37,9 @@
 **        memory.init       [op seg d s n]    data.drop   [op seg]
 **        memory.copy       [op d s n]        memory.fill [op d v n]
 **        table.size        [op dst table]    elem.drop   [op seg]
+**      and the SIMD ones of FD_LIST, whose v128 operands are the first of
+**      their two slots (see compile.c, op_simd_imm, for lane, shuffle and
+**      memory immediates);
 **   2. CODE_OWN_LIST below: control, calls, variables, references and
 **      fused forms, each with its layout;
 **   3. the two-register-address forms of loads and stores (CODE_MEM_X).
@@ -53,6 +56,10 @@
 /* X(name, layout): the instructions that are not plain Wasm ones. */
 #define CODE_OWN_LIST(X)                                                      \
   X(MOV,            "dst src              fp[dst] = fp[src]")                 \
+  X(MOV_V128,       "dst src              the same for both slots of a v128") \
+  X(SELECT_V128,    "dst a b cond         select of two v128")                \
+  X(GLOBAL_GET_V128, "dst global")                                            \
+  X(GLOBAL_SET_V128, "global src")                                            \
   X(BR,             "off cost             ip += off")                         \
   X(BR_IF,          "cond off cost        branch if i32 cond != 0")           \
   X(BR_UNLESS,      "cond off cost        branch if i32 cond == 0")           \
@@ -168,13 +175,31 @@
 #define CODE_SIG_l_l(n) CODE_EACH(n)
 #define CODE_SIG_ll_i(n) CODE_EACH(n)
 #define CODE_SIG_ll_l(n) CODE_EACH(n)
+#define CODE_SIG_V_V(n) CODE_EACH(n)
+#define CODE_SIG_V_d(n) CODE_EACH(n)
+#define CODE_SIG_V_f(n) CODE_EACH(n)
+#define CODE_SIG_V_i(n) CODE_EACH(n)
+#define CODE_SIG_V_l(n) CODE_EACH(n)
+#define CODE_SIG_VV_V(n) CODE_EACH(n)
+#define CODE_SIG_VVV_V(n) CODE_EACH(n)
+#define CODE_SIG_Vd_V(n) CODE_EACH(n)
+#define CODE_SIG_Vf_V(n) CODE_EACH(n)
+#define CODE_SIG_Vi_V(n) CODE_EACH(n)
+#define CODE_SIG_Vl_V(n) CODE_EACH(n)
+#define CODE_SIG_d_V(n) CODE_EACH(n)
+#define CODE_SIG_f_V(n) CODE_EACH(n)
+#define CODE_SIG_i_V(n) CODE_EACH(n)
+#define CODE_SIG_iV_V(n) CODE_EACH(n)
+#define CODE_SIG_iV_v(n) CODE_EACH(n)
+#define CODE_SIG_l_V(n) CODE_EACH(n)
+#define CODE_SIG_v_V(n) CODE_EACH(n)
 #define CODE_SIG_SPECIAL(n)
 #define CODE_WASM_X(name, code, text, imm, sig, width) CODE_SIG_##sig(name)
 #define CODE_OWN_X(name, layout) CODE_EACH(name)
 
-/* Every load and store also has two forms for an 'i32.add' feeding the
-** access (base + index and pointer + constant, the commonest address
-** shapes in compiled C):
+/* Every load and store of OPCODE_LIST (not the SIMD ones) also has two
+** forms for an 'i32.add' feeding the access (base + index and pointer +
+** constant, the commonest address shapes in compiled C):
 **   _RR  load [op dst a b offset], store [op a b value offset]
 **   _RI  load [op dst a imm offset], store [op a imm value offset]
 ** effective address (uint32)(a + b) + offset: the add still wraps at 32
@@ -204,13 +229,17 @@
 #define CODE_MEM_TABLE_INIT(n)
 #define CODE_MEM_ELEM(n)
 #define CODE_MEM_TABLE_COPY(n)
+#define CODE_MEM_V128(n)
+#define CODE_MEM_SHUFFLE(n)
+#define CODE_MEM_LANE(n)
+#define CODE_MEM_MEMARG_LANE(n)
 #define CODE_MEM_X(name, code, text, imm, sig, width) CODE_MEM_##imm(name)
 
 /* Expands CODE_EACH(name) once per internal opcode, in numbering order.
 ** Define CODE_EACH before use and undefine it after. */
 #define CODE_ALL()                                                            \
-  OPCODE_LIST(CODE_WASM_X) FC_LIST(CODE_WASM_X) CODE_OWN_LIST(CODE_OWN_X)     \
-  OPCODE_LIST(CODE_MEM_X)
+  OPCODE_LIST(CODE_WASM_X) FC_LIST(CODE_WASM_X) FD_LIST(CODE_WASM_X)         \
+  CODE_OWN_LIST(CODE_OWN_X) OPCODE_LIST(CODE_MEM_X)
 
 enum code_op {
 #define CODE_EACH(name) C_##name,
@@ -223,8 +252,8 @@ enum code_op {
 typedef struct compiled_func {
   uint32_t *code;
   uint32_t ncode;
-  uint32_t nparams;
-  uint32_t nlocals;          /* L: params + declared locals */
+  uint32_t nparams;          /* slots of the params */
+  uint32_t nlocals;          /* L: slots of params + declared locals */
   uint32_t nresults;
   uint32_t nconsts;          /* K: constant and save slots */
   uint64_t *consts;          /* K initial values (save slots are 0) */

@@ -43,8 +43,11 @@
 enum { K_TEMP, K_LOCAL, K_FIXED };
 
 typedef struct ent {
-  uint32_t slot;
+  uint32_t slot;        /* where the value is now */
+  uint32_t home;        /* its home: the slots of the entries below it,
+                           plus L + K */
   uint8_t kind;
+  uint8_t w;            /* slots it takes: 2 for v128, else 1 */
 } ent;
 
 enum { CT_BLOCK, CT_LOOP, CT_IF, CT_FUNC };
@@ -54,6 +57,8 @@ typedef struct ctl {
   bool has_else;
   bool unreachable;
   uint32_t nparams, nresults;
+  const uint8_t *rtypes;/* result types (NULL: one, 'rtype') */
+  uint8_t rtype;
   uint32_t height;      /* stack depth below the block's parameters */
   uint32_t loop_pc;     /* LOOP: code index of the loop head */
   uint32_t fixups;      /* forward branches to patch: index+1, 0 = none */
@@ -78,7 +83,9 @@ typedef struct cc {
   const uint8_t *code_end;
   uint32_t *ops;        /* code index of every opcode word */
   uint32_t nops, capops;
-  uint32_t L, K;        /* locals; fixed slots assumed by this pass */
+  uint32_t L, K;        /* local slots; fixed slots assumed by this pass */
+  const uint32_t *lslot;/* per local index: its first slot */
+  const uint8_t *lw;    /* per local index: its slots */
   uint32_t icount;      /* instructions so far (fuel accounting) */
   uint32_t bb_start;    /* icount at the last block-ending instruction */
   uint32_t skip;        /* nesting inside unreachable code */
@@ -127,39 +134,46 @@ static void emit_op(cc *c, uint32_t op) {
   emit(c, op);
 }
 
+/* The home of an entry at 'depth', from the entries below it (which a
+** block never changes, so this also gives a label's homes). */
 static uint32_t home(const cc *c, uint32_t depth) {
-  return c->L + c->K + depth;
+  if (depth == 0 || c->oom)
+    return c->L + c->K;
+  return c->stk[depth - 1].home + c->stk[depth - 1].w;
 }
 
 /* ---- the operand stack model ---- */
 
-static void push(cc *c, uint32_t slot, uint8_t kind) {
+static void push(cc *c, uint32_t slot, uint8_t kind, uint8_t w) {
   if (!reserve(c, (void **)&c->stk, &c->capstk, c->nstk + 1, sizeof(ent)))
     return;
-  c->stk[c->nstk].slot = slot;
-  c->stk[c->nstk].kind = kind;
+  ent *e = &c->stk[c->nstk];
+  e->home = home(c, c->nstk);
+  e->slot = slot;
+  e->kind = kind;
+  e->w = w;
   c->nstk++;
-  if (c->nstk > c->maxstk)
-    c->maxstk = c->nstk;
+  if (e->home + w - (c->L + c->K) > c->maxstk)
+    c->maxstk = e->home + w - (c->L + c->K);
 }
 
-static uint32_t push_temp(cc *c) {
+static uint32_t push_temp(cc *c, uint8_t w) {
   uint32_t s = home(c, c->nstk);
-  push(c, s, K_TEMP);
+  push(c, s, K_TEMP, w);
   return s;
 }
 
 static ent pop(cc *c) {
-  ent e = {0, K_TEMP};
+  ent e = {0, 0, K_TEMP, 1};
   if (c->nstk > 0 && !c->oom)
     e = c->stk[--c->nstk];
   return e;
 }
 
-static void mov(cc *c, uint32_t dst, uint32_t src) {
+static void mov(cc *c, uint32_t dst, uint32_t src, uint8_t w) {
   if (dst == src)
     return;
-  emit_op(c, C_MOV);
+  emit_op(c, w == 2 ? C_MOV_V128 : C_MOV);
   emit(c, dst);
   emit(c, src);
   c->last_op = -1;
@@ -169,8 +183,8 @@ static void mov(cc *c, uint32_t dst, uint32_t src) {
 static void materialize(cc *c, uint32_t i) {
   if (c->oom || c->stk[i].kind == K_TEMP)
     return;
-  mov(c, home(c, i), c->stk[i].slot);
-  c->stk[i].slot = home(c, i);
+  mov(c, c->stk[i].home, c->stk[i].slot, c->stk[i].w);
+  c->stk[i].slot = c->stk[i].home;
   c->stk[i].kind = K_TEMP;
 }
 
@@ -185,7 +199,8 @@ static void materialize_top(cc *c, uint32_t n) {
     materialize(c, i);
 }
 
-/* A fixed slot holding 'bits'; constants are shared within a body. */
+/* A fixed slot holding 'bits'; constants are shared within a body. Two
+** calls in a row give consecutive slots unless the first was shared. */
 static uint32_t fixed_slot(cc *c, uint64_t bits, bool share) {
   uint32_t lo = c->nfixed > 64 ? c->nfixed - 64 : 0;
   for (uint32_t i = lo; share && i < c->nfixed; i++)
@@ -198,6 +213,23 @@ static uint32_t fixed_slot(cc *c, uint64_t bits, bool share) {
   c->fixed[c->nfixed] = share ? bits : 0;
   c->is_save[c->nfixed] = !share;
   return c->L + c->nfixed++;
+}
+
+/* Two consecutive fixed slots holding a v128, shared like the others. */
+static uint32_t fixed_v128(cc *c, uint64_t lo, uint64_t hi) {
+  uint32_t from = c->nfixed > 64 ? c->nfixed - 64 : 0;
+  for (uint32_t i = from; i + 1 < c->nfixed; i++)
+    if (c->fixed[i] == lo && c->fixed[i + 1] == hi && !c->is_save[i] &&
+        !c->is_save[i + 1])
+      return c->L + i;
+  uint32_t s = fixed_slot(c, lo, false);
+  fixed_slot(c, hi, false);
+  if (!c->oom) {
+    c->fixed[s - c->L] = lo;
+    c->fixed[s - c->L + 1] = hi;
+    c->is_save[s - c->L] = c->is_save[s - c->L + 1] = 0;
+  }
+  return s;
 }
 
 /* ---- branches ---- */
@@ -241,28 +273,35 @@ static uint32_t label_arity(const ctl *t) {
   return t->kind == CT_LOOP ? t->nparams : t->nresults;
 }
 
-/* Would a branch to t move any value? */
+/* Would a branch to t move any value? The label's homes start where an
+** entry at its height would live, and follow the carried values' widths. */
 static bool needs_moves(const cc *c, const ctl *t) {
-  uint32_t n = label_arity(t);
+  uint32_t n = label_arity(t), dst = home(c, t->height);
   for (uint32_t i = 0; i < n; i++) {
     const ent *e = &c->stk[c->nstk - n + i];
-    if (e->slot != home(c, t->height + i))
+    if (e->slot != dst)
       return true;
+    dst += e->w;
   }
   return false;
 }
 
-/* Move the top n entries to homes base..base+n-1. Ascending order is safe:
-** a temp source is never below its destination, and other sources are
-** locals or fixed slots, outside the temp area. */
+/* Move the top n entries to the homes of entries from depth 'base' on.
+** Ascending order is safe: a temp source is never below its destination
+** (and a v128 move reads both slots before writing), and other sources
+** are locals or fixed slots, outside the temp area. */
 static void emit_moves(cc *c, uint32_t base, uint32_t n) {
-  for (uint32_t i = 0; i < n && !c->oom; i++)
-    mov(c, home(c, base + i), c->stk[c->nstk - n + i].slot);
+  uint32_t dst = home(c, base);
+  for (uint32_t i = 0; i < n && !c->oom; i++) {
+    const ent *e = &c->stk[c->nstk - n + i];
+    mov(c, dst, e->slot, e->w);
+    dst += e->w;
+  }
 }
 
-/* The values of a return into fp[0..n), then RETURN. */
+/* The values of a return into fp[0..), then RETURN. */
 static void emit_return(cc *c, uint32_t n, uint32_t cost) {
-  if (n == 1) {
+  if (n == 1 && c->stk[c->nstk - 1].w == 1) {
     emit_op(c, C_RETURN1);
     emit(c, c->stk[c->nstk - 1].slot);
     emit(c, cost);
@@ -274,16 +313,22 @@ static void emit_return(cc *c, uint32_t n, uint32_t cost) {
   ** inside fp[0..n) could be overwritten first: those go home first. This
   ** must not change the stack model: br_if and br_table emit returns on
   ** one path only. */
-  uint32_t first = c->nstk - n;
+  uint32_t first = c->nstk - n, nslots = 0;
   bool hazard = false;
   for (uint32_t i = 0; i < n; i++)
-    if (c->stk[first + i].kind != K_TEMP && c->stk[first + i].slot < n)
+    nslots += c->stk[first + i].w;
+  for (uint32_t i = 0; i < n; i++)
+    if (c->stk[first + i].kind != K_TEMP && c->stk[first + i].slot < nslots)
       hazard = true;
   for (uint32_t i = 0; hazard && i < n && !c->oom; i++)
     if (c->stk[first + i].kind != K_TEMP)
-      mov(c, home(c, first + i), c->stk[first + i].slot);
-  for (uint32_t i = 0; i < n && !c->oom; i++)
-    mov(c, i, hazard ? home(c, first + i) : c->stk[first + i].slot);
+      mov(c, c->stk[first + i].home, c->stk[first + i].slot,
+          c->stk[first + i].w);
+  for (uint32_t i = 0, dst = 0; i < n && !c->oom; i++) {
+    const ent *e = &c->stk[first + i];
+    mov(c, dst, hazard ? e->home : e->slot, e->w);
+    dst += e->w;
+  }
   emit_op(c, C_RETURN);
   emit(c, cost);
   c->last_op = -1;
@@ -389,46 +434,60 @@ static void emit_cond_to(cc *c, const cond *k, bool unless, uint32_t *list,
 
 /* ---- control instructions ---- */
 
-static ctl *push_ctl(cc *c, uint8_t kind, uint32_t np, uint32_t nr) {
+/* A block's type: its arities, and its result types for their widths. */
+typedef struct btype {
+  uint32_t np, nr;
+  const uint8_t *rtypes; /* NULL: the one result is 'rtype' */
+  uint8_t rtype;
+} btype;
+
+static ctl *push_ctl(cc *c, uint8_t kind, const btype *b) {
   if (!reserve(c, (void **)&c->ctls, &c->capctl, c->nctl + 1, sizeof(ctl)))
     return NULL;
   ctl *t = &c->ctls[c->nctl++];
   memset(t, 0, sizeof *t);
   t->kind = kind;
-  t->nparams = np;
-  t->nresults = nr;
-  t->height = c->nstk - np;
+  t->nparams = b->np;
+  t->nresults = b->nr;
+  t->rtypes = b->rtypes;
+  t->rtype = b->rtype;
+  t->height = c->nstk - b->np;
   return t;
 }
 
-static void block_type(const cc *c, const rd_insn *in, uint32_t *np,
-                       uint32_t *nr) {
-  *np = 0;
-  *nr = 0;
-  if (in->block == RD_BLOCK_VALTYPE)
-    *nr = 1;
-  else if (in->block == RD_BLOCK_TYPEIDX && in->x < c->m->ntypes) {
-    *np = c->m->types[in->x].nparams;
-    *nr = c->m->types[in->x].nresults;
+static uint8_t result_width(const ctl *t, uint32_t i) {
+  return mod_slots(t->rtypes ? t->rtypes[i] : t->rtype);
+}
+
+static btype block_type(const cc *c, const rd_insn *in) {
+  btype b = {0, 0, NULL, 0};
+  if (in->block == RD_BLOCK_VALTYPE) {
+    b.nr = 1;
+    b.rtype = (uint8_t)in->x;
+  } else if (in->block == RD_BLOCK_TYPEIDX && in->x < c->m->ntypes) {
+    const mod_functype *ft = &c->m->types[in->x];
+    b.np = ft->nparams;
+    b.nr = ft->nresults;
+    b.rtypes = ft->types ? ft->types + ft->nparams : NULL;
   }
+  return b;
 }
 
 static void op_block(cc *c, const rd_insn *in, uint8_t kind) {
-  uint32_t np, nr;
-  block_type(c, in, &np, &nr);
+  btype b = block_type(c, in);
   materialize_locals(c, 0);
   if (kind == CT_LOOP)
-    materialize_top(c, np); /* the back-edge delivers them at home */
+    materialize_top(c, b.np); /* the back-edge delivers them at home */
   c->last_op = -1;
-  ctl *t = push_ctl(c, kind, np, nr);
+  ctl *t = push_ctl(c, kind, &b);
   if (t && kind == CT_LOOP) {
     t->loop_pc = c->ncode;
   }
 }
 
 static void op_if(cc *c, const rd_insn *in) {
-  uint32_t np, nr;
-  block_type(c, in, &np, &nr);
+  btype b = block_type(c, in);
+  uint32_t np = b.np;
   cond k = take_cond(c, true);
   materialize_locals(c, 0);
   /* The else arm needs the parameters too, but the then arm may overwrite
@@ -441,14 +500,16 @@ static void op_if(cc *c, const rd_insn *in) {
       ent *e = &c->stk[i];
       if (e->kind != K_FIXED) {
         uint32_t s = fixed_slot(c, 0, false);
-        mov(c, s, e->slot);
+        if (e->w == 2)
+          fixed_slot(c, 0, false);
+        mov(c, s, e->slot, e->w);
         e->slot = s;
         e->kind = K_FIXED;
       }
       c->saved[c->nsaved++] = *e;
     }
   }
-  ctl *t = push_ctl(c, CT_IF, np, nr);
+  ctl *t = push_ctl(c, CT_IF, &b);
   if (t == NULL)
     return;
   t->saved = saved;
@@ -474,7 +535,8 @@ static void op_else(cc *c) {
   c->last_op = -1;
   reset_stack(c, t);
   for (uint32_t i = 0; i < t->nparams && !c->oom; i++)
-    push(c, c->saved[t->saved + i].slot, c->saved[t->saved + i].kind);
+    push(c, c->saved[t->saved + i].slot, c->saved[t->saved + i].kind,
+         c->saved[t->saved + i].w);
 }
 
 static void op_end(cc *c) {
@@ -494,10 +556,9 @@ static void op_end(cc *c) {
   if (t->kind == CT_IF)
     c->nsaved = t->saved;
   reset_stack(c, t);
-  uint32_t nr = t->nresults;
-  c->nctl--;
-  for (uint32_t i = 0; i < nr; i++)
-    push_temp(c);
+  c->nctl--; /* t stays readable: nothing is pushed on ctls below */
+  for (uint32_t i = 0; i < t->nresults; i++)
+    push_temp(c, result_width(t, i));
   c->last_op = -1;
 }
 
@@ -575,7 +636,9 @@ static bool stack_reads_local(const cc *c, uint32_t x) {
   return false;
 }
 
-static void op_local_set(cc *c, uint32_t x, bool tee) {
+/* 'x' below is local idx's slot. */
+static void op_local_set(cc *c, uint32_t idx, bool tee) {
+  uint32_t x = c->lslot[idx];
   ent e = pop(c);
   if (!(e.kind == K_LOCAL && e.slot == x)) {
     bool refs = stack_reads_local(c, x);
@@ -586,12 +649,12 @@ static void op_local_set(cc *c, uint32_t x, bool tee) {
       for (uint32_t i = 0; i < c->nstk && !c->oom; i++)
         if (c->stk[i].kind == K_LOCAL && c->stk[i].slot == x)
           materialize(c, i);
-      mov(c, x, e.slot);
+      mov(c, x, e.slot, c->lw[idx]);
     }
   }
   c->last_op = -1;
   if (tee)
-    push(c, x, K_LOCAL);
+    push(c, x, K_LOCAL, c->lw[idx]);
 }
 
 /* ---- plain instructions ---- */
@@ -634,7 +697,7 @@ static bool value_op_imm(cc *c, uint32_t op, const ent args[2]) {
   if (imm == C_COUNT || k < 0 || c->oom)
     return false;
   uint32_t at = c->ncode;
-  uint32_t d = push_temp(c);
+  uint32_t d = push_temp(c, 1);
   emit_op(c, imm);
   emit(c, d);
   emit(c, args[1 - k].slot);
@@ -646,28 +709,34 @@ static bool value_op_imm(cc *c, uint32_t op, const ent args[2]) {
   return true;
 }
 
-static void value_op(cc *c, uint32_t op, uint32_t nargs, uint32_t extra,
-                     bool has_extra) {
+/* [op dst args... extra...]: pops nargs, pushes a result of w slots. */
+static void value_op_w(cc *c, uint32_t op, uint32_t nargs, uint8_t w,
+                       const uint32_t *extra, uint32_t nextra) {
   ent args[3];
   for (uint32_t i = nargs; i-- > 0;)
     args[i] = pop(c);
-  if (nargs == 2 && !has_extra && value_op_imm(c, op, args))
+  if (nargs == 2 && nextra == 0 && w == 1 && value_op_imm(c, op, args))
     return;
   uint32_t at = c->ncode;
-  uint32_t d = push_temp(c);
+  uint32_t d = push_temp(c, w);
   emit_op(c, op);
   emit(c, d);
   for (uint32_t i = 0; i < nargs; i++)
     emit(c, args[i].slot);
-  if (has_extra)
-    emit(c, extra);
+  for (uint32_t i = 0; i < nextra; i++)
+    emit(c, extra[i]);
   c->last_op = c->oom ? -1 : (int64_t)at;
 }
 
+static void value_op(cc *c, uint32_t op, uint32_t nargs, uint32_t extra,
+                     bool has_extra) {
+  value_op_w(c, op, nargs, 1, &extra, has_extra ? 1 : 0);
+}
+
 /* An instruction with no result: pops nargs, emits op, pre, args, post. */
-static void effect_op(cc *c, uint32_t op, uint32_t nargs, int npre,
-                      uint32_t pre1, uint32_t pre2, bool has_post,
-                      uint32_t post) {
+static void effect_op_x(cc *c, uint32_t op, uint32_t nargs, int npre,
+                        uint32_t pre1, uint32_t pre2, const uint32_t *post,
+                        uint32_t npost) {
   ent args[3];
   for (uint32_t i = nargs; i-- > 0;)
     args[i] = pop(c);
@@ -678,9 +747,15 @@ static void effect_op(cc *c, uint32_t op, uint32_t nargs, int npre,
     emit(c, pre2);
   for (uint32_t i = 0; i < nargs; i++)
     emit(c, args[i].slot);
-  if (has_post)
-    emit(c, post);
+  for (uint32_t i = 0; i < npost; i++)
+    emit(c, post[i]);
   c->last_op = -1;
+}
+
+static void effect_op(cc *c, uint32_t op, uint32_t nargs, int npre,
+                      uint32_t pre1, uint32_t pre2, bool has_post,
+                      uint32_t post) {
+  effect_op_x(c, op, nargs, npre, pre1, pre2, &post, has_post ? 1 : 0);
 }
 
 static uint32_t sig_params(enum op_sig s) {
@@ -701,6 +776,16 @@ static bool sig_has_result(enum op_sig s) {
   return r[s][0] != '\0';
 }
 
+/* Slots of the result of a plain instruction of sig s. */
+static uint8_t sig_result_width(enum op_sig s) {
+  static const char *const r[] = {
+#define X(name, params, results) results,
+      OP_SIG_LIST(X)
+#undef X
+  };
+  return r[s][0] == 'V' ? 2 : 1;
+}
+
 /* Internal opcode of a plain Wasm instruction. */
 static uint32_t plain_code(const rd_insn *in) {
   if (in->op == OP_PREFIX_FC) {
@@ -710,6 +795,14 @@ static uint32_t plain_code(const rd_insn *in) {
   case code:                                                                   \
     CODE_SIG_##sig(name) break;
       FC_LIST(X)
+    default:
+      break;
+    }
+    return C_COUNT;
+  }
+  if (in->op == OP_PREFIX_FD) {
+    switch (in->fc) {
+      FD_LIST(X)
     default:
       break;
     }
@@ -761,7 +854,7 @@ static bool mem_op_rr(cc *c, const rd_insn *in, bool load) {
   ent v = pop(c);
   if (!load)
     pop(c);
-  uint32_t d = load ? push_temp(c) : 0;
+  uint32_t d = load ? push_temp(c, 1) : 0;
   emit_op(c, rr_code(in->op) + (add == C_I32_ADD_I));
   if (load)
     emit(c, d);
@@ -774,16 +867,57 @@ static bool mem_op_rr(cc *c, const rd_insn *in, bool load) {
   return true;
 }
 
+/* The SIMD immediates: v128.const becomes two fixed slots; lanes, the
+** shuffle pattern (four words) and memory offsets follow the operands:
+**   load [op dst addr offset]       store [op addr value offset]
+**   load lane [op dst addr v offset lane]  store lane [op addr v offset lane]
+**   extract [op dst v lane]         replace [op dst v x lane]
+**   shuffle [op dst a b p0 p1 p2 p3]  (pattern bytes, little endian) */
+static void op_simd_imm(cc *c, const rd_insn *in, uint32_t op, uint32_t np,
+                        bool res) {
+  uint32_t extra[4];
+  switch (in->imm) {
+  case IMM_V128: {
+    uint64_t lo, hi;
+    memcpy(&lo, in->vec, 8);
+    memcpy(&hi, in->vec + 8, 8);
+    push(c, fixed_v128(c, lo, hi), K_FIXED, 2);
+    return;
+  }
+  case IMM_SHUFFLE:
+    memcpy(extra, in->vec, 16);
+    value_op_w(c, op, 2, 2, extra, 4);
+    return;
+  case IMM_LANE:
+    extra[0] = in->lane;
+    value_op_w(c, op, np, sig_result_width(in->sig), extra, 1);
+    return;
+  default: /* IMM_MEMARG, IMM_MEMARG_LANE */
+    extra[0] = in->y;
+    extra[1] = in->lane;
+    if (res)
+      value_op_w(c, op, np, 2, extra, in->imm == IMM_MEMARG_LANE ? 2 : 1);
+    else
+      effect_op_x(c, op, 2, 0, 0, 0, extra,
+                  in->imm == IMM_MEMARG_LANE ? 2 : 1);
+    return;
+  }
+}
+
 static void op_plain(cc *c, const rd_insn *in) {
   uint32_t op = plain_code(in);
   uint32_t np = sig_params(in->sig);
   bool res = sig_has_result(in->sig);
+  if (in->op == OP_PREFIX_FD && in->imm != IMM_NONE) {
+    op_simd_imm(c, in, op, np, res);
+    return;
+  }
   switch (in->imm) {
   case IMM_I32: case IMM_I64: case IMM_F32: case IMM_F64: {
     uint64_t bits = in->bits;
     if (in->imm == IMM_I32)
       bits = (uint32_t)bits;
-    push(c, fixed_slot(c, bits, true), K_FIXED);
+    push(c, fixed_slot(c, bits, true), K_FIXED, 1);
     return;
   }
   case IMM_MEMARG:
@@ -802,7 +936,7 @@ static void op_plain(cc *c, const rd_insn *in) {
     return;
   default:
     if (res)
-      value_op(c, op, np, 0, false);
+      value_op_w(c, op, np, sig_result_width(in->sig), NULL, 0);
     else
       effect_op(c, op, np, 0, 0, 0, false, 0);
     return;
@@ -815,7 +949,7 @@ static const mod_functype *func_type(const cc *c, uint32_t fidx) {
 
 static void op_call(cc *c, uint32_t op, const mod_functype *ft, uint32_t a,
                     uint32_t b) {
-  ent idx = {0, K_TEMP};
+  ent idx = {0, 0, K_TEMP, 1};
   if (op == C_CALL_INDIRECT)
     idx = pop(c);
   uint32_t np = ft->nparams;
@@ -831,12 +965,13 @@ static void op_call(cc *c, uint32_t op, const mod_functype *ft, uint32_t a,
   emit(c, block_cost(c));
   c->nstk -= np;
   for (uint32_t i = 0; i < ft->nresults; i++)
-    push_temp(c);
+    push_temp(c, mod_slots(ft->types[ft->nparams + i]));
   c->last_op = -1;
 }
 
 /* select; when the condition is an i32 comparison just emitted, the
-** comparison moves into the select (SEL_I32_*), and eqz swaps the arms. */
+** comparison moves into the select (SEL_I32_*), and eqz swaps the arms.
+** A v128 select has one form, [SELECT_V128 dst a b cond]. */
 static void op_select(cc *c) {
   static const uint32_t cmp[][2] = {
       {C_I32_EQ, C_SEL_I32_EQ},     {C_I32_NE, C_SEL_I32_NE},
@@ -848,8 +983,10 @@ static void op_select(cc *c) {
   ent k = pop(c), b = pop(c), a = pop(c);
   uint32_t op = C_SELECT, x = k.slot, y = 0;
   uint32_t at0 = c->last_op < 0 || c->oom ? 0 : (uint32_t)c->last_op;
-  if (c->last_op >= 0 && !c->oom && k.kind == K_TEMP &&
-      c->code[at0 + 1] == k.slot) {
+  if (a.w == 2)
+    op = C_SELECT_V128;
+  else if (c->last_op >= 0 && !c->oom && k.kind == K_TEMP &&
+           c->code[at0 + 1] == k.slot) {
     uint32_t prev = c->code[at0];
     for (size_t i = 0; i < sizeof cmp / sizeof cmp[0]; i++)
       if (cmp[i][0] == prev)
@@ -867,15 +1004,26 @@ static void op_select(cc *c) {
         c->nops--;
     }
   }
-  uint32_t at = c->ncode, d = push_temp(c);
+  uint32_t at = c->ncode, d = push_temp(c, a.w);
   emit_op(c, op);
   emit(c, d);
   emit(c, a.slot);
   emit(c, b.slot);
   emit(c, x);
-  if (op != C_SELECT)
+  if (op != C_SELECT && op != C_SELECT_V128)
     emit(c, y);
   c->last_op = c->oom ? -1 : (int64_t)at;
+}
+
+static bool is_v128_global(const cc *c, uint32_t x) {
+  return c->m->global_types[x].type == INTERP_V128;
+}
+
+static void op_global_get(cc *c, uint32_t x) {
+  if (is_v128_global(c, x))
+    value_op_w(c, C_GLOBAL_GET_V128, 0, 2, &x, 1);
+  else
+    value_op(c, C_GLOBAL_GET, 0, x, true);
 }
 
 static void op_special(cc *c, const rd_insn *in) {
@@ -907,22 +1055,24 @@ static void op_special(cc *c, const rd_insn *in) {
     return;
   case OP_DROP: pop(c); return;
   case OP_SELECT: case OP_SELECT_T: op_select(c); return;
-  case OP_LOCAL_GET: push(c, in->x, K_LOCAL); return;
+  case OP_LOCAL_GET: push(c, c->lslot[in->x], K_LOCAL, c->lw[in->x]); return;
   case OP_LOCAL_SET: op_local_set(c, in->x, false); return;
   case OP_LOCAL_TEE: op_local_set(c, in->x, true); return;
-  case OP_GLOBAL_GET: value_op(c, C_GLOBAL_GET, 0, in->x, true); return;
-  case OP_GLOBAL_SET: effect_op(c, C_GLOBAL_SET, 1, 1, in->x, 0, false, 0);
+  case OP_GLOBAL_GET: op_global_get(c, in->x); return;
+  case OP_GLOBAL_SET:
+    effect_op(c, is_v128_global(c, in->x) ? C_GLOBAL_SET_V128 : C_GLOBAL_SET,
+              1, 1, in->x, 0, false, 0);
     return;
   case OP_TABLE_GET: { /* [op dst table idx] */
     ent i = pop(c);
-    uint32_t d = push_temp(c);
+    uint32_t d = push_temp(c, 1);
     emit_op(c, C_TABLE_GET); emit(c, d); emit(c, in->x); emit(c, i.slot);
     c->last_op = -1;
     return;
   }
   case OP_TABLE_SET: effect_op(c, C_TABLE_SET, 2, 1, in->x, 0, false, 0);
     return;
-  case OP_REF_NULL: push(c, fixed_slot(c, 0, true), K_FIXED); return;
+  case OP_REF_NULL: push(c, fixed_slot(c, 0, true), K_FIXED, 1); return;
   case OP_REF_IS_NULL: value_op(c, C_REF_IS_NULL, 1, 0, false); return;
   case OP_REF_FUNC: value_op(c, C_REF_FUNC, 0, in->x, true); return;
   default: return;
@@ -939,7 +1089,7 @@ static void op_fc_special(cc *c, const rd_insn *in) {
     return;
   case OPFC_TABLE_GROW: { /* [op dst table ref n] */
     ent n = pop(c), ref = pop(c);
-    uint32_t d = push_temp(c);
+    uint32_t d = push_temp(c, 1);
     emit_op(c, C_TABLE_GROW); emit(c, d); emit(c, in->x); emit(c, ref.slot);
     emit(c, n.slot);
     c->last_op = -1;
@@ -1001,14 +1151,15 @@ static void compile_pass(cc *c, const mod_func *f, const mod_functype *ft) {
   reader r;
   rd_init(&r, f->code, f->code_len, NULL);
   c->code_end = f->code + f->code_len;
-  push_ctl(c, CT_FUNC, 0, ft->nresults);
+  btype b = {0, ft->nresults, ft->types ? ft->types + ft->nparams : NULL, 0};
+  push_ctl(c, CT_FUNC, &b);
   rd_insn in;
   while (c->nctl > 0 && !c->oom && rd_insn_next(&r, &in))
     compile_insn(c, &in);
 }
 
 static interp_status finish(cc *c, const mod_functype *ft,
-                            compiled_func **out) {
+                            uint32_t param_slots, compiled_func **out) {
   compiled_func *cf = ialloc_array(c->a, 1, sizeof *cf);
   if (cf == NULL)
     return INTERP_NOMEM;
@@ -1028,12 +1179,40 @@ static interp_status finish(cc *c, const mod_functype *ft,
     cf->code[c->ops[i]] = (uint32_t)threads[cf->code[c->ops[i]]];
   for (uint32_t i = 0; i < c->nfixed; i++)
     cf->consts[i] = c->fixed[i];
-  cf->nparams = ft->nparams;
+  cf->nparams = param_slots;
   cf->nlocals = c->L;
   cf->nresults = ft->nresults;
   cf->frame_size = c->L + c->K + c->maxstk + 1;
   *out = cf;
   return INTERP_OK;
+}
+
+/* Where each local lives: params then declared locals, a v128 in two
+** slots. *L is the slots they take, *P those of the params. */
+static bool local_layout(interp_module *m, const mod_func *f,
+                         const mod_functype *ft, uint32_t **lslot,
+                         uint8_t **lw, uint64_t *L, uint32_t *P) {
+  uint32_t n = ft->nparams + f->nlocals;
+  *lslot = NULL;
+  *lw = NULL;
+  *L = 0;
+  *P = 0;
+  if (n == 0)
+    return true;
+  *lslot = ialloc_array(m->alloc, n, sizeof **lslot);
+  *lw = ialloc_array(m->alloc, n, 1);
+  if (*lslot == NULL || *lw == NULL)
+    return false;
+  for (uint32_t i = 0; i < n; i++) {
+    uint8_t t = i < ft->nparams ? ft->types[i]
+                                : f->local_types[i - ft->nparams];
+    (*lslot)[i] = (uint32_t)*L;
+    (*lw)[i] = mod_slots(t);
+    *L += (*lw)[i];
+    if (i + 1 == ft->nparams)
+      *P = (uint32_t)*L;
+  }
+  return true;
 }
 
 interp_status compile_func(interp_module *m, uint32_t idx,
@@ -1042,16 +1221,26 @@ interp_status compile_func(interp_module *m, uint32_t idx,
   const mod_functype *ft = &m->types[f->type];
   interp_status st = INTERP_NOMEM;
   cc c;
-  uint64_t L = (uint64_t)ft->nparams + f->nlocals;
-  if (L > UINT32_MAX / 4)
-    return ip_fail(err, INTERP_NOMEM, "function %u has too many locals",
-                   idx + m->nimported_funcs);
+  uint32_t *lslot, P, nlocal = ft->nparams + f->nlocals;
+  uint8_t *lw;
+  uint64_t L;
+  memset(&c, 0, sizeof c);
+  c.a = m->alloc;
+  if (!local_layout(m, f, ft, &lslot, &lw, &L, &P))
+    goto fail;
+  if (L > UINT32_MAX / 4) {
+    st = ip_fail(err, INTERP_NOMEM, "function %u has too many locals",
+                 idx + m->nimported_funcs);
+    goto done;
+  }
   uint32_t K = 0;
   for (int pass = 0; pass < 2; pass++) {
     memset(&c, 0, sizeof c);
     c.m = m;
     c.a = m->alloc;
     c.L = (uint32_t)L;
+    c.lslot = lslot;
+    c.lw = lw;
     c.K = K;
     c.last_op = -1;
     compile_pass(&c, f, ft);
@@ -1064,19 +1253,23 @@ interp_status compile_func(interp_module *m, uint32_t idx,
   }
   if (c.nfixed != K || (uint64_t)c.L + c.K + c.maxstk > UINT32_MAX / 4)
     goto fail;
-  st = finish(&c, ft, &f->compiled);
+  st = finish(&c, ft, P, &f->compiled);
   if (st != INTERP_OK)
     goto fail;
-  cc_free(&c);
-  return INTERP_OK;
-fail:
-  cc_free(&c);
+  goto done;
+fail: {
   /* "out of memory compiling function N", plus the budget when it said no:
   ** at a first call this is the message the run ends with. */
   char doing[48];
   snprintf(doing, sizeof doing, "compiling function %u",
            idx + m->nimported_funcs);
-  return ialloc_fail(m->alloc, err, doing);
+  st = ialloc_fail(m->alloc, err, doing);
+}
+done:
+  cc_free(&c);
+  ialloc_free_array(m->alloc, lslot, nlocal, sizeof *lslot);
+  ialloc_free(m->alloc, lw, nlocal);
+  return st;
 }
 
 void compile_free(ialloc *a, compiled_func *cf) {

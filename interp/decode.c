@@ -449,6 +449,7 @@ static uint8_t const_type(const dec *d, const rd_insn *in) {
   case OP_F64_CONST: return INTERP_F64;
   case OP_REF_NULL: return (uint8_t)in->x;
   case OP_REF_FUNC: return INTERP_FUNCREF;
+  case OP_PREFIX_FD: return in->fc == OPFD_V128_CONST ? INTERP_V128 : 0;
   case OP_GLOBAL_GET:
     return in->x < d->m->nimported_globals ? d->m->global_types[in->x].type
                                            : 0;
@@ -471,6 +472,10 @@ static bool read_constexpr(dec *d, mod_constexpr *c) {
                        first.imm == IMM_F32 || first.imm == IMM_F64
                    ? first.bits
                    : first.x;
+    if (first.imm == IMM_V128) {
+      memcpy(&c->value, first.vec, 8);
+      memcpy(&c->value_hi, first.vec + 8, 8);
+    }
   }
   return true;
 }

@@ -37,6 +37,7 @@ const char *interp_valtype_name(interp_valtype t) {
   case INTERP_I64: return "i64";
   case INTERP_F32: return "f32";
   case INTERP_F64: return "f64";
+  case INTERP_V128: return "v128";
   case INTERP_FUNCREF: return "funcref";
   case INTERP_EXTERNREF: return "externref";
   }

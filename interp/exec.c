@@ -21,6 +21,7 @@
 #include "code.h"
 #include "numeric.h"
 #include "runtime.h"
+#include "simd.h"
 
 /* Host calls that call back into interp_call: more than this many levels
 ** would risk the native stack, so the call traps as exhausted. */
@@ -157,25 +158,29 @@ static interp_trap grow_frames(interp_store *s, bool *nomem) {
 
 /* ---- host calls ---- */
 
-static void slot_to_value(uint64_t slot, interp_valtype t, interp_value *v) {
-  v->type = t;
-  switch (t) {
-  case INTERP_I32: case INTERP_F32: v->of.i32 = (uint32_t)slot; break;
-  case INTERP_I64: case INTERP_F64: v->of.i64 = slot; break;
-  default: v->of.ref = (void *)(uintptr_t)slot; break;
+void rt_slots_to_value(const uint64_t *p, uint8_t type, interp_value *v) {
+  memset(v, 0, sizeof *v);
+  v->type = (interp_valtype)type;
+  switch (v->type) {
+  case INTERP_I32: case INTERP_F32: v->of.i32 = (uint32_t)p[0]; break;
+  case INTERP_I64: case INTERP_F64: v->of.i64 = p[0]; break;
+  case INTERP_V128: memcpy(v->of.v128, p, 16); break;
+  default: v->of.ref = (void *)(uintptr_t)p[0]; break;
   }
 }
 
-static uint64_t value_to_slot(const interp_value *v, interp_valtype t) {
-  switch (t) {
-  case INTERP_I32: case INTERP_F32: return v->of.i32;
-  case INTERP_I64: case INTERP_F64: return v->of.i64;
-  default: return (uint64_t)(uintptr_t)v->of.ref;
+void rt_value_to_slots(const interp_value *v, uint64_t *p) {
+  switch (v->type) {
+  case INTERP_I32: case INTERP_F32: p[0] = v->of.i32; break;
+  case INTERP_I64: case INTERP_F64: p[0] = v->of.i64; break;
+  case INTERP_V128: memcpy(p, v->of.v128, 16); break;
+  default: p[0] = (uint64_t)(uintptr_t)v->of.ref; break;
   }
 }
 
-/* Call host function f with arguments in args[] slots, results written
-** back over them. The caller has synced s->depth and s->stack_top. */
+/* Call host function f with arguments in slots from 'base', results
+** written back over them. The caller has synced s->depth and
+** s->stack_top, which leaves room for max(param_slots, result_slots). */
 static interp_status call_host(interp_store *s, interp_func *f,
                                interp_instance *inst, size_t base,
                                interp_error *err) {
@@ -183,18 +188,22 @@ static interp_status call_host(interp_store *s, interp_func *f,
   interp_value small[16], *vals = small;
   size_t n = (size_t)t->nparams + t->nresults;
   interp_status st = INTERP_NOMEM;
+  uint64_t zero[2] = {0, 0};
   if (n > 16 && (vals = ialloc_array(&s->alloc, n, sizeof *vals)) == NULL)
     return ialloc_fail(&s->alloc, err, "calling a host function");
-  for (uint32_t i = 0; i < t->nparams; i++)
-    slot_to_value(s->stack[base + i], t->vtypes[i], &vals[i]);
-  for (uint32_t i = 0; i < t->nresults; i++)
-    slot_to_value(0, t->vtypes[t->nparams + i], &vals[t->nparams + i]);
+  for (uint32_t i = 0, at = 0; i < t->nparams; at += mod_slots(t->types[i++]))
+    rt_slots_to_value(s->stack + base + at, t->types[i], &vals[i]);
+  for (uint32_t i = t->nparams; i < n; i++)
+    rt_slots_to_value(zero, t->types[i], &vals[i]);
   interp_caller caller = {.store = s, .inst = inst};
   st = f->host(&caller, f->ud, vals, vals + t->nparams);
   if (st == INTERP_OK) {
-    for (uint32_t i = 0; i < t->nresults; i++)
-      s->stack[base + i] =
-          value_to_slot(&vals[t->nparams + i], t->vtypes[t->nparams + i]);
+    for (uint32_t i = t->nparams, at = 0; i < n; at += mod_slots(t->types[i++])) {
+      /* Each result is read as its declared type, whatever the host
+      ** left in 'type'. */
+      vals[i].type = (interp_valtype)t->types[i];
+      rt_value_to_slots(&vals[i], s->stack + base + at);
+    }
   } else if (st == INTERP_EXIT) {
     if (err) {
       err->exit_code = caller.exit_code;
@@ -394,6 +403,30 @@ interp_status interp_caller_charge(interp_caller *caller, uint64_t fuel) {
 #define BR_TEST64(name, e) CASE(name) { uint64_t a = U64(1);                  \
     FUEL(ip[3]); if (e) JUMP(2); else ip += 4; NEXT(); }
 
+/* v128 operands: the first of two slots (code.h). Operands are read
+** before the result is written, so dst may be an operand. */
+#define VGET(k) v_get(&R(k))
+#define VPUT(k, v) v_put(&R(k), (v))
+#define V_UN(name, fn) OP(name, 3, VPUT(1, fn(VGET(2))))
+#define V_BIN(name, fn) OP(name, 4, { v128 a = VGET(2), b = VGET(3); VPUT(1, fn(a, b)); })
+#define V_SHIFT(name, fn) OP(name, 4, VPUT(1, fn(VGET(2), U32(3))))
+#define V_TEST(name, fn) OP(name, 3, R(1) = fn(VGET(2)))
+#define V_SPLAT(name, fn) OP(name, 3, VPUT(1, fn(R(2))))
+/* [op dst v lane] and [op dst v x lane], lanes of 'n' bytes. */
+#define V_EXTRACT(name, n, conv) OP(name, 4, R(1) = conv(v_lane(VGET(2), n, ip[3])))
+#define V_REPLACE(name, n) OP(name, 5, VPUT(1, v_replace(VGET(2), n, ip[4], R(3))))
+/* The address in operand k plus the offset in word o, 'n' bytes. */
+#define V_ADDR(k, o, n) uint64_t ea = (uint64_t)U32(k) + ip[o];                \
+    if (ea + (n) > msize) TRAP(INTERP_TRAP_MEMORY_OOB)
+/* Memory [op dst addr offset] / [op addr v offset]. */
+#define V_LOAD(name, n, e) OP(name, 4, { V_ADDR(2, 3, n); const uint8_t *p = mbase + ea; VPUT(1, e); })
+/* Lanes [op dst addr v offset lane] / [op addr v offset lane]. */
+#define V_LOAD_LANE(name, n) OP(name, 6, { V_ADDR(2, 4, n);                     \
+    uint64_t x = 0; memcpy(&x, mbase + ea, n);                                \
+    VPUT(1, v_replace(VGET(3), n, ip[5], x)); })
+#define V_STORE_LANE(name, n) OP(name, 5, { V_ADDR(1, 3, n);                    \
+    uint64_t x = v_lane(VGET(2), n, ip[4]); memcpy(mbase + ea, &x, n); })
+
 #define SX8(v) ((uint32_t)(int32_t)(int8_t)(v))
 #define SX16(v) ((uint32_t)(int32_t)(int16_t)(v))
 #define SX8L(v) ((uint64_t)(int64_t)(int8_t)(v))
@@ -498,6 +531,7 @@ enter:
 
   /* ---- internal: moves and control ---- */
   OP(MOV, 3, R(1) = R(2))
+  OP(MOV_V128, 3, memmove(&R(1), &R(2), 16))
   CASE(BR) { FUEL(ip[2]); JUMP(1); NEXT(); }
   CASE(BR_IF) {
     FUEL(ip[3]);
@@ -594,8 +628,11 @@ enter:
   SEL_CMP(SEL_I32_GE_U, a >= b)
 
   /* ---- variables and references ---- */
-  OP(GLOBAL_GET, 3, R(1) = inst->globals[ip[2]]->bits)
-  OP(GLOBAL_SET, 3, inst->globals[ip[1]]->bits = R(2))
+  OP(GLOBAL_GET, 3, R(1) = inst->globals[ip[2]]->bits[0])
+  OP(GLOBAL_SET, 3, inst->globals[ip[1]]->bits[0] = R(2))
+  OP(GLOBAL_GET_V128, 3, memcpy(&R(1), inst->globals[ip[2]]->bits, 16))
+  OP(GLOBAL_SET_V128, 3, memcpy(inst->globals[ip[1]]->bits, &R(2), 16))
+  OP(SELECT_V128, 5, memmove(&R(1), U32(4) ? &R(2) : &R(3), 16))
   OP(REF_FUNC, 3, R(1) = (uint64_t)(uintptr_t)inst->funcs[ip[2]])
   OP(REF_IS_NULL, 3, R(1) = R(2) == 0)
   CASE(TABLE_GET) {
@@ -865,6 +902,254 @@ enter:
   SAT(I64_TRUNC_SAT_F64_S, sat_f64_i64, AS_U64)
   SAT(I64_TRUNC_SAT_F64_U, sat_f64_u64, AS_U64)
 
+  /* ---- v128: memory, constants, lanes ---- */
+  V_LOAD(V128_LOAD, 16, v_get(p))
+  V_LOAD(V128_LOAD8X8_S, 8, v_load8x8_s(p))
+  V_LOAD(V128_LOAD8X8_U, 8, v_load8x8_u(p))
+  V_LOAD(V128_LOAD16X4_S, 8, v_load16x4_s(p))
+  V_LOAD(V128_LOAD16X4_U, 8, v_load16x4_u(p))
+  V_LOAD(V128_LOAD32X2_S, 8, v_load32x2_s(p))
+  V_LOAD(V128_LOAD32X2_U, 8, v_load32x2_u(p))
+  V_LOAD(V128_LOAD8_SPLAT, 1, v_load_splat(p, 1))
+  V_LOAD(V128_LOAD16_SPLAT, 2, v_load_splat(p, 2))
+  V_LOAD(V128_LOAD32_SPLAT, 4, v_load_splat(p, 4))
+  V_LOAD(V128_LOAD64_SPLAT, 8, v_load_splat(p, 8))
+  V_LOAD(V128_LOAD32_ZERO, 4, v_load_zero(p, 4))
+  V_LOAD(V128_LOAD64_ZERO, 8, v_load_zero(p, 8))
+  OP(V128_STORE, 4, { V_ADDR(1, 3, 16); memcpy(mbase + ea, &R(2), 16); })
+  V_LOAD_LANE(V128_LOAD8_LANE, 1)
+  V_LOAD_LANE(V128_LOAD16_LANE, 2)
+  V_LOAD_LANE(V128_LOAD32_LANE, 4)
+  V_LOAD_LANE(V128_LOAD64_LANE, 8)
+  V_STORE_LANE(V128_STORE8_LANE, 1)
+  V_STORE_LANE(V128_STORE16_LANE, 2)
+  V_STORE_LANE(V128_STORE32_LANE, 4)
+  V_STORE_LANE(V128_STORE64_LANE, 8)
+  OP(V128_CONST, 6, memcpy(&R(1), ip + 2, 16))
+  OP(I8X16_SHUFFLE, 8, { uint8_t p[16]; memcpy(p, ip + 4, 16);
+    v128 a = VGET(2), b = VGET(3); VPUT(1, i8x16_shuffle(a, b, p)); })
+  V_BIN(I8X16_SWIZZLE, i8x16_swizzle)
+  V_SPLAT(I8X16_SPLAT, i8x16_splat)
+  V_SPLAT(I16X8_SPLAT, i16x8_splat)
+  V_SPLAT(I32X4_SPLAT, i32x4_splat)
+  V_SPLAT(I64X2_SPLAT, i64x2_splat)
+  V_SPLAT(F32X4_SPLAT, i32x4_splat)
+  V_SPLAT(F64X2_SPLAT, i64x2_splat)
+  V_EXTRACT(I8X16_EXTRACT_LANE_S, 1, SX8)
+  V_EXTRACT(I8X16_EXTRACT_LANE_U, 1, AS_U64)
+  V_REPLACE(I8X16_REPLACE_LANE, 1)
+  V_EXTRACT(I16X8_EXTRACT_LANE_S, 2, SX16)
+  V_EXTRACT(I16X8_EXTRACT_LANE_U, 2, AS_U64)
+  V_REPLACE(I16X8_REPLACE_LANE, 2)
+  V_EXTRACT(I32X4_EXTRACT_LANE, 4, AS_U64)
+  V_REPLACE(I32X4_REPLACE_LANE, 4)
+  V_EXTRACT(I64X2_EXTRACT_LANE, 8, AS_U64)
+  V_REPLACE(I64X2_REPLACE_LANE, 8)
+  V_EXTRACT(F32X4_EXTRACT_LANE, 4, AS_U64)
+  V_REPLACE(F32X4_REPLACE_LANE, 4)
+  V_EXTRACT(F64X2_EXTRACT_LANE, 8, AS_U64)
+  V_REPLACE(F64X2_REPLACE_LANE, 8)
+
+  /* ---- v128: bitwise and tests ---- */
+  V_UN(V128_NOT, v_not)
+  V_BIN(V128_AND, v_and)
+  V_BIN(V128_ANDNOT, v_andnot)
+  V_BIN(V128_OR, v_or)
+  V_BIN(V128_XOR, v_xor)
+  OP(V128_BITSELECT, 5, { v128 a = VGET(2), b = VGET(3), m = VGET(4);
+    VPUT(1, v_bitselect(a, b, m)); })
+  V_TEST(V128_ANY_TRUE, v_any_true)
+  V_TEST(I8X16_ALL_TRUE, i8x16_all_true)
+  V_TEST(I8X16_BITMASK, i8x16_bitmask)
+  V_TEST(I16X8_ALL_TRUE, i16x8_all_true)
+  V_TEST(I16X8_BITMASK, i16x8_bitmask)
+  V_TEST(I32X4_ALL_TRUE, i32x4_all_true)
+  V_TEST(I32X4_BITMASK, i32x4_bitmask)
+  V_TEST(I64X2_ALL_TRUE, i64x2_all_true)
+  V_TEST(I64X2_BITMASK, i64x2_bitmask)
+
+  /* ---- v128: integer comparisons ---- */
+  V_BIN(I8X16_EQ, i8x16_eq)
+  V_BIN(I8X16_NE, i8x16_ne)
+  V_BIN(I8X16_LT_S, i8x16_lt_s)
+  V_BIN(I8X16_LT_U, i8x16_lt_u)
+  V_BIN(I8X16_GT_S, i8x16_gt_s)
+  V_BIN(I8X16_GT_U, i8x16_gt_u)
+  V_BIN(I8X16_LE_S, i8x16_le_s)
+  V_BIN(I8X16_LE_U, i8x16_le_u)
+  V_BIN(I8X16_GE_S, i8x16_ge_s)
+  V_BIN(I8X16_GE_U, i8x16_ge_u)
+  V_BIN(I16X8_EQ, i16x8_eq)
+  V_BIN(I16X8_NE, i16x8_ne)
+  V_BIN(I16X8_LT_S, i16x8_lt_s)
+  V_BIN(I16X8_LT_U, i16x8_lt_u)
+  V_BIN(I16X8_GT_S, i16x8_gt_s)
+  V_BIN(I16X8_GT_U, i16x8_gt_u)
+  V_BIN(I16X8_LE_S, i16x8_le_s)
+  V_BIN(I16X8_LE_U, i16x8_le_u)
+  V_BIN(I16X8_GE_S, i16x8_ge_s)
+  V_BIN(I16X8_GE_U, i16x8_ge_u)
+  V_BIN(I32X4_EQ, i32x4_eq)
+  V_BIN(I32X4_NE, i32x4_ne)
+  V_BIN(I32X4_LT_S, i32x4_lt_s)
+  V_BIN(I32X4_LT_U, i32x4_lt_u)
+  V_BIN(I32X4_GT_S, i32x4_gt_s)
+  V_BIN(I32X4_GT_U, i32x4_gt_u)
+  V_BIN(I32X4_LE_S, i32x4_le_s)
+  V_BIN(I32X4_LE_U, i32x4_le_u)
+  V_BIN(I32X4_GE_S, i32x4_ge_s)
+  V_BIN(I32X4_GE_U, i32x4_ge_u)
+  V_BIN(I64X2_EQ, i64x2_eq)
+  V_BIN(I64X2_NE, i64x2_ne)
+  V_BIN(I64X2_LT_S, i64x2_lt_s)
+  V_BIN(I64X2_GT_S, i64x2_gt_s)
+  V_BIN(I64X2_LE_S, i64x2_le_s)
+  V_BIN(I64X2_GE_S, i64x2_ge_s)
+
+  /* ---- v128: integer arithmetic ---- */
+  V_UN(I8X16_ABS, i8x16_abs)
+  V_UN(I8X16_NEG, i8x16_neg)
+  V_UN(I8X16_POPCNT, i8x16_popcnt)
+  V_BIN(I8X16_NARROW_I16X8_S, i8x16_narrow_i16x8_s)
+  V_BIN(I8X16_NARROW_I16X8_U, i8x16_narrow_i16x8_u)
+  V_SHIFT(I8X16_SHL, i8x16_shl)
+  V_SHIFT(I8X16_SHR_S, i8x16_shr_s)
+  V_SHIFT(I8X16_SHR_U, i8x16_shr_u)
+  V_BIN(I8X16_ADD, i8x16_add)
+  V_BIN(I8X16_ADD_SAT_S, i8x16_add_sat_s)
+  V_BIN(I8X16_ADD_SAT_U, i8x16_add_sat_u)
+  V_BIN(I8X16_SUB, i8x16_sub)
+  V_BIN(I8X16_SUB_SAT_S, i8x16_sub_sat_s)
+  V_BIN(I8X16_SUB_SAT_U, i8x16_sub_sat_u)
+  V_BIN(I8X16_MIN_S, i8x16_min_s)
+  V_BIN(I8X16_MIN_U, i8x16_min_u)
+  V_BIN(I8X16_MAX_S, i8x16_max_s)
+  V_BIN(I8X16_MAX_U, i8x16_max_u)
+  V_BIN(I8X16_AVGR_U, i8x16_avgr_u)
+  V_UN(I16X8_EXTADD_PAIRWISE_I8X16_S, i16x8_extadd_s)
+  V_UN(I16X8_EXTADD_PAIRWISE_I8X16_U, i16x8_extadd_u)
+  V_UN(I32X4_EXTADD_PAIRWISE_I16X8_S, i32x4_extadd_s)
+  V_UN(I32X4_EXTADD_PAIRWISE_I16X8_U, i32x4_extadd_u)
+  V_UN(I16X8_ABS, i16x8_abs)
+  V_UN(I16X8_NEG, i16x8_neg)
+  V_BIN(I16X8_Q15MULR_SAT_S, i16x8_q15mulr_sat_s)
+  V_BIN(I16X8_NARROW_I32X4_S, i16x8_narrow_i32x4_s)
+  V_BIN(I16X8_NARROW_I32X4_U, i16x8_narrow_i32x4_u)
+  V_UN(I16X8_EXTEND_LOW_I8X16_S, i16x8_extend_low_s)
+  V_UN(I16X8_EXTEND_HIGH_I8X16_S, i16x8_extend_high_s)
+  V_UN(I16X8_EXTEND_LOW_I8X16_U, i16x8_extend_low_u)
+  V_UN(I16X8_EXTEND_HIGH_I8X16_U, i16x8_extend_high_u)
+  V_SHIFT(I16X8_SHL, i16x8_shl)
+  V_SHIFT(I16X8_SHR_S, i16x8_shr_s)
+  V_SHIFT(I16X8_SHR_U, i16x8_shr_u)
+  V_BIN(I16X8_ADD, i16x8_add)
+  V_BIN(I16X8_ADD_SAT_S, i16x8_add_sat_s)
+  V_BIN(I16X8_ADD_SAT_U, i16x8_add_sat_u)
+  V_BIN(I16X8_SUB, i16x8_sub)
+  V_BIN(I16X8_SUB_SAT_S, i16x8_sub_sat_s)
+  V_BIN(I16X8_SUB_SAT_U, i16x8_sub_sat_u)
+  V_BIN(I16X8_MUL, i16x8_mul)
+  V_BIN(I16X8_MIN_S, i16x8_min_s)
+  V_BIN(I16X8_MIN_U, i16x8_min_u)
+  V_BIN(I16X8_MAX_S, i16x8_max_s)
+  V_BIN(I16X8_MAX_U, i16x8_max_u)
+  V_BIN(I16X8_AVGR_U, i16x8_avgr_u)
+  V_BIN(I16X8_EXTMUL_LOW_I8X16_S, i16x8_extmul_low_s)
+  V_BIN(I16X8_EXTMUL_HIGH_I8X16_S, i16x8_extmul_high_s)
+  V_BIN(I16X8_EXTMUL_LOW_I8X16_U, i16x8_extmul_low_u)
+  V_BIN(I16X8_EXTMUL_HIGH_I8X16_U, i16x8_extmul_high_u)
+  V_UN(I32X4_ABS, i32x4_abs)
+  V_UN(I32X4_NEG, i32x4_neg)
+  V_UN(I32X4_EXTEND_LOW_I16X8_S, i32x4_extend_low_s)
+  V_UN(I32X4_EXTEND_HIGH_I16X8_S, i32x4_extend_high_s)
+  V_UN(I32X4_EXTEND_LOW_I16X8_U, i32x4_extend_low_u)
+  V_UN(I32X4_EXTEND_HIGH_I16X8_U, i32x4_extend_high_u)
+  V_SHIFT(I32X4_SHL, i32x4_shl)
+  V_SHIFT(I32X4_SHR_S, i32x4_shr_s)
+  V_SHIFT(I32X4_SHR_U, i32x4_shr_u)
+  V_BIN(I32X4_ADD, i32x4_add)
+  V_BIN(I32X4_SUB, i32x4_sub)
+  V_BIN(I32X4_MUL, i32x4_mul)
+  V_BIN(I32X4_MIN_S, i32x4_min_s)
+  V_BIN(I32X4_MIN_U, i32x4_min_u)
+  V_BIN(I32X4_MAX_S, i32x4_max_s)
+  V_BIN(I32X4_MAX_U, i32x4_max_u)
+  V_BIN(I32X4_DOT_I16X8_S, i32x4_dot_i16x8_s)
+  V_BIN(I32X4_EXTMUL_LOW_I16X8_S, i32x4_extmul_low_s)
+  V_BIN(I32X4_EXTMUL_HIGH_I16X8_S, i32x4_extmul_high_s)
+  V_BIN(I32X4_EXTMUL_LOW_I16X8_U, i32x4_extmul_low_u)
+  V_BIN(I32X4_EXTMUL_HIGH_I16X8_U, i32x4_extmul_high_u)
+  V_UN(I64X2_ABS, i64x2_abs)
+  V_UN(I64X2_NEG, i64x2_neg)
+  V_UN(I64X2_EXTEND_LOW_I32X4_S, i64x2_extend_low_s)
+  V_UN(I64X2_EXTEND_HIGH_I32X4_S, i64x2_extend_high_s)
+  V_UN(I64X2_EXTEND_LOW_I32X4_U, i64x2_extend_low_u)
+  V_UN(I64X2_EXTEND_HIGH_I32X4_U, i64x2_extend_high_u)
+  V_SHIFT(I64X2_SHL, i64x2_shl)
+  V_SHIFT(I64X2_SHR_S, i64x2_shr_s)
+  V_SHIFT(I64X2_SHR_U, i64x2_shr_u)
+  V_BIN(I64X2_ADD, i64x2_add)
+  V_BIN(I64X2_SUB, i64x2_sub)
+  V_BIN(I64X2_MUL, i64x2_mul)
+  V_BIN(I64X2_EXTMUL_LOW_I32X4_S, i64x2_extmul_low_s)
+  V_BIN(I64X2_EXTMUL_HIGH_I32X4_S, i64x2_extmul_high_s)
+  V_BIN(I64X2_EXTMUL_LOW_I32X4_U, i64x2_extmul_low_u)
+  V_BIN(I64X2_EXTMUL_HIGH_I32X4_U, i64x2_extmul_high_u)
+
+  /* ---- v128: floats ---- */
+  V_BIN(F32X4_EQ, f32x4_eq)
+  V_BIN(F32X4_NE, f32x4_ne)
+  V_BIN(F32X4_LT, f32x4_lt)
+  V_BIN(F32X4_GT, f32x4_gt)
+  V_BIN(F32X4_LE, f32x4_le)
+  V_BIN(F32X4_GE, f32x4_ge)
+  V_BIN(F64X2_EQ, f64x2_eq)
+  V_BIN(F64X2_NE, f64x2_ne)
+  V_BIN(F64X2_LT, f64x2_lt)
+  V_BIN(F64X2_GT, f64x2_gt)
+  V_BIN(F64X2_LE, f64x2_le)
+  V_BIN(F64X2_GE, f64x2_ge)
+  V_UN(F32X4_CEIL, f32x4_ceil)
+  V_UN(F32X4_FLOOR, f32x4_floor)
+  V_UN(F32X4_TRUNC, f32x4_trunc)
+  V_UN(F32X4_NEAREST, f32x4_nearest)
+  V_UN(F64X2_CEIL, f64x2_ceil)
+  V_UN(F64X2_FLOOR, f64x2_floor)
+  V_UN(F64X2_TRUNC, f64x2_trunc)
+  V_UN(F64X2_NEAREST, f64x2_nearest)
+  V_UN(F32X4_ABS, f32x4_abs)
+  V_UN(F32X4_NEG, f32x4_neg)
+  V_UN(F32X4_SQRT, f32x4_sqrt)
+  V_BIN(F32X4_ADD, f32x4_add)
+  V_BIN(F32X4_SUB, f32x4_sub)
+  V_BIN(F32X4_MUL, f32x4_mul)
+  V_BIN(F32X4_DIV, f32x4_div)
+  V_BIN(F32X4_MIN, f32x4_min)
+  V_BIN(F32X4_MAX, f32x4_max)
+  V_BIN(F32X4_PMIN, f32x4_pmin)
+  V_BIN(F32X4_PMAX, f32x4_pmax)
+  V_UN(F64X2_ABS, f64x2_abs)
+  V_UN(F64X2_NEG, f64x2_neg)
+  V_UN(F64X2_SQRT, f64x2_sqrt)
+  V_BIN(F64X2_ADD, f64x2_add)
+  V_BIN(F64X2_SUB, f64x2_sub)
+  V_BIN(F64X2_MUL, f64x2_mul)
+  V_BIN(F64X2_DIV, f64x2_div)
+  V_BIN(F64X2_MIN, f64x2_min)
+  V_BIN(F64X2_MAX, f64x2_max)
+  V_BIN(F64X2_PMIN, f64x2_pmin)
+  V_BIN(F64X2_PMAX, f64x2_pmax)
+  V_UN(F32X4_DEMOTE_F64X2_ZERO, f32x4_demote_f64x2_zero)
+  V_UN(F64X2_PROMOTE_LOW_F32X4, f64x2_promote_low_f32x4)
+  V_UN(I32X4_TRUNC_SAT_F32X4_S, i32x4_trunc_sat_f32x4_s)
+  V_UN(I32X4_TRUNC_SAT_F32X4_U, i32x4_trunc_sat_f32x4_u)
+  V_UN(F32X4_CONVERT_I32X4_S, f32x4_convert_i32x4_s)
+  V_UN(F32X4_CONVERT_I32X4_U, f32x4_convert_i32x4_u)
+  V_UN(I32X4_TRUNC_SAT_F64X2_S_ZERO, i32x4_trunc_sat_f64x2_s_zero)
+  V_UN(I32X4_TRUNC_SAT_F64X2_U_ZERO, i32x4_trunc_sat_f64x2_u_zero)
+  V_UN(F64X2_CONVERT_LOW_I32X4_S, f64x2_convert_low_i32x4_s)
+  V_UN(F64X2_CONVERT_LOW_I32X4_U, f64x2_convert_low_i32x4_u)
+
   DISPATCH_END
 
 trapped:
@@ -896,7 +1181,8 @@ done:
 interp_status rt_invoke(interp_store *s, interp_func *f, uint64_t *slots,
                         interp_error *err) {
   const rt_type *t = f->type;
-  size_t n = t->nparams > t->nresults ? t->nparams : t->nresults;
+  size_t n = t->param_slots > t->result_slots ? t->param_slots
+                                               : t->result_slots;
   size_t base = s->stack_top, saved_top = s->stack_top;
   bool nomem = false;
   interp_status st;
@@ -913,8 +1199,8 @@ interp_status rt_invoke(interp_store *s, interp_func *f, uint64_t *slots,
                  : ip_trap(err, trap);
   if (s->depth + 1 >= s->cfg.max_call_depth)
     return ip_trap(err, INTERP_TRAP_CALL_STACK_EXHAUSTED);
-  if (t->nparams)
-    memcpy(s->stack + base, slots, t->nparams * sizeof *slots);
+  if (t->param_slots)
+    memcpy(s->stack + base, slots, t->param_slots * sizeof *slots);
   s->nesting++;
   if (f->host) {
     s->stack_top = base + n;
@@ -929,8 +1215,8 @@ interp_status rt_invoke(interp_store *s, interp_func *f, uint64_t *slots,
     s->fuel_used += UINT64_MAX - s->fuel;
     s->fuel = UINT64_MAX;
   }
-  if (st == INTERP_OK && t->nresults)
-    memcpy(slots, s->stack + base, t->nresults * sizeof *slots);
+  if (st == INTERP_OK && t->result_slots)
+    memcpy(slots, s->stack + base, t->result_slots * sizeof *slots);
   return st;
 }
 

@@ -77,6 +77,7 @@ typedef enum interp_valtype {
   INTERP_I64 = 0x7e,
   INTERP_F32 = 0x7d,
   INTERP_F64 = 0x7c,
+  INTERP_V128 = 0x7b,
   INTERP_FUNCREF = 0x70,
   INTERP_EXTERNREF = 0x6f
 } interp_valtype;
@@ -88,7 +89,8 @@ typedef struct interp_func interp_func;
 
 /* A typed value. Floats travel as bit patterns so NaN payloads survive.
 ** funcref: 'ref' is an interp_func* or NULL (null). externref: 'ref' is an
-** opaque host pointer, NULL meaning null. */
+** opaque host pointer, NULL meaning null. v128: the 16 bytes in memory
+** order (lane 0 first, each lane little endian), as v128.store writes them. */
 typedef struct interp_value {
   interp_valtype type;
   union {
@@ -97,6 +99,7 @@ typedef struct interp_value {
     uint32_t f32;
     uint64_t f64;
     void *ref;
+    uint8_t v128[16];
   } of;
 } interp_value;
 

@@ -22,6 +22,10 @@ typedef struct mod_name {
   uint32_t len;
 } mod_name;
 
+/* Frame slots (8 bytes each) a value of binary type t takes: a v128 two,
+** every other value one (docs/interp.md, "v128 in the slot machine"). */
+static inline uint8_t mod_slots(uint8_t t) { return t == INTERP_V128 ? 2 : 1; }
+
 typedef struct mod_functype {
   uint32_t nparams, nresults;
   uint8_t *types;      /* nparams params then nresults results (valtypes) */
@@ -43,12 +47,14 @@ typedef struct mod_globaltype {
 } mod_globaltype;
 
 /* A constant expression. Wasm 2.0 allows exactly one instruction before
-** 'end': t.const, ref.null, ref.func or global.get. */
+** 'end': t.const (v128.const included), ref.null, ref.func or global.get. */
 typedef struct mod_constexpr {
   uint8_t op;          /* OP_I32_CONST ... OP_F64_CONST, OP_REF_NULL,
-                          OP_REF_FUNC, OP_GLOBAL_GET */
+                          OP_REF_FUNC, OP_GLOBAL_GET, OP_PREFIX_FD for
+                          v128.const */
   uint8_t type;        /* the value type it produces */
   uint64_t value;      /* const bits, or the function/global index */
+  uint64_t value_hi;   /* v128.const: bytes 8..15 (value has 0..7) */
   size_t expr;         /* offset of the expression in 'bytes', where the
                           validator re-reads it; 0 for an element item given
                           as a bare function index (added by the front end:

@@ -177,6 +177,8 @@ static inline bool rd_is_numtype(uint8_t t) {
          t == INTERP_F64;
 }
 
+static inline bool rd_is_vectype(uint8_t t) { return t == INTERP_V128; }
+
 static inline bool rd_is_reftype(uint8_t t) {
   return t == INTERP_FUNCREF || t == INTERP_EXTERNREF;
 }
@@ -184,7 +186,7 @@ static inline bool rd_is_reftype(uint8_t t) {
 static inline bool rd_valtype(reader *r, uint8_t *out) {
   if (!rd_u8(r, out))
     return false;
-  if (rd_is_numtype(*out) || rd_is_reftype(*out))
+  if (rd_is_numtype(*out) || rd_is_vectype(*out) || rd_is_reftype(*out))
     return true;
   /* The spec reads a type as a one-byte signed LEB128. */
   if (*out & 0x80)
@@ -229,11 +231,15 @@ typedef enum rd_blockkind {
 **   MEMORY_INIT    x = data index
 **   TABLE_INIT     x = elem index, y = table index
 **   TABLE_COPY     x = destination table, y = source table
+**   V128 SHUFFLE   the 16 immediate bytes at 'vec'
+**   LANE           lane
+**   MEMARG_LANE    x = alignment exponent, y = offset, lane
 */
 typedef struct rd_insn {
   size_t offset;       /* of the opcode byte */
-  uint8_t op;          /* OP_*, or OP_PREFIX_FC */
-  uint32_t fc;         /* OPFC_* when op == OP_PREFIX_FC */
+  uint8_t op;          /* OP_*, or OP_PREFIX_FC / OP_PREFIX_FD */
+  uint32_t fc;         /* OPFC_* or OPFD_*: the u32 after the prefix */
+  uint8_t lane;        /* the lane index of LANE and MEMARG_LANE */
   enum op_imm imm;
   enum op_sig sig;
   uint8_t width;       /* bytes accessed by loads and stores */
@@ -272,6 +278,22 @@ static inline bool rd_fcinfo(uint32_t fc, rd_insn *in) {
     in->width = width_;                                                        \
     return true;
     FC_LIST(X)
+#undef X
+  default:
+    return false;
+  }
+}
+
+static inline bool rd_fdinfo(uint32_t fd, rd_insn *in) {
+  switch (fd) {
+#define X(name, code, text_, imm_, sig_, width_)                               \
+  case code:                                                                   \
+    in->text = text_;                                                          \
+    in->imm = IMM_##imm_;                                                      \
+    in->sig = SIG_##sig_;                                                      \
+    in->width = width_;                                                        \
+    return true;
+    FD_LIST(X)
 #undef X
   default:
     return false;
@@ -368,6 +390,9 @@ static inline bool rd_immediates(reader *r, rd_insn *in) {
   case IMM_I32: case IMM_I64: case IMM_F32: case IMM_F64:
     return rd_const(r, in);
   case IMM_REFTYPE: return rd_refimm(r, in);
+  case IMM_V128: case IMM_SHUFFLE: return rd_bytes(r, 16, &in->vec);
+  case IMM_LANE: return rd_u8(r, &in->lane);
+  case IMM_MEMARG_LANE: return rd_memarg(r, in) && rd_u8(r, &in->lane);
   case IMM_MEMORY_INIT: return rd_u32(r, &in->x) && rd_zero(r);
   case IMM_MEMORY_COPY: return rd_zero(r) && rd_zero(r);
   case IMM_CALL_INDIRECT: case IMM_TABLE_INIT: case IMM_TABLE_COPY:
@@ -377,8 +402,8 @@ static inline bool rd_immediates(reader *r, rd_insn *in) {
   }
 }
 
-/* Read one instruction with its immediates. SIMD (0xFD) and every other
-** unassigned opcode is "illegal opcode". */
+/* Read one instruction with its immediates. Every unassigned opcode,
+** prefixed or not, is "illegal opcode". */
 static inline bool rd_insn_next(reader *r, rd_insn *in) {
   in->offset = rd_offset(r);
   in->x = in->y = in->nvec = 0;
@@ -386,12 +411,14 @@ static inline bool rd_insn_next(reader *r, rd_insn *in) {
   in->vec = NULL;
   in->block = RD_BLOCK_EMPTY;
   in->fc = 0;
+  in->lane = 0;
   if (!rd_u8(r, &in->op))
     return false;
-  if (in->op == OP_PREFIX_FC) {
+  if (in->op == OP_PREFIX_FC || in->op == OP_PREFIX_FD) {
     if (!rd_u32(r, &in->fc))
       return false;
-    if (!rd_fcinfo(in->fc, in))
+    if (!(in->op == OP_PREFIX_FC ? rd_fcinfo(in->fc, in)
+                                 : rd_fdinfo(in->fc, in)))
       return rd_fail_at(r, in->offset, "illegal opcode");
   } else if (!rd_opinfo(in->op, in)) {
     return rd_fail_at(r, in->offset, "illegal opcode");

@@ -10,7 +10,9 @@
 **             demand up to the configured limits.
 **
 ** A value slot is 8 bytes (uint64_t). i32 lives in the low half, floats
-** as bit patterns, references as the pointer value (0 = null).
+** as bit patterns, references as the pointer value (0 = null). A v128
+** takes two consecutive slots, its bytes in memory order (docs/interp.md,
+** "v128 in the slot machine").
 */
 #ifndef PLUGSUP_INTERP_RUNTIME_H
 #define PLUGSUP_INTERP_RUNTIME_H
@@ -27,6 +29,7 @@
 /* A canonical function type: one per distinct signature per store. */
 typedef struct rt_type {
   uint32_t nparams, nresults;
+  uint32_t param_slots, result_slots; /* slots they take (v128 two) */
   uint8_t *types;            /* nparams + nresults binary valtypes */
   interp_valtype *vtypes;    /* the same as interp_valtype, for the API */
   struct rt_type *next;
@@ -53,7 +56,8 @@ struct interp_table {
 };
 
 struct interp_global {
-  uint64_t bits;             /* value; refs as (uintptr_t) */
+  uint64_t bits[2];          /* value in slot form: refs as (uintptr_t);
+                                bits[1] is used by v128 only */
   uint8_t type;
   bool mutable_;
   interp_store *owner;       /* imports from another store are refused */
@@ -150,6 +154,10 @@ struct interp_caller {
   char message[200];
 };
 
+/* Slot form <-> interp_value: p holds mod_slots(type) slots. (exec.c) */
+void rt_value_to_slots(const interp_value *v, uint64_t *p);
+void rt_slots_to_value(const uint64_t *p, uint8_t type, interp_value *v);
+
 /* ---- store.c, used by exec.c ---- */
 
 /* Grow mem by 'delta' pages; returns the old size in pages or -1. */
@@ -168,8 +176,8 @@ const rt_type *rt_type_intern(interp_store *s, uint32_t np, uint32_t nr,
 /* ---- exec.c ---- */
 
 /* Call f with args as slots (already checked against its type); on OK the
-** results are in slots[0..nresults). 'slots' must hold
-** max(nparams, nresults) entries. */
+** results are in slots[0..result_slots). 'slots' must hold
+** max(param_slots, result_slots) entries. */
 interp_status rt_invoke(interp_store *s, interp_func *f, uint64_t *slots,
                         interp_error *err);
 

@@ -223,9 +223,14 @@ const rt_type *rt_type_intern(interp_store *s, uint32_t np, uint32_t nr,
   }
   t->nparams = np;
   t->nresults = nr;
+  t->param_slots = t->result_slots = 0;
   for (size_t i = 0; i < k; i++) {
     t->types[i] = types[i];
     t->vtypes[i] = (interp_valtype)types[i];
+    if (i < np)
+      t->param_slots += mod_slots(types[i]);
+    else
+      t->result_slots += mod_slots(types[i]);
   }
   t->next = s->types;
   s->types = t;
@@ -579,56 +584,42 @@ int64_t rt_table_grow(interp_store *s, interp_table *t, uint32_t delta,
   return old;
 }
 
+/* 'bits' holds mod_slots(type) slots. */
 static interp_global *new_global(interp_store *s, uint8_t type, bool mut,
-                                 uint64_t bits) {
+                                 const uint64_t *bits) {
   interp_global *g = ialloc_array(&s->alloc, 1, sizeof *g);
   if (g == NULL)
     return NULL;
   g->type = type;
   g->mutable_ = mut;
-  g->bits = bits;
+  g->bits[0] = bits[0];
+  g->bits[1] = type == INTERP_V128 ? bits[1] : 0;
   g->owner = s;
   g->next = s->globals;
   s->globals = g;
   return g;
 }
 
-static uint64_t bits_of_value(const interp_value *v) {
-  switch (v->type) {
-  case INTERP_I32: case INTERP_F32: return v->of.i32;
-  case INTERP_I64: case INTERP_F64: return v->of.i64;
-  default: return (uint64_t)(uintptr_t)v->of.ref;
-  }
-}
-
-static interp_value value_of_bits(uint8_t type, uint64_t bits) {
-  interp_value v;
-  memset(&v, 0, sizeof v);
-  v.type = (interp_valtype)type;
-  switch (type) {
-  case INTERP_I32: case INTERP_F32: v.of.i32 = (uint32_t)bits; break;
-  case INTERP_I64: case INTERP_F64: v.of.i64 = bits; break;
-  default: v.of.ref = (void *)(uintptr_t)bits; break;
-  }
-  return v;
-}
-
 static bool valtype_ok(interp_valtype t) {
   return t == INTERP_I32 || t == INTERP_I64 || t == INTERP_F32 ||
-         t == INTERP_F64 || t == INTERP_FUNCREF || t == INTERP_EXTERNREF;
+         t == INTERP_F64 || t == INTERP_V128 || t == INTERP_FUNCREF ||
+         t == INTERP_EXTERNREF;
 }
 
 interp_status interp_global_new(interp_store *s, interp_value init,
                                 int mutable_, interp_global **out) {
+  uint64_t bits[2];
   if (s == NULL || out == NULL || !valtype_ok(init.type))
     return INTERP_BAD_ARGS;
-  *out = new_global(s, (uint8_t)init.type, mutable_ != 0,
-                    bits_of_value(&init));
+  rt_value_to_slots(&init, bits);
+  *out = new_global(s, (uint8_t)init.type, mutable_ != 0, bits);
   return *out ? INTERP_OK : INTERP_NOMEM;
 }
 
 interp_value interp_global_get(const interp_global *g) {
-  return value_of_bits(g->type, g->bits);
+  interp_value v;
+  rt_slots_to_value(g->bits, g->type, &v);
+  return v;
 }
 
 void interp_extern_type(const interp_extern *ext, interp_externtype *out) {
@@ -746,21 +737,37 @@ static interp_status link_imports(interp_store *s, interp_instance *in,
   return INTERP_OK;
 }
 
-/* The value of a constant expression, in slot form. */
-static uint64_t eval_const(const interp_instance *in, const mod_constexpr *e) {
+/* The value of a constant expression, in slot form (out[1] for v128). */
+static void eval_const_slots(const interp_instance *in,
+                             const mod_constexpr *e, uint64_t out[2]) {
+  out[1] = 0;
   switch (e->op) {
   case OP_REF_FUNC:
-    return (uint64_t)(uintptr_t)in->funcs[e->value];
+    out[0] = (uint64_t)(uintptr_t)in->funcs[e->value];
+    return;
   case OP_REF_NULL:
-    return 0;
+    out[0] = 0;
+    return;
   case OP_GLOBAL_GET:
-    return in->globals[e->value]->bits;
+    out[0] = in->globals[e->value]->bits[0];
+    out[1] = in->globals[e->value]->bits[1];
+    return;
   case OP_I32_CONST:
   case OP_F32_CONST:
-    return (uint32_t)e->value;
+    out[0] = (uint32_t)e->value;
+    return;
   default:
-    return e->value;
+    out[0] = e->value;
+    out[1] = e->value_hi;
+    return;
   }
+}
+
+/* The same for the one-slot values of offsets and element items. */
+static uint64_t eval_const(const interp_instance *in, const mod_constexpr *e) {
+  uint64_t v[2];
+  eval_const_slots(in, e, v);
+  return v[0];
 }
 
 static interp_status alloc_arrays(interp_store *s, interp_instance *in) {
@@ -813,8 +820,9 @@ static interp_status define_all(interp_store *s, interp_instance *in,
   }
   for (uint32_t i = m->nimported_globals; i < m->nglobals; i++) {
     const mod_global *g = &m->globals[i - m->nimported_globals];
-    in->globals[i] = new_global(s, g->type.type, g->type.mutable_,
-                                eval_const(in, &g->init));
+    uint64_t init[2];
+    eval_const_slots(in, &g->init, init);
+    in->globals[i] = new_global(s, g->type.type, g->type.mutable_, init);
     if (in->globals[i] == NULL)
       return INTERP_NOMEM;
   }
@@ -984,15 +992,19 @@ interp_status interp_call(interp_store *s, interp_func *f,
   if (st != INTERP_OK)
     return st;
   uint64_t small[32], *slots = small;
-  size_t n = t->nparams > t->nresults ? t->nparams : t->nresults;
+  size_t n = t->param_slots > t->result_slots ? t->param_slots
+                                               : t->result_slots;
   if (n > 32 && (slots = ialloc_array(&s->alloc, n, sizeof *slots)) == NULL)
     return ialloc_fail(&s->alloc, err, "calling");
-  for (uint32_t i = 0; i < nargs; i++)
-    slots[i] = bits_of_value(&args[i]);
+  for (uint32_t i = 0, at = 0; i < nargs; at += mod_slots(t->types[i++]))
+    rt_value_to_slots(&args[i], slots + at);
   st = rt_invoke(s, f, slots, err);
   if (st == INTERP_OK)
-    for (uint32_t i = 0; i < t->nresults; i++)
-      results[i] = value_of_bits(t->types[t->nparams + i], slots[i]);
+    for (uint32_t i = 0, at = 0; i < t->nresults; i++) {
+      uint8_t type = t->types[t->nparams + i];
+      rt_slots_to_value(slots + at, type, &results[i]);
+      at += mod_slots(type);
+    }
   if (slots != small)
     ialloc_free_array(&s->alloc, slots, n, sizeof *slots);
   return st;

@@ -86,8 +86,9 @@ static bool mismatch(vctx *v, uint8_t want, uint8_t got) {
 
 /* A one-element type sequence for t, in static storage. */
 static vtypes one_type(uint8_t t) {
-  static const uint8_t all[] = {INTERP_I32, INTERP_I64, INTERP_F32,
-                                INTERP_F64, INTERP_FUNCREF, INTERP_EXTERNREF};
+  static const uint8_t all[] = {INTERP_I32,  INTERP_I64,     INTERP_F32,
+                                INTERP_F64,  INTERP_V128,    INTERP_FUNCREF,
+                                INTERP_EXTERNREF};
   for (size_t i = 0; i < sizeof all; i++)
     if (all[i] == t)
       return (vtypes){&all[i], 1};
@@ -382,7 +383,10 @@ static bool check_control(vctx *v, const rd_insn *in) {
 
 /* ---- parametric, variable, reference and table instructions ---- */
 
-static bool is_num(uint8_t t) { return t == ANY || rd_is_numtype(t); }
+/* What select without a type accepts: numbers and vectors. */
+static bool is_num(uint8_t t) {
+  return t == ANY || rd_is_numtype(t) || rd_is_vectype(t);
+}
 
 static bool check_select(vctx *v) {
   uint8_t t1, t2;
@@ -544,6 +548,7 @@ static uint8_t sig_type(char c) {
   case 'i': return INTERP_I32;
   case 'l': return INTERP_I64;
   case 'f': return INTERP_F32;
+  case 'V': return INTERP_V128;
   default: return INTERP_F64;
   }
 }
@@ -568,11 +573,31 @@ static bool check_memarg(vctx *v, const rd_insn *in) {
   return true;
 }
 
+/* A lane index must name one of the 16 / width lanes of its shape. */
+static bool check_lane(vctx *v, const rd_insn *in) {
+  return in->lane < 16 / in->width ||
+         invalid(v, "invalid lane index %u for %s", in->lane, in->text);
+}
+
+/* i8x16.shuffle picks each result byte from the 32 bytes of its operands. */
+static bool check_shuffle(vctx *v, const rd_insn *in) {
+  for (int i = 0; i < 16; i++)
+    if (in->vec[i] >= 32)
+      return invalid(v, "invalid lane index %u for %s", in->vec[i], in->text);
+  return true;
+}
+
 /* The index rules of plain instructions; their operands follow the sig. */
 static bool check_plain_indices(vctx *v, const rd_insn *in) {
   switch (in->imm) {
   case IMM_MEMARG:
     return check_memarg(v, in);
+  case IMM_MEMARG_LANE:
+    return check_memarg(v, in) && check_lane(v, in);
+  case IMM_LANE:
+    return check_lane(v, in);
+  case IMM_SHUFFLE:
+    return check_shuffle(v, in);
   case IMM_MEMIDX: case IMM_MEMORY_COPY:
     return need_memory(v, 0);
   case IMM_MEMORY_INIT:
@@ -626,10 +651,12 @@ static bool check_bodies(vctx *v) {
 
 /* ---- constant expressions ---- */
 
-static bool is_const_op(uint8_t op) {
+static bool is_const_op(const rd_insn *in) {
+  uint8_t op = in->op;
   return op == OP_I32_CONST || op == OP_I64_CONST || op == OP_F32_CONST ||
          op == OP_F64_CONST || op == OP_REF_NULL || op == OP_REF_FUNC ||
-         op == OP_GLOBAL_GET;
+         op == OP_GLOBAL_GET ||
+         (op == OP_PREFIX_FD && in->fc == OPFD_V128_CONST);
 }
 
 /* In constant expressions only imported globals are visible (Wasm 2.0),
@@ -653,7 +680,7 @@ static bool check_constness(vctx *v, size_t at) {
       return false;
     if (in.op == OP_END)
       return true;
-    if (!is_const_op(in.op))
+    if (!is_const_op(&in))
       return invalid(v, "constant expression required, found %s", in.text);
     if (in.op == OP_GLOBAL_GET && !const_global(v, in.x))
       return false;

@@ -85,6 +85,7 @@ static Plugsup__ValType valtype_to_proto(interp_valtype t) {
   case INTERP_I64: return PLUGSUP__VAL_TYPE__I64;
   case INTERP_F32: return PLUGSUP__VAL_TYPE__F32;
   case INTERP_F64: return PLUGSUP__VAL_TYPE__F64;
+  case INTERP_V128: break; /* convert_args refuses such functions */
   case INTERP_FUNCREF: return PLUGSUP__VAL_TYPE__FUNCREF;
   case INTERP_EXTERNREF: return PLUGSUP__VAL_TYPE__EXTERNREF;
   }
@@ -258,6 +259,10 @@ static int describe_module(worker_ctx *w, const interp_module *m) {
 /* Check Run.args against the function's parameters and convert them. */
 static const char *convert_args(const Plugsup__Run *run,
                                 const interp_functype *t, interp_value *out) {
+  for (uint32_t i = 0; i < t->nparams + t->nresults; i++)
+    if ((i < t->nparams ? t->params[i] : t->results[i - t->nparams]) ==
+        INTERP_V128)
+      return "v128 values are not supported here yet";
   if (run->n_args != t->nparams)
     return "wrong number of arguments";
   for (uint32_t i = 0; i < t->nparams; i++) {

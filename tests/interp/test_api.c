@@ -713,6 +713,162 @@ Test(api_host, host_reads_the_callers_memory) {
   interp_store_free(s);
 }
 
+/* ---- v128 ---- */
+
+static interp_value v128v(uint32_t a, uint32_t b, uint32_t c, uint32_t d) {
+  interp_value v = {.type = INTERP_V128};
+  uint32_t w[4] = {a, b, c, d};
+  memcpy(v.of.v128, w, 16);
+  return v;
+}
+
+static void assert_v128(const interp_value *v, uint32_t a, uint32_t b,
+                        uint32_t c, uint32_t d) {
+  uint32_t w[4];
+  cr_assert_eq(v->type, INTERP_V128);
+  memcpy(w, v->of.v128, 16);
+  cr_assert(w[0] == a && w[1] == b && w[2] == c && w[3] == d,
+            "got %x %x %x %x", w[0], w[1], w[2], w[3]);
+}
+
+/* (i32 x, v128 a, f64 d, v128 b) -> (a ^ b, x + 1, b), if d is 2.5. */
+static interp_status host_mix(interp_caller *caller, void *ud,
+                              const interp_value *args, interp_value *res) {
+  (void)ud;
+  double d;
+  memcpy(&d, &args[2].of.f64, sizeof d);
+  if (args[1].type != INTERP_V128 || args[3].type != INTERP_V128 || d != 2.5)
+    return interp_caller_trap(caller, "mix: wrong arguments");
+  res[0] = args[1];
+  for (int i = 0; i < 16; i++)
+    res[0].of.v128[i] ^= args[3].of.v128[i];
+  res[1] = i32v(args[0].of.i32 + 1);
+  res[2] = args[3];
+  return INTERP_OK;
+}
+
+static interp_status link_mix(void *ud, const interp_import_desc *imp,
+                              interp_extern *out) {
+  out->kind = INTERP_EXTERN_FUNC;
+  out->of.func = ud;
+  return imp->name_len == 3 && memcmp(imp->name, "mix", 3) == 0
+             ? INTERP_OK : INTERP_NOT_FOUND;
+}
+
+static interp_instance *open_v128(interp_store **s) {
+  static const interp_valtype params[] = {INTERP_I32, INTERP_V128, INTERP_F64,
+                                          INTERP_V128};
+  static const interp_valtype results[] = {INTERP_V128, INTERP_I32,
+                                           INTERP_V128};
+  interp_functype mix = {4, 3, params, results};
+  interp_func *f;
+  interp_instance *inst;
+  interp_error err;
+  cr_assert_eq(interp_store_new(NULL, s), INTERP_OK);
+  cr_assert_eq(interp_host_func_new(*s, &mix, host_mix, NULL, &f), INTERP_OK);
+  cr_assert_eq(interp_instantiate(*s, load(*s, "api_v128"), link_mix, f,
+                                  &inst, &err), INTERP_OK, "%s", err.message);
+  return inst;
+}
+
+Test(api_v128, host_function_takes_and_returns_v128_among_other_values) {
+  interp_store *s;
+  interp_instance *inst = open_v128(&s);
+  double d = 2.5;
+  interp_value args[4] = {i32v(41), v128v(1, 2, 3, 4),
+                          {.type = INTERP_F64}, v128v(0xf0, 0, 0, 0x80000000u)};
+  memcpy(&args[2].of.f64, &d, sizeof d);
+  interp_value r[3];
+  interp_error err;
+  cr_assert_eq(call(s, inst, "via_host", args, 4, r, 3, &err), INTERP_OK,
+               "%s", err.message);
+  assert_v128(&r[0], 0xf1, 2, 3, 0x80000004u);
+  cr_assert_eq(r[1].type, INTERP_I32);
+  cr_assert_eq(r[1].of.i32, 42);
+  assert_v128(&r[2], 0xf0, 0, 0, 0x80000000u);
+  interp_store_free(s);
+}
+
+Test(api_v128, block_results_and_locals_keep_both_halves) {
+  interp_store *s;
+  interp_instance *inst = open_v128(&s);
+  interp_value args[2] = {v128v(1, 2, 3, 0xffffffffu),
+                          v128v(10, 20, 30, 1)};
+  interp_value r[2];
+  interp_error err;
+  cr_assert_eq(call(s, inst, "swap_add", args, 2, r, 2, &err), INTERP_OK,
+               "%s", err.message);
+  assert_v128(&r[0], 10, 20, 30, 1);
+  assert_v128(&r[1], 11, 22, 33, 0);
+  interp_store_free(s);
+}
+
+Test(api_v128, v128_global_reads_and_writes_from_both_sides) {
+  interp_store *s;
+  interp_instance *inst = open_v128(&s);
+  interp_extern g;
+  interp_value r;
+  interp_error err;
+  cr_assert_eq(interp_instance_export(inst, "g", 1, &g), INTERP_OK);
+  interp_value v = interp_global_get(g.of.global);
+  assert_v128(&v, 1, 2, 3, 4);
+  cr_assert_eq(call(s, inst, "bump_g", NULL, 0, &r, 1, &err), INTERP_OK,
+               "%s", err.message);
+  assert_v128(&r, 11, 12, 13, 14);
+  v = interp_global_get(g.of.global);
+  assert_v128(&v, 11, 12, 13, 14);
+  interp_store_free(s);
+}
+
+Test(api_v128, returning_swapped_params_copies_through_home_slots) {
+  interp_store *s;
+  interp_instance *inst = open_v128(&s);
+  interp_value args[2] = {v128v(1, 2, 3, 4), v128v(5, 6, 7, 8)};
+  interp_value r[2];
+  interp_error err;
+  cr_assert_eq(call(s, inst, "swap", args, 2, r, 2, &err), INTERP_OK,
+               "%s", err.message);
+  assert_v128(&r[0], 5, 6, 7, 8);
+  assert_v128(&r[1], 1, 2, 3, 4);
+  interp_store_free(s);
+}
+
+/* control(x, v): if/else on x == 0 (+1 or -1), br_table on x (x == 0
+** doubles), a loop adding 100 to lane 3 until x is 3, then select on
+** x < 4 between that and 7s. */
+static void assert_control(interp_store *s, interp_instance *inst, uint32_t x,
+                           uint32_t a, uint32_t b, uint32_t c, uint32_t d) {
+  interp_value args[2] = {i32v(x), v128v(1, 2, 3, 4)};
+  interp_value r;
+  interp_error err;
+  cr_assert_eq(call(s, inst, "control", args, 2, &r, 1, &err), INTERP_OK,
+               "%s", err.message);
+  assert_v128(&r, a, b, c, d);
+}
+
+Test(api_v128, v128_through_if_params_br_table_loop_and_select) {
+  interp_store *s;
+  interp_instance *inst = open_v128(&s);
+  assert_control(s, inst, 0, 4, 6, 8, 310);
+  assert_control(s, inst, 1, 0, 1, 2, 203);
+  assert_control(s, inst, 5, 7, 7, 7, 7);
+  interp_store_free(s);
+}
+
+Test(api_v128, call_indirect_with_v128_and_i64_params_and_results) {
+  interp_store *s;
+  interp_instance *inst = open_v128(&s);
+  interp_value args[2] = {v128v(1, 0, 2, 0), v128v(10, 0, 20, 0)};
+  interp_value r[2];
+  interp_error err;
+  cr_assert_eq(call(s, inst, "indirect", args, 2, r, 2, &err), INTERP_OK,
+               "%s", err.message);
+  cr_assert_eq(r[0].type, INTERP_I64);
+  cr_assert_eq(r[0].of.i64, 5);
+  assert_v128(&r[1], 11, 0, 22, 0);
+  interp_store_free(s);
+}
+
 /* ---- allocation failures ---- */
 
 /* Succeeds 'left' times, then fails every allocation; counts live bytes

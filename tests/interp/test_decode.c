@@ -278,9 +278,10 @@ Test(decode, else_outside_if_wants_end) {
                    "END opcode expected");
 }
 
-Test(decode, simd_prefix_is_illegal_opcode) {
+/* 0xFD 0x9A is a hole in the SIMD numbering. */
+Test(decode, simd_unassigned_opcode_is_illegal) {
   expect_malformed(DECODE(HDR TYPE0 FUNC0
-                          "\x0a\x07\x01\x05\x00\xfd\x0c\x00\x0b"),
+                          "\x0a\x07\x01\x05\x00\xfd\x9a\x01\x0b"),
                    "illegal opcode");
 }
 

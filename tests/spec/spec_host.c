@@ -180,8 +180,8 @@ static void *extern_ref(uint64_t n) { return (void *)(uintptr_t)(n + 1); }
 static int parse_type(const char *t, interp_valtype *out) {
   static const struct { const char *name; interp_valtype type; } types[] = {
     {"i32", INTERP_I32}, {"i64", INTERP_I64}, {"f32", INTERP_F32},
-    {"f64", INTERP_F64}, {"funcref", INTERP_FUNCREF},
-    {"externref", INTERP_EXTERNREF},
+    {"f64", INTERP_F64}, {"v128", INTERP_V128},
+    {"funcref", INTERP_FUNCREF}, {"externref", INTERP_EXTERNREF},
   };
   for (size_t i = 0; t && i < sizeof types / sizeof types[0]; i++)
     if (strcmp(t, types[i].name) == 0) {
@@ -191,12 +191,53 @@ static int parse_type(const char *t, interp_valtype *out) {
   return -1;
 }
 
+/* A v128's lanes: {"lane_type":"i16","value":["1",...]} gives the lane
+** size in bytes and the array of lane strings (decimal, unsigned, or
+** nan:canonical / nan:arithmetic in float lanes of expected results). */
+static const json_t *v128_lanes(const json_t *j, unsigned *bytes,
+                                int *is_float) {
+  static const struct { const char *name; unsigned bytes; int fl; } shapes[] = {
+    {"i8", 1, 0}, {"i16", 2, 0}, {"i32", 4, 0}, {"i64", 8, 0},
+    {"f32", 4, 1}, {"f64", 8, 1},
+  };
+  const char *lt = json_string_value(json_object_get(j, "lane_type"));
+  const json_t *lanes = json_object_get(j, "value");
+  for (size_t i = 0; lt && i < sizeof shapes / sizeof shapes[0]; i++)
+    if (strcmp(lt, shapes[i].name) == 0 && json_is_array(lanes) &&
+        json_array_size(lanes) == 16 / shapes[i].bytes) {
+      *bytes = shapes[i].bytes;
+      *is_float = shapes[i].fl;
+      return lanes;
+    }
+  return NULL;
+}
+
+static const char *lane_text(const json_t *lanes, size_t i) {
+  const char *s = json_string_value(json_array_get(lanes, i));
+  return s ? s : "";
+}
+
+static int v128_from_json(const json_t *j, interp_value *out) {
+  unsigned bytes;
+  int fl;
+  const json_t *lanes = v128_lanes(j, &bytes, &fl);
+  if (lanes == NULL)
+    return -1;
+  for (size_t i = 0; i < json_array_size(lanes); i++) {
+    uint64_t x = strtoull(lane_text(lanes, i), NULL, 10);
+    memcpy(out->of.v128 + i * bytes, &x, bytes); /* little-endian host */
+  }
+  return 0;
+}
+
 int spec_value_from_json(const json_t *j, interp_value *out) {
   const char *t = json_string_value(json_object_get(j, "type"));
   const char *v = json_string_value(json_object_get(j, "value"));
   memset(out, 0, sizeof *out);
   if (parse_type(t, &out->type) != 0)
     return -1;
+  if (out->type == INTERP_V128)
+    return v128_from_json(j, out);
   if (out->type == INTERP_FUNCREF || out->type == INTERP_EXTERNREF) {
     /* Only null funcrefs can be written as arguments. */
     if (v != NULL && strcmp(v, "null") != 0)
@@ -237,12 +278,39 @@ static int ref_matches(const char *v, const interp_value *got) {
   return got->of.ref == extern_ref(strtoull(v, NULL, 10));
 }
 
+/* Lane by lane, each either exact bits or a NaN class. */
+static int v128_matches(const json_t *expected, const interp_value *got) {
+  unsigned bytes;
+  int fl;
+  const json_t *lanes = v128_lanes(expected, &bytes, &fl);
+  if (lanes == NULL)
+    return 0;
+  for (size_t i = 0; i < json_array_size(lanes); i++) {
+    const char *v = lane_text(lanes, i);
+    uint64_t have = 0;
+    memcpy(&have, got->of.v128 + i * bytes, bytes);
+    if (strncmp(v, "nan:", 4) == 0) {
+      if (!fl || !nan_matches(v, bytes == 4 ? INTERP_F32 : INTERP_F64, have))
+        return 0;
+      continue;
+    }
+    uint64_t want = strtoull(v, NULL, 10);
+    if (bytes < 8)
+      want &= (1ull << (bytes * 8)) - 1;
+    if (have != want)
+      return 0;
+  }
+  return 1;
+}
+
 int spec_value_matches(const json_t *expected, const interp_value *got) {
   const char *t = json_string_value(json_object_get(expected, "type"));
   const char *v = json_string_value(json_object_get(expected, "value"));
   interp_valtype type;
   if (parse_type(t, &type) != 0 || type != got->type)
     return 0;
+  if (type == INTERP_V128)
+    return v128_matches(expected, got);
   if (type == INTERP_FUNCREF || type == INTERP_EXTERNREF)
     return ref_matches(v, got);
   if (v == NULL)
@@ -276,6 +344,13 @@ void spec_value_format(const interp_value *v, char *buf, size_t len) {
     memcpy(&d, &v->of.f64, sizeof d);
     snprintf(buf, len, "f64:%.17g (0x%016" PRIx64 ")", d, v->of.f64);
     return;
+  case INTERP_V128: {
+    uint32_t w[4];
+    memcpy(w, v->of.v128, 16);
+    snprintf(buf, len, "v128:i32x4 0x%08" PRIx32 " 0x%08" PRIx32
+             " 0x%08" PRIx32 " 0x%08" PRIx32, w[0], w[1], w[2], w[3]);
+    return;
+  }
   default:
     if (v->of.ref == NULL)
       snprintf(buf, len, "%s:null", interp_valtype_name(v->type));
@@ -291,6 +366,14 @@ void spec_json_value_format(const json_t *j, char *buf, size_t len) {
   const char *t = json_string_value(json_object_get(j, "type"));
   const char *v = json_string_value(json_object_get(j, "value"));
   interp_value iv;
+  if (t != NULL && strcmp(t, "v128") == 0) {
+    json_t *lanes = json_object_get(j, "value");
+    char *text = json_dumps(lanes, JSON_COMPACT);
+    const char *lt = json_string_value(json_object_get(j, "lane_type"));
+    snprintf(buf, len, "v128:%s %s", lt ? lt : "?", text ? text : "?");
+    free(text);
+    return;
+  }
   if (v != NULL && strncmp(v, "nan:", 4) != 0 &&
       spec_value_from_json(j, &iv) == 0 && iv.type != INTERP_FUNCREF &&
       iv.type != INTERP_EXTERNREF) {
