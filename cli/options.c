@@ -118,6 +118,16 @@ static const v128_shape *shape_named(const char *s, size_t len) {
   return NULL;
 }
 
+/* " i8x16, i16x8, ... or f64x2", from the table. */
+static void shape_list(char *buf, size_t size) {
+  const size_t n = sizeof shapes / sizeof shapes[0];
+  size_t used = 0;
+  for (size_t i = 0; i < n && used < size; i++)
+    used += (size_t)snprintf(buf + used, size - used, "%s%s",
+                             i == 0 ? " " : i + 1 < n ? ", " : " or ",
+                             shapes[i].name);
+}
+
 /* Lane k of 'bytes' bytes, little endian, as v128.store lays it out. */
 static void put_lane(plugsup_value *v, unsigned k, unsigned bytes,
                      uint64_t bits) {
@@ -225,9 +235,9 @@ static const char *parse_v128(const char *s, plugsup_value *out,
   if (!colon)
     return "expected SHAPE:LANES, as in i32x4:1,2,3,4";
   if (!(sh = shape_named(s, (size_t)(colon - s)))) {
-    snprintf(why->text, sizeof why->text,
-             "unknown shape '%.*s': use i8x16, i16x8, i32x4, i64x2, f32x4 "
-             "or f64x2", (int)(colon - s < 32 ? colon - s : 32), s);
+    int used = snprintf(why->text, sizeof why->text, "unknown shape '%.*s': use",
+                        (int)(colon - s < 32 ? colon - s : 32), s);
+    shape_list(why->text + used, sizeof why->text - (size_t)used);
     return why->text;
   }
   memset(out->of.v128, 0, sizeof out->of.v128);
