@@ -9,6 +9,9 @@
 #   bench/run.sh --fileio [--build-dir DIR] [--no-build] [--reps N]
 #                [--wasm3 PATH]     file I/O and host calls instead
 #                                   (bench/fileio/run.sh, more options)
+#   bench/run.sh --simd [--build-dir DIR] [--no-build] [--reps N] [--cpu]
+#                the SIMD programs: native, the scalar wasm build and the
+#                -msimd128 build under interp_run, and their ratios
 #
 # Every run's output is checked ("ok <checksum>", the same checksum as the
 # native build); a wrong or failed run shows as FAIL in its cell and the
@@ -29,8 +32,9 @@ limit=300
 tsv=""
 metric=wall
 
-usage() { sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
+usage() { sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
 fileio=0
+simd=0
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -44,12 +48,14 @@ while [ $# -gt 0 ]; do
     --tsv) tsv=$2; shift 2 ;;
     --cpu) metric=cpu; shift ;;
     --fileio) fileio=1; shift ;;
+    --simd) simd=1; shift ;;
     -h|--help) usage 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; usage ;;
   esac
 done
 
 programs=(intmix floatmix memsort calls branchy)
+[ "$simd" -eq 1 ] && programs=(pixels)
 if [ -n "$only" ]; then
   IFS=, read -r -a programs <<<"$only"
 fi
@@ -104,6 +110,7 @@ command_for() {
   case "$1" in
     native) printf '%s\n' "$pdir/$2" ;;
     plugsup) printf '%s\n' "$interp_run" "$pdir/$2.wasm" ;;
+    simd) printf '%s\n' "$interp_run" "$pdir/$2.simd.wasm" ;;
     wabt) printf '%s\n' wasm-interp --run-all-exports "$pdir/$2.bare.wasm" ;;
     wasm3) printf '%s\n' "$wasm3" "$pdir/$2.wasm" ;;
   esac
@@ -256,6 +263,58 @@ main() {
     return 1
   fi
 }
+
+# simd_instructions FILE: how many SIMD instructions wasm-objdump -d
+# lists in FILE ("-" without wasm-objdump): proof the build vectorized.
+simd_instructions() {
+  command -v wasm-objdump >/dev/null 2>&1 || { echo "-"; return; }
+  wasm-objdump -d "$1" 2>/dev/null |
+    grep -cE '(v128|i8x16|i16x8|i32x4|i64x2|f32x4|f64x2)\.'
+}
+
+# The SIMD table: each SIMD program natively, as scalar wasm and as
+# -msimd128 wasm, the two wasm builds under plugsup's interpreter.
+main_simd() {
+  [ "$do_build" -eq 1 ] && build_all
+  [ -x "$interp_run" ] || { echo "run.sh: no $interp_run" >&2; exit 2; }
+  echo "# $(date -u +%Y-%m-%dT%H:%MZ)  $(nproc) cpus  load:$(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "# best of $reps runs, $metric seconds; scalar: clang -O2, simd: clang -O2 -msimd128, both under $interp_run"
+  declare -A t
+  local problems=() p e expected
+  for p in "${programs[@]}"; do
+    echo "#   $p.simd.wasm: $(simd_instructions "$pdir/$p.simd.wasm") SIMD instructions, $p.wasm: $(simd_instructions "$pdir/$p.wasm")"
+    time_engine native "$p" "" "$reps"
+    t[$p,native]=${secs:-FAIL}
+    if [ -n "$why" ]; then problems+=("$p native: $why"); continue; fi
+    expected=$got
+    for e in plugsup simd; do
+      time_engine "$e" "$p" "$expected" "$reps"
+      t[$p,$e]=${secs:-FAIL}
+      [ -n "$why" ] && problems+=("$p $e: $why")
+    done
+  done
+  local fmt="%-9s | %9s | %13s | %11s | %13s | %11s | %11s\n"
+  echo
+  printf "$fmt" program "native s" "scalar wasm s" "simd wasm s" scalar/native \
+    simd/native scalar/simd
+  for p in "${programs[@]}"; do
+    printf "$fmt" "$p" "${t[$p,native]:--}" "${t[$p,plugsup]:--}" \
+      "${t[$p,simd]:--}" "$(ratio "${t[$p,plugsup]:-}" "${t[$p,native]:-}")" \
+      "$(ratio "${t[$p,simd]:-}" "${t[$p,native]:-}")" \
+      "$(ratio "${t[$p,plugsup]:-}" "${t[$p,simd]:-}")"
+  done
+  if [ ${#problems[@]} -gt 0 ]; then
+    echo
+    echo "PROBLEMS:"
+    printf '  %s\n' "${problems[@]}"
+    return 1
+  fi
+}
+
+if [ "$simd" -eq 1 ]; then
+  main_simd
+  exit
+fi
 
 if [ "$fileio" -eq 1 ]; then
   find_wasm3

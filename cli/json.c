@@ -31,6 +31,17 @@ static json_t *count_json(uint64_t n) {
   return n <= INT64_MAX ? json_integer((json_int_t)n) : json_real((double)n);
 }
 
+/* A v128 as its text, and as the shape it is printed in with its lanes
+** as numbers. */
+static json_t *v128_json(const plugsup_value *v) {
+  char buf[CLI_VALUE_TEXT_MAX];
+  int32_t l[4];
+  cli_format_value(v, buf, sizeof buf);
+  cli_v128_i32x4(v, l);
+  return json_pack("{s:s, s:s, s:s, s:[i, i, i, i]}", "type", "v128", "value",
+                   buf, "shape", "i32x4", "lanes", l[0], l[1], l[2], l[3]);
+}
+
 static json_t *value_json(const plugsup_value *v) {
   json_t *num;
   switch (v->type) {
@@ -40,9 +51,11 @@ static json_t *value_json(const plugsup_value *v) {
   case PLUGSUP_I64:
     num = json_integer(v->of.i64);
     break;
+  case PLUGSUP_V128:
+    return v128_json(v);
   default: {
     /* Floats as text too: JSON has no NaN or infinity. */
-    char buf[64];
+    char buf[CLI_VALUE_TEXT_MAX];
     cli_format_value(v, buf, sizeof buf);
     num = json_string(buf);
   }

@@ -21,9 +21,10 @@ static void run_help(void) {
       "(or end at '--'); everything after it belongs to the plugin.\n"
       "\n"
       "  --invoke NAME     call export NAME; each VALUE is parsed by the type of\n"
-      "                    its parameter (5, -1, 0x10, 2.5, nan, inf, null), or\n"
-      "                    typed as TYPE:VALUE (i32:5; all typed, or none,\n"
-      "                    saves a worker start); results print one per line\n"
+      "                    its parameter (5, -1, 0x10, 2.5, nan, inf, null, a\n"
+      "                    v128 as i32x4:1,2,3,4), or typed as TYPE:VALUE\n"
+      "                    (i32:5; all typed, or none, saves a worker start);\n"
+      "                    results print one per line\n"
       "  --timeout T       wall-clock limit: seconds, or with ms, s or m\n"
       "                    (default 10s); the worker is then killed\n"
       "  --memory N        all the plugin's memory (linear memory, tables,\n"
@@ -115,7 +116,7 @@ static plugsup_result *execute(plugsup_supervisor *sup, plugsup_plugin *plg,
 }
 
 static void print_values(const plugsup_result *r) {
-  char buf[64];
+  char buf[CLI_VALUE_TEXT_MAX];
   for (size_t i = 0; i < r->value_count; i++) {
     cli_format_value(&r->values[i], buf, sizeof buf);
     printf("%s\n", buf);
@@ -190,7 +191,9 @@ static int parse_args(const cli_opts *o, const cli_functype *ft,
                            types, o->nrest);
   }
   for (size_t i = 0; i < ft->nparams; i++) {
-    const char *bad = cli_parse_value(o->rest[i], ft->params[i], &args[i]);
+    cli_why why;
+    const char *bad = cli_parse_value(o->rest[i], ft->params[i], &args[i],
+                                      &why);
     if (bad)
       return cli_usage_error("run", "argument %zu '%s' is not a valid %s: %s",
                              i + 1, o->rest[i],
@@ -236,9 +239,10 @@ static int typed_by_export(plugsup_supervisor *sup, plugsup_plugin *plg,
 ** for an untyped or unparsable value. */
 static bool typed_by_user(const cli_opts *o, plugsup_value *args) {
   plugsup_valtype t;
+  cli_why why;
   for (int i = 0; i < o->nrest; i++)
     if (!cli_value_type(o->rest[i], &t) ||
-        cli_parse_value(o->rest[i], t, &args[i]))
+        cli_parse_value(o->rest[i], t, &args[i], &why))
       return false;
   return true;
 }

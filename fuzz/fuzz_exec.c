@@ -1,6 +1,6 @@
 /*
 ** fuzz_exec.c: load, link every import to a dummy of the right type, and
-** call every exported function with zero arguments, under small limits
+** call every exported function, under small limits
 ** (fuel, memory pages, call depth, value stack, heap). Any valid module
 ** must end each call as a result, a trap or an out-of-memory; a crash,
 ** a sanitizer report, a hang past the fuel or a broken invariant is a
@@ -10,6 +10,13 @@
 ** call (the start function, an export, a call or call_indirect from a
 ** running body), under the memory budget: compiling mid-run and failing
 ** to are fuzzed here. fuzz_module compiles every body at load.
+**
+** Arguments are zeros, unless the module has a custom section named
+** "args": then they are its bytes, taken in order and cycled (a v128 takes
+** 16, an i64 or f64 8, an i32 or f32 4, little endian). A custom
+** section's contents are the one part of a module that no mutation makes
+** invalid, so the fuzzer varies SIMD lanes, shift counts and NaN bits
+** there without breaking the code that uses them.
 */
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +37,48 @@ static interp_value zero_of(interp_valtype t) {
   memset(&v, 0, sizeof v);
   v.type = t;
   return v;
+}
+
+/* The "args" section's bytes; none: every argument is zero. */
+typedef struct arg_source {
+  const uint8_t *bytes;
+  size_t len, next;
+} arg_source;
+
+static uint64_t next_bytes(arg_source *a, unsigned n) {
+  uint64_t bits = 0;
+  for (unsigned i = 0; i < n && a->len != 0; i++)
+    bits |= (uint64_t)a->bytes[a->next++ % a->len] << (8 * i);
+  return bits;
+}
+
+static interp_value arg_of(interp_valtype t, arg_source *a) {
+  interp_value v = zero_of(t);
+  switch (t) {
+  case INTERP_I32:
+  case INTERP_F32:
+    v.of.i32 = (uint32_t)next_bytes(a, 4);
+    break;
+  case INTERP_I64:
+  case INTERP_F64:
+    v.of.i64 = next_bytes(a, 8);
+    break;
+  case INTERP_V128:
+    for (unsigned i = 0; i < sizeof v.of.v128; i++)
+      v.of.v128[i] = (uint8_t)next_bytes(a, 1);
+    break;
+  case INTERP_FUNCREF:
+  case INTERP_EXTERNREF:
+    break; /* null: a fuzzer cannot name a live reference */
+  }
+  return v;
+}
+
+static arg_source args_section(const interp_module *m) {
+  arg_source a = {NULL, 0, 0};
+  if (interp_module_custom_section(m, "args", 4, &a.bytes, &a.len) != INTERP_OK)
+    a.len = 0;
+  return a;
 }
 
 /* Every dummy import function returns zeros of its result types. 'ud' is
@@ -90,7 +139,7 @@ static void check_call_status(interp_status s, const interp_error *err) {
   }
 }
 
-static void call_export(interp_store *store, interp_func *f) {
+static void call_export(interp_store *store, interp_func *f, arg_source *a) {
   interp_functype ft;
   interp_error err;
   interp_func_type(f, &ft);
@@ -99,7 +148,7 @@ static void call_export(interp_store *store, interp_func *f) {
   if (args == NULL || res == NULL)
     goto done;
   for (uint32_t i = 0; i < ft.nparams; i++)
-    args[i] = zero_of(ft.params[i]);
+    args[i] = arg_of(ft.params[i], a);
   interp_store_set_fuel(store, FUEL);
   memset(&err, 0, sizeof err);
   check_call_status(interp_call(store, f, args, ft.nparams, res, ft.nresults,
@@ -112,6 +161,7 @@ done:
 static void call_exports(interp_store *store, const interp_module *m,
                          const interp_instance *inst) {
   uint32_t n = interp_module_export_count(m), calls = 0;
+  arg_source a = args_section(m);
   for (uint32_t i = 0; i < n && calls < MAX_CALLS; i++) {
     interp_export_desc d;
     interp_extern ext;
@@ -121,7 +171,7 @@ static void call_exports(interp_store *store, const interp_module *m,
     if (interp_instance_export(inst, d.name, d.name_len, &ext) != INTERP_OK ||
         ext.kind != INTERP_EXTERN_FUNC)
       fuzz_fail("a described export cannot be found", INTERP_NOT_FOUND, NULL);
-    call_export(store, ext.of.func);
+    call_export(store, ext.of.func, &a);
     calls++;
   }
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """make_reply_seeds.py: writes fuzz_reply's brokered seeds (byte 0 = 0x10:
-a START run with a policy) and ABI seeds (byte 0 = 0x20 | run: INSPECT,
-tool METADATA, process CALL, observe CALL) into fuzz/regressions/fuzz_reply/. Each seed is
+a START run with a policy), ABI seeds (byte 0 = 0x20 | run: INSPECT,
+tool METADATA, process CALL, observe CALL) and INVOKE seeds (byte 0 = 1:
+result values) into fuzz/regressions/fuzz_reply/. Each seed is
 a worker's reply stream: Hello, then host calls as proto/hostcall.h lists
 them. Run it again after changing the protocol, and commit the result."""
 import os
@@ -17,7 +18,7 @@ path_remove_directory path_rename path_symlink path_unlink_file
 poll_oneoff sock_accept sock_recv sock_send sock_shutdown
 clock_time_get""".split())}
 PROTOCOL = 4
-I32, I64 = 1, 2
+I32, I64, V128 = 1, 2, 7
 
 
 def varint(n):
@@ -150,6 +151,17 @@ ABI_SEEDS = {
 }
 
 
+def value(kind, bits, v128=b""):
+    return field(1, 0, kind) + field(2, 0, bits) + (field(3, 2, v128) if v128 else b"")
+
+
+# INVOKE results: a v128 (its 16 bytes) beside an i32.
+INVOKE_SEEDS = {
+    "v128": [result(field(5, 2, value(V128, 0, bytes(range(0xf0, 0x100)))),
+                    field(5, 2, value(I32, 7)))],
+}
+
+
 def main():
     out = os.path.join(os.path.dirname(__file__), "regressions", "fuzz_reply")
     for name, calls in SEEDS.items():
@@ -158,6 +170,9 @@ def main():
             stream += call(n, *c)
         with open(os.path.join(out, "seed-broker-" + name), "wb") as f:
             f.write(bytes([0x10]) + stream)
+    for name, frames in INVOKE_SEEDS.items():
+        with open(os.path.join(out, "seed-invoke-" + name), "wb") as f:
+            f.write(bytes([0x01]) + hello() + b"".join(frames))
     for name, (how, frames) in ABI_SEEDS.items():
         with open(os.path.join(out, "seed-abi-" + name), "wb") as f:
             f.write(bytes([how]) + hello() + b"".join(frames))

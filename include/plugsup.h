@@ -321,7 +321,8 @@ typedef enum plugsup_valtype {
   PLUGSUP_F32 = 3,
   PLUGSUP_F64 = 4,
   PLUGSUP_FUNCREF = 5,  /* opaque: of.ref is 0 for null, 1 otherwise */
-  PLUGSUP_EXTERNREF = 6
+  PLUGSUP_EXTERNREF = 6,
+  PLUGSUP_V128 = 7      /* SIMD: of.v128 */
 } plugsup_valtype;
 
 typedef struct plugsup_value {
@@ -332,6 +333,9 @@ typedef struct plugsup_value {
     float f32;  /* travels as its bit pattern: NaN payloads survive */
     double f64;
     uint64_t ref;
+    /* The 16 bytes as v128.store writes them to memory: lane 0 first,
+    ** each lane little endian, whatever the host's byte order. */
+    uint8_t v128[16];
   } of;
 } plugsup_value;
 

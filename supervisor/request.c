@@ -153,7 +153,7 @@ static plugsup_status check_options(const plugsup_run_options *o) {
     if (!o->argv[i])
       return sup_fail(PLUGSUP_EINVAL, "argv[%zu] is NULL", i);
   for (size_t i = 0; i < o->nargs; i++)
-    if (o->args[i].type < PLUGSUP_I32 || o->args[i].type > PLUGSUP_EXTERNREF)
+    if (o->args[i].type < PLUGSUP_I32 || o->args[i].type > PLUGSUP_V128)
       return sup_fail(PLUGSUP_EINVAL, "argument %zu has unknown type %d", i,
                       (int)o->args[i].type);
   if (o->input_from_fd && o->input_fd < 0)
@@ -245,6 +245,12 @@ _Static_assert((int)PLUGSUP_ABI_PROCESS == (int)PLUGSUP__ABI__ABI_PROCESS &&
                    PLUGSUP_ABI_COUNT_ == 4,
                "the public ABI numbers are the protocol's");
 
+_Static_assert((int)PLUGSUP_I32 == (int)PLUGSUP__VAL_TYPE__I32 &&
+                   (int)PLUGSUP_F64 == (int)PLUGSUP__VAL_TYPE__F64 &&
+                   (int)PLUGSUP_EXTERNREF == (int)PLUGSUP__VAL_TYPE__EXTERNREF &&
+                   (int)PLUGSUP_V128 == (int)PLUGSUP__VAL_TYPE__V128,
+               "the public value types are the protocol's");
+
 /* Floats travel as their bit patterns so NaN payloads survive. */
 static uint64_t value_bits(const plugsup_value *v) {
   uint32_t b32;
@@ -260,6 +266,8 @@ static uint64_t value_bits(const plugsup_value *v) {
   case PLUGSUP_F64:
     memcpy(&b64, &v->of.f64, sizeof b64);
     return b64;
+  case PLUGSUP_V128:
+    return 0; /* its bytes travel in Value.v128 */
   case PLUGSUP_FUNCREF:
   case PLUGSUP_EXTERNREF:
     break;
@@ -278,6 +286,9 @@ static bool fill_values(run_frame *f, const sup_request *r) {
     plugsup__value__init(&f->values[i]);
     f->values[i].type = (Plugsup__ValType)r->args[i].type;
     f->values[i].bits = value_bits(&r->args[i]);
+    if (r->args[i].type == PLUGSUP_V128) /* the request outlives the frame */
+      f->values[i].v128 = (ProtobufCBinaryData){
+          sizeof r->args[i].of.v128, (uint8_t *)r->args[i].of.v128};
     f->value_ptrs[i] = &f->values[i];
   }
   f->run.n_args = r->nargs;

@@ -82,37 +82,58 @@ void sup_result_set_message(plugsup_result *r, const char *fmt, ...) {
 
 /* ---- from the worker's Result ---- */
 
+/* One Value as the public type; values_typed has checked it. */
+static plugsup_value public_value(const Plugsup__Value *w) {
+  plugsup_value v = {.type = (plugsup_valtype)w->type};
+  uint32_t b32 = (uint32_t)w->bits;
+  switch (v.type) {
+  case PLUGSUP_F32:
+    memcpy(&v.of.f32, &b32, sizeof b32);
+    break;
+  case PLUGSUP_F64:
+    memcpy(&v.of.f64, &w->bits, sizeof w->bits);
+    break;
+  case PLUGSUP_I32:
+    v.of.i32 = (int32_t)b32;
+    break;
+  case PLUGSUP_V128:
+    memcpy(v.of.v128, w->v128.data, sizeof v.of.v128);
+    break;
+  case PLUGSUP_I64:
+  case PLUGSUP_FUNCREF:
+  case PLUGSUP_EXTERNREF:
+    v.of.ref = w->bits; /* i64 and references share the 64 bits */
+    break;
+  }
+  return v;
+}
+
 static bool copy_values(plugsup_result *r, const Plugsup__Result *w) {
   if (w->n_values == 0)
     return true;
   plugsup_value *v = calloc(w->n_values, sizeof *v);
   if (!v)
     return false;
-  for (size_t i = 0; i < w->n_values; i++) {
-    uint64_t bits = w->values[i]->bits;
-    uint32_t b32 = (uint32_t)bits;
-    v[i].type = (plugsup_valtype)w->values[i]->type;
-    if (v[i].type == PLUGSUP_F32)
-      memcpy(&v[i].of.f32, &b32, sizeof b32);
-    else if (v[i].type == PLUGSUP_F64)
-      memcpy(&v[i].of.f64, &bits, sizeof bits);
-    else if (v[i].type == PLUGSUP_I32)
-      v[i].of.i32 = (int32_t)b32;
-    else
-      v[i].of.ref = bits; /* i64 and references share the 64 bits */
-  }
+  for (size_t i = 0; i < w->n_values; i++)
+    v[i] = public_value(w->values[i]);
   r->values = v;
   r->value_count = w->n_values;
   return true;
 }
 
-/* At most a function's results, each of a known type. */
+/* A known type; the 16 bytes of a v128, and no such bytes on the others. */
+static bool value_typed(const Plugsup__Value *v) {
+  if (v->type < PLUGSUP__VAL_TYPE__I32 || v->type > PLUGSUP__VAL_TYPE__V128)
+    return false;
+  return v->v128.len == (v->type == PLUGSUP__VAL_TYPE__V128 ? 16 : 0);
+}
+
+/* At most a function's results, each well formed. */
 static bool values_typed(const Plugsup__Result *w) {
   if (w->n_values > FRAME_RESULT_MAX_VALUES)
     return false;
   for (size_t i = 0; i < w->n_values; i++)
-    if (w->values[i]->type < PLUGSUP__VAL_TYPE__I32 ||
-        w->values[i]->type > PLUGSUP__VAL_TYPE__EXTERNREF)
+    if (!value_typed(w->values[i]))
       return false;
   return true;
 }

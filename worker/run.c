@@ -72,7 +72,7 @@ static void set_failure(Plugsup__Result *res, const interp_error *err) {
 static int valtype_from_proto(Plugsup__ValType t, interp_valtype *out) {
   static const interp_valtype map[] = {0, INTERP_I32, INTERP_I64, INTERP_F32,
                                        INTERP_F64, INTERP_FUNCREF,
-                                       INTERP_EXTERNREF};
+                                       INTERP_EXTERNREF, INTERP_V128};
   if ((unsigned)t == 0 || (unsigned)t >= sizeof map / sizeof map[0])
     return -1;
   *out = map[t];
@@ -85,7 +85,7 @@ static Plugsup__ValType valtype_to_proto(interp_valtype t) {
   case INTERP_I64: return PLUGSUP__VAL_TYPE__I64;
   case INTERP_F32: return PLUGSUP__VAL_TYPE__F32;
   case INTERP_F64: return PLUGSUP__VAL_TYPE__F64;
-  case INTERP_V128: break; /* convert_args refuses such functions */
+  case INTERP_V128: return PLUGSUP__VAL_TYPE__V128;
   case INTERP_FUNCREF: return PLUGSUP__VAL_TYPE__FUNCREF;
   case INTERP_EXTERNREF: return PLUGSUP__VAL_TYPE__EXTERNREF;
   }
@@ -256,33 +256,48 @@ static int describe_module(worker_ctx *w, const interp_module *m) {
 
 /* ---- INVOKE: arguments and results ---- */
 
+/* One Run.arg as a value of type 'want'; NULL, or why not. */
+static const char *convert_arg(const Plugsup__Value *v, interp_valtype want,
+                               interp_value *out) {
+  interp_valtype type;
+  if (valtype_from_proto(v->type, &type) != 0 || type != want)
+    return "argument type does not match the parameter";
+  out->type = type;
+  switch (type) {
+  case INTERP_FUNCREF:
+  case INTERP_EXTERNREF:
+    if (v->bits != 0)
+      return "only null references can be passed";
+    out->of.ref = NULL;
+    return NULL;
+  case INTERP_I32:
+  case INTERP_F32:
+    if (v->bits > UINT32_MAX)
+      return "32-bit argument has bits above 32";
+    out->of.i32 = (uint32_t)v->bits;
+    return NULL;
+  case INTERP_V128:
+    if (v->v128.len != sizeof out->of.v128)
+      return "v128 argument is not 16 bytes";
+    memcpy(out->of.v128, v->v128.data, sizeof out->of.v128);
+    return NULL;
+  case INTERP_I64:
+  case INTERP_F64:
+    break;
+  }
+  out->of.i64 = v->bits;
+  return NULL;
+}
+
 /* Check Run.args against the function's parameters and convert them. */
 static const char *convert_args(const Plugsup__Run *run,
                                 const interp_functype *t, interp_value *out) {
-  for (uint32_t i = 0; i < t->nparams + t->nresults; i++)
-    if ((i < t->nparams ? t->params[i] : t->results[i - t->nparams]) ==
-        INTERP_V128)
-      return "v128 values are not supported here yet";
+  const char *bad;
   if (run->n_args != t->nparams)
     return "wrong number of arguments";
-  for (uint32_t i = 0; i < t->nparams; i++) {
-    const Plugsup__Value *v = run->args[i];
-    interp_valtype type;
-    if (valtype_from_proto(v->type, &type) != 0 || type != t->params[i])
-      return "argument type does not match the parameter";
-    out[i].type = type;
-    if (type == INTERP_FUNCREF || type == INTERP_EXTERNREF) {
-      if (v->bits != 0)
-        return "only null references can be passed";
-      out[i].of.ref = NULL;
-    } else if (type == INTERP_I32 || type == INTERP_F32) {
-      if (v->bits > UINT32_MAX)
-        return "32-bit argument has bits above 32";
-      out[i].of.i32 = (uint32_t)v->bits;
-    } else {
-      out[i].of.i64 = v->bits;
-    }
-  }
+  for (uint32_t i = 0; i < t->nparams; i++)
+    if ((bad = convert_arg(run->args[i], t->params[i], &out[i])) != NULL)
+      return bad;
   return NULL;
 }
 
@@ -294,9 +309,29 @@ static uint64_t value_bits(const interp_value *v) {
   case INTERP_I64:
   case INTERP_F64:
     return v->of.i64;
+  case INTERP_V128:
+    return 0; /* its bytes travel in Value.v128 */
   default:
     return v->of.ref != NULL;
   }
+}
+
+/* One result as a Value, with a v128's bytes in the same allocation, so
+** that worker_result_free's one free() per value releases both. */
+static Plugsup__Value *new_value(const interp_value *val) {
+  size_t extra = val->type == INTERP_V128 ? sizeof val->of.v128 : 0;
+  Plugsup__Value *v = malloc(sizeof *v + extra);
+  if (v == NULL)
+    return NULL;
+  plugsup__value__init(v);
+  v->type = valtype_to_proto(val->type);
+  v->bits = value_bits(val);
+  if (extra != 0) {
+    v->v128.data = (uint8_t *)(v + 1);
+    v->v128.len = extra;
+    memcpy(v->v128.data, val->of.v128, extra);
+  }
+  return v;
 }
 
 static int set_values(Plugsup__Result *res, const interp_value *vals, uint32_t n) {
@@ -305,12 +340,9 @@ static int set_values(Plugsup__Result *res, const interp_value *vals, uint32_t n
   if ((res->values = calloc(n, sizeof *res->values)) == NULL)
     return -1;
   for (uint32_t i = 0; i < n; i++) {
-    Plugsup__Value *v = malloc(sizeof *v);
+    Plugsup__Value *v = new_value(&vals[i]);
     if (v == NULL)
       return -1;
-    plugsup__value__init(v);
-    v->type = valtype_to_proto(vals[i].type);
-    v->bits = value_bits(&vals[i]);
     res->values[res->n_values++] = v;
   }
   return 0;

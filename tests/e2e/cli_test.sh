@@ -164,6 +164,30 @@ expect invoke_typed_mismatch 170 "" "plugsup run: argument 1 'i64:2' is not a va
 $usage_hint" -- "$plugsup" run --invoke add "$fix/outcomes.wasm" i64:2 i32:3
 expect invoke_typed_bad_value 170 "" "plugsup run: 'add' takes 2 arguments (i32 i32), got 1
 $usage_hint" -- "$plugsup" run --invoke add "$fix/outcomes.wasm" i32:x
+# ---- v128: SHAPE:LANES in, i32x4 out ----
+expect invoke_v128_any_shape_prints_as_i32x4 0 "i32x4:1,2,3,-1" "" -- "$plugsup" run --invoke same \
+  "$fix/simd.wasm" i8x16:1,0,0,0,2,0,0,0,3,0,0,0,255,255,255,255
+expect invoke_v128_typed_by_the_export 0 "i32x4:11,22,33,-36" "" -- "$plugsup" run --invoke add_i32x4 \
+  "$fix/simd.wasm" i32x4:1,2,3,4 i32x4:10,20,30,-40
+expect invoke_v128_float_lanes 0 "i32x4:1065353216,-1073741824,2143289344,2139095040" "" \
+  -- "$plugsup" run --invoke same "$fix/simd.wasm" f32x4:1,-2,nan,inf
+expect invoke_v128_beside_a_scalar 0 "i32x4:-2,-2,-2,-2
+-2" "" -- "$plugsup" run --invoke splat "$fix/simd.wasm" i32:-2
+expect_grep invoke_v128_json 0 '"values":\[{"type":"v128","value":"i32x4:1,2,3,4","shape":"i32x4","lanes":\[1,2,3,4\]}\]' \
+  -- "$plugsup" run --json --invoke same "$fix/simd.wasm" i64x2:8589934593,17179869187
+expect_grep validate_v128 0 "^  func add_i32x4 (v128 v128) -> (v128)$" -- "$plugsup" validate "$fix/simd.wasm"
+expect invoke_v128_lane_count 170 "" "plugsup run: argument 1 'i32x4:1,2,3' is not a valid v128: i32x4 takes 4 lanes, got 3
+$usage_hint" -- "$plugsup" run --invoke same "$fix/simd.wasm" i32x4:1,2,3
+expect invoke_v128_bad_lane 170 "" "plugsup run: argument 2 'f64x2:1,x' is not a valid v128: lane 1 'x' of f64x2 is not a number (or nan, inf)
+$usage_hint" -- "$plugsup" run --invoke add_i32x4 "$fix/simd.wasm" i32x4:0,0,0,0 f64x2:1,x
+expect invoke_v128_lane_out_of_range 170 "" "plugsup run: argument 1 'i16x8:65536,0,0,0,0,0,0,0' is not a valid v128: lane 0 '65536' of i16x8 is out of range (-32768 to 65535)
+$usage_hint" -- "$plugsup" run --invoke same "$fix/simd.wasm" i16x8:65536,0,0,0,0,0,0,0
+expect invoke_v128_unknown_shape 170 "" "plugsup run: argument 1 'v128:i32x4:1,2,3,4' is not a valid v128: unknown shape 'v128': use i8x16, i16x8, i32x4, i64x2, f32x4 or f64x2
+$usage_hint" -- "$plugsup" run --invoke same "$fix/simd.wasm" v128:i32x4:1,2,3,4
+expect invoke_v128_plain_number 170 "" "plugsup run: argument 1 '7' is not a valid v128: expected SHAPE:LANES, as in i32x4:1,2,3,4
+$usage_hint" -- "$plugsup" run --invoke same "$fix/simd.wasm" 7
+expect invoke_v128_for_an_i32 170 "" "plugsup run: argument 1 'i32x4:1,2,3,4' is not a valid i32: its type prefix does not match the parameter's type
+$usage_hint" -- "$plugsup" run --invoke splat "$fix/simd.wasm" i32x4:1,2,3,4
 expect invoke_not_a_function 167 "" "plugsup: '$fix/outcomes.wasm' exports no function named 'memory'" \
   -- "$plugsup" run --invoke memory "$fix/outcomes.wasm"
 expect exit_code 7 "" "" -- "$plugsup" run --invoke exit7 "$fix/outcomes.wasm"

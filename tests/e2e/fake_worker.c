@@ -341,6 +341,21 @@ static void many_values(void) {
   result(&r);
 }
 
+/* One malformed v128 result: 15 bytes, or 16 bytes on an i32. */
+static void bad_v128(Plugsup__ValType type, size_t len) {
+  static uint8_t bytes[16];
+  Plugsup__Value v = PLUGSUP__VALUE__INIT, *vp = &v;
+  Plugsup__Result r = PLUGSUP__RESULT__INIT;
+  v.type = type;
+  v.v128 = (ProtobufCBinaryData){len, bytes};
+  hello(FRAME_PROTOCOL_VERSION);
+  frame_free(read_run());
+  r.outcome = PLUGSUP__OUTCOME__OK;
+  r.n_values = 1;
+  r.values = &vp;
+  result(&r);
+}
+
 static void huge_fuel(void) {
   hello(FRAME_PROTOCOL_VERSION);
   frame_free(read_run());
@@ -698,6 +713,10 @@ int main(int argc, char **argv) {
     sleep_forever();
   else if (!strcmp(mode, "noresult"))
     hello(FRAME_PROTOCOL_VERSION), frame_free(read_run());
+  else if (!strcmp(mode, "shortv128"))
+    bad_v128(PLUGSUP__VAL_TYPE__V128, 15);
+  else if (!strcmp(mode, "i32withv128"))
+    bad_v128(PLUGSUP__VAL_TYPE__I32, 16);
   else if (!strcmp(mode, "segv"))
     crash();
   else if (!strcmp(mode, "sigsys"))

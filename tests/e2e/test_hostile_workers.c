@@ -150,6 +150,13 @@ Test(hostile, more_values_than_a_function_returns_are_refused) {
                  "worker sent a malformed result");
 }
 
+Test(hostile, v128_values_without_exactly_their_16_bytes_are_refused) {
+  expect_refused(FAKE("shortv128"), PLUGSUP_MODE_INVOKE,
+                 "worker sent a malformed result");
+  expect_refused(FAKE("i32withv128"), PLUGSUP_MODE_INVOKE,
+                 "worker sent a malformed result");
+}
+
 Test(hostile, report_for_a_run_that_asked_none_is_refused) {
   expect_refused(FAKE("names"), PLUGSUP_MODE_START,
                  "worker sent a module report for a run that did not ask "

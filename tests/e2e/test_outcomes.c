@@ -67,6 +67,70 @@ Test(outcomes, ok_with_values) {
   plugsup_result_free(r);
 }
 
+/* Bytes chosen so that a lane or byte order mixed up shows. */
+static plugsup_value v128_counting_from(uint8_t first) {
+  plugsup_value v = {.type = PLUGSUP_V128};
+  for (int i = 0; i < 16; i++)
+    v.of.v128[i] = (uint8_t)(first + i);
+  return v;
+}
+
+Test(outcomes, v128_arguments_and_results_keep_lane_and_byte_order) {
+  plugsup_value args[] = {v128_counting_from(0), v128_counting_from(0xf0)};
+  plugsup_run_options o = run_opts(PLUGSUP_MODE_INVOKE);
+  o.export_name = "add_i32x4";
+  o.args = args;
+  o.nargs = 2;
+  plugsup_result *r = run_with(FIX "simd.wasm", &o);
+  expect(r, PLUGSUP_OUTCOME_OK);
+  cr_assert_eq(r->value_count, 1);
+  cr_assert_eq(r->values[0].type, PLUGSUP_V128);
+  /* Lane k is bytes 4k..4k+3, little endian; the 0xf0 + 4k + j bytes
+  ** carry into the next byte from j = 0 up. */
+  for (uint32_t k = 0; k < 4; k++) {
+    uint32_t a = 0, b = 0, got = 0;
+    for (int j = 3; j >= 0; j--) {
+      a = a << 8 | args[0].of.v128[4 * k + (uint32_t)j];
+      b = b << 8 | args[1].of.v128[4 * k + (uint32_t)j];
+      got = got << 8 | r->values[0].of.v128[4 * k + (uint32_t)j];
+    }
+    cr_assert_eq(got, a + b, "lane %u: %08x, expected %08x", k, got, a + b);
+  }
+  plugsup_result_free(r);
+}
+
+Test(outcomes, v128_beside_a_scalar_result) {
+  plugsup_value arg = {.type = PLUGSUP_I32, .of.i32 = -2};
+  plugsup_run_options o = run_opts(PLUGSUP_MODE_INVOKE);
+  o.export_name = "splat";
+  o.args = &arg;
+  o.nargs = 1;
+  plugsup_result *r = run_with(FIX "simd.wasm", &o);
+  expect(r, PLUGSUP_OUTCOME_OK);
+  cr_assert_eq(r->value_count, 2);
+  cr_assert_eq(r->values[0].type, PLUGSUP_V128);
+  static const uint8_t minus_two[16] = {
+      0xfe, 0xff, 0xff, 0xff, 0xfe, 0xff, 0xff, 0xff,
+      0xfe, 0xff, 0xff, 0xff, 0xfe, 0xff, 0xff, 0xff};
+  cr_assert_arr_eq(r->values[0].of.v128, minus_two, 16);
+  cr_assert_eq(r->values[1].type, PLUGSUP_I32);
+  cr_assert_eq(r->values[1].of.i32, -2);
+  plugsup_result_free(r);
+}
+
+Test(outcomes, scalar_for_a_v128_parameter_is_a_bad_request) {
+  plugsup_value arg = {.type = PLUGSUP_I32, .of.i32 = 1};
+  plugsup_run_options o = run_opts(PLUGSUP_MODE_INVOKE);
+  o.export_name = "same";
+  o.args = &arg;
+  o.nargs = 1;
+  plugsup_result *r = run_with(FIX "simd.wasm", &o);
+  expect(r, PLUGSUP_OUTCOME_BAD_REQUEST);
+  cr_assert_str_eq(r->message,
+                   "same: argument type does not match the parameter");
+  plugsup_result_free(r);
+}
+
 Test(outcomes, exit_code) {
   plugsup_result *r = invoke("exit7", NULL, 0);
   expect(r, PLUGSUP_OUTCOME_EXIT);

@@ -117,6 +117,48 @@ Test(run, invoke_keeps_float_bits_and_multiple_results) {
   worker_outcome_free(&o);
 }
 
+static Plugsup__Value v128_val(uint8_t *bytes, size_t len) {
+  Plugsup__Value v = val(PLUGSUP__VAL_TYPE__V128, 0);
+  v.v128 = (ProtobufCBinaryData){len, bytes};
+  return v;
+}
+
+Test(run, invoke_passes_v128_bytes_both_ways) {
+  worker_outcome o;
+  uint8_t in[16];
+  for (int i = 0; i < 16; i++)
+    in[i] = (uint8_t)i;
+  Plugsup__Value a = v128_val(in, 16);
+  request rq = {.wasm = "exports.wasm", .mode = INVOKE,
+                .export_name = "swap64", .args = &a, .n_args = 1};
+  static const uint8_t want[16] = {8, 9, 10, 11, 12, 13, 14, 15,
+                                   0, 1, 2, 3, 4, 5, 6, 7};
+  const Plugsup__Result *r;
+
+  run(&rq, &o);
+  r = result_of(&o);
+  cr_assert_eq(r->outcome, OUTCOME(OK), "%s", r->message);
+  cr_assert_eq(r->n_values, 1);
+  cr_assert_eq(r->values[0]->type, PLUGSUP__VAL_TYPE__V128);
+  cr_assert_eq(r->values[0]->bits, 0);
+  cr_assert_eq(r->values[0]->v128.len, 16);
+  cr_assert_arr_eq(r->values[0]->v128.data, want, 16);
+  worker_outcome_free(&o);
+}
+
+Test(run, invoke_refuses_a_v128_argument_of_other_than_16_bytes) {
+  worker_outcome o;
+  uint8_t in[17] = {0};
+  Plugsup__Value a = v128_val(in, 17);
+  request rq = {.wasm = "exports.wasm", .mode = INVOKE,
+                .export_name = "swap64", .args = &a, .n_args = 1};
+  run(&rq, &o);
+  cr_assert_eq(result_of(&o)->outcome, OUTCOME(BAD_REQUEST));
+  cr_assert_str_eq(result_of(&o)->message,
+                   "swap64: v128 argument is not 16 bytes");
+  worker_outcome_free(&o);
+}
+
 Test(run, invoke_with_wrong_arguments_is_bad_request) {
   worker_outcome o;
   Plugsup__Value args[] = {val(I64, 1), val(I32, 2)};

@@ -14,4 +14,7 @@
     (i32.div_s (i32.const 1) (local.get 0)))
   (func (export "spin") (loop $l (br $l)))
   (func (export "grow") (param i32) (result i32)
-    (memory.grow (local.get 0))))
+    (memory.grow (local.get 0)))
+  (func (export "swap64") (param v128) (result v128)
+    (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7
+      (local.get 0) (local.get 0))))
