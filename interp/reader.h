@@ -34,6 +34,14 @@
 #include "error.h"
 #include "opcodes.h"
 
+/* For the few readers on the path of every instruction, which compilers
+** would otherwise leave out of line in the validator's loop. */
+#if defined(__GNUC__)
+#define RD_HOT static inline __attribute__((always_inline))
+#else
+#define RD_HOT static inline
+#endif
+
 typedef struct reader {
   const uint8_t *base;  /* start of the module: offsets count from here */
   const uint8_t *pos;
@@ -80,7 +88,7 @@ static inline bool rd_fail(reader *r, const char *msg) {
 
 #define RD_EOF_MESSAGE "unexpected end of section or function"
 
-static inline bool rd_u8(reader *r, uint8_t *out) {
+RD_HOT bool rd_u8(reader *r, uint8_t *out) {
   if (r->pos == r->end)
     return rd_fail(r, RD_EOF_MESSAGE);
   *out = *r->pos++;
@@ -142,8 +150,12 @@ static inline bool rd_sleb(reader *r, int bits, int64_t *out) {
   return true;
 }
 
-static inline bool rd_u32(reader *r, uint32_t *out) {
+RD_HOT bool rd_u32(reader *r, uint32_t *out) {
   uint64_t v;
+  if (r->pos < r->end && *r->pos < 0x80) { /* most indices: one byte */
+    *out = *r->pos++;
+    return true;
+  }
   if (!rd_uleb(r, 32, &v))
     return false;
   *out = (uint32_t)v;
@@ -251,53 +263,34 @@ typedef struct rd_insn {
   const uint8_t *vec;
 } rd_insn;
 
-/* Fill the table-driven part of 'in' for opcode 'op'; false if unknown. */
-static inline bool rd_opinfo(uint8_t op, rd_insn *in) {
-  switch (op) {
-#define X(name, code, text_, imm_, sig_, width_)                               \
-  case code:                                                                   \
-    in->text = text_;                                                          \
-    in->imm = IMM_##imm_;                                                      \
-    in->sig = SIG_##sig_;                                                      \
-    in->width = width_;                                                        \
-    return true;
-    OPCODE_LIST(X)
-#undef X
-  default:
-    return false;
-  }
+/* What opcodes.h says of one opcode; text is NULL where none is
+** assigned. Indexed by the byte, or by the u32 after a prefix. */
+typedef struct rd_opdesc {
+  const char *text;
+  uint8_t imm;         /* enum op_imm */
+  uint8_t sig;         /* enum op_sig */
+  uint8_t width;
+} rd_opdesc;
+
+enum { RD_FC_CODES = OPFC_COUNT, RD_FD_CODES = 256 };
+extern const rd_opdesc rd_ops[256];
+extern const rd_opdesc rd_fc_ops[RD_FC_CODES];
+extern const rd_opdesc rd_fd_ops[RD_FD_CODES];
+
+/* Fill the table-driven part of 'in' from d; false if d is unassigned. */
+RD_HOT bool rd_describe(const rd_opdesc *d, rd_insn *in) {
+  in->text = d->text;
+  in->imm = (enum op_imm)d->imm;
+  in->sig = (enum op_sig)d->sig;
+  in->width = d->width;
+  return d->text != NULL;
 }
 
-static inline bool rd_fcinfo(uint32_t fc, rd_insn *in) {
-  switch (fc) {
-#define X(name, code, text_, imm_, sig_, width_)                               \
-  case code:                                                                   \
-    in->text = text_;                                                          \
-    in->imm = IMM_##imm_;                                                      \
-    in->sig = SIG_##sig_;                                                      \
-    in->width = width_;                                                        \
-    return true;
-    FC_LIST(X)
-#undef X
-  default:
-    return false;
-  }
-}
-
-static inline bool rd_fdinfo(uint32_t fd, rd_insn *in) {
-  switch (fd) {
-#define X(name, code, text_, imm_, sig_, width_)                               \
-  case code:                                                                   \
-    in->text = text_;                                                          \
-    in->imm = IMM_##imm_;                                                      \
-    in->sig = SIG_##sig_;                                                      \
-    in->width = width_;                                                        \
-    return true;
-    FD_LIST(X)
-#undef X
-  default:
-    return false;
-  }
+static inline const rd_opdesc *rd_prefixed(uint8_t prefix, uint32_t code) {
+  static const rd_opdesc none;
+  if (prefix == OP_PREFIX_FC)
+    return code < RD_FC_CODES ? &rd_fc_ops[code] : &none;
+  return code < RD_FD_CODES ? &rd_fd_ops[code] : &none;
 }
 
 static inline bool rd_blocktype(reader *r, rd_insn *in) {
@@ -347,7 +340,7 @@ static inline bool rd_select_types(reader *r, rd_insn *in) {
   return true;
 }
 
-static inline bool rd_memarg(reader *r, rd_insn *in) {
+RD_HOT bool rd_memarg(reader *r, rd_insn *in) {
   return rd_u32(r, &in->x) && rd_u32(r, &in->y);
 }
 
@@ -379,7 +372,7 @@ static inline bool rd_refimm(reader *r, rd_insn *in) {
   return true;
 }
 
-static inline bool rd_immediates(reader *r, rd_insn *in) {
+RD_HOT bool rd_immediates(reader *r, rd_insn *in) {
   switch (in->imm) {
   case IMM_NONE: return true;
   case IMM_BLOCKTYPE: return rd_blocktype(r, in);
@@ -404,7 +397,7 @@ static inline bool rd_immediates(reader *r, rd_insn *in) {
 
 /* Read one instruction with its immediates. Every unassigned opcode,
 ** prefixed or not, is "illegal opcode". */
-static inline bool rd_insn_next(reader *r, rd_insn *in) {
+RD_HOT bool rd_insn_next(reader *r, rd_insn *in) {
   in->offset = rd_offset(r);
   in->x = in->y = in->nvec = 0;
   in->bits = 0;
@@ -417,10 +410,9 @@ static inline bool rd_insn_next(reader *r, rd_insn *in) {
   if (in->op == OP_PREFIX_FC || in->op == OP_PREFIX_FD) {
     if (!rd_u32(r, &in->fc))
       return false;
-    if (!(in->op == OP_PREFIX_FC ? rd_fcinfo(in->fc, in)
-                                 : rd_fdinfo(in->fc, in)))
+    if (!rd_describe(rd_prefixed(in->op, in->fc), in))
       return rd_fail_at(r, in->offset, "illegal opcode");
-  } else if (!rd_opinfo(in->op, in)) {
+  } else if (!rd_describe(&rd_ops[in->op], in)) {
     return rd_fail_at(r, in->offset, "illegal opcode");
   }
   return rd_immediates(r, in);
