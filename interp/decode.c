@@ -48,6 +48,7 @@ typedef struct dec {
   bool has_data_section;
   bool uses_data_index;      /* a body has memory.init or data.drop ... */
   size_t data_index_at;      /* ... first at this offset */
+  mod_depth depth;
 } dec;
 
 static bool fail_nomem(dec *d) {
@@ -685,6 +686,17 @@ static bool read_locals(dec *d, mod_func *f) {
   return true;
 }
 
+/* A body left for the validator to read: it holds at least its 'end'. A
+** body whose locals fill it has no room for one, and fails as a scan
+** would. */
+static bool skip_body(dec *d, mod_func *f, size_t start, size_t end) {
+  if (f->code_offset >= end)
+    return fail_at(d, start, "section size mismatch");
+  f->code_len = end - f->code_offset;
+  rd_seek(&d->r, end);
+  return true;
+}
+
 static bool read_body(dec *d, mod_func *f) {
   uint32_t size;
   rd_insn first;
@@ -696,6 +708,8 @@ static bool read_body(dec *d, mod_func *f) {
     return false;
   f->code_offset = rd_offset(&d->r);
   f->code = d->r.pos;
+  if (d->depth == MOD_SKIM)
+    return skip_body(d, f, start, start + size);
   if (!scan_expr(d, true, &first, &n))
     return false;
   f->code_len = rd_offset(&d->r) - f->code_offset;
@@ -953,23 +967,31 @@ static bool decode_module(dec *d) {
 }
 
 interp_status mod_decode(interp_module *m, const uint8_t *bytes, size_t len,
-                         interp_error *err) {
+                         mod_depth depth, interp_error *err) {
   interp_error local;
-  dec d = {.m = m, .err = err ? err : &local};
+  dec d = {.m = m, .err = err ? err : &local, .depth = depth};
   ip_clear(d.err);
   if (len == 0)
     return ip_fail(d.err, INTERP_MALFORMED, "unexpected end of the module");
-  m->bytes = ialloc_malloc(m->alloc, len);
-  if (m->bytes == NULL) {
-    fail_nomem(&d);
-    return d.err->status;
-  }
-  memcpy(m->bytes, bytes, len);
+  m->bytes = bytes;
   m->len = len;
   rd_init(&d.r, m->bytes, m->len, d.err);
   bool ok = decode_module(&d);
   ialloc_free(m->alloc, d.blocks, d.blocks_cap);
   return ok ? INTERP_OK : d.err->status;
+}
+
+interp_status mod_first_error(ialloc *a, const uint8_t *bytes, size_t len,
+                              interp_status status, interp_error *err) {
+  interp_module scanned = {.alloc = a};
+  interp_error scan_err;
+  interp_status st = mod_decode(&scanned, bytes, len, MOD_SCAN, &scan_err);
+  mod_free(&scanned);
+  if (st != INTERP_MALFORMED)
+    return status;
+  if (err)
+    *err = scan_err;
+  return st;
 }
 
 /* ---- freeing ---- */
@@ -1012,7 +1034,6 @@ void mod_free(interp_module *m) {
     ialloc_free(a, m->declared_funcs, (m->nfuncs + 7u) / 8);
     ialloc_free_array(a, m->func_names, m->nfuncs, sizeof *m->func_names);
   }
-  ialloc_free(a, m->bytes, m->len);
   memset(m, 0, sizeof *m);
   m->alloc = a;
 }

@@ -233,6 +233,15 @@ interp_status interp_module_load(interp_store *store, const uint8_t *bytes,
                                  size_t len, interp_module **out,
                                  interp_error *err);
 
+/* interp_module_load without the copy, for bytes that are anyway held for
+** longer (a sealed mapping, static data): the module reads them in place,
+** so they must stay readable and unchanged until the store is freed.
+** Bytes that change after the call could make validated code invalid. */
+interp_status interp_module_load_static(interp_store *store,
+                                        const uint8_t *bytes, size_t len,
+                                        interp_module **out,
+                                        interp_error *err);
+
 /* Compile up to max bodies not compiled yet, in order, each as its first
 ** call would: for a host that has time to spare now (a zygote between
 ** forks) and calls to serve later. *left says how many remain to look

@@ -122,7 +122,8 @@ typedef struct mod_func {
 struct interp_module {
   ialloc *alloc;
 
-  uint8_t *bytes;          /* the module's own copy of its binary */
+  const uint8_t *bytes;    /* its binary: the module's own copy, or the
+                              caller's (interp_module_load_static) */
   size_t len;
 
   mod_functype *types;     uint32_t ntypes;
@@ -154,11 +155,27 @@ struct interp_module {
   mod_name *func_names;    /* nfuncs entries, or NULL */
 };
 
-/* Decode 'len' bytes into m (zeroed by the caller, alloc set). On failure
+/* How far the decoder reads function bodies. MOD_SCAN reads every
+** instruction, as the spec's decoder does. MOD_SKIM only notes where each
+** body's code lies and leaves its instructions to the validator, which
+** reads them anyway: one pass instead of two. A module that fails either
+** way is decoded again with MOD_SCAN (mod_first_error), since the spec
+** reports a malformed body before anything the validator finds. */
+typedef enum mod_depth { MOD_SKIM, MOD_SCAN } mod_depth;
+
+/* Decode 'len' bytes into m (zeroed by the caller, alloc set). m keeps
+** pointers into 'bytes', which must outlive it unchanged. On failure
 ** returns INTERP_MALFORMED with err filled in; m is then freed with
 ** mod_free. */
 interp_status mod_decode(interp_module *m, const uint8_t *bytes, size_t len,
-                         interp_error *err);
+                         mod_depth depth, interp_error *err);
+
+/* After a MOD_SKIM decode or the validation that follows failed with
+** 'status' (MALFORMED or INVALID) and 'err': the error the spec's order
+** gives, the first malformed part of 'bytes' if a MOD_SCAN decode finds
+** one. Returns the status to report, err updated to match. */
+interp_status mod_first_error(ialloc *a, const uint8_t *bytes, size_t len,
+                              interp_status status, interp_error *err);
 
 /* Check every rule of the validation chapter. INTERP_INVALID on failure. */
 interp_status mod_validate(const interp_module *m, interp_error *err);

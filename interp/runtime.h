@@ -104,6 +104,8 @@ struct interp_instance {
 typedef struct module_rec {
   interp_module m;
   const rt_type **types;     /* canonical type per module type index */
+  uint8_t *copy;             /* m.bytes when the store copied them */
+  size_t copy_len;
 } module_rec;
 
 static inline module_rec *module_rec_of(const interp_module *m) {

@@ -119,6 +119,7 @@ static void free_module(interp_store *s, module_rec *rec) {
   if (rec->types)
     ialloc_free_array(&s->alloc, rec->types, m->ntypes, sizeof *rec->types);
   mod_free(m);
+  ialloc_free(&s->alloc, rec->copy, rec->copy_len);
   ialloc_free(&s->alloc, rec, sizeof *rec);
 }
 
@@ -311,20 +312,39 @@ interp_status rt_func_compile(interp_func *f, interp_error *err) {
   return INTERP_OK;
 }
 
-interp_status interp_module_load(interp_store *s, const uint8_t *bytes,
-                                 size_t len, interp_module **out,
-                                 interp_error *err) {
+/* Decode and validate in one pass over the bodies; a failure is then
+** reported in the spec's order (mod_first_error). */
+static interp_status front_end(interp_store *s, module_rec *rec,
+                               const uint8_t *bytes, size_t len,
+                               interp_error *err) {
+  interp_status st = mod_decode(&rec->m, bytes, len, MOD_SKIM, err);
+  if (st == INTERP_OK)
+    st = mod_validate(&rec->m, err);
+  if (st == INTERP_MALFORMED || st == INTERP_INVALID)
+    st = mod_first_error(&s->alloc, bytes, len, st, err);
+  return st;
+}
+
+static interp_status load(interp_store *s, const uint8_t *bytes, size_t len,
+                          bool copy, interp_module **out, interp_error *err) {
   ip_clear(err);
   if (s == NULL || out == NULL || (bytes == NULL && len > 0))
     return ip_fail(err, INTERP_BAD_ARGS, "interp_module_load: bad arguments");
   *out = NULL;
+  interp_status st;
   module_rec *rec = ialloc_array(&s->alloc, 1, sizeof *rec);
   if (rec == NULL)
     return ialloc_fail(&s->alloc, err, "loading the module");
   rec->m.alloc = &s->alloc;
-  interp_status st = mod_decode(&rec->m, bytes, len, err);
-  if (st == INTERP_OK)
-    st = mod_validate(&rec->m, err);
+  if (copy && len > 0) {
+    if ((rec->copy = ialloc_malloc(&s->alloc, len)) == NULL) {
+      st = ialloc_fail(&s->alloc, err, "loading the module");
+      goto fail;
+    }
+    rec->copy_len = len;
+    bytes = memcpy(rec->copy, bytes, len);
+  }
+  st = front_end(s, rec, bytes, len, err);
   if (st == INTERP_OK)
     st = back_end(s, rec, err);
   if (st == INTERP_OK && (st = add_module(s, rec)) != INTERP_OK)
@@ -336,6 +356,18 @@ interp_status interp_module_load(interp_store *s, const uint8_t *bytes,
 fail:
   free_module(s, rec);
   return st;
+}
+
+interp_status interp_module_load(interp_store *s, const uint8_t *bytes,
+                                 size_t len, interp_module **out,
+                                 interp_error *err) {
+  return load(s, bytes, len, true, out, err);
+}
+
+interp_status interp_module_load_static(interp_store *s, const uint8_t *bytes,
+                                        size_t len, interp_module **out,
+                                        interp_error *err) {
+  return load(s, bytes, len, false, out, err);
 }
 
 static void limits_of(const mod_limits *l, interp_limits *out) {

@@ -134,7 +134,12 @@ static bool need_elem(vctx *v, uint32_t x) {
   return x < v->m->nelems || invalid(v, "unknown elem segment %u", x);
 }
 
+/* Without a data count section, a data index in a body is malformed when
+** there is a data section (the decoder's MOD_SCAN says so) and unknown
+** when there is none. */
 static bool need_data(vctx *v, uint32_t x) {
+  if (!v->m->has_datacount && v->m->ndatas > 0)
+    return rd_fail_at(&v->r, v->at, "data count section required");
   return x < data_segments(v->m) || invalid(v, "unknown data segment %u", x);
 }
 
@@ -144,18 +149,23 @@ static const mod_functype *func_type(const interp_module *m, uint32_t f) {
 
 /* ---- operand stack ---- */
 
-static bool push(vctx *v, uint8_t t) {
-  if (v->nvals == v->vals_cap) {
-    if (v->vals_cap >= MAX_STACK_HEIGHT)
-      return invalid(v, "operand stack deeper than %u (implementation limit)",
-                     MAX_STACK_HEIGHT);
-    uint32_t cap = v->vals_cap ? v->vals_cap * 2 : 256;
-    uint8_t *p = ialloc_grow(v->m->alloc, v->vals, v->vals_cap, cap, 1);
-    if (p == NULL)
-      return nomem(v);
-    v->vals = p;
-    v->vals_cap = cap;
-  }
+static bool push_grown(vctx *v, uint8_t t) {
+  if (v->vals_cap >= MAX_STACK_HEIGHT)
+    return invalid(v, "operand stack deeper than %u (implementation limit)",
+                   MAX_STACK_HEIGHT);
+  uint32_t cap = v->vals_cap ? v->vals_cap * 2 : 256;
+  uint8_t *p = ialloc_grow(v->m->alloc, v->vals, v->vals_cap, cap, 1);
+  if (p == NULL)
+    return nomem(v);
+  v->vals = p;
+  v->vals_cap = cap;
+  v->vals[v->nvals++] = t;
+  return true;
+}
+
+RD_HOT bool push(vctx *v, uint8_t t) {
+  if (v->nvals == v->vals_cap)
+    return push_grown(v, t);
   v->vals[v->nvals++] = t;
   return true;
 }
@@ -168,7 +178,7 @@ static bool push_types(vctx *v, vtypes ts) {
 }
 
 /* Pop an operand of type 'want' (ANY: any type); *got is what was there. */
-static bool pop_as(vctx *v, uint8_t want, uint8_t *got) {
+RD_HOT bool pop_as(vctx *v, uint8_t want, uint8_t *got) {
   const frame *top = &v->ctrl[v->nctrl - 1];
   if (v->nvals == top->height) {
     *got = ANY;
@@ -179,7 +189,7 @@ static bool pop_as(vctx *v, uint8_t want, uint8_t *got) {
          mismatch(v, want, *got);
 }
 
-static bool pop(vctx *v, uint8_t want) {
+RD_HOT bool pop(vctx *v, uint8_t want) {
   uint8_t got;
   return pop_as(v, want, &got);
 }
@@ -543,23 +553,32 @@ static const char *const sig_results[] = {
 #undef X
 };
 
-static uint8_t sig_type(char c) {
-  switch (c) {
-  case 'i': return INTERP_I32;
-  case 'l': return INTERP_I64;
-  case 'f': return INTERP_F32;
-  case 'V': return INTERP_V128;
-  default: return INTERP_F64;
-  }
-}
+static const uint8_t sig_nparams[] = {
+#define X(name, params, results) sizeof params - 1,
+    OP_SIG_LIST(X)
+#undef X
+};
+
+static const uint8_t sig_nresults[] = {
+#define X(name, params, results) sizeof results - 1,
+    OP_SIG_LIST(X)
+#undef X
+};
+
+/* The letters of a sig, as types. */
+static const uint8_t sig_letter_type[128] = {
+    ['i'] = INTERP_I32, ['l'] = INTERP_I64, ['f'] = INTERP_F32,
+    ['d'] = INTERP_F64, ['V'] = INTERP_V128};
+
+static uint8_t sig_type(char c) { return sig_letter_type[c & 0x7f]; }
 
 static bool apply_sig(vctx *v, enum op_sig sig) {
   const char *params = sig_params[sig], *results = sig_results[sig];
-  for (size_t i = strlen(params); i-- > 0;)
+  for (size_t i = sig_nparams[sig]; i-- > 0;)
     if (!pop(v, sig_type(params[i])))
       return false;
-  for (; *results; results++)
-    if (!push(v, sig_type(*results)))
+  for (size_t i = 0; i < sig_nresults[sig]; i++)
+    if (!push(v, sig_type(results[i])))
       return false;
   return true;
 }
@@ -637,6 +656,9 @@ static bool check_body(vctx *v, const mod_func *f) {
     if (!check_insn(v, &in))
       return false;
   }
+  /* A skimmed body (mod_decode) may hold more after its final 'end'. */
+  if (!rd_at_end(&v->r))
+    return rd_fail_at(&v->r, f->code_offset, "section size mismatch");
   v->r.end = v->r.base + v->m->len;
   return true;
 }

@@ -1009,3 +1009,50 @@ Test(api_custom, absent_or_partly_matching_name_is_not_found) {
                INTERP_BAD_ARGS);
   interp_store_free(s);
 }
+
+/* ---- loading in place ---- */
+
+static bool points_into(const uint8_t *p, const uint8_t *base, size_t len) {
+  return p >= base && p < base + len;
+}
+
+Test(api_load, a_static_load_reads_the_callers_bytes_and_does_not_copy_them) {
+  interp_store *copied, *in_place;
+  interp_module *m1, *m2;
+  interp_stats st1, st2;
+  interp_error err;
+  const uint8_t *d1, *d2;
+  size_t len;
+  cr_assert_eq(interp_store_new(NULL, &copied), INTERP_OK);
+  cr_assert_eq(interp_store_new(NULL, &in_place), INTERP_OK);
+  cr_assert_eq(interp_module_load(copied, with_customs, sizeof with_customs,
+                                  &m1, &err), INTERP_OK, "%s", err.message);
+  cr_assert_eq(interp_module_load_static(in_place, with_customs,
+                                         sizeof with_customs, &m2, &err),
+               INTERP_OK, "%s", err.message);
+  interp_module_custom_section(m1, "plugsup.manifest", 16, &d1, &len);
+  interp_module_custom_section(m2, "plugsup.manifest", 16, &d2, &len);
+  cr_assert_not(points_into(d1, with_customs, sizeof with_customs));
+  cr_assert(points_into(d2, with_customs, sizeof with_customs));
+  interp_store_stats(copied, &st1);
+  interp_store_stats(in_place, &st2);
+  cr_assert_eq(st1.bytes_allocated - st2.bytes_allocated, sizeof with_customs);
+  interp_store_free(copied);
+  interp_store_free(in_place);
+}
+
+Test(api_load, a_static_load_refuses_what_a_copying_load_refuses) {
+  interp_store *s;
+  interp_module *m = NULL;
+  interp_error err;
+  static const uint8_t bad[] = {0x00, 0x61, 0x73, 0x6d, 0x02, 0x00, 0x00, 0x00};
+  cr_assert_eq(interp_store_new(NULL, &s), INTERP_OK);
+  cr_assert_eq(interp_module_load_static(s, bad, sizeof bad, &m, &err),
+               INTERP_MALFORMED);
+  cr_assert_str_eq(err.message, "unknown binary version at offset 0x4");
+  cr_assert_null(m);
+  cr_assert_eq(interp_module_load_static(s, NULL, 1, &m, &err),
+               INTERP_BAD_ARGS);
+  cr_assert_str_eq(err.message, "interp_module_load: bad arguments");
+  interp_store_free(s);
+}

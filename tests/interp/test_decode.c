@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "interp.h"
 #include "module.h"
 #include "opcodes.h"
 #include "wasm_build.h"
@@ -46,6 +47,25 @@ typedef struct result {
   uint64_t peak;        /* most bytes the decoder held at once */
 } result;
 
+/* interp_module_load decodes bodies in the validator's pass (MOD_SKIM)
+** and must still report what the whole decoder reports: the same
+** malformed error, or none. */
+static void expect_load_agrees(const void *data, size_t len, const result *r) {
+  interp_store *s;
+  interp_module *m;
+  interp_error err;
+  cr_assert_eq(interp_store_new(NULL, &s), INTERP_OK);
+  interp_status st = interp_module_load(s, data, len, &m, &err);
+  interp_store_free(s);
+  if (r->status == INTERP_MALFORMED) {
+    cr_assert_eq(st, INTERP_MALFORMED, "load: %s (%s), decoder: %s",
+                 interp_status_name(st), err.message, r->err.message);
+    cr_assert_str_eq(err.message, r->err.message);
+  } else {
+    cr_assert_neq(st, INTERP_MALFORMED, "load: %s, decoder: OK", err.message);
+  }
+}
+
 /* Decode, check that mod_free gives every byte back, and report. */
 static result decode_with(const void *data, size_t len, budget *b) {
   result r;
@@ -54,11 +74,13 @@ static result decode_with(const void *data, size_t len, budget *b) {
   ialloc_init(&a, budget_alloc, b);
   memset(&m, 0, sizeof m);
   m.alloc = &a;
-  r.status = mod_decode(&m, data, len, &r.err);
+  r.status = mod_decode(&m, data, len, MOD_SCAN, &r.err);
   mod_free(&m);
   cr_assert_eq(a.live, 0, "mod_free leaked %llu bytes",
                (unsigned long long)a.live);
   r.peak = a.peak;
+  if (b == NULL)
+    expect_load_agrees(data, len, &r);
   return r;
 }
 
@@ -217,7 +239,7 @@ Test(decode, function_names_are_read_from_the_name_section) {
   ialloc_init(&a, NULL, NULL);
   memset(&m, 0, sizeof m);
   m.alloc = &a;
-  cr_assert_eq(mod_decode(&m, (const uint8_t *)mod, sizeof mod - 1, &err),
+  cr_assert_eq(mod_decode(&m, (const uint8_t *)mod, sizeof mod - 1, MOD_SCAN, &err),
                INTERP_OK, "%s", err.message);
   cr_assert_not_null(m.func_names);
   cr_assert_eq(m.func_names[0].len, 2);
@@ -276,6 +298,25 @@ Test(decode, else_outside_if_wants_end) {
   expect_malformed(DECODE(HDR TYPE0 FUNC0
                           "\x0a\x08\x01\x06\x00\x02\x40\x05\x0b\x0b"),
                    "END opcode expected");
+}
+
+/* interp_module_load reads bodies once, in the validator; each case below
+** also checks that it reports what the decoder does (decode_with). */
+Test(decode, a_malformed_body_after_an_invalid_one_is_what_loading_reports) {
+  /* body 0: i32.add on an empty stack (invalid); body 1: opcode 0x06 */
+  expect_malformed(DECODE(HDR TYPE0 "\x03\x03\x02\x00\x00"
+                          "\x0a\x09\x02\x03\x00\x6a\x0b\x03\x00\x06\x0b"),
+                   "illegal opcode at offset 0x1c");
+}
+
+Test(decode, bytes_after_a_bodys_end_are_a_size_mismatch) {
+  expect_malformed(DECODE(HDR TYPE0 FUNC0 "\x0a\x05\x01\x03\x00\x0b\x01"),
+                   "section size mismatch");
+}
+
+Test(decode, a_body_its_locals_fill_has_no_end) {
+  expect_malformed(DECODE(HDR TYPE0 FUNC0 "\x0a\x03\x01\x01\x00"),
+                   "unexpected end");
 }
 
 /* 0xFD 0x9A is a hole in the SIMD numbering. */
@@ -355,7 +396,7 @@ Test(decode, all_element_segment_encodings_are_read) {
   ialloc_init(&a, NULL, NULL);
   memset(&m, 0, sizeof m);
   m.alloc = &a;
-  cr_assert_eq(mod_decode(&m, (const uint8_t *)mod, sizeof mod - 1, &err),
+  cr_assert_eq(mod_decode(&m, (const uint8_t *)mod, sizeof mod - 1, MOD_SCAN, &err),
                INTERP_OK, "%s", err.message);
   cr_assert_eq(m.nelems, 8);
   cr_assert_eq(m.elems[1].mode, MOD_SEG_PASSIVE);

@@ -36,7 +36,7 @@ static interp_status validate_with(const buf *b, long budget,
   ialloc_init(&a, budget_alloc, &left);
   memset(&m, 0, sizeof m);
   m.alloc = &a;
-  cr_assert_eq(mod_decode(&m, b->p, b->n, err), INTERP_OK, "decode: %s",
+  cr_assert_eq(mod_decode(&m, b->p, b->n, MOD_SKIM, err), INTERP_OK, "decode: %s",
                err->message);
   left = budget;
   interp_status st = mod_validate(&m, err);
