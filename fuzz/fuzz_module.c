@@ -3,12 +3,20 @@
 ** compile). The only acceptable answers are a module or a typed refusal
 ** with a message; anything else, or a sanitizer report, is a finding.
 **
+** interp_module_load reads bodies once (the decoder skims them, the
+** validator reads them); each input is also decoded in full and then
+** validated, the two-pass way, and both must give the same answer, to the
+** message.
+**
 ** The store compiles eagerly: by default a body is compiled only when it
 ** is first called, and most fuzzed modules are never run, so without it
 ** the compiler would go unfuzzed here. (fuzz_exec keeps the default and
 ** fuzzes compiling at the first call.)
 */
+#include <string.h>
+
 #include "fuzz_common.h"
+#include "module.h"
 
 static void check_load_status(interp_status s, const interp_error *err) {
   switch (s) {
@@ -48,6 +56,31 @@ static void walk_descriptions(const interp_module *m) {
   (void)sink;
 }
 
+/* The answer of decoding every body, then validating. */
+static interp_status two_passes(const uint8_t *data, size_t size,
+                                interp_error *err) {
+  fuzz_heap heap = {0, (size_t)64 << 20};
+  ialloc a;
+  interp_module m = {0};
+  ialloc_init(&a, fuzz_alloc, &heap);
+  m.alloc = &a;
+  interp_status s = mod_decode(&m, data, size, MOD_SCAN, err);
+  if (s == INTERP_OK)
+    s = mod_validate(&m, err);
+  mod_free(&m);
+  return s;
+}
+
+static void expect_same_answer(const uint8_t *data, size_t size,
+                               interp_status s, const interp_error *err) {
+  interp_error e2 = {0};
+  interp_status s2 = two_passes(data, size, &e2);
+  if (s == INTERP_NOMEM || s2 == INTERP_NOMEM)
+    return;
+  if (s != s2 || (s != INTERP_OK && strcmp(err->message, e2.message) != 0))
+    fuzz_fail(e2.message, s2, err);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   fuzz_heap heap = {0, (size_t)64 << 20};
   interp_config cfg = {.alloc = fuzz_alloc, .alloc_ud = &heap,
@@ -59,6 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     return 0;
   interp_status s = interp_module_load(store, data, size, &m, &err);
   check_load_status(s, &err);
+  expect_same_answer(data, size, s, &err);
   if (s == INTERP_OK)
     walk_descriptions(m);
   interp_store_free(store);
