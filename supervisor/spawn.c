@@ -6,9 +6,9 @@
 ** exec as the return value). It gets the request pipe on fd 3, the reply
 ** pipe on fd 4, the shared buffer on fd 5 and the plugin's sealed memfd on
 ** fd 6 when there are such (proto/frame.h), an empty environment, an empty
-** signal mask and default signal dispositions. Every fd the supervisor keeps is close-on-exec, so
-** no worker inherits another worker's pipes. A pidfd tells the event loop
-** when the worker has exited, without SIGCHLD.
+** signal mask and default signal dispositions. Every fd the supervisor
+** keeps is close-on-exec, so no worker inherits another worker's pipes. A
+** pidfd tells the event loop when the worker has exited, without SIGCHLD.
 **
 ** Every worker is started by the supervisor's spawner thread, which lives
 ** as long as the supervisor: the kernel sends a worker its parent-death
