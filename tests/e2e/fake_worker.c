@@ -501,6 +501,8 @@ static void attack_module(void) {
   if (fstat(fd, &st) != 0 || (size_t)st.st_size != len ||
       pread(fd, after, len, 0) != (ssize_t)len || memcmp(before, after, len))
     bits |= 64;
+  free(before);
+  free(after);
   r.exit_code = bits;
 done:
   r.outcome = PLUGSUP__OUTCOME__EXIT;
