@@ -237,7 +237,11 @@ PLUGSUP_API void plugsup_supervisor_release(plugsup_supervisor *sup,
 
 /* ---- plugins ---------------------------------------------------------- */
 
-/* Reads the whole file. ENOENT, EACCES, EIO, ETOOBIG (over 64 MiB). */
+/* Reads the whole file, once: later changes to it change nothing.
+** ENOENT, EACCES, EIO, ETOOBIG (over 63 MiB). Both constructors keep the
+** bytes in a sealed memfd where the kernel allows (so a plugin holds one
+** descriptor until its last reference goes), which workers map instead
+** of receiving a copy per run. */
 PLUGSUP_API plugsup_status plugsup_plugin_load_file(const char *path,
                                                     plugsup_plugin **out);
 /* Copies len bytes; len 0 is EINVAL. */

@@ -16,9 +16,9 @@
 
 #include "plugsup.pb-c.h"
 
-#define FRAME_PROTOCOL_VERSION 4
+#define FRAME_PROTOCOL_VERSION 5
 #define FRAME_HEADER_BYTES 4
-/* Default bound for a frame: a Run carries the whole module. */
+/* Default bound for a frame: a Run may carry the whole module. */
 #define FRAME_DEFAULT_MAX (64u << 20)
 /* Bound for every frame a worker sends. Both sides use it: the worker
 ** never packs a larger one (a big VALIDATE report goes in Report pieces)
@@ -150,8 +150,10 @@ void frame_writer_free(frame_writer *w);
 /* ---- the worker process's fixed interface (see worker/) ----
 **
 ** The supervisor starts plugsup-worker by fork+exec with an empty
-** environment, the request pipe's read end on fd 3 and the reply pipe's
-** write end on fd 4. argv, trusted because the supervisor wrote it:
+** environment, the request pipe's read end on fd 3, the reply pipe's
+** write end on fd 4 and, when it has them, fds 5 and 6 below; every other
+** fd the worker finds is closed unused. argv, trusted because the
+** supervisor wrote it:
 **   plugsup-worker [--memory BYTES] [--cpu SECONDS] [--uid UID] [--gid GID]
 **                  [--no-namespaces]
 ** --memory   the run's linear-memory cap: the interpreter's cap is the lower
@@ -174,6 +176,11 @@ void frame_writer_free(frame_writer *w);
 ** File bytes a host call reads are put there, not in the frame
 ** (HostReply.shared_len): two copies fewer per read. */
 #define PLUGSUP_WORKER_SHARED_FD 5
+/* The plugin's memfd, sealed against every change, when the supervisor
+** has one (Run.module_fd_len then says so and the Run carries no module):
+** the worker maps it read-only before its sandbox goes on, then closes it.
+** Without it the module comes in the Run. */
+#define PLUGSUP_WORKER_MODULE_FD 6
 #define PLUGSUP_WORKER_ARG_MEMORY "--memory"
 #define PLUGSUP_WORKER_ARG_CPU "--cpu"
 #define PLUGSUP_WORKER_ARG_UID "--uid"
@@ -197,8 +204,9 @@ void frame_writer_free(frame_writer *w);
 #define PLUGSUP_WORKER_DEFAULT_UID 65534u
 #define PLUGSUP_WORKER_DEFAULT_GID 65534u
 #define PLUGSUP_WORKER_DEFAULT_MEMORY (256ull << 20)
-/* Address space for code, libc, the Run frame and its unpacked copy, the
-** decoded and compiled module: RLIMIT_AS = memory + this. */
+/* Address space for code, libc, the module (mapped, or in the Run frame
+** and its unpacked copy), the decoded and compiled module: RLIMIT_AS =
+** memory + this. */
 #define PLUGSUP_WORKER_AS_OVERHEAD (1ull << 30)
 
 /* How a worker ends. 0 once it has sent its Result (whatever the outcome).

@@ -80,12 +80,19 @@ int sup_read_file(const char *path, size_t max, char **out, size_t *len);
 
 /* ---- plugins (plugin.c) ---- */
 
+/* The bytes live in a memfd made at load and sealed against every change
+** (F_SEAL_SHRINK, _GROW, _WRITE, _SEAL), mapped read-only at 'bytes':
+** zygotes and exec'd workers get the fd itself, so no run copies the
+** module, and no one who holds the fd can change what any run sees. Where
+** the kernel refuses a memfd or its seals, 'bytes' is a malloc'd copy and
+** fd is -1: runs then carry the bytes in their Run frame. */
 struct plugsup_plugin {
   atomic_uint refs;
   atomic_uint connections; /* network operations open for its runs, in
                               every supervisor (limit:connections) */
   size_t len;
-  uint8_t bytes[];
+  const uint8_t *bytes;
+  int fd;
 };
 
 void sup_plugin_ref(plugsup_plugin *p);
@@ -188,6 +195,8 @@ struct plugsup_job {
   bool output_stream_only;  /* plugsup_run_options.output_stream_only */
   bool forked;           /* by a zygote: signalled and waited for through
                             pidfd alone (pid is the zygote's claim) */
+  bool module_on_fd;     /* exec'd with the plugin's memfd on fd 6: the
+                            Run says so instead of carrying the bytes */
   struct sup_pidns *pidns; /* the zygote's pid namespace it lives in */
   sup_kill_reason killed;
   bool status_lost;      /* wait4 found no child: SIGCHLD was ignored */

@@ -336,8 +336,11 @@ static bool run_frame_build(run_frame *f, const plugsup_job *job) {
   f->limits.output_bytes = r->limits.output_bytes;
   f->run.mode = proto_modes[r->mode];
   /* A zygote's child has the module already (and a Run without one, from
-  ** anyone, only ever runs it there). */
-  if (!job->forked)
+  ** anyone, only ever runs it there); an exec'd worker has it on fd 6, or
+  ** else in the frame. */
+  if (job->module_on_fd)
+    f->run.module_fd_len = job->plugin->len;
+  else if (!job->forked)
     f->run.module = (ProtobufCBinaryData){job->plugin->len,
                                           (uint8_t *)job->plugin->bytes};
   f->run.limits = &f->limits;

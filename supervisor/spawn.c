@@ -4,10 +4,11 @@
 ** A worker is started with posix_spawn (glibc does it with a vfork-style
 ** clone, so a large embedding program is not copied, and reports a failed
 ** exec as the return value). It gets the request pipe on fd 3, the reply
-** pipe on fd 4, an empty environment, an empty signal mask and default
-** signal dispositions. Every fd the supervisor keeps is close-on-exec, so
-** no worker inherits another worker's pipes. A pidfd tells the event loop
-** when the worker has exited, without SIGCHLD.
+** pipe on fd 4, the shared buffer on fd 5 and the plugin's sealed memfd on
+** fd 6 when there are such (proto/frame.h), an empty environment, an empty
+** signal mask and default signal dispositions. Every fd the supervisor
+** keeps is close-on-exec, so no worker inherits another worker's pipes. A
+** pidfd tells the event loop when the worker has exited, without SIGCHLD.
 **
 ** Every worker is started by the supervisor's spawner thread, which lives
 ** as long as the supervisor: the kernel sends a worker its parent-death
@@ -44,11 +45,11 @@ void sup_close_fds(plugsup_job *job) {
   sup_unmap_shared(job);
 }
 
-/* The child's ends are moved above fds 3 to 5, so that dup2 onto them
+/* The child's ends are moved above fds 3 to 6, so that dup2 onto them
 ** can neither clobber another nor be a no-op that keeps close-on-exec
 ** set. */
 static int high_fd(int fd) {
-  int moved = fcntl(fd, F_DUPFD_CLOEXEC, PLUGSUP_WORKER_SHARED_FD + 1);
+  int moved = fcntl(fd, F_DUPFD_CLOEXEC, PLUGSUP_WORKER_MODULE_FD + 1);
   int saved = errno;
   close(fd);
   errno = saved;
@@ -57,6 +58,7 @@ static int high_fd(int fd) {
 
 typedef struct pipes {
   int shared;               /* the memfd the worker maps, or -1 */
+  int module;               /* the plugin's memfd, or -1 */
   int child_req, child_rep; /* ends the worker gets */
   int req, rep;             /* ends the supervisor keeps */
 } pipes;
@@ -88,7 +90,7 @@ void sup_unmap_shared(plugsup_job *job) {
 
 static bool make_pipes(pipes *p) {
   int a[2], b[2];
-  *p = (pipes){-1, -1, -1, -1, -1};
+  *p = (pipes){-1, -1, -1, -1, -1, -1};
   if (pipe2(a, O_CLOEXEC) != 0)
     return false;
   if (pipe2(b, O_CLOEXEC) != 0) {
@@ -112,6 +114,7 @@ static bool make_pipes(pipes *p) {
 
 static void close_pipes(pipes *p) {
   close_fd(&p->shared);
+  close_fd(&p->module);
   close_fd(&p->child_req);
   close_fd(&p->child_rep);
   close_fd(&p->req);
@@ -127,10 +130,21 @@ int sup_spawn_process(pid_t *pid, const char *path, const int *fds,
 
 static int spawn_process(pid_t *pid, const char *path, const pipes *p,
                          char **argv) {
-  const int fds[] = {p->child_req, p->child_rep, p->shared};
+  const int fds[] = {p->child_req, p->child_rep, p->shared, p->module};
   const int targets[] = {PLUGSUP_WORKER_REQUEST_FD, PLUGSUP_WORKER_REPLY_FD,
-                         PLUGSUP_WORKER_SHARED_FD};
-  return sup_spawn_process(pid, path, fds, targets, 3, argv);
+                         PLUGSUP_WORKER_SHARED_FD, PLUGSUP_WORKER_MODULE_FD};
+  return sup_spawn_process(pid, path, fds, targets, 4, argv);
+}
+
+/* An exec'd worker maps the plugin's sealed memfd instead of unpacking
+** the module from its Run: one copy of it in memory, however many runs.
+** Without one (the kernel refused it, or no descriptor is left) the Run
+** carries the bytes. */
+static void give_module(plugsup_job *job, pipes *p) {
+  if (job->plugin->fd >= 0)
+    p->module = fcntl(job->plugin->fd, F_DUPFD_CLOEXEC,
+                      PLUGSUP_WORKER_MODULE_FD + 1);
+  job->module_on_fd = p->module >= 0;
 }
 
 /* RLIMIT_CPU is only a backstop behind the wall-clock deadline: set it a
@@ -215,6 +229,7 @@ static bool spawn_now(plugsup_job *job) {
   make_shared(job, &p);
   if (job->sup->spawn == PLUGSUP_SPAWN_ZYGOTE && forked(job, &p, true))
     goto started;
+  give_module(job, &p);
   int rc = spawn_process(&job->pid, job->sup->worker_path, &p, a.argv);
   if (rc) {
     snprintf(job->why, sizeof job->why, "cannot start worker '%s': %s",

@@ -3,7 +3,7 @@
 ** side), driven from spawn.c on the spawner thread.
 **
 ** A zygote is started by exec on its plugin's first run, with the control
-** socket on fd 3 and the module in a sealed memfd on fd 4. It answers
+** socket on fd 3 and the plugin's own sealed memfd on fd 4. It answers
 ** ZygoteReady once it has loaded the module; from then on each run is one
 ** ZygoteFork (the run's pipe ends ride along as SCM_RIGHTS) and one
 ** ZygoteForked with the child's pidfd. The child is this process's own
@@ -33,7 +33,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/pidfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -190,30 +189,6 @@ static void zygote_free(sup_zygote *z, bool ours) {
 
 /* ---- starting ---- */
 
-/* The module in a memfd sealed against every change, so the zygote maps
-** exactly the bytes the plugin holds. */
-static int module_memfd(const plugsup_plugin *p) {
-  int fd = memfd_create("plugsup-module", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-  size_t done = 0;
-  if (fd < 0)
-    return -1;
-  while (done < p->len) {
-    ssize_t n = write(fd, p->bytes + done, p->len - done);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      goto fail;
-    done += (size_t)n;
-  }
-  if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE |
-                                 F_SEAL_SEAL) != 0)
-    goto fail;
-  return fd;
-fail:
-  close(fd);
-  return -1;
-}
-
 typedef struct zygote_argv {
   char procs[16], mem[24];
   sup_id_args ids;
@@ -328,13 +303,14 @@ static int within_deadline(const plugsup_job *job, int ms) {
 static bool zygote_start(plugsup_job *job, sup_zygote *z) {
   plugsup_supervisor *s = job->sup;
   int sv[2] = {-1, -1}, fds[2];
-  int module = module_memfd(z->plugin);
   pid_t pid;
-  if (module < 0 ||
+  /* The zygote maps the plugin's own sealed memfd; a plugin without one
+  ** (the kernel refused it) has no zygote, and its runs exec. */
+  if (z->plugin->fd < 0 ||
       socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
     goto fail;
   fds[0] = sv[1];
-  fds[1] = module;
+  fds[1] = z->plugin->fd;
   if (spawn_zygote(s, fds, &pid) != 0)
     goto fail;
   z->pid = pid;
@@ -345,15 +321,12 @@ static bool zygote_start(plugsup_job *job, sup_zygote *z) {
       !await_ready(z, within_deadline(job, ZYGOTE_READY_MS)))
     goto fail;
   close(sv[1]);
-  close(module);
   return true;
 fail:
   if (sv[0] >= 0)
     close(sv[0]);
   if (sv[1] >= 0)
     close(sv[1]);
-  if (module >= 0)
-    close(module);
   zygote_end(z, true);
   return false;
 }

@@ -362,6 +362,8 @@ typedef struct run_state {
   uint64_t fuel_spent;     /* INSPECT: by the metadata instances */
   uint64_t peak_spent;     /* ... and their highest memory */
   uint64_t reserved;       /* bytes of the budget another store holds */
+  const uint8_t *bytes;    /* the module: the Run's, fd 6's or the */
+  size_t len;              /* zygote's (find_module) */
 } run_state;
 
 static const char *export_wanted(const Plugsup__Run *run) {
@@ -486,18 +488,53 @@ static int adopt_preloaded(run_state *rs) {
 }
 
 static bool runs_preloaded(const run_state *rs) {
-  return rs->w->preload_store != NULL && rs->run->module.len == 0;
+  return rs->w->preload_store != NULL && rs->run->module.len == 0 &&
+         rs->run->module_fd_len == 0;
+}
+
+/* Where the module is: in the Run, on fd 6 when the Run says so (and
+** then exactly the size it says), else its zygote's. 0, or -1 with a
+** BAD_REQUEST result saying why: a supervisor that gave no fd 6, or one
+** of another size, is out of step, and the worker guesses nothing. */
+static int find_module(run_state *rs) {
+  const Plugsup__Run *run = rs->run;
+  const worker_ctx *w = rs->w;
+  rs->bytes = run->module.data;
+  rs->len = run->module.len;
+  if (run->module_fd_len == 0) {
+    if (rs->len == 0 && w->preload_bytes != NULL) {
+      rs->bytes = w->preload_bytes;
+      rs->len = w->preload_len;
+    }
+    return 0;
+  }
+  if (rs->len == 0 && w->module_map != NULL &&
+      run->module_fd_len == w->module_map_len) {
+    rs->bytes = w->module_map;
+    rs->len = w->module_map_len;
+    return 0;
+  }
+  rs->res->outcome = PLUGSUP__OUTCOME__BAD_REQUEST;
+  if (rs->len != 0)
+    rs->res->message = worker_strdupf(
+        "the Run carries the module and says it is on fd %d too",
+        PLUGSUP_WORKER_MODULE_FD);
+  else if (w->module_map == NULL)
+    rs->res->message = worker_strdupf(
+        "the Run says the module is on fd %d, but no module was mapped "
+        "from it", PLUGSUP_WORKER_MODULE_FD);
+  else
+    rs->res->message = worker_strdupf(
+        "the Run says the module on fd %d is %llu bytes, but it is %zu",
+        PLUGSUP_WORKER_MODULE_FD, (unsigned long long)run->module_fd_len,
+        w->module_map_len);
+  return -1;
 }
 
 static int load_module(run_state *rs) {
   interp_error err;
-  const uint8_t *bytes = rs->run->module.data;
-  size_t len = rs->run->module.len;
-  if (len == 0 && rs->w->preload_bytes != NULL) {
-    bytes = rs->w->preload_bytes;
-    len = rs->w->preload_len;
-  }
-  if (interp_module_load(rs->store, bytes, len, &rs->module, &err) == INTERP_OK)
+  if (interp_module_load(rs->store, rs->bytes, rs->len, &rs->module, &err) ==
+      INTERP_OK)
     return 0;
   set_failure(rs->res, &err);
   return -1;
@@ -625,7 +662,8 @@ static int open_fresh(run_state *rs, run_state *fresh) {
 static void inspect_metadata(run_state *rs, const abi_def *def,
                              Plugsup__AbiMatch *m, uint64_t *sent) {
   Plugsup__Result scratch = PLUGSUP__RESULT__INIT;
-  run_state fresh = {.w = rs->w, .run = rs->run, .res = &scratch};
+  run_state fresh = {.w = rs->w, .run = rs->run, .res = &scratch,
+                     .bytes = rs->bytes, .len = rs->len};
   abi_ctx c = {.w = rs->w, .def = def, .sent = *sent,
                .limit = rs->w->output_limit};
   char text[ABI_MESSAGE_MAX];
@@ -810,7 +848,8 @@ void worker_run(worker_ctx *w, const Plugsup__Run *run, Plugsup__Result *res) {
     set_outcome(res, PLUGSUP__OUTCOME__BAD_REQUEST, bad);
     return;
   }
-  if ((runs_preloaded(&rs) ? adopt_preloaded(&rs) : open_store(&rs)) != 0)
+  if (find_module(&rs) != 0 ||
+      (runs_preloaded(&rs) ? adopt_preloaded(&rs) : open_store(&rs)) != 0)
     return;
   run_mode(&rs);
   record_stats(&rs);

@@ -345,6 +345,26 @@ static void map_shared(worker_ctx *w) {
   w->shared_bytes = HOSTCALL_IO_MAX;
 }
 
+/* The plugin's memfd (fd 6), mapped like the shared buffer while mapping
+** a descriptor is still allowed; the sandbox then closes the fd and the
+** mapping stays. Private and read-only: the memfd is sealed, and nothing
+** this process does to its pages reaches the supervisor or another run.
+** Not there, or no size a module can have: the module must come in the
+** Run, and a Run that says it is here is refused (run.c). */
+static void map_module(worker_ctx *w) {
+  struct stat st;
+  void *m;
+  if (fstat(PLUGSUP_WORKER_MODULE_FD, &st) != 0 || !S_ISREG(st.st_mode) ||
+      st.st_size <= 0 || (uint64_t)st.st_size > FRAME_DEFAULT_MAX)
+    return;
+  m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE,
+           PLUGSUP_WORKER_MODULE_FD, 0);
+  if (m == MAP_FAILED)
+    return;
+  w->module_map = m;
+  w->module_map_len = (size_t)st.st_size;
+}
+
 int worker_main(int argc, char **argv, worker_hook hook) {
   worker_options opt;
   sandbox_state sb;
@@ -362,6 +382,7 @@ int worker_main(int argc, char **argv, worker_hook hook) {
     return zygote_main(&opt, hook);
   memset(&w, 0, sizeof w);
   map_shared(&w);
+  map_module(&w);
   if ((status = sandbox_enter(&opt, &sb)) != 0)
     return status;
   w.reply_fd = PLUGSUP_WORKER_REPLY_FD;

@@ -22,6 +22,8 @@ typedef struct worker_ctx {
   int reply_fd;
   uint8_t *shared;           /* the supervisor's buffer for file bytes */
   size_t shared_bytes;       /* its size, 0: none */
+  const uint8_t *module_map; /* the plugin's memfd (fd 6), mapped */
+  size_t module_map_len;     /* its size, 0: none was given */
   int request_fd;            /* HostReply frames arrive here */
   uint64_t memory_cap;       /* --memory: the interpreter never gets more */
   uint64_t output_limit;     /* Run.limits.output_bytes; 0 = no cap here */

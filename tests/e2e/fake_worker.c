@@ -5,12 +5,14 @@
 ** (the build makes one symlink per behaviour: fake-worker-<mode>), since
 ** the supervisor passes no environment and a fixed argv.
 */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <sys/syscall.h>
 #include <linux/sched.h>
@@ -442,6 +444,72 @@ static Plugsup__HostReply *ask(Plugsup__HostCall *c, Plugsup__Envelope **keep) {
   return (*keep)->host_reply;
 }
 
+/* Holds the plugin's memfd on fd 6 with every right an unsandboxed
+** process has, and tries each way to change or resize it. Exit status 0
+** when each was refused and fd 6 still holds what it held; else the OR
+** of the bits of those that worked: 1 write, 2 ftruncate, 4 fallocate,
+** 8 a shared writable mapping, 16 mprotect of a shared one to writable,
+** 32 a write through the fd reopened by its /proc path, 64 bytes or size
+** changed all the same; 128: the Run and fd 6 are not as the contract
+** says, so nothing was tried. */
+static void attack_module(void) {
+  const int fd = PLUGSUP_WORKER_MODULE_FD;
+  Plugsup__Result r = PLUGSUP__RESULT__INIT;
+  struct stat st;
+  char path[32];
+  int bits = 0;
+  hello(FRAME_PROTOCOL_VERSION);
+  Plugsup__Envelope *env = read_run();
+  if (fstat(fd, &st) != 0 || env->run->module.len != 0 ||
+      env->run->module_fd_len != (uint64_t)st.st_size) {
+    r.exit_code = 128;
+    goto done;
+  }
+  size_t len = (size_t)st.st_size;
+  uint8_t *before = malloc(len), *after = malloc(len);
+  if (!before || !after || pread(fd, before, len, 0) != (ssize_t)len)
+    exit(63);
+  if (pwrite(fd, "X", 1, 0) == 1 || write(fd, "X", 1) == 1)
+    bits |= 1;
+  if (ftruncate(fd, 0) == 0 || ftruncate(fd, (off_t)len + 4096) == 0)
+    bits |= 2;
+  if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
+                (off_t)len) == 0 ||
+      fallocate(fd, 0, 0, (off_t)len + 4096) == 0)
+    bits |= 4;
+  volatile uint8_t *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
+                             fd, 0);
+  if (m != MAP_FAILED) {
+    bits |= 8;
+    m[0] ^= 0xff;
+  }
+  m = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+  if (m != MAP_FAILED &&
+      mprotect((void *)m, len, PROT_READ | PROT_WRITE) == 0) {
+    bits |= 16;
+    m[0] ^= 0xff;
+  }
+  snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+  int again = open(path, O_RDWR);
+  if (again >= 0 && write(again, "X", 1) == 1)
+    bits |= 32;
+  /* Allowed: a private copy, written here, which fd 6 must not show. */
+  m = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+  if (m == MAP_FAILED || mprotect((void *)m, len, PROT_READ | PROT_WRITE) != 0)
+    exit(64);
+  m[0] ^= 0xff;
+  if (fstat(fd, &st) != 0 || (size_t)st.st_size != len ||
+      pread(fd, after, len, 0) != (ssize_t)len || memcmp(before, after, len))
+    bits |= 64;
+  free(before);
+  free(after);
+  r.exit_code = bits;
+done:
+  r.outcome = PLUGSUP__OUTCOME__EXIT;
+  result(&r);
+  frame_free(env);
+}
+
 /* Keeps the shared buffer's descriptor and tries to shrink it under the
 ** supervisor's mapping, then has a file read into it: exit 0 when the
 ** shrink was refused and the bytes of fd 3's "f.txt" came in the buffer;
@@ -727,6 +795,8 @@ int main(int argc, char **argv) {
     honest(), sleep_forever();
   else if (!strcmp(mode, "shrinkshared"))
     shrink_shared();
+  else if (!strcmp(mode, "modattack"))
+    attack_module();
   else if (!strncmp(mode, "hostcall-", 9))
     host_call(mode + 9);
   else if (!strncmp(mode, "abi-", 4))

@@ -269,7 +269,7 @@ Test(fake, second_host_call_before_the_answer_is_a_protocol_error) {
 
 Test(fake, wrong_protocol_version) {
   plugsup_result *r = run_mode(FAKE("badversion"));
-  expect(r, PLUGSUP_OUTCOME_PROTOCOL_ERROR, "worker speaks protocol 99, not 4");
+  expect(r, PLUGSUP_OUTCOME_PROTOCOL_ERROR, "worker speaks protocol 99, not 5");
   plugsup_result_free(r);
 }
 

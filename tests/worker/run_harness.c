@@ -5,10 +5,13 @@
 #include "run_harness.h"
 
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 uint8_t *slurp(const char *name, size_t *len) {
   char path[512];
@@ -41,6 +44,16 @@ static size_t strings(const char *const *list, ProtobufCBinaryData *out,
   return n;
 }
 
+/* A memfd holding the bytes, sealed as the supervisor seals a plugin's. */
+static int sealed_memfd(const uint8_t *bytes, size_t len) {
+  int fd = memfd_create("test-module", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  cr_assert_geq(fd, 0);
+  cr_assert_eq(write(fd, bytes, len), (ssize_t)len);
+  cr_assert_eq(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+                                          F_SEAL_WRITE | F_SEAL_SEAL), 0);
+  return fd;
+}
+
 void run(const request *rq, worker_outcome *o) {
   Plugsup__Envelope env = PLUGSUP__ENVELOPE__INIT;
   Plugsup__Run r = PLUGSUP__RUN__INIT;
@@ -50,6 +63,7 @@ void run(const request *rq, worker_outcome *o) {
   worker_proc w;
   size_t len;
   uint8_t *module = NULL;
+  int module_fd = -1;
 
   if (rq->module != NULL)
     len = rq->module_len;
@@ -59,6 +73,13 @@ void run(const request *rq, worker_outcome *o) {
   r.mode = rq->mode;
   r.module.data = rq->module != NULL ? (uint8_t *)rq->module : module;
   r.module.len = len;
+  r.module_fd_len = rq->module_fd_len;
+  if (rq->module_on_fd) {
+    module_fd = sealed_memfd(r.module.data, len);
+    r.module.len = 0;
+    if (r.module_fd_len == 0)
+      r.module_fd_len = len;
+  }
   r.export_name = (char *)(rq->export_name ? rq->export_name : "");
   cr_assert_leq(rq->n_args, 8);
   for (size_t i = 0; i < rq->n_args; i++)
@@ -92,7 +113,9 @@ void run(const request *rq, worker_outcome *o) {
   env.msg_case = PLUGSUP__ENVELOPE__MSG_RUN;
   env.run = &r;
 
-  worker_spawn(&w, WORKER_BIN, rq->worker_args);
+  worker_spawn_module(&w, WORKER_BIN, rq->worker_args, module_fd);
+  if (module_fd >= 0)
+    close(module_fd);
   frame_free(worker_expect(&w, PLUGSUP__ENVELOPE__MSG_HELLO));
   worker_send_envelope(&w, &env);
   worker_collect_brokered(&w, o, rq->broker, rq->broker_ud);

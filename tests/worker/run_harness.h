@@ -32,6 +32,10 @@ typedef struct request {
   const char *tool;
   const uint8_t *module;     /* instead of the fixture 'wasm' */
   size_t module_len;
+  bool module_on_fd;         /* the module goes in a sealed memfd on fd 6,
+                                as the supervisor sends it, not in the Run */
+  uint64_t module_fd_len;    /* what the Run says fd 6 holds, if not 0;
+                                else the module's length when on fd 6 */
 } request;
 
 /* Run it and collect everything up to the last frame; the worker must

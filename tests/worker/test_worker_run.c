@@ -217,6 +217,77 @@ Test(run, endless_loop_runs_out_of_fuel) {
   worker_outcome_free(&o);
 }
 
+/* ---- the module on fd 6, as the supervisor sends a plugin's memfd ---- */
+
+static void expect_add_on_fd(request *rq) {
+  Plugsup__Value args[2] = {val(I32, 2), val(I32, 3)};
+  worker_outcome o;
+  rq->wasm = "exports.wasm";
+  rq->mode = INVOKE;
+  rq->export_name = "add";
+  rq->args = args;
+  rq->n_args = 2;
+  run(rq, &o);
+  cr_assert_eq(result_of(&o)->outcome, OUTCOME(OK), "%s",
+               result_of(&o)->message);
+  cr_assert_eq(result_of(&o)->values[0]->bits, 5);
+  worker_outcome_free(&o);
+}
+
+Test(run, a_module_on_fd_6_runs_as_one_in_the_run) {
+  request rq = {.module_on_fd = true};
+  expect_add_on_fd(&rq);
+}
+
+/* INSPECT loads the module again for each ABI's metadata: from fd 6 too. */
+Test(run, inspect_loads_the_module_on_fd_6_for_each_instance) {
+  worker_outcome o;
+  request rq = {.wasm = "abi_tool.wasm", .mode = INSPECT, .module_on_fd = true};
+  run(&rq, &o);
+  cr_assert_eq(result_of(&o)->outcome, OUTCOME(OK), "%s",
+               result_of(&o)->message);
+  cr_assert_eq(result_of(&o)->n_abis, 3);
+  cr_assert_eq(result_of(&o)->abis[1]->n_problems, 0, "a tool plugin");
+  cr_assert_str_eq(result_of(&o)->abis[1]->error, "");
+  cr_assert_gt(o.n_abi_data, 0, "its metadata, from a second instance");
+  worker_outcome_free(&o);
+}
+
+static void expect_bad_module_fd(request *rq, const char *message) {
+  worker_outcome o;
+  rq->wasm = "exports.wasm";
+  rq->mode = INVOKE;
+  rq->export_name = "add";
+  run(rq, &o);
+  cr_assert_eq(result_of(&o)->outcome, OUTCOME(BAD_REQUEST), "%s",
+               result_of(&o)->message);
+  cr_assert_str_eq(result_of(&o)->message, message);
+  worker_outcome_free(&o);
+}
+
+Test(run, a_run_that_misstates_the_length_on_fd_6_is_a_bad_request) {
+  request rq = {.module_on_fd = true, .module_fd_len = 7};
+  size_t len;
+  char want[128];
+  free(slurp("exports.wasm", &len));
+  snprintf(want, sizeof want,
+           "the Run says the module on fd 6 is 7 bytes, but it is %zu", len);
+  expect_bad_module_fd(&rq, want);
+}
+
+Test(run, a_run_that_names_fd_6_when_none_was_given_is_a_bad_request) {
+  request rq = {.module = (const uint8_t *)"", .module_len = 0,
+                .module_fd_len = 100};
+  expect_bad_module_fd(&rq, "the Run says the module is on fd 6, but no "
+                            "module was mapped from it");
+}
+
+Test(run, a_run_with_the_module_and_fd_6_too_is_a_bad_request) {
+  request rq = {.module_fd_len = 100};
+  expect_bad_module_fd(&rq, "the Run carries the module and says it is on "
+                            "fd 6 too");
+}
+
 /* No fuel limit: RLIMIT_CPU (--cpu) is what stops the loop, by SIGXCPU. */
 Test(run, cpu_limit_ends_an_unfuelled_loop, .timeout = 20) {
   Plugsup__Envelope env = PLUGSUP__ENVELOPE__INIT;

@@ -14,16 +14,21 @@
 
 /* In the child: give the worker a hostile start, then exec it. */
 static void exec_worker(const char *bin, const char *const *args, int req_read,
-                        int rep_write) {
+                        int rep_write, int module_fd) {
   char *argv[16];
   char *envp[] = {NULL};
   int n = 0;
   sigset_t sys;
 
-  /* Move both ends out of the way first: one of them may sit on 3 or 4. */
+  /* Move the ends out of the way first: one of them may sit on 3, 4 or 6. */
   int r = fcntl(req_read, F_DUPFD, 10), wr = fcntl(rep_write, F_DUPFD, 10);
+  int m = module_fd >= 0 ? fcntl(module_fd, F_DUPFD, 10) : -1;
   if (r < 0 || wr < 0 || dup2(r, PLUGSUP_WORKER_REQUEST_FD) < 0 ||
       dup2(wr, PLUGSUP_WORKER_REPLY_FD) < 0)
+    _exit(97);
+  /* fd 6 is the module's or nothing: not whatever the test runner left. */
+  if (m >= 0 ? dup2(m, PLUGSUP_WORKER_MODULE_FD) < 0
+             : close(PLUGSUP_WORKER_MODULE_FD) < 0 && errno != EBADF)
     _exit(97);
   /* Leaks the worker must close: fds 5 and 9 without CLOEXEC. */
   dup2(PLUGSUP_WORKER_REQUEST_FD, 5);
@@ -41,20 +46,30 @@ static void exec_worker(const char *bin, const char *const *args, int req_read,
   _exit(98);
 }
 
-pid_t worker_spawn_fds(const char *bin, const char *const *args, int req_read,
-                       int rep_write) {
+static pid_t spawn(const char *bin, const char *const *args, int req_read,
+                   int rep_write, int module_fd) {
   pid_t pid = fork();
   cr_assert_neq(pid, -1, "fork: %s", strerror(errno));
   if (pid == 0)
-    exec_worker(bin, args, req_read, rep_write);
+    exec_worker(bin, args, req_read, rep_write, module_fd);
   return pid;
 }
 
+pid_t worker_spawn_fds(const char *bin, const char *const *args, int req_read,
+                       int rep_write) {
+  return spawn(bin, args, req_read, rep_write, -1);
+}
+
 void worker_spawn(worker_proc *w, const char *bin, const char *const *args) {
+  worker_spawn_module(w, bin, args, -1);
+}
+
+void worker_spawn_module(worker_proc *w, const char *bin,
+                         const char *const *args, int module_fd) {
   int req[2], rep[2];
   cr_assert_eq(pipe2(req, O_CLOEXEC), 0);
   cr_assert_eq(pipe2(rep, O_CLOEXEC), 0);
-  w->pid = worker_spawn_fds(bin, args, req[0], rep[1]);
+  w->pid = spawn(bin, args, req[0], rep[1], module_fd);
   close(req[0]);
   close(rep[1]);
   w->request = req[1];

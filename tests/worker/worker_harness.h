@@ -39,6 +39,9 @@ typedef struct worker_proc {
 /* args: NULL-terminated extra argv, or NULL. The child also gets fds 5 and
 ** 9 open and SIGSYS blocked and ignored, which the worker must undo. */
 void worker_spawn(worker_proc *w, const char *bin, const char *const *args);
+/* Same, with module_fd on the worker's fd 6 (-1: no fd 6). */
+void worker_spawn_module(worker_proc *w, const char *bin,
+                         const char *const *args, int module_fd);
 /* Same, on pipe ends the caller made: req_read becomes fd 3, rep_write 4. */
 pid_t worker_spawn_fds(const char *bin, const char *const *args, int req_read,
                        int rep_write);
