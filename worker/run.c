@@ -531,10 +531,17 @@ static int find_module(run_state *rs) {
   return -1;
 }
 
+/* The sealed mapping of fd 6 outlives every store and cannot change: it
+** is read in place. Bytes that came in the Run are copied. */
 static int load_module(run_state *rs) {
   interp_error err;
-  if (interp_module_load(rs->store, rs->bytes, rs->len, &rs->module, &err) ==
-      INTERP_OK)
+  interp_status st =
+      rs->bytes == rs->w->module_map
+          ? interp_module_load_static(rs->store, rs->bytes, rs->len,
+                                      &rs->module, &err)
+          : interp_module_load(rs->store, rs->bytes, rs->len, &rs->module,
+                               &err);
+  if (st == INTERP_OK)
     return 0;
   set_failure(rs->res, &err);
   return -1;

@@ -2,8 +2,10 @@
 ** worker.c: the worker's conversation: Hello, one Run, Output and host
 ** calls while it runs, one Result.
 */
+#define _GNU_SOURCE /* F_GET_SEALS */
 #include "worker.h"
 
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -345,24 +347,36 @@ static void map_shared(worker_ctx *w) {
   w->shared_bytes = HOSTCALL_IO_MAX;
 }
 
-/* The plugin's memfd (fd 6), mapped like the shared buffer while mapping
-** a descriptor is still allowed; the sandbox then closes the fd and the
-** mapping stays. Private and read-only: the memfd is sealed, and nothing
-** this process does to its pages reaches the supervisor or another run.
-** Not there, or no size a module can have: the module must come in the
-** Run, and a Run that says it is here is refused (run.c). */
-static void map_module(worker_ctx *w) {
+/* The seals that make a module memfd's bytes final (supervisor/plugin.c
+** adds them before any worker sees it). */
+#define MODULE_SEALS (F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW)
+
+int worker_map_module(int fd, const uint8_t **bytes, size_t *len) {
   struct stat st;
   void *m;
-  if (fstat(PLUGSUP_WORKER_MODULE_FD, &st) != 0 || !S_ISREG(st.st_mode) ||
-      st.st_size <= 0 || (uint64_t)st.st_size > FRAME_DEFAULT_MAX)
-    return;
-  m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE,
-           PLUGSUP_WORKER_MODULE_FD, 0);
+  int seals = fcntl(fd, F_GET_SEALS);
+  if (seals < 0 || (seals & MODULE_SEALS) != MODULE_SEALS ||
+      fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+      (uint64_t)st.st_size > FRAME_DEFAULT_MAX)
+    return -1;
+  m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
   if (m == MAP_FAILED)
-    return;
-  w->module_map = m;
-  w->module_map_len = (size_t)st.st_size;
+    return -1;
+  *bytes = m;
+  *len = (size_t)st.st_size;
+  return 0;
+}
+
+/* The plugin's memfd (fd 6), mapped like the shared buffer while mapping
+** a descriptor is still allowed; the sandbox then closes the fd and the
+** mapping stays. Not there: the module must come in the Run, and a Run
+** that says it is here is refused (run.c). */
+static void map_module(worker_ctx *w) {
+  if (worker_map_module(PLUGSUP_WORKER_MODULE_FD, &w->module_map,
+                        &w->module_map_len) != 0) {
+    w->module_map = NULL;
+    w->module_map_len = 0;
+  }
 }
 
 int worker_main(int argc, char **argv, worker_hook hook) {

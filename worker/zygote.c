@@ -112,18 +112,7 @@ static void compile_some(zygote *z) {
 
 /* Before the sandbox, while mmap of a descriptor is still everyday. */
 static int map_module(zygote *z) {
-  struct stat st;
-  void *m;
-  if (fstat(PLUGSUP_ZYGOTE_MODULE_FD, &st) != 0 || !S_ISREG(st.st_mode) ||
-      st.st_size <= 0 || (uint64_t)st.st_size > FRAME_DEFAULT_MAX)
-    return -1;
-  m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE,
-           PLUGSUP_ZYGOTE_MODULE_FD, 0);
-  if (m == MAP_FAILED)
-    return -1;
-  z->bytes = m;
-  z->len = (size_t)st.st_size;
-  return 0;
+  return worker_map_module(PLUGSUP_ZYGOTE_MODULE_FD, &z->bytes, &z->len);
 }
 
 /* fork() copies the page tables of a private file mapping only once it
@@ -169,8 +158,8 @@ static const char *load_module(zygote *z, interp_error *err) {
   memset(&cfg, 0, sizeof cfg);
   if (interp_store_new(&cfg, &z->store) != INTERP_OK)
     return "out of memory";
-  if (interp_module_load(z->store, z->bytes, z->len, &z->module, err) !=
-      INTERP_OK)
+  if (interp_module_load_static(z->store, z->bytes, z->len, &z->module,
+                                err) != INTERP_OK)
     return err->message[0] != '\0' ? err->message : "the module does not load";
   return NULL;
 }

@@ -44,13 +44,15 @@ static size_t strings(const char *const *list, ProtobufCBinaryData *out,
   return n;
 }
 
-/* A memfd holding the bytes, sealed as the supervisor seals a plugin's. */
-static int sealed_memfd(const uint8_t *bytes, size_t len) {
+/* A memfd holding the bytes, sealed as the supervisor seals a plugin's
+** (but for the write seal, when 'writable'). */
+static int sealed_memfd(const uint8_t *bytes, size_t len, bool writable) {
   int fd = memfd_create("test-module", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   cr_assert_geq(fd, 0);
   cr_assert_eq(write(fd, bytes, len), (ssize_t)len);
   cr_assert_eq(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
-                                          F_SEAL_WRITE | F_SEAL_SEAL), 0);
+                                          (writable ? 0 : F_SEAL_WRITE) |
+                                          F_SEAL_SEAL), 0);
   return fd;
 }
 
@@ -75,7 +77,7 @@ void run(const request *rq, worker_outcome *o) {
   r.module.len = len;
   r.module_fd_len = rq->module_fd_len;
   if (rq->module_on_fd) {
-    module_fd = sealed_memfd(r.module.data, len);
+    module_fd = sealed_memfd(r.module.data, len, rq->module_fd_writable);
     r.module.len = 0;
     if (r.module_fd_len == 0)
       r.module_fd_len = len;

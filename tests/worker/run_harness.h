@@ -36,6 +36,7 @@ typedef struct request {
                                 as the supervisor sends it, not in the Run */
   uint64_t module_fd_len;    /* what the Run says fd 6 holds, if not 0;
                                 else the module's length when on fd 6 */
+  bool module_fd_writable;   /* fd 6 without the write seal */
 } request;
 
 /* Run it and collect everything up to the last frame; the worker must

@@ -282,6 +282,14 @@ Test(run, a_run_that_names_fd_6_when_none_was_given_is_a_bad_request) {
                             "module was mapped from it");
 }
 
+/* The worker reads the module in place, so it maps only a memfd nobody
+** can write any more. */
+Test(run, a_module_on_fd_6_that_could_still_change_is_not_mapped) {
+  request rq = {.module_on_fd = true, .module_fd_writable = true};
+  expect_bad_module_fd(&rq, "the Run says the module is on fd 6, but no "
+                            "module was mapped from it");
+}
+
 Test(run, a_run_with_the_module_and_fd_6_too_is_a_bad_request) {
   request rq = {.module_fd_len = 100};
   expect_bad_module_fd(&rq, "the Run carries the module and says it is on "
