@@ -57,6 +57,21 @@ typedef struct zygote {
 ** in a few microseconds). */
 #define COMPILE_SLICE 64u
 
+/* What a child writes on every run, on as few pages as can be, since
+** each page a child writes costs it a fault, copied or fresh: the WASI
+** state the instance made ahead is bound to, which each run fills anew,
+** then the child's frames (its Hello, its Run unpacked, its Result, host
+** calls). Those are made here rather than by malloc, which would take
+** blocks the zygote freed, scattered over its heap, and write them and
+** its own bookkeeping: a fault for each page (six in a trivial run). A
+** trivial run writes only the first page of this. Frames that do not fit
+** come from malloc; the zygote's own frames never come from here
+** (frame.h). */
+static _Alignas(4096) struct {
+  wasi_env env;
+  _Alignas(16) uint8_t frames[64u << 10];
+} per_run;
+
 /* Once every body is compiled, the instance each run would make, unless
 ** making it runs code of the plugin (a start function: the zygote never
 ** runs any). Its functions then point at compiled code, its data is in
@@ -75,9 +90,9 @@ static void instantiate_ahead(zygote *z) {
   interp_stats before, after;
   interp_error err;
   if (interp_module_has_start(z->module) || pages == 0 ||
-      interp_store_relimit(z->store, &cfg) != INTERP_OK ||
-      (z->env = calloc(1, sizeof *z->env)) == NULL)
+      interp_store_relimit(z->store, &cfg) != INTERP_OK)
     return;
+  z->env = &per_run.env;
   wasi_env_init(z->env, NULL, z->store, &no_run);
   interp_store_stats(z->store, &before);
   if (interp_instantiate(z->store, z->module, wasi_resolve, z->env,
@@ -259,6 +274,7 @@ static int run_child(zygote *z, const Plugsup__ZygoteFork *f, const int *fds,
     sandbox_record_fds(&sb);
   if (seccomp_enter_run(&z->run_filter) != 0)
     return PLUGSUP_WORKER_EXIT_SANDBOX_SETUP;
+  frame_region_open();
   w.reply_fd = PLUGSUP_WORKER_REPLY_FD;
   w.request_fd = PLUGSUP_WORKER_REQUEST_FD;
   w.memory_cap = f->memory_bytes;
@@ -364,6 +380,7 @@ int zygote_main(const worker_options *opt, worker_hook hook) {
   if (problem != NULL)
     return PLUGSUP_WORKER_EXIT_OK;
   z.uncompiled = UINT32_MAX;
+  frame_region_set(per_run.frames, sizeof per_run.frames);
   while ((status = fork_one(&z)) == 0)
     ;
   return status < 0 ? PLUGSUP_WORKER_EXIT_OK : status;
