@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/rseq.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -173,6 +174,23 @@ static void share_binary_pages(void) {
     return;
   dl_iterate_phdr(share_segment_pages, &fd);
   close(fd);
+}
+
+/* glibc registers an rseq area for the thread, in its TLS, which a static
+** binary keeps on the heap; the kernel writes it on the way back to user
+** space of every new process: a copy-on-write fault in every child before
+** it has run a line. Nothing here uses rseq (glibc's sched_getcpu does):
+** the zygote gives it up, once, and its children inherit that. Best
+** effort, before the filter, which forbids it. */
+static void drop_rseq(void) {
+  void *area = (char *)__builtin_thread_pointer() + __rseq_offset;
+  /* The kernel wants the length registered: glibc up to 2.39 registers
+  ** the 32-byte struct and says 20 in __rseq_size, later ones say it. */
+  if (__rseq_size == 0 ||
+      syscall(SYS_rseq, area, (unsigned)sizeof(struct rseq),
+              RSEQ_FLAG_UNREGISTER, RSEQ_SIG) == 0)
+    return;
+  (void)syscall(SYS_rseq, area, __rseq_size, RSEQ_FLAG_UNREGISTER, RSEQ_SIG);
 }
 
 /* Decoded and validated now; bodies are compiled between forks
@@ -364,6 +382,7 @@ int zygote_main(const worker_options *opt, worker_hook hook) {
   if (map_module(&z) != 0)
     return PLUGSUP_WORKER_EXIT_USAGE;
   share_binary_pages();
+  drop_rseq();
   if ((status = sandbox_enter(opt, &z.sb)) != 0)
     return status;
   close(PLUGSUP_ZYGOTE_MODULE_FD);
