@@ -245,28 +245,32 @@ static int say_ready(const char *problem) {
 
 /* ---- a child ---- */
 
-/* The run's ends go to 3 and 4 by way of fds above them, since they may
-** have arrived on any number, 3 and 4 included; then everything else is
-** closed (fd 2 kept in sanitizer builds, as sandbox.c does). */
+/* The shared buffer is mapped from wherever it came; the run's ends go
+** to 3 and 4 (the reply end first moved out of the way when it came on 3,
+** the only order in which one dup2 would clobber the other); then
+** everything else is closed (fd 2 kept in sanitizer builds, as sandbox.c
+** does). A system call saved here is saved on every run: they come on 0,
+** 1 and 2, and take two dup2. */
 static int take_run_fds(worker_ctx *w, const int *fds, size_t nfds) {
-  int high[CTL_FDS_MAX];
-  for (size_t i = 0; i < nfds; i++)
-    if ((high[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 8)) < 0)
-      return -1;
-  if (dup2(high[0], PLUGSUP_WORKER_REQUEST_FD) < 0 ||
-      dup2(high[1], PLUGSUP_WORKER_REPLY_FD) < 0)
-    return -1;
+  int req = fds[0], rep = fds[1];
   /* Mapped without fstat's size check: the zygote's filter has no fstat
   ** (newfstatat would stat paths), and the supervisor made it sealed at
   ** HOSTCALL_IO_MAX. */
   if (nfds == 3) {
     void *m = mmap(NULL, HOSTCALL_IO_MAX, PROT_READ | PROT_WRITE, MAP_SHARED,
-                   high[2], 0);
+                   fds[2], 0);
     if (m != MAP_FAILED) {
       w->shared = m;
       w->shared_bytes = HOSTCALL_IO_MAX;
     }
   }
+  if (rep == PLUGSUP_WORKER_REQUEST_FD &&
+      (rep = fcntl(rep, F_DUPFD_CLOEXEC, PLUGSUP_WORKER_REPLY_FD + 1)) < 0)
+    return -1;
+  if ((req != PLUGSUP_WORKER_REQUEST_FD &&
+       dup2(req, PLUGSUP_WORKER_REQUEST_FD) < 0) ||
+      (rep != PLUGSUP_WORKER_REPLY_FD && dup2(rep, PLUGSUP_WORKER_REPLY_FD) < 0))
+    return -1;
   if (syscall(SYS_close_range, (unsigned)PLUGSUP_WORKER_REPLY_FD + 1, UINT_MAX,
               0u) != 0)
     return -1;
