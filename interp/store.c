@@ -56,12 +56,20 @@ static uint32_t cap_max(const interp_limits *l, uint32_t hard) {
 }
 
 /* Memories and tables already made keep their size; what they may grow to
-** is capped by the new limits, as if they were made under them. */
+** is capped by the new limits, as if they were made under them. Written
+** only when it changes: the store may be a zygote's, shared copy-on-write
+** with a child, where a write of the same value still copies the page. */
 static void recap_objects(interp_store *s) {
-  for (interp_memory *m = s->memories; m; m = m->next)
-    m->max_pages = cap_max(&m->limits, s->cfg.max_memory_pages);
-  for (interp_table *t = s->tables; t; t = t->next)
-    t->max = cap_max(&t->limits, s->cfg.max_table_elems);
+  for (interp_memory *m = s->memories; m; m = m->next) {
+    uint32_t max = cap_max(&m->limits, s->cfg.max_memory_pages);
+    if (m->max_pages != max)
+      m->max_pages = max;
+  }
+  for (interp_table *t = s->tables; t; t = t->next) {
+    uint32_t max = cap_max(&t->limits, s->cfg.max_table_elems);
+    if (t->max != max)
+      t->max = max;
+  }
 }
 
 /* Never while code runs: the stacks are made under the limits in force. */

@@ -10,6 +10,7 @@
 #include "frame.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -35,6 +36,70 @@ static size_t frame_max(size_t max) {
   return max;
 }
 
+/* ---- memory ---- */
+
+/* Frames' memory comes from malloc, or first from a region a process
+** names (frame_region_set) and then opens (frame_region_open): bump-
+** allocated, never reused, given back only with the process. Named once,
+** by a process without threads, so reading it needs no lock. How much of
+** it is used is kept in its first bytes, written first by the open: the
+** process that named it (a zygote) never writes the region, and the one
+** that opens it (its child) writes one page for that and its first
+** frames. */
+static struct {
+  uint8_t *base;
+  size_t size;
+} region;
+
+/* Blocks in the region keep malloc's alignment; the count takes the
+** first block. */
+#define REGION_ALIGN 16u
+
+void frame_region_set(void *base, size_t size) {
+  region.base = size >= REGION_ALIGN ? base : NULL;
+  region.size = size;
+}
+
+void frame_region_open(void) {
+  if (region.base != NULL)
+    *(size_t *)region.base = REGION_ALIGN;
+}
+
+static void *frame_alloc(size_t size) {
+  size_t need = (size + REGION_ALIGN - 1) & ~(size_t)(REGION_ALIGN - 1);
+  size_t *used = (size_t *)region.base;
+  if (used != NULL && *used != 0 && need >= size &&
+      need <= region.size - *used) {
+    void *p = region.base + *used;
+    *used += need;
+    return p;
+  }
+  return malloc(size);
+}
+
+static bool in_region(const void *p) {
+  return region.base != NULL && (const uint8_t *)p >= region.base &&
+         (const uint8_t *)p < region.base + region.size;
+}
+
+static void frame_release(void *p) {
+  if (!in_region(p))
+    free(p);
+}
+
+static void *pb_alloc(void *ud, size_t size) {
+  (void)ud;
+  return frame_alloc(size);
+}
+
+static void pb_free(void *ud, void *p) {
+  (void)ud;
+  frame_release(p);
+}
+
+/* What frame_free gives every block of a decoded envelope back to. */
+static ProtobufCAllocator frame_allocator = {pb_alloc, pb_free, NULL};
+
 /* ---- decoding ---- */
 
 /* protobuf-c returns NULL both for bad bytes and for a failed malloc;
@@ -55,7 +120,7 @@ static void *decode_malloc(void *ud, size_t size) {
     return NULL;
   }
   a->budget -= cost;
-  p = malloc(size);
+  p = frame_alloc(size);
   if (p == NULL)
     a->failed = 1;
   return p;
@@ -63,7 +128,7 @@ static void *decode_malloc(void *ud, size_t size) {
 
 static void decode_free(void *ud, void *p) {
   (void)ud;
-  free(p);
+  frame_release(p);
 }
 
 frame_status frame_decode(const uint8_t *buf, size_t len,
@@ -82,7 +147,6 @@ frame_status frame_decode(const uint8_t *buf, size_t len,
            : state.failed  ? FRAME_NOMEM
                            : FRAME_UNDECODABLE;
   if (msg->msg_case == PLUGSUP__ENVELOPE__MSG__NOT_SET) {
-    /* Freed with the default allocator: it is malloc/free too. */
     frame_free(msg);
     return FRAME_UNDECODABLE;
   }
@@ -92,7 +156,7 @@ frame_status frame_decode(const uint8_t *buf, size_t len,
 
 void frame_free(Plugsup__Envelope *msg) {
   if (msg != NULL)
-    plugsup__envelope__free_unpacked(msg, NULL);
+    plugsup__envelope__free_unpacked(msg, &frame_allocator);
 }
 
 /* ---- encoding ---- */
@@ -109,8 +173,10 @@ static uint32_t get_le32(const uint8_t *p) {
          (uint32_t)p[3] << 24;
 }
 
-frame_status frame_encode(const Plugsup__Envelope *msg, size_t max,
-                          uint8_t **out, size_t *out_len) {
+/* With alloc's memory: malloc's for frame_encode's callers, who free it. */
+static frame_status encode(const Plugsup__Envelope *msg, size_t max,
+                           void *(*alloc)(size_t), uint8_t **out,
+                           size_t *out_len) {
   size_t n = plugsup__envelope__get_packed_size(msg);
   uint8_t *buf;
 
@@ -120,7 +186,7 @@ frame_status frame_encode(const Plugsup__Envelope *msg, size_t max,
     return FRAME_EMPTY;
   if (n > frame_max(max))
     return FRAME_TOO_BIG;
-  buf = malloc(FRAME_HEADER_BYTES + n);
+  buf = alloc(FRAME_HEADER_BYTES + n);
   if (buf == NULL)
     return FRAME_NOMEM;
   put_le32(buf, (uint32_t)n);
@@ -128,6 +194,11 @@ frame_status frame_encode(const Plugsup__Envelope *msg, size_t max,
   *out = buf;
   *out_len = FRAME_HEADER_BYTES + n;
   return FRAME_OK;
+}
+
+frame_status frame_encode(const Plugsup__Envelope *msg, size_t max,
+                          uint8_t **out, size_t *out_len) {
+  return encode(msg, max, malloc, out, out_len);
 }
 
 /* ---- raw I/O: one read or write, EINTR retried, EAGAIN reported ---- */
@@ -174,7 +245,7 @@ void frame_reader_init(frame_reader *r, size_t max) {
 }
 
 frame_status frame_reader_readahead(frame_reader *r) {
-  if (r->ahead == NULL && (r->ahead = malloc(FRAME_READAHEAD)) == NULL)
+  if (r->ahead == NULL && (r->ahead = frame_alloc(FRAME_READAHEAD)) == NULL)
     return FRAME_NOMEM;
   return FRAME_OK;
 }
@@ -185,14 +256,14 @@ size_t frame_reader_buffered(const frame_reader *r) {
 
 /* Ready for the next frame; read-ahead bytes are kept. */
 static void reader_next_frame(frame_reader *r) {
-  free(r->body);
+  frame_release(r->body);
   r->body = NULL;
   r->header_have = r->body_len = r->body_have = 0;
 }
 
 void frame_reader_free(frame_reader *r) {
   reader_next_frame(r);
-  free(r->ahead);
+  frame_release(r->ahead);
   r->ahead = NULL;
   r->ahead_len = r->ahead_off = 0;
 }
@@ -236,7 +307,7 @@ static frame_status reader_start_body(frame_reader *r) {
     return FRAME_EMPTY;
   if ((uint64_t)len > (uint64_t)r->max)
     return FRAME_TOO_BIG;
-  r->body = malloc(len);
+  r->body = frame_alloc(len);
   if (r->body == NULL)
     return FRAME_NOMEM;
   r->body_len = len;
@@ -330,7 +401,7 @@ frame_status frame_write(int fd, const Plugsup__Envelope *msg, size_t max) {
 frame_status frame_writer_start(frame_writer *w, const Plugsup__Envelope *msg,
                                 size_t max) {
   w->sent = 0;
-  return frame_encode(msg, max, &w->buf, &w->len);
+  return encode(msg, max, frame_alloc, &w->buf, &w->len);
 }
 
 frame_status frame_writer_flush(frame_writer *w, int fd) {
@@ -347,7 +418,7 @@ frame_status frame_writer_flush(frame_writer *w, int fd) {
 }
 
 void frame_writer_free(frame_writer *w) {
-  free(w->buf);
+  frame_release(w->buf);
   w->buf = NULL;
   w->len = w->sent = 0;
 }

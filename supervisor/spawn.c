@@ -45,9 +45,11 @@ void sup_close_fds(plugsup_job *job) {
   sup_unmap_shared(job);
 }
 
-/* The child's ends are moved above fds 3 to 6, so that dup2 onto them
-** can neither clobber another nor be a no-op that keeps close-on-exec
-** set. */
+/* An exec'd worker's ends are moved above fds 3 to 6 before the spawn, so
+** that dup2 onto them can neither clobber another nor be a no-op that
+** keeps close-on-exec set. A zygote's child takes them from wherever they
+** come (they travel as SCM_RIGHTS), so a zygote run does without these
+** six system calls. -1 (the fd closed) or the new fd. */
 static int high_fd(int fd) {
   int moved = fcntl(fd, F_DUPFD_CLOEXEC, PLUGSUP_WORKER_MODULE_FD + 1);
   int saved = errno;
@@ -78,7 +80,7 @@ static void make_shared(plugsup_job *job, pipes *p) {
     return;
   }
   job->shared = m;
-  p->shared = high_fd(fd);
+  p->shared = fd;
 }
 
 void sup_unmap_shared(plugsup_job *job) {
@@ -105,10 +107,9 @@ static bool make_pipes(pipes *p) {
   ** kernel may refuse (pipe-max-size, the user's pipe quota). */
   fcntl(p->req, F_SETPIPE_SZ, SUP_PIPE_BYTES);
   fcntl(p->rep, F_SETPIPE_SZ, SUP_PIPE_BYTES);
-  p->child_req = high_fd(a[0]);
-  p->child_rep = high_fd(b[1]);
-  return p->child_req >= 0 && p->child_rep >= 0 &&
-         fcntl(p->req, F_SETFL, O_NONBLOCK) == 0 &&
+  p->child_req = a[0];
+  p->child_rep = b[1];
+  return fcntl(p->req, F_SETFL, O_NONBLOCK) == 0 &&
          fcntl(p->rep, F_SETFL, O_NONBLOCK) == 0;
 }
 
@@ -126,6 +127,17 @@ int sup_spawn_process(pid_t *pid, const char *path, const int *fds,
   sup_process p = {.path = path, .argv = argv, .fds = fds,
                    .targets = targets, .nfds = n};
   return sup_process_spawn(pid, &p);
+}
+
+/* 0 or an errno. A shared buffer that cannot be moved is left out, as
+** when it cannot be made. */
+static int raise_child_fds(plugsup_job *job, pipes *p) {
+  if ((p->child_req = high_fd(p->child_req)) < 0 ||
+      (p->child_rep = high_fd(p->child_rep)) < 0)
+    return errno;
+  if (p->shared >= 0 && (p->shared = high_fd(p->shared)) < 0)
+    sup_unmap_shared(job);
+  return 0;
 }
 
 static int spawn_process(pid_t *pid, const char *path, const pipes *p,
@@ -230,7 +242,9 @@ static bool spawn_now(plugsup_job *job) {
   if (job->sup->spawn == PLUGSUP_SPAWN_ZYGOTE && forked(job, &p, true))
     goto started;
   give_module(job, &p);
-  int rc = spawn_process(&job->pid, job->sup->worker_path, &p, a.argv);
+  int rc = raise_child_fds(job, &p);
+  if (rc == 0)
+    rc = spawn_process(&job->pid, job->sup->worker_path, &p, a.argv);
   if (rc) {
     snprintf(job->why, sizeof job->why, "cannot start worker '%s': %s",
              job->sup->worker_path, strerror(rc));

@@ -358,7 +358,8 @@ typedef struct run_state {
   interp_module *module;
   interp_instance *instance;
   wasi_env *wasi;          /* what the instance's imports are bound to: */
-  wasi_env own_wasi;       /* this, or the zygote's with its instance */
+  wasi_env *own_wasi;      /* this, made when needed (own_env), or the
+                              zygote's with its instance */
   uint64_t fuel_spent;     /* INSPECT: by the metadata instances */
   uint64_t peak_spent;     /* ... and their highest memory */
   uint64_t reserved;       /* bytes of the budget another store holds */
@@ -392,15 +393,27 @@ static interp_func *find_func(run_state *rs) {
   return ext.of.func;
 }
 
+/* A call's arguments and results: on the stack when there are few, as
+** for most calls, so that a zygote's child allocates nothing for them
+** (malloc in a child writes the zygote's pages: faults). */
+#define CALL_VALUES_ON_STACK 4u
+
+static interp_value *call_values(interp_value *on_stack, uint32_t n) {
+  return n <= CALL_VALUES_ON_STACK ? on_stack : calloc(n, sizeof *on_stack);
+}
+
 static void call_func(run_state *rs, interp_func *f) {
   interp_functype t;
+  interp_value few_args[CALL_VALUES_ON_STACK], few_results[CALL_VALUES_ON_STACK];
   interp_value *args, *results;
   interp_error err;
   const char *bad = NULL;
 
   interp_func_type(f, &t);
-  args = calloc(t.nparams + 1, sizeof *args);
-  results = calloc(t.nresults + 1, sizeof *results);
+  memset(few_args, 0, sizeof few_args);
+  memset(few_results, 0, sizeof few_results);
+  args = call_values(few_args, t.nparams);
+  results = call_values(few_results, t.nresults);
   if (args == NULL || results == NULL) {
     set_nomem(rs->res);
     goto done;
@@ -421,8 +434,10 @@ static void call_func(run_state *rs, interp_func *f) {
   else
     rs->res->outcome = PLUGSUP__OUTCOME__OK;
 done:
-  free(args);
-  free(results);
+  if (args != few_args)
+    free(args);
+  if (results != few_results)
+    free(results);
 }
 
 /* The interpreter's memory cap: the lower of the Run's and --memory. */
@@ -565,9 +580,21 @@ static bool adopt_instance(run_state *rs) {
   return true;
 }
 
+/* The run's own WASI state, made when first needed rather than on the
+** stack: a zygote's child that takes the zygote's instance takes its state
+** too, and every page of stack a child writes is a copy-on-write fault.
+** NULL with the result set when out of memory. */
+static wasi_env *own_env(run_state *rs) {
+  if (rs->own_wasi == NULL && (rs->own_wasi = malloc(sizeof *rs->own_wasi)) == NULL)
+    set_nomem(rs->res);
+  return rs->own_wasi;
+}
+
 static int instantiate(run_state *rs) {
   interp_error err;
   bool adopted = adopt_instance(rs);
+  if (!adopted && (rs->wasi = own_env(rs)) == NULL)
+    return -1;
   wasi_env_init(rs->wasi, rs->w, rs->store, rs->run);
   /* A byte call's input is written into the plugin: its stdin is empty. */
   if (rs->run->mode == PLUGSUP__RUN__MODE__ABI ||
@@ -619,6 +646,8 @@ static void check_links(run_state *rs) {
   uint32_t n = interp_module_import_count(rs->module);
   interp_import_desc d;
   interp_extern ext;
+  if ((rs->wasi = own_env(rs)) == NULL)
+    return;
   wasi_env_init(rs->wasi, rs->w, rs->store, rs->run);
   for (uint32_t i = 0; i < n; i++) {
     interp_module_import(rs->module, i, &d);
@@ -676,7 +705,6 @@ static void inspect_metadata(run_state *rs, const abi_def *def,
   char text[ABI_MESSAGE_MAX];
   interp_stats st;
 
-  fresh.wasi = &fresh.own_wasi;
   if (open_fresh(rs, &fresh) != 0)
     m->error = worker_strdupf("%s", scratch.message);
   else {
@@ -695,6 +723,7 @@ static void inspect_metadata(run_state *rs, const abi_def *def,
       rs->peak_spent = st.peak_bytes;
     interp_store_free(fresh.store);
   }
+  free(fresh.own_wasi);
   worker_result_free(&scratch);
 }
 
@@ -849,7 +878,6 @@ void worker_run(worker_ctx *w, const Plugsup__Run *run, Plugsup__Result *res) {
   rs.w = w;
   rs.run = run;
   rs.res = res;
-  rs.wasi = &rs.own_wasi;
   w->output_limit = run->limits != NULL ? run->limits->output_bytes : 0;
   if ((bad = bad_request(run)) != NULL) {
     set_outcome(res, PLUGSUP__OUTCOME__BAD_REQUEST, bad);
@@ -860,7 +888,9 @@ void worker_run(worker_ctx *w, const Plugsup__Run *run, Plugsup__Result *res) {
     return;
   run_mode(&rs);
   record_stats(&rs);
-  hostfn_last_free(&rs.wasi->hostfn_last);
+  if (rs.wasi != NULL)
+    hostfn_last_free(&rs.wasi->hostfn_last);
+  free(rs.own_wasi);
   /* The preloaded store is the zygote's, copied on write: the child is
   ** about to exit, and freeing it would only copy its pages. */
   if (rs.store != w->preload_store)

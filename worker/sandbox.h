@@ -128,8 +128,8 @@ pid_t sandbox_clone(int *pidfd);
 /* seccomp.c: the filters and the SIGSYS reporter. Returns 0 or -1. */
 int seccomp_install(int reply_fd);
 
-/* A run's allow-list, compiled once by a zygote before its own filter
-** goes on, installed by each child it forks. */
+/* A run's filter, made once by a zygote, installed by each child it forks
+** on top of the zygote's own (seccomp.c says why it is a short one). */
 typedef struct seccomp_program {
   void *insns;             /* struct sock_filter[] */
   unsigned short len;
@@ -137,9 +137,9 @@ typedef struct seccomp_program {
 
 /* The zygote's filters: the ABI guard and the run's allow-list plus what
 ** forking and receiving a run's descriptors need on ctl_fd; *run gets the
-** run's allow-list, compiled for seccomp_enter_run. 0 or -1. */
+** filter that takes those away again, for seccomp_enter_run. 0 or -1. */
 int seccomp_install_zygote(int ctl_fd, seccomp_program *run);
-/* In a child of the zygote: stack the run's allow-list. 0 or -1. */
+/* In a child of the zygote: stack the run's filter. 0 or -1. */
 int seccomp_enter_run(const seccomp_program *run);
 
 #endif

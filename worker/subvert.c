@@ -21,6 +21,7 @@
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -65,6 +66,24 @@ static long attempt(const char *what, const sandbox_state *sb) {
     return syscall(SYS_sendmsg, PLUGSUP_ZYGOTE_CONTROL_FD, &msg, 0);
   if (strcmp(what, "prctl_seccomp") == 0) /* a zygote's child stacks one */
     return syscall(SYS_prctl, PR_SET_SECCOMP, SECCOMP_MODE_STRICT, 0, 0, 0);
+  /* The rest of what a zygote's filter allows a child before its own
+  ** filter goes on, each with arguments the zygote's lets through. */
+  if (strcmp(what, "close_fd5") == 0)
+    return syscall(SYS_close, 5);
+  if (strcmp(what, "close_range") == 0)
+    return syscall(SYS_close_range, 5u, 5u, 0u);
+  if (strcmp(what, "dup2") == 0)
+    return syscall(SYS_dup2, PLUGSUP_WORKER_REPLY_FD, PLUGSUP_WORKER_REPLY_FD);
+  if (strcmp(what, "dup3") == 0)
+    return syscall(SYS_dup3, PLUGSUP_WORKER_REPLY_FD, 5, 0);
+  if (strcmp(what, "fcntl_dupfd") == 0)
+    return syscall(SYS_fcntl, PLUGSUP_WORKER_REPLY_FD, F_DUPFD_CLOEXEC, 0);
+  if (strcmp(what, "fcntl_getfd") == 0)
+    return syscall(SYS_fcntl, PLUGSUP_WORKER_REPLY_FD, F_GETFD);
+  if (strcmp(what, "prlimit_self") == 0)
+    return syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, NULL);
+  if (strcmp(what, "prctl_pdeathsig") == 0)
+    return syscall(SYS_prctl, PR_SET_PDEATHSIG, 0, 0, 0, 0);
 #ifdef SYS_fork
   if (strcmp(what, "fork") == 0)
     return syscall(SYS_fork);

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/rseq.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -57,6 +58,21 @@ typedef struct zygote {
 ** in a few microseconds). */
 #define COMPILE_SLICE 64u
 
+/* What a child writes on every run, on as few pages as can be, since
+** each page a child writes costs it a fault, copied or fresh: the WASI
+** state the instance made ahead is bound to, which each run fills anew,
+** then the child's frames (its Hello, its Run unpacked, its Result, host
+** calls). Those are made here rather than by malloc, which would take
+** blocks the zygote freed, scattered over its heap, and write them and
+** its own bookkeeping: a fault for each page (six in a trivial run). A
+** trivial run writes only the first page of this. Frames that do not fit
+** come from malloc; the zygote's own frames never come from here
+** (frame.h). */
+static _Alignas(4096) struct {
+  wasi_env env;
+  _Alignas(16) uint8_t frames[64u << 10];
+} per_run;
+
 /* Once every body is compiled, the instance each run would make, unless
 ** making it runs code of the plugin (a start function: the zygote never
 ** runs any). Its functions then point at compiled code, its data is in
@@ -75,9 +91,9 @@ static void instantiate_ahead(zygote *z) {
   interp_stats before, after;
   interp_error err;
   if (interp_module_has_start(z->module) || pages == 0 ||
-      interp_store_relimit(z->store, &cfg) != INTERP_OK ||
-      (z->env = calloc(1, sizeof *z->env)) == NULL)
+      interp_store_relimit(z->store, &cfg) != INTERP_OK)
     return;
+  z->env = &per_run.env;
   wasi_env_init(z->env, NULL, z->store, &no_run);
   interp_store_stats(z->store, &before);
   if (interp_instantiate(z->store, z->module, wasi_resolve, z->env,
@@ -149,6 +165,23 @@ static void share_binary_pages(void) {
   close(fd);
 }
 
+/* glibc registers an rseq area for the thread, in its TLS, which a static
+** binary keeps on the heap; the kernel writes it on the way back to user
+** space of every new process: a copy-on-write fault in every child before
+** it has run a line. Nothing here uses rseq (glibc's sched_getcpu does):
+** the zygote gives it up, once, and its children inherit that. Best
+** effort, before the filter, which forbids it. */
+static void drop_rseq(void) {
+  void *area = (char *)__builtin_thread_pointer() + __rseq_offset;
+  /* The kernel wants the length registered: glibc up to 2.39 registers
+  ** the 32-byte struct and says 20 in __rseq_size, later ones say it. */
+  if (__rseq_size == 0 ||
+      syscall(SYS_rseq, area, (unsigned)sizeof(struct rseq),
+              RSEQ_FLAG_UNREGISTER, RSEQ_SIG) == 0)
+    return;
+  (void)syscall(SYS_rseq, area, __rseq_size, RSEQ_FLAG_UNREGISTER, RSEQ_SIG);
+}
+
 /* Decoded and validated now; bodies are compiled between forks
 ** (compile_some), so the first run waits for no more than an exec'd
 ** worker's load, and later runs find the code compiled. The store has no
@@ -201,28 +234,32 @@ static int say_ready(const char *problem) {
 
 /* ---- a child ---- */
 
-/* The run's ends go to 3 and 4 by way of fds above them, since they may
-** have arrived on any number, 3 and 4 included; then everything else is
-** closed (fd 2 kept in sanitizer builds, as sandbox.c does). */
+/* The shared buffer is mapped from wherever it came; the run's ends go
+** to 3 and 4 (the reply end first moved out of the way when it came on 3,
+** the only order in which one dup2 would clobber the other); then
+** everything else is closed (fd 2 kept in sanitizer builds, as sandbox.c
+** does). A system call saved here is saved on every run: they come on 0,
+** 1 and 2, and take two dup2. */
 static int take_run_fds(worker_ctx *w, const int *fds, size_t nfds) {
-  int high[CTL_FDS_MAX];
-  for (size_t i = 0; i < nfds; i++)
-    if ((high[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 8)) < 0)
-      return -1;
-  if (dup2(high[0], PLUGSUP_WORKER_REQUEST_FD) < 0 ||
-      dup2(high[1], PLUGSUP_WORKER_REPLY_FD) < 0)
-    return -1;
+  int req = fds[0], rep = fds[1];
   /* Mapped without fstat's size check: the zygote's filter has no fstat
   ** (newfstatat would stat paths), and the supervisor made it sealed at
   ** HOSTCALL_IO_MAX. */
   if (nfds == 3) {
     void *m = mmap(NULL, HOSTCALL_IO_MAX, PROT_READ | PROT_WRITE, MAP_SHARED,
-                   high[2], 0);
+                   fds[2], 0);
     if (m != MAP_FAILED) {
       w->shared = m;
       w->shared_bytes = HOSTCALL_IO_MAX;
     }
   }
+  if (rep == PLUGSUP_WORKER_REQUEST_FD &&
+      (rep = fcntl(rep, F_DUPFD_CLOEXEC, PLUGSUP_WORKER_REPLY_FD + 1)) < 0)
+    return -1;
+  if ((req != PLUGSUP_WORKER_REQUEST_FD &&
+       dup2(req, PLUGSUP_WORKER_REQUEST_FD) < 0) ||
+      (rep != PLUGSUP_WORKER_REPLY_FD && dup2(rep, PLUGSUP_WORKER_REPLY_FD) < 0))
+    return -1;
   if (syscall(SYS_close_range, (unsigned)PLUGSUP_WORKER_REPLY_FD + 1, UINT_MAX,
               0u) != 0)
     return -1;
@@ -248,6 +285,7 @@ static int run_child(zygote *z, const Plugsup__ZygoteFork *f, const int *fds,
     sandbox_record_fds(&sb);
   if (seccomp_enter_run(&z->run_filter) != 0)
     return PLUGSUP_WORKER_EXIT_SANDBOX_SETUP;
+  frame_region_open();
   w.reply_fd = PLUGSUP_WORKER_REPLY_FD;
   w.request_fd = PLUGSUP_WORKER_REQUEST_FD;
   w.memory_cap = f->memory_bytes;
@@ -337,6 +375,7 @@ int zygote_main(const worker_options *opt, worker_hook hook) {
   if (map_module(&z) != 0)
     return PLUGSUP_WORKER_EXIT_USAGE;
   share_binary_pages();
+  drop_rseq();
   if ((status = sandbox_enter(opt, &z.sb)) != 0)
     return status;
   close(PLUGSUP_ZYGOTE_MODULE_FD);
@@ -353,6 +392,7 @@ int zygote_main(const worker_options *opt, worker_hook hook) {
   if (problem != NULL)
     return PLUGSUP_WORKER_EXIT_OK;
   z.uncompiled = UINT32_MAX;
+  frame_region_set(per_run.frames, sizeof per_run.frames);
   while ((status = fork_one(&z)) == 0)
     ;
   return status < 0 ? PLUGSUP_WORKER_EXIT_OK : status;

@@ -139,6 +139,19 @@ Test(zygote, run_cannot_reach_the_control_socket) {
 Test(zygote, run_cannot_change_its_filter) {
   expect_violation("prctl_seccomp", "prctl");
 }
+/* A run's own filter traps every call the zygote's allows beyond a run's
+** (seccomp.c), with the arguments the zygote's would let through. */
+Test(zygote, run_cannot_make_the_zygotes_other_calls) {
+  static const char *const calls[][2] = {
+      {"close_fd5", "close"},       {"close_range", "close_range"},
+      {"dup2", "dup2"},             {"dup3", "dup3"},
+      {"fcntl_dupfd", "fcntl"},     {"fcntl_getfd", "fcntl"},
+      {"prlimit_self", "prlimit64"}, {"prctl_pdeathsig", "prctl"},
+      {"getppid", "getppid"},
+  };
+  for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++)
+    expect_violation(calls[i][0], calls[i][1]);
+}
 
 /* ---- runs see nothing of each other ---- */
 

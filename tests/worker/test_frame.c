@@ -455,3 +455,54 @@ Test(frame, read_from_a_bad_fd_is_io) {
   cr_assert_eq(frame_reader_feed(&r, -1, &got), FRAME_IO);
   frame_reader_free(&r);
 }
+
+/* ---- a region for frames (a zygote's child) ---- */
+
+static _Alignas(16) uint8_t region_bytes[4096];
+
+static bool in_region_bytes(const void *p) {
+  return (const uint8_t *)p >= region_bytes &&
+         (const uint8_t *)p < region_bytes + sizeof region_bytes;
+}
+
+/* Named, the region is not used, nor written, until it is opened; then
+** decoded frames come from it, and a frame too big for what is left of
+** it from malloc, both freed by frame_free without complaint. */
+Test(frame, a_region_serves_frames_only_once_opened) {
+  int p[2];
+  Plugsup__Envelope env, *got = NULL, *big = NULL;
+  Plugsup__Run run;
+  uint8_t *bytes = make_run(&env, &run, 64);
+  uint8_t *more = NULL;
+  uint8_t zero[sizeof region_bytes];
+
+  memset(zero, 0, sizeof zero);
+  make_pipe(p, 0);
+  frame_region_set(region_bytes, sizeof region_bytes);
+  cr_assert_eq(frame_write(p[1], &env, 0), FRAME_OK);
+  cr_assert_eq(frame_read(p[0], 0, &got), FRAME_OK);
+  cr_assert_not(in_region_bytes(got), "used before it was opened");
+  cr_assert_eq(memcmp(region_bytes, zero, sizeof zero), 0,
+               "written before it was opened");
+  frame_free(got);
+
+  frame_region_open();
+  cr_assert_eq(frame_write(p[1], &env, 0), FRAME_OK);
+  cr_assert_eq(frame_read(p[0], 0, &got), FRAME_OK);
+  cr_assert(in_region_bytes(got) && in_region_bytes(got->run));
+  assert_run_module(got, 64);
+
+  more = make_run(&env, &run, 2 * sizeof region_bytes);
+  cr_assert_eq(frame_write(p[1], &env, 0), FRAME_OK);
+  cr_assert_eq(frame_read(p[0], 0, &big), FRAME_OK);
+  cr_assert_not(in_region_bytes(big->run->module.data));
+  assert_run_module(big, 2 * sizeof region_bytes);
+  assert_run_module(got, 64);
+  frame_free(big);
+  frame_free(got);
+  frame_region_set(NULL, 0);
+  free(more);
+  free(bytes);
+  close(p[0]);
+  close(p[1]);
+}
