@@ -163,9 +163,11 @@ static double proc_once(void *ctx) {
   double t0 = now_us();
   pid_t pid = fork();
   if (pid == 0) {
-    /* what the engines print of a result is not the bench's output */
+    /* what the engines print of a result (wasm3: "Result: N" on stderr)
+    ** is not the bench's output; a failure shows as the exit status */
     int null = open("/dev/null", O_WRONLY);
-    if (null < 0 || dup2(null, STDOUT_FILENO) < 0)
+    if (null < 0 || dup2(null, STDOUT_FILENO) < 0 ||
+        dup2(null, STDERR_FILENO) < 0)
       _exit(126);
     execve(p->path, p->argv, p->envp);
     _exit(127);
