@@ -183,8 +183,9 @@ void frame_writer_free(frame_writer *w);
 ** --no-namespaces  skip the best-effort unshare() of namespaces */
 #define PLUGSUP_WORKER_REQUEST_FD 3
 #define PLUGSUP_WORKER_REPLY_FD 4
-/* A sealed memfd of HOSTCALL_IO_MAX bytes, when the supervisor could make
-** one: the worker maps it before its sandbox goes on, then closes it.
+/* A sealed memfd of HOSTCALL_IO_MAX bytes, when the run may have files (a
+** preopened or temporary directory) and the supervisor could make one:
+** the worker maps it before its sandbox goes on, then closes it.
 ** File bytes a host call reads are put there, not in the frame
 ** (HostReply.shared_len): two copies fewer per read. */
 #define PLUGSUP_WORKER_SHARED_FD 5

@@ -28,8 +28,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "broker.h"
 #include "hostcall.h"
 #include "internal.h"
+#include "policy.h"
 #include "process.h"
 
 static void close_fd(int *fd) {
@@ -65,10 +67,21 @@ typedef struct pipes {
   int req, rep;             /* ends the supervisor keeps */
 } pipes;
 
+/* Whether the run may have files at all (a preopened directory or a
+** temporary one): the shared buffer carries only their bytes. */
+static bool run_has_files(const plugsup_job *job) {
+  const policy *rules = job->broker ? job->broker->rules : NULL;
+  return rules && (policy_preopen_count(rules) > 0 || policy_tmpdir(rules));
+}
+
 /* The buffer file bytes travel in: sealed at its size, so that no one
 ** (not a hostile worker that kept the descriptor) can shrink it under the
-** supervisor's mapping. Best effort: without it, bytes go in frames. */
+** supervisor's mapping. Best effort: without it, bytes go in frames. A
+** run without files gets none: it would cost every run seven system
+** calls and a descriptor passed for nothing. */
 static void make_shared(plugsup_job *job, pipes *p) {
+  if (!run_has_files(job))
+    return;
   int fd = memfd_create("plugsup-io", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   void *m = MAP_FAILED;
   if (fd >= 0 && ftruncate(fd, HOSTCALL_IO_MAX) == 0 &&

@@ -556,6 +556,16 @@ static void shrink_shared(void) {
   frame_free(r2);
 }
 
+/* Exits with 1 when it was given the shared buffer (fd 5), else 0. */
+static void has_shared(void) {
+  hello(FRAME_PROTOCOL_VERSION);
+  frame_free(read_run());
+  Plugsup__Result r = PLUGSUP__RESULT__INIT;
+  r.outcome = PLUGSUP__OUTCOME__EXIT;
+  r.exit_code = fcntl(PLUGSUP_WORKER_SHARED_FD, F_GETFD) >= 0;
+  result(&r);
+}
+
 /* ---- ABI runs ---- */
 
 static void abi_data(const char *call, uint32_t index, const void *data,
@@ -795,6 +805,8 @@ int main(int argc, char **argv) {
     honest(), sleep_forever();
   else if (!strcmp(mode, "shrinkshared"))
     shrink_shared();
+  else if (!strcmp(mode, "hasshared"))
+    has_shared();
   else if (!strcmp(mode, "modattack"))
     attack_module();
   else if (!strncmp(mode, "hostcall-", 9))

@@ -252,6 +252,25 @@ Test(fake, shared_buffer_cannot_be_shrunk_under_the_supervisor) {
   rmdir(dir);
 }
 
+/* The buffer carries only file bytes: a run the policy gives no
+** directory gets none (no memfd made, mapped and passed for nothing). */
+Test(fake, only_a_run_with_files_gets_the_shared_buffer) {
+  plugsup_policy *p = NULL;
+  cr_assert_eq(plugsup_policy_new(&p), PLUGSUP_OK);
+  plugsup_run_options o = run_opts(PLUGSUP_MODE_START);
+  o.policy = p;
+  plugsup_result *r = run_fake(FAKE("hasshared"), &o, 5000);
+  expect(r, PLUGSUP_OUTCOME_EXIT, NULL);
+  cr_assert_eq(r->exit_code, 0, "a run without files got the buffer");
+  plugsup_result_free(r);
+  cr_assert_eq(plugsup_policy_add_dir(p, "/tmp", "/t", true), PLUGSUP_OK);
+  r = run_fake(FAKE("hasshared"), &o, 5000);
+  expect(r, PLUGSUP_OUTCOME_EXIT, NULL);
+  cr_assert_eq(r->exit_code, 1, "a run with a directory got no buffer");
+  plugsup_result_free(r);
+  plugsup_policy_free(p);
+}
+
 /* The first call waits for a stdin stream that has nothing yet. */
 Test(fake, second_host_call_before_the_answer_is_a_protocol_error) {
   int in[2];
