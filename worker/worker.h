@@ -52,9 +52,9 @@ typedef struct worker_ctx {
 } worker_ctx;
 
 /* Maps the module memfd on fd read-only and private, before the sandbox
-** (which forbids mapping descriptors): 0 with *bytes and *len, or -1 when
-** fd is not a memfd sealed against every change (write, shrink, grow) of
-** a size a module can have. The seals let the interpreter read the
+** (which forbids mapping descriptors): 0 with *bytes and *len, or -1
+** (*bytes and *len untouched) when fd is not a memfd sealed against every
+** change (write, shrink, grow) of a size a module can have. The seals let the interpreter read the
 ** module in place (interp_module_load_static): nobody, not the
 ** supervisor nor a hostile worker holding the same memfd, can change the
 ** bytes once they are validated. */
