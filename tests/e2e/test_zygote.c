@@ -10,6 +10,7 @@
 */
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -62,19 +63,23 @@ static plugsup_result *invoke(plugsup_supervisor *s, plugsup_plugin *p,
 /* ---- the zygotes of this process, as /proc shows them ---- */
 
 /* A zygote is a child of ours whose fd 3 is a socket (its control
-** socket): its forks (the pid namespace's holder, runs) have none there.
+** socket): its forks (the pid namespace's holder, runs) have none there
+** once they have moved their own descriptors, but a run just forked still
+** holds its zygote's. Its link ("socket:[inode]") in link, or false.
 ** Reading another user's fds needs root: without it the test is skipped. */
-static bool is_zygote(pid_t pid) {
-  char path[64], link[64] = "";
+static bool control_socket_of(pid_t pid, char link[64]) {
+  char path[64];
   snprintf(path, sizeof path, "/proc/%d/fd/3", (int)pid);
-  ssize_t n = readlink(path, link, sizeof link - 1);
+  memset(link, 0, 64);
+  ssize_t n = readlink(path, link, 63);
   if (n < 0 && errno == EACCES)
     cr_skip_test("cannot read /proc/%d/fd: run the tests as root", (int)pid);
   return n > 0 && strncmp(link, "socket:", 7) == 0;
 }
 
-static pid_t parent_of(pid_t pid) {
-  char path[64], text[512];
+/* Field 'field' (1-based, after the command) of /proc/pid/stat, or -1. */
+static long long stat_field(pid_t pid, int field) {
+  char path[64], text[1024];
   snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
   FILE *f = fopen(path, "r");
   if (!f)
@@ -82,27 +87,48 @@ static pid_t parent_of(pid_t pid) {
   size_t n = fread(text, 1, sizeof text - 1, f);
   fclose(f);
   text[n] = '\0';
-  const char *close_paren = strrchr(text, ')');
-  int ppid = -1;
-  if (!close_paren || sscanf(close_paren + 1, " %*c %d", &ppid) != 1)
+  const char *p = strrchr(text, ')');
+  if (!p)
     return -1;
-  return (pid_t)ppid;
+  for (int i = 2; i < field && (p = strchr(p + 1, ' ')) != NULL; i++)
+    ;
+  return p ? strtoll(p + 1, NULL, 10) : -1;
 }
 
-/* The zygotes alive now; the first one's pid in *first. */
+static pid_t parent_of(pid_t pid) { return (pid_t)stat_field(pid, 4); }
+
+/* The zygotes alive now, one per control socket: of the children of ours
+** that hold one, the first started (the others are its fresh forks). The
+** first zygote's pid in *first. */
 static int zygotes(pid_t *first) {
+  struct { char link[64]; pid_t pid; long long start; } z[32];
   DIR *d = opendir("/proc");
   struct dirent *e;
   int n = 0;
   cr_assert_not_null(d);
   while ((e = readdir(d)) != NULL) {
     pid_t pid = (pid_t)atoi(e->d_name);
-    if (pid <= 0 || parent_of(pid) != getpid() || !is_zygote(pid))
+    char link[64];
+    int i;
+    if (pid <= 0 || parent_of(pid) != getpid() || !control_socket_of(pid, link))
       continue;
-    if (n++ == 0 && first)
-      *first = pid;
+    long long start = stat_field(pid, 22);
+    for (i = 0; i < n && strcmp(z[i].link, link) != 0; i++)
+      ;
+    if (i == n) {
+      cr_assert_lt(n, 32);
+      memcpy(z[n].link, link, 64);
+      z[n].start = LLONG_MAX;
+      n++;
+    }
+    if (start < z[i].start) {
+      z[i].start = start;
+      z[i].pid = pid;
+    }
   }
   closedir(d);
+  if (n > 0 && first)
+    *first = z[0].pid;
   return n;
 }
 
