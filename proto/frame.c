@@ -38,53 +38,87 @@ static size_t frame_max(size_t max) {
 
 /* ---- memory ---- */
 
-/* Frames' memory comes from malloc, or first from a region a process
-** names (frame_region_set) and then opens (frame_region_open): bump-
-** allocated, never reused, given back only with the process. Named once,
-** by a process without threads, so reading it needs no lock. How much of
-** it is used is kept in its first bytes, written first by the open: the
-** process that named it (a zygote) never writes the region, and the one
-** that opens it (its child) writes one page for that and its first
-** frames. */
-static struct {
+/* Frames' memory comes from malloc, or first from a region: bump-
+** allocated, and reused from its start once every block in it is given
+** back. A region's first bytes count what is used and how many blocks
+** are live. Named once, by a process without threads, so reading the
+** names needs no lock.
+**
+** Two regions, for a zygote and its children (frame.h): the children's,
+** which the zygote names but never writes (frame_region_set), and each
+** child opens (frame_region_open): it then writes one page for the counts
+** and its first frames; and the zygote's own (frame_region_own), used
+** while the children's is not open. A child never touches the zygote's:
+** its own is not mapped in the child, whose mappings may even take its
+** place, so in a child the zygote's region is not even compared with. */
+typedef struct region {
   uint8_t *base;
   size_t size;
 } region;
 
-/* Blocks in the region keep malloc's alignment; the count takes the
-** first block. */
-#define REGION_ALIGN 16u
+typedef struct region_head {
+  size_t used, live; /* used 0: not open */
+} region_head;
 
-void frame_region_set(void *base, size_t size) {
-  region.base = size >= REGION_ALIGN ? base : NULL;
-  region.size = size;
+static region children, own;
+
+/* Blocks keep malloc's alignment; the counts take the first block. */
+#define REGION_ALIGN 16u
+_Static_assert(sizeof(region_head) <= REGION_ALIGN, "counts fit one block");
+
+static region named(void *base, size_t size) {
+  return size >= REGION_ALIGN ? (region){base, size} : (region){NULL, 0};
 }
 
-void frame_region_open(void) {
-  if (region.base != NULL)
-    *(size_t *)region.base = REGION_ALIGN;
+static void region_open(const region *r) {
+  if (r->base != NULL)
+    *(region_head *)r->base = (region_head){REGION_ALIGN, 0};
+}
+
+void frame_region_set(void *base, size_t size) { children = named(base, size); }
+
+void frame_region_open(void) { region_open(&children); }
+
+void frame_region_own(void *base, size_t size) {
+  own = named(base, size);
+  region_open(&own);
+}
+
+static bool is_open(const region *r) {
+  return r->base != NULL && ((const region_head *)r->base)->used != 0;
+}
+
+/* Where frames come from now: the children's region once open, else
+** the zygote's own, if named. */
+static const region *current(void) {
+  return is_open(&children) ? &children : own.base != NULL ? &own : NULL;
 }
 
 static void *frame_alloc(size_t size) {
   size_t need = (size + REGION_ALIGN - 1) & ~(size_t)(REGION_ALIGN - 1);
-  size_t *used = (size_t *)region.base;
-  if (used != NULL && *used != 0 && need >= size &&
-      need <= region.size - *used) {
-    void *p = region.base + *used;
-    *used += need;
-    return p;
+  const region *r = current();
+  if (r != NULL && need >= size) {
+    region_head *h = (region_head *)r->base;
+    if (need <= r->size - h->used) {
+      void *p = r->base + h->used;
+      h->used += need;
+      h->live++;
+      return p;
+    }
   }
   return malloc(size);
 }
 
-static bool in_region(const void *p) {
-  return region.base != NULL && (const uint8_t *)p >= region.base &&
-         (const uint8_t *)p < region.base + region.size;
-}
-
 static void frame_release(void *p) {
-  if (!in_region(p))
+  const region *r = current();
+  if (r == NULL || (const uint8_t *)p < r->base ||
+      (const uint8_t *)p >= r->base + r->size) {
     free(p);
+    return;
+  }
+  region_head *h = (region_head *)r->base;
+  if (--h->live == 0)
+    h->used = REGION_ALIGN;
 }
 
 static void *pb_alloc(void *ud, size_t size) {

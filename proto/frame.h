@@ -74,14 +74,21 @@ const char *frame_status_message(frame_status s);
 /* A region for frames: once opened, frames made (decoded envelopes, the
 ** reader's and writer's buffers; not frame_encode's, which its callers
 ** free) take their memory from [base, base + size) first, then from
-** malloc. Region memory is never reused: it is for a process with few
-** frames whose heap pages are not its own to write cheaply (a zygote's
-** child: its heap is its zygote's, copied on write page by page). A
-** zygote names the region (it is never written until opened) and each
-** child opens it, so that the zygote's own frames still use malloc. base
-** aligned to 16 bytes; not for a process with threads. */
+** malloc; a region's memory is used again from its start once every
+** block in it has been freed. For a process with few frames whose heap
+** pages are not its own to write cheaply (a zygote's child: its heap is
+** its zygote's, copied on write page by page). A zygote names the region
+** (it is never written until opened) and each child opens it.
+**
+** frame_region_own names the zygote's own region, open at once, which
+** serves while the one above is not open: one mapped with MADV_DONTFORK,
+** so that the frames the zygote makes and frees between forks write no
+** page it shares with its children (each such page would be copied on
+** its write, after every fork). Its children never use it. base aligned
+** to 16 bytes; neither is for a process with threads. */
 void frame_region_set(void *base, size_t size);
 void frame_region_open(void);
+void frame_region_own(void *base, size_t size);
 
 /* Unpack one envelope from exactly len bytes (no header). An envelope
 ** that unpacks but carries no message (an unknown oneof case, or only

@@ -506,3 +506,84 @@ Test(frame, a_region_serves_frames_only_once_opened) {
   close(p[0]);
   close(p[1]);
 }
+
+/* Decodes env's frame with frame_decode, as the zygote's control socket
+** does. */
+static Plugsup__Envelope *decoded(const Plugsup__Envelope *env) {
+  uint8_t *buf = NULL;
+  size_t len = 0;
+  Plugsup__Envelope *got = NULL;
+  cr_assert_eq(frame_encode(env, 0, &buf, &len), FRAME_OK);
+  cr_assert_eq(frame_decode(buf + FRAME_HEADER_BYTES, len - FRAME_HEADER_BYTES,
+                            &got), FRAME_OK);
+  free(buf);
+  return got;
+}
+
+static _Alignas(16) uint8_t own_bytes[4096];
+
+static bool in_own_bytes(const void *p) {
+  return (const uint8_t *)p >= own_bytes &&
+         (const uint8_t *)p < own_bytes + sizeof own_bytes;
+}
+
+/* A zygote's own region serves its frames at once, and goes on serving
+** them while its children's region is only named; once that one is open
+** (in a child), frames come from it and the zygote's is not touched. */
+Test(frame, the_zygotes_own_region_serves_until_the_childrens_is_opened) {
+  Plugsup__Envelope env, *a, *b, *c;
+  Plugsup__Run run;
+  uint8_t *bytes = make_run(&env, &run, 64);
+  uint8_t before[sizeof own_bytes];
+
+  frame_region_own(own_bytes, sizeof own_bytes);
+  frame_region_set(region_bytes, sizeof region_bytes);
+  a = decoded(&env);
+  cr_assert(in_own_bytes(a) && in_own_bytes(a->run));
+  assert_run_module(a, 64);
+  frame_region_open();
+  memcpy(before, own_bytes, sizeof before);
+  b = decoded(&env);
+  cr_assert(in_region_bytes(b) && in_region_bytes(b->run));
+  frame_free(b);
+  cr_assert_eq(memcmp(before, own_bytes, sizeof before), 0,
+               "the zygote's region was written after the children's opened");
+  frame_region_set(NULL, 0);
+  c = decoded(&env);
+  cr_assert(in_own_bytes(c), "the zygote's region serves again once the "
+                             "children's is gone");
+  frame_free(c);
+  frame_free(a);
+  frame_region_own(NULL, 0);
+  free(bytes);
+}
+
+/* Region memory is used again from the start once every block in it is
+** freed, so a zygote that decodes one message between forks needs one
+** page of it, however many forks; while a block is live, none is reused. */
+Test(frame, a_region_is_used_again_once_every_block_in_it_is_freed) {
+  Plugsup__Envelope env, *first, *second, *third;
+  Plugsup__Run run;
+  uint8_t *bytes = make_run(&env, &run, 64);
+
+  frame_region_own(own_bytes, sizeof own_bytes);
+  first = decoded(&env);
+  second = decoded(&env);
+  cr_assert(in_own_bytes(first) && in_own_bytes(second));
+  cr_assert_neq(first, second);
+  frame_free(first);
+  third = decoded(&env);
+  cr_assert(third != first && third != second, "a block reused while "
+                                                "another was live");
+  frame_free(second);
+  frame_free(third);
+  for (int i = 0; i < 1000; i++) {
+    Plugsup__Envelope *again = decoded(&env);
+    cr_assert_eq(again, first, "round %d: not at the start again", i);
+    assert_run_module(again, 64);
+    frame_free(again);
+  }
+  frame_region_own(NULL, 0);
+  free(bytes);
+}
+
