@@ -374,10 +374,10 @@ static int fork_one(zygote *z) {
   }
   /* The envelope lies in the zygote's own frames, which the child does
   ** not have: it gets a copy of what it reads. */
-  Plugsup__ZygoteFork fork = *env->zygote_fork;
+  Plugsup__ZygoteFork asked = *env->zygote_fork;
   pid = sandbox_clone(&pidfd);
   if (pid == 0)
-    _exit(run_child(z, &fork, fds, nfds));
+    _exit(run_child(z, &asked, fds, nfds));
   say_forked(env->zygote_fork->id, pid, pid < 0 ? errno : 0, pidfd);
   if (pidfd >= 0)
     close(pidfd);
