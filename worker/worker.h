@@ -54,10 +54,10 @@ typedef struct worker_ctx {
 /* Maps the module memfd on fd read-only and private, before the sandbox
 ** (which forbids mapping descriptors): 0 with *bytes and *len, or -1
 ** (*bytes and *len untouched) when fd is not a memfd sealed against every
-** change (write, shrink, grow) of a size a module can have. The seals let the interpreter read the
-** module in place (interp_module_load_static): nobody, not the
-** supervisor nor a hostile worker holding the same memfd, can change the
-** bytes once they are validated. */
+** change (write, shrink, grow) of a size a module can have. The seals let
+** the interpreter read the module in place (interp_module_load_static):
+** nobody, not the supervisor nor a hostile worker holding the same memfd,
+** can change the bytes once they are validated. */
 int worker_map_module(int fd, const uint8_t **bytes, size_t *len);
 
 /* A wasm page, and the most pages a 32-bit memory has. */

@@ -28,7 +28,6 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/rseq.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 

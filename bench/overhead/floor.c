@@ -12,6 +12,7 @@
 ** rusage, so they include what the kernel does for it: the first access
 ** to each page in a new address space, copy-on-write, the exit.
 */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,15 +69,16 @@ static double usec(struct timeval tv) {
   return tv.tv_sec * 1e6 + tv.tv_usec;
 }
 
-/* One child: its CPU time in *cpu, the wall time from fork to reaped. */
+/* One child: its CPU time in *cpu, the wall time from fork to reaped.
+** 0, or -1 with errno. */
 static int one_child(const child_plan *p, double *cpu, double *wall) {
-  int go[2];
+  int go[2], rc = -1;
   struct rusage ru;
   pid_t pid;
   if (pipe(go) != 0)
     return -1;
   if (p->wait_us < 0 && write(go[1], "", 1) != 1)
-    return -1;
+    goto done;
   double t0 = now_us();
   if ((pid = fork()) == 0) {
     char c;
@@ -87,19 +89,24 @@ static int one_child(const child_plan *p, double *cpu, double *wall) {
     _exit(0);
   }
   if (pid < 0)
-    return -1;
+    goto done;
   if (p->wait_us >= 0) {
     usleep((useconds_t)p->wait_us);
-    if (write(go[1], "", 1) != 1)
-      return -1;
+    if (write(go[1], "", 1) != 1) {
+      kill(pid, SIGKILL);
+      waitpid(pid, NULL, 0);
+      goto done;
+    }
   }
   if (wait4(pid, NULL, 0, &ru) != pid)
-    return -1;
+    goto done;
   *wall = now_us() - t0;
   *cpu = usec(ru.ru_utime) + usec(ru.ru_stime);
+  rc = 0;
+done:
   close(go[0]);
   close(go[1]);
-  return 0;
+  return rc;
 }
 
 typedef struct row {
